@@ -1,0 +1,103 @@
+# uringbridge — build, test, install.
+#   make            build the library (target/release/liburingbridge.so)
+#   make demo       build and run the C examples on real files
+#   make test       every test: header drift, Rust, C (+ASan), examples, on both engines
+#   make install PREFIX=/usr/local
+#   make bench      benchmarks (not tests)
+
+PREFIX  ?= /usr/local
+CARGO   ?= cargo
+CC      ?= cc
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+MAJOR   := $(firstword $(subst ., ,$(VERSION)))
+LIBDIR  := $(CURDIR)/target/release
+BUILD   := $(CURDIR)/build
+SONAME  := liburingbridge.so.$(MAJOR)
+
+STRICT  := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wpedantic -Werror -O2 -g
+LINK    := -I$(CURDIR)/include -L$(LIBDIR) -luringbridge -Wl,-rpath,$(LIBDIR) -lpthread
+ASAN    := -fsanitize=address,undefined -fno-omit-frame-pointer
+
+C_TESTS    := $(patsubst tests/c/%.c,%,$(wildcard tests/c/test_*.c))
+C_EXAMPLES := $(patsubst examples-c/%.c,%,$(wildcard examples-c/*.c))
+
+.PHONY: all lib deps header check-header examples c-tests test test-rust test-c \
+        test-examples demo install bench clean
+
+all: lib
+
+deps:
+	@scripts/install-deps
+
+lib:
+	$(CARGO) build --release --quiet
+	@ln -sf liburingbridge.so $(LIBDIR)/$(SONAME)
+
+header:
+	cbindgen --quiet --config cbindgen.toml --output include/uringbridge.h .
+
+# The committed header must be exactly what cbindgen makes of the sources.
+check-header:
+	@mkdir -p $(BUILD)
+	@cbindgen --quiet --config cbindgen.toml --output $(BUILD)/uringbridge.h .
+	@if cmp -s $(BUILD)/uringbridge.h include/uringbridge.h; then \
+	    echo "header: include/uringbridge.h matches cbindgen"; \
+	else \
+	    diff -u include/uringbridge.h $(BUILD)/uringbridge.h | head -40; \
+	    echo "header: include/uringbridge.h is stale: run 'make header' and commit it"; exit 1; \
+	fi
+
+$(BUILD)/examples/%: examples-c/%.c include/uringbridge.h | lib
+	@mkdir -p $(dir $@)
+	$(CC) $(STRICT) $< -o $@ $(LINK)
+
+$(BUILD)/tests/%: tests/c/%.c tests/c/harness.h include/uringbridge.h | lib
+	@mkdir -p $(dir $@)
+	$(CC) $(STRICT) $< -o $@ $(LINK)
+
+$(BUILD)/tests-asan/%: tests/c/%.c tests/c/harness.h include/uringbridge.h | lib
+	@mkdir -p $(dir $@)
+	$(CC) $(STRICT) $(ASAN) $< -o $@ $(LINK)
+
+examples: lib $(addprefix $(BUILD)/examples/,$(C_EXAMPLES))
+c-tests: lib $(addprefix $(BUILD)/tests/,$(C_TESTS)) $(addprefix $(BUILD)/tests-asan/,$(C_TESTS))
+
+test: deps lib check-header test-rust test-c test-examples
+	@echo "make test: all suites passed"
+
+# One process picks one engine, so every suite runs twice.
+test-rust:
+	$(CARGO) test --release --quiet
+	URB_BACKEND=fallback $(CARGO) test --release --quiet
+
+test-c: c-tests
+	@set -e; for t in $(C_TESTS); do \
+	  for engine in auto fallback; do \
+	    echo "== C $$t (URB_BACKEND=$$engine)"; URB_BACKEND=$$engine $(BUILD)/tests/$$t; \
+	    echo "== C $$t under ASan (URB_BACKEND=$$engine)"; \
+	    ASAN_OPTIONS=detect_leaks=1 URB_BACKEND=$$engine $(BUILD)/tests-asan/$$t; \
+	  done; \
+	done
+
+test-examples: examples
+	@tests/examples.sh $(BUILD)/examples
+
+demo: deps lib examples
+	@scripts/demo $(BUILD)/examples
+
+install: lib
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(LIBDIR)/liburingbridge.so $(DESTDIR)$(PREFIX)/lib/liburingbridge.so.$(VERSION)
+	ln -sf liburingbridge.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/liburingbridge.so
+	install -m 644 $(LIBDIR)/liburingbridge.a $(DESTDIR)$(PREFIX)/lib/liburingbridge.a
+	install -m 644 include/uringbridge.h $(DESTDIR)$(PREFIX)/include/uringbridge.h
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' uringbridge.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/uringbridge.pc
+
+bench: lib
+	@bench/run
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD)

@@ -1,0 +1,172 @@
+//! The blocking face: one request (or one linked chain) in, its result out.
+//! Each call picks the engine, and on io_uring falls back per call when the
+//! thread cannot have a ring, so a result always comes back.
+
+use crate::engine::{self, Engine};
+use crate::fallback::{exec, wait};
+use crate::op::{self, urb_op, Opcode, ValidOp, URB_CHAIN_MAX};
+use crate::sqe::{io_uring_sqe, urb_sqe_fill_fn};
+use crate::uring::encode::{encode, link_timeout, timespec, SqeArgs};
+use crate::uring::thread_ring::with_ring;
+use io_uring::squeue::Flags;
+
+/// `-ENOSYS` if the engine in use cannot perform `code`.
+fn check_supported(code: Opcode) -> Result<(), i32> {
+    match engine::engine() {
+        Engine::Refused(e) => Err(e),
+        Engine::Fallback => Ok(()),
+        Engine::IoUring => {
+            let probe = engine::selection().probe.as_ref().expect("io_uring engine has a probe");
+            if probe.supports(code.kernel_opcode()) {
+                Ok(())
+            } else {
+                Err(-libc::ENOSYS)
+            }
+        }
+    }
+}
+
+pub fn op_supported(code: u8) -> bool {
+    Opcode::from_u8(code).is_some_and(|c| check_supported(c).is_ok())
+}
+
+/// One request, optionally bounded by `timeout_ns` (`-ETIME` if the timeout
+/// fired and cancelled it).
+pub fn submit(op: &urb_op, timeout_ns: Option<u64>) -> i32 {
+    let v = match op::validate(op) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    if let Err(e) = check_supported(v.code) {
+        return e;
+    }
+    let res = match engine::engine() {
+        Engine::IoUring => uring_single(&v, timeout_ns).unwrap_or_else(|| fallback_single(&v, timeout_ns)),
+        _ => fallback_single(&v, timeout_ns),
+    };
+    v.finish(res)
+}
+
+fn uring_single(v: &ValidOp, timeout_ns: Option<u64>) -> Option<i32> {
+    let mut args = SqeArgs::default();
+    let entry = encode(v, &mut args);
+    match timeout_ns {
+        None => with_ring(1, |ring| {
+            let mut res = [0];
+            ring.run(&mut [entry], &mut res);
+            res[0]
+        }),
+        Some(ns) => {
+            let ts = timespec(ns);
+            with_ring(2, |ring| {
+                let mut res = [0; 2];
+                ring.run(&mut [entry.flags(Flags::IO_LINK), link_timeout(&ts)], &mut res);
+                let timer_fired = res[1] == -libc::ETIME;
+                let cancelled = res[0] == -libc::ECANCELED || res[0] == -libc::EINTR;
+                if timer_fired && cancelled {
+                    -libc::ETIME
+                } else {
+                    res[0]
+                }
+            })
+        }
+    }
+}
+
+fn fallback_single(v: &ValidOp, timeout_ns: Option<u64>) -> i32 {
+    exec::execute(v, timeout_ns.map(wait::deadline_after))
+}
+
+/// A linked chain: each request starts after the previous one succeeded;
+/// after a failure (an error, or a short read/write) the rest get
+/// `-ECANCELED`. Returns the first negative result, or 0.
+pub fn submit_chain(ops: &[urb_op], results: &mut [i32]) -> i32 {
+    if ops.is_empty() || ops.len() > URB_CHAIN_MAX as usize || results.len() != ops.len() {
+        return -libc::EINVAL;
+    }
+    let mut valid = Vec::with_capacity(ops.len());
+    for (i, o) in ops.iter().enumerate() {
+        match op::validate(o).and_then(|v| check_supported(v.code).map(|_| v)) {
+            Ok(v) => valid.push(v),
+            Err(e) => {
+                // Nothing was submitted: say which request was refused.
+                results.fill(-libc::ECANCELED);
+                results[i] = e;
+                return e;
+            }
+        }
+    }
+    let ran_on_uring = engine::engine() == Engine::IoUring && uring_chain(&valid, results).is_some();
+    if !ran_on_uring {
+        fallback_chain(&valid, results);
+    }
+    for (v, r) in valid.iter().zip(results.iter_mut()) {
+        *r = v.finish(*r);
+    }
+    results.iter().copied().find(|r| *r < 0).unwrap_or(0)
+}
+
+fn uring_chain(valid: &[ValidOp], results: &mut [i32]) -> Option<()> {
+    let mut args: Vec<SqeArgs> = valid.iter().map(|_| SqeArgs::default()).collect();
+    let last = valid.len() - 1;
+    let mut entries: Vec<_> = valid
+        .iter()
+        .zip(args.iter_mut())
+        .enumerate()
+        .map(|(i, (v, a))| {
+            let e = encode(v, a);
+            if i < last {
+                e.flags(Flags::IO_LINK)
+            } else {
+                e
+            }
+        })
+        .collect();
+    with_ring(valid.len() as u32, |ring| ring.run(&mut entries, results))
+}
+
+fn fallback_chain(valid: &[ValidOp], results: &mut [i32]) {
+    let mut broken = false;
+    for (v, r) in valid.iter().zip(results.iter_mut()) {
+        *r = if broken { -libc::ECANCELED } else { exec::execute(v, None) };
+        // finish() first: a sleep that ran its course never breaks a chain.
+        broken = broken || v.breaks_chain(v.finish(*r));
+    }
+}
+
+/// The thesis's `submitBlocking`: the caller fills a raw SQE, the library
+/// owns `user_data`, and the call returns the CQE's result.
+pub fn submit_sqe(fill: urb_sqe_fill_fn, ctx: *mut libc::c_void) -> i32 {
+    let Some(fill) = fill else { return -libc::EINVAL };
+    let mut sqe = io_uring_sqe::zeroed();
+    // SAFETY: the caller promises `fill` accepts `ctx` and a writable SQE.
+    let rc = unsafe { fill(ctx, &mut sqe) };
+    if rc < 0 {
+        return rc;
+    }
+    match engine::engine() {
+        Engine::Refused(e) => e,
+        Engine::IoUring => with_ring(1, |ring| {
+            let mut res = [0];
+            ring.run(&mut [sqe.take_over()], &mut res);
+            res[0]
+        })
+        .unwrap_or_else(|| fallback_sqe(&sqe)),
+        Engine::Fallback => fallback_sqe(&sqe),
+    }
+}
+
+/// Results keep the kernel's shape here (a raw TIMEOUT reports `-ETIME`).
+fn fallback_sqe(sqe: &io_uring_sqe) -> i32 {
+    match sqe.to_op() {
+        Ok(v) => {
+            let res = exec::execute(&v, None);
+            if v.code == Opcode::Timeout && res == 0 {
+                -libc::ETIME
+            } else {
+                res
+            }
+        }
+        Err(e) => e,
+    }
+}

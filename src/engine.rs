@@ -1,0 +1,81 @@
+//! Which engine serves requests, chosen once per process: io_uring when the
+//! kernel lets us create a ring, the fallback engine otherwise, or whatever
+//! `URB_BACKEND=io_uring|fallback` demands.
+
+use crate::uring::probe::{self, Probe};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    IoUring,
+    Fallback,
+    /// `URB_BACKEND=io_uring` was demanded but the kernel refused a ring with
+    /// this (negative) errno: every request fails with it.
+    Refused(i32),
+}
+
+pub struct Selection {
+    pub engine: Engine,
+    /// Present whenever a ring could be created, even if the fallback is forced.
+    pub probe: Option<Probe>,
+}
+
+static SELECTION: OnceLock<Selection> = OnceLock::new();
+
+/// Bumped in the child after every `fork`: rings created under an older
+/// generation belong to the parent and must not be touched.
+static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+#[ctor::ctor(unsafe)]
+fn choose_at_load() {
+    selection();
+}
+
+pub fn selection() -> &'static Selection {
+    SELECTION.get_or_init(|| {
+        register_fork_handler();
+        let probe = probe::probe();
+        let wanted = std::env::var("URB_BACKEND").unwrap_or_default();
+        let engine = match (wanted.as_str(), &probe) {
+            ("fallback", _) => Engine::Fallback,
+            ("io_uring", Ok(_)) | ("" | "auto", Ok(_)) => Engine::IoUring,
+            ("io_uring", Err(e)) => {
+                eprintln!(
+                    "uringbridge: URB_BACKEND=io_uring but io_uring is unavailable ({}); every request will fail",
+                    crate::errors::describe(*e)
+                );
+                Engine::Refused(*e)
+            }
+            ("" | "auto", Err(_)) => Engine::Fallback,
+            (other, p) => {
+                eprintln!("uringbridge: ignoring unknown URB_BACKEND={other:?} (use io_uring or fallback)");
+                if p.is_ok() {
+                    Engine::IoUring
+                } else {
+                    Engine::Fallback
+                }
+            }
+        };
+        Selection { engine, probe: probe.ok() }
+    })
+}
+
+pub fn engine() -> Engine {
+    selection().engine
+}
+
+pub fn fork_generation() -> u64 {
+    FORK_GENERATION.load(Ordering::Relaxed)
+}
+
+extern "C" fn after_fork_in_child() {
+    FORK_GENERATION.fetch_add(1, Ordering::Relaxed);
+}
+
+fn register_fork_handler() {
+    // SAFETY: registering a handler that only touches an atomic.
+    unsafe {
+        libc::pthread_atfork(None, None, Some(after_fork_in_child));
+    }
+}

@@ -1,0 +1,175 @@
+//! The blocking face: the calling thread sleeps until its request is done.
+//!
+//! Each OS thread gets its own small ring on its first call; it is freed when
+//! the thread exits. Nothing is left in flight when a call returns.
+
+use super::{ffi_boundary, flatten, try_ref};
+use crate::op::{urb_op, URB_CHAIN_MAX};
+use crate::sqe::urb_sqe_fill_fn;
+use crate::{blocking, prep};
+use libc::{c_char, c_void};
+
+/// Performs one request and returns its result: `>= 0` on success (bytes
+/// transferred, a new descriptor, ...), `-errno` on failure. `-EINVAL` for a
+/// NULL `op` or one that fails validation, `-ENOSYS` for an operation the
+/// kernel's io_uring lacks. `op` is read during the call only; the memory its
+/// pointers name must stay valid until the call returns.
+#[no_mangle]
+pub extern "C" fn urb_submit_blocking(op: *const urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_ref(op) }.map(|op| blocking::submit(op, None))) }
+}
+
+/// Like `urb_submit_blocking`, but gives up after `timeout_ns` nanoseconds:
+/// then the request is cancelled and the result is `-ETIME`. A request that
+/// completes first returns its own result.
+#[no_mangle]
+pub extern "C" fn urb_submit_blocking_timeout(op: *const urb_op, timeout_ns: u64) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_ref(op) }.map(|op| blocking::submit(op, Some(timeout_ns)))) }
+}
+
+/// Performs `ops[0..n]` as one `IOSQE_IO_LINK` chain: each request starts only
+/// after the previous one succeeded. A failure (an error, or a read/write that
+/// moved fewer bytes than asked) cancels the rest, whose results are
+/// `-ECANCELED`. `results[i]` receives request i's result. Returns 0 when every
+/// request succeeded, otherwise the first negative `results[i]`. `-EINVAL`
+/// (nothing submitted) for NULL arrays, `n == 0` or `n > URB_CHAIN_MAX`; when a
+/// request fails validation nothing is submitted, its `results[i]` holds the
+/// reason and the others `-ECANCELED`. `ops` and `results` are used during the
+/// call only.
+#[no_mangle]
+pub extern "C" fn urb_submit_chain_blocking(ops: *const urb_op, n: usize, results: *mut i32) -> i32 {
+    ffi_boundary! {
+        if ops.is_null() || results.is_null() || n == 0 || n > URB_CHAIN_MAX as usize {
+            return -libc::EINVAL;
+        }
+        // SAFETY: non-NULL, and the caller promises n elements each.
+        let (ops, results) = unsafe {
+            (std::slice::from_raw_parts(ops, n), std::slice::from_raw_parts_mut(results, n))
+        };
+        blocking::submit_chain(ops, results)
+    }
+}
+
+/// The thesis's `submitBlocking`: `fill(ctx, sqe)` fills a zeroed
+/// `struct io_uring_sqe` (any opcode the kernel knows) and returns 0 to submit
+/// it, or a negative errno to abandon it (returned as is). The library owns
+/// `user_data` and clears `IOSQE_IO_LINK`, `IOSQE_IO_HARDLINK` and
+/// `IOSQE_CQE_SKIP_SUCCESS`; a multishot request is cancelled after its first
+/// completion. Returns the CQE's `res`. `sqe` is valid only inside `fill`;
+/// `ctx` is passed through untouched. On the fallback engine the common
+/// opcodes (those with a `URB_OP_*` twin, without fixed files, provided
+/// buffers or multishot) are performed with plain syscalls, others give
+/// `-ENOSYS`. `-EINVAL` if `fill` is NULL.
+#[no_mangle]
+pub extern "C" fn urb_submit_blocking_sqe(fill: urb_sqe_fill_fn, ctx: *mut c_void) -> i32 {
+    ffi_boundary! { blocking::submit_sqe(fill, ctx) }
+}
+
+/// A round trip through the engine that does nothing; returns 0.
+#[no_mangle]
+pub extern "C" fn urb_nop() -> i32 {
+    ffi_boundary! { blocking::submit(&prep::nop(), None) }
+}
+
+/// Reads up to `len` bytes at `offset` (`URB_OFFSET_CURRENT` = the file
+/// position, which then advances). Returns bytes read, 0 at end of file.
+#[no_mangle]
+pub extern "C" fn urb_read(fd: i32, buf: *mut c_void, len: u32, offset: u64) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::read(fd, buf, len, offset), None) }
+}
+
+/// Writes up to `len` bytes at `offset` (`URB_OFFSET_CURRENT` = the file
+/// position). Returns bytes written.
+#[no_mangle]
+pub extern "C" fn urb_write(fd: i32, buf: *const c_void, len: u32, offset: u64) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::write(fd, buf, len, offset), None) }
+}
+
+/// Scatter read into `iovcnt` (at most 1024) buffers. Returns bytes read.
+#[no_mangle]
+pub extern "C" fn urb_readv(fd: i32, iov: *const libc::iovec, iovcnt: u32, offset: u64) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::readv(fd, iov, iovcnt, offset), None) }
+}
+
+/// Gather write from `iovcnt` (at most 1024) buffers. Returns bytes written.
+#[no_mangle]
+pub extern "C" fn urb_writev(fd: i32, iov: *const libc::iovec, iovcnt: u32, offset: u64) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::writev(fd, iov, iovcnt, offset), None) }
+}
+
+/// Receives up to `len` bytes from a socket; `flags` are `MSG_*`. Returns
+/// bytes received, 0 when the peer has shut down.
+#[no_mangle]
+pub extern "C" fn urb_recv(fd: i32, buf: *mut c_void, len: u32, flags: i32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::recv(fd, buf, len, flags), None) }
+}
+
+/// Sends up to `len` bytes on a socket; `flags` are `MSG_*` (`MSG_NOSIGNAL`
+/// is always added). Returns bytes sent.
+#[no_mangle]
+pub extern "C" fn urb_send(fd: i32, buf: *const c_void, len: u32, flags: i32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::send(fd, buf, len, flags), None) }
+}
+
+/// Accepts a connection; `addr`/`addrlen` may both be NULL, otherwise
+/// `*addrlen` is the size of `addr` on entry and of the peer address on
+/// return. `flags`: `SOCK_NONBLOCK`, `SOCK_CLOEXEC`. Returns the new socket,
+/// which the caller owns and must close.
+#[no_mangle]
+pub extern "C" fn urb_accept(fd: i32, addr: *mut c_void, addrlen: *mut u32, flags: i32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::accept(fd, addr, addrlen, flags), None) }
+}
+
+/// Connects a socket to `addr` (`addrlen` bytes). Returns 0.
+#[no_mangle]
+pub extern "C" fn urb_connect(fd: i32, addr: *const c_void, addrlen: u32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::connect(fd, addr, addrlen), None) }
+}
+
+/// Opens `path` relative to `dirfd` (or `AT_FDCWD`) with `O_*` `flags` and
+/// `mode`. Returns the new descriptor, which the caller owns and must close.
+#[no_mangle]
+pub extern "C" fn urb_openat(dirfd: i32, path: *const c_char, flags: i32, mode: u32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::openat(dirfd, path, flags, mode), None) }
+}
+
+/// Closes `fd`. Returns 0.
+#[no_mangle]
+pub extern "C" fn urb_close(fd: i32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::close(fd), None) }
+}
+
+/// Flushes `fd` to storage; `flags` 0 or `URB_FSYNC_DATASYNC`. Returns 0.
+#[no_mangle]
+pub extern "C" fn urb_fsync(fd: i32, flags: u32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::fsync(fd, flags), None) }
+}
+
+/// `statx(2)`: fills `*out` (a `struct statx`) for `path` relative to `dirfd`;
+/// `flags` are `AT_*`, `mask` is `STATX_*`. Returns 0.
+#[no_mangle]
+pub extern "C" fn urb_statx(dirfd: i32, path: *const c_char, flags: i32, mask: u32, out: *mut c_void) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::statx(dirfd, path, flags, mask, out), None) }
+}
+
+/// Shuts down part of a connection: `how` is `SHUT_RD`, `SHUT_WR` or
+/// `SHUT_RDWR`. Returns 0.
+#[no_mangle]
+pub extern "C" fn urb_shutdown(fd: i32, how: i32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::shutdown(fd, how), None) }
+}
+
+/// Waits until `fd` has one of `events` (`POLLIN`, `POLLOUT`, ...). Returns
+/// the ready events (error and hang-up always included).
+#[no_mangle]
+pub extern "C" fn urb_poll(fd: i32, events: u32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::poll(fd, events), None) }
+}
+
+/// Sleeps `ns` nanoseconds on the engine's timer. Returns 0 once the time has
+/// passed; signals neither shorten it nor make it fail.
+#[no_mangle]
+pub extern "C" fn urb_sleep_ns(ns: u64) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::timeout(ns), None) }
+}
+

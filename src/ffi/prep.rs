@@ -1,0 +1,106 @@
+//! `urb_prep_*`: fill a `urb_op` for one operation, so callers in any
+//! language build requests without knowing the struct's field assignment.
+//! Each writes every field of `*out` (the old contents do not matter) and
+//! returns 0, or `-EINVAL` if `out` is NULL. Nothing is validated here: the
+//! submitting call does that.
+
+use super::{ffi_boundary, flatten, try_mut};
+use crate::op::urb_op;
+use crate::prep;
+use libc::{c_char, c_void};
+
+/// A request that does nothing (`URB_OP_NOP`).
+#[no_mangle]
+pub extern "C" fn urb_prep_nop(out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::nop(); 0 })) }
+}
+
+/// `URB_OP_READ`: see `urb_read`.
+#[no_mangle]
+pub extern "C" fn urb_prep_read(fd: i32, buf: *mut c_void, len: u32, offset: u64, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::read(fd, buf, len, offset); 0 })) }
+}
+
+/// `URB_OP_WRITE`: see `urb_write`.
+#[no_mangle]
+pub extern "C" fn urb_prep_write(fd: i32, buf: *const c_void, len: u32, offset: u64, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::write(fd, buf, len, offset); 0 })) }
+}
+
+/// `URB_OP_READV`: see `urb_readv`. The iovec array must stay valid until the request completes.
+#[no_mangle]
+pub extern "C" fn urb_prep_readv(fd: i32, iov: *const libc::iovec, iovcnt: u32, offset: u64, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::readv(fd, iov, iovcnt, offset); 0 })) }
+}
+
+/// `URB_OP_WRITEV`: see `urb_writev`. The iovec array must stay valid until the request completes.
+#[no_mangle]
+pub extern "C" fn urb_prep_writev(fd: i32, iov: *const libc::iovec, iovcnt: u32, offset: u64, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::writev(fd, iov, iovcnt, offset); 0 })) }
+}
+
+/// `URB_OP_FSYNC`: see `urb_fsync`.
+#[no_mangle]
+pub extern "C" fn urb_prep_fsync(fd: i32, flags: u32, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::fsync(fd, flags); 0 })) }
+}
+
+/// `URB_OP_OPENAT`: see `urb_openat`. `path` must stay valid until the request completes.
+#[no_mangle]
+pub extern "C" fn urb_prep_openat(dirfd: i32, path: *const c_char, flags: i32, mode: u32, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::openat(dirfd, path, flags, mode); 0 })) }
+}
+
+/// `URB_OP_CLOSE`: see `urb_close`.
+#[no_mangle]
+pub extern "C" fn urb_prep_close(fd: i32, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::close(fd); 0 })) }
+}
+
+/// `URB_OP_STATX`: see `urb_statx`.
+#[no_mangle]
+pub extern "C" fn urb_prep_statx(dirfd: i32, path: *const c_char, flags: i32, mask: u32, statxbuf: *mut c_void, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::statx(dirfd, path, flags, mask, statxbuf); 0 })) }
+}
+
+/// `URB_OP_RECV`: see `urb_recv`.
+#[no_mangle]
+pub extern "C" fn urb_prep_recv(fd: i32, buf: *mut c_void, len: u32, flags: i32, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::recv(fd, buf, len, flags); 0 })) }
+}
+
+/// `URB_OP_SEND`: see `urb_send`.
+#[no_mangle]
+pub extern "C" fn urb_prep_send(fd: i32, buf: *const c_void, len: u32, flags: i32, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::send(fd, buf, len, flags); 0 })) }
+}
+
+/// `URB_OP_ACCEPT`: see `urb_accept`.
+#[no_mangle]
+pub extern "C" fn urb_prep_accept(fd: i32, addr: *mut c_void, addrlen: *mut u32, flags: i32, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::accept(fd, addr, addrlen, flags); 0 })) }
+}
+
+/// `URB_OP_CONNECT`: see `urb_connect`.
+#[no_mangle]
+pub extern "C" fn urb_prep_connect(fd: i32, addr: *const c_void, addrlen: u32, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::connect(fd, addr, addrlen); 0 })) }
+}
+
+/// `URB_OP_SHUTDOWN`: see `urb_shutdown`.
+#[no_mangle]
+pub extern "C" fn urb_prep_shutdown(fd: i32, how: i32, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::shutdown(fd, how); 0 })) }
+}
+
+/// `URB_OP_POLL`: see `urb_poll`.
+#[no_mangle]
+pub extern "C" fn urb_prep_poll(fd: i32, events: u32, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::poll(fd, events); 0 })) }
+}
+
+/// `URB_OP_TIMEOUT`: a sleep of `ns` nanoseconds, see `urb_sleep_ns`.
+#[no_mangle]
+pub extern "C" fn urb_prep_timeout(ns: u64, out: *mut urb_op) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::timeout(ns); 0 })) }
+}

@@ -1,0 +1,428 @@
+//! `urb_op`: the plain, fixed-layout description of one request, and its
+//! validation. Everything downstream (the io_uring encoder, the fallback
+//! executor) only ever sees a [`ValidOp`], so the checks live in one place.
+
+use std::ffi::c_void;
+
+#[cfg(not(target_pointer_width = "64"))]
+compile_error!("urb_op has a fixed 64-byte layout that assumes 64-bit pointers");
+
+/// Do nothing; completes with 0. Measures the library's own round trip.
+pub const URB_OP_NOP: u8 = 0;
+/// `pread(fd, buf, len, offset)`; `offset == URB_OFFSET_CURRENT` reads at and
+/// advances the file position. `op_flags`: `RWF_*`. Result: bytes read.
+pub const URB_OP_READ: u8 = 1;
+/// `pwrite(fd, buf, len, offset)`; offset and flags as for `URB_OP_READ`.
+/// Result: bytes written.
+pub const URB_OP_WRITE: u8 = 2;
+/// `preadv2(fd, buf, len, offset, op_flags)`: `buf` is a `struct iovec`
+/// array of `len` entries (at most 1024).
+pub const URB_OP_READV: u8 = 3;
+/// `pwritev2(fd, buf, len, offset, op_flags)`: `buf` is a `struct iovec`
+/// array of `len` entries (at most 1024).
+pub const URB_OP_WRITEV: u8 = 4;
+/// `fsync(fd)`, or `fdatasync(fd)` when `op_flags` has `URB_FSYNC_DATASYNC`.
+pub const URB_OP_FSYNC: u8 = 5;
+/// `openat(fd, buf, op_flags, mode)`: `fd` is a directory or `AT_FDCWD`,
+/// `buf` the NUL-terminated path, `op_flags` the `O_*` flags.
+/// Result: the new file descriptor, owned by the caller.
+pub const URB_OP_OPENAT: u8 = 6;
+/// `close(fd)`.
+pub const URB_OP_CLOSE: u8 = 7;
+/// `statx(fd, buf, op_flags, mode, buf2)`: `fd` is a directory or
+/// `AT_FDCWD`, `buf` the path, `op_flags` the `AT_*` flags, `mode` the
+/// `STATX_*` mask and `buf2` the `struct statx` to fill.
+pub const URB_OP_STATX: u8 = 8;
+/// `recv(fd, buf, len, op_flags)`, `op_flags` being `MSG_*`. Result: bytes
+/// received, 0 once the peer has shut down.
+pub const URB_OP_RECV: u8 = 9;
+/// `send(fd, buf, len, op_flags)`, `op_flags` being `MSG_*`. Result: bytes sent. Always
+/// sent with `MSG_NOSIGNAL`: a closed peer gives `-EPIPE`, never `SIGPIPE`.
+pub const URB_OP_SEND: u8 = 10;
+/// `accept4(fd, buf, buf2, op_flags)`: `buf` a `struct sockaddr` to fill,
+/// `buf2` its `socklen_t` length, `op_flags` the `SOCK_*` flags.
+/// `buf` and `buf2` may both be NULL. Result: the new socket, owned by the caller.
+pub const URB_OP_ACCEPT: u8 = 11;
+/// `connect(fd, buf, len)`: `buf` the `struct sockaddr`, `len` its length.
+pub const URB_OP_CONNECT: u8 = 12;
+/// `shutdown(fd, op_flags)`, `op_flags` being `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`.
+pub const URB_OP_SHUTDOWN: u8 = 13;
+/// One-shot poll: waits until `fd` has one of the `op_flags` events
+/// (`POLLIN`, `POLLOUT`, ...). Result: the events that are ready (`revents`).
+pub const URB_OP_POLL: u8 = 14;
+/// Sleep for `offset` nanoseconds. Result: 0 once the time has passed. In a
+/// chain, a finished sleep does not break the chain (so "sleep, then write"
+/// works).
+pub const URB_OP_TIMEOUT: u8 = 15;
+/// One past the highest opcode this version knows. New operations get new
+/// numbers at the end, so existing callers keep their meaning.
+pub const URB_OP_COUNT: u8 = 16;
+
+/// `offset` value that reads or writes at the file's current position.
+pub const URB_OFFSET_CURRENT: u64 = u64::MAX;
+/// `op_flags` bit for `URB_OP_FSYNC`: sync data only (`fdatasync`).
+pub const URB_FSYNC_DATASYNC: u32 = 1;
+/// Longest chain accepted by the chain calls.
+pub const URB_CHAIN_MAX: u32 = 256;
+
+/// One request. A 64-byte, 8-aligned plain struct whose layout is part of
+/// the ABI (checked by `_Static_assert` in the C tests and a Rust test):
+///
+/// | offset | field      |
+/// |--------|------------|
+/// | 0      | opcode     |
+/// | 1      | flags      |
+/// | 2      | reserved0  |
+/// | 4      | fd         |
+/// | 8      | offset     |
+/// | 16     | buf        |
+/// | 24     | len        |
+/// | 28     | op_flags   |
+/// | 32     | buf2       |
+/// | 40     | mode       |
+/// | 44     | reserved1  |
+/// | 48     | reserved2  |
+///
+/// Zero it, then set the fields the opcode uses (each `URB_OP_*` says which),
+/// or let a `urb_prep_*` function do it. Fields an opcode does not use are
+/// ignored, except `flags` and the `reserved*` fields, which must be zero:
+/// later versions give them meaning, and a request that sets them is refused
+/// with `-EINVAL` today rather than misread tomorrow. The library never keeps
+/// a pointer to the `urb_op` itself past the call it is passed to; the
+/// memory its `buf`/`buf2` point to must stay valid until the request's
+/// result has been delivered.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct urb_op {
+    /// One of the `URB_OP_*` values.
+    pub opcode: u8,
+    /// No flags are defined yet: must be 0.
+    pub flags: u8,
+    /// Must be 0.
+    pub reserved0: u16,
+    /// File descriptor (or directory descriptor for openat/statx).
+    pub fd: i32,
+    /// File offset, or nanoseconds for `URB_OP_TIMEOUT`.
+    pub offset: u64,
+    /// Data buffer, iovec array, path or socket address, by opcode.
+    pub buf: *mut c_void,
+    /// Byte length, iovec count or address length, by opcode.
+    pub len: u32,
+    /// Per-operation flags (`RWF_*`, `MSG_*`, `O_*`, `SOCK_*`, `AT_*`, poll events, shutdown how).
+    pub op_flags: u32,
+    /// Second pointer: accept's `socklen_t *addrlen`, statx's `struct statx *`.
+    pub buf2: *mut c_void,
+    /// `openat` mode, `statx` mask.
+    pub mode: u32,
+    /// Must be 0.
+    pub reserved1: u32,
+    /// Must be 0.
+    pub reserved2: [u64; 2],
+}
+
+impl urb_op {
+    pub const fn zeroed() -> urb_op {
+        urb_op {
+            opcode: URB_OP_NOP,
+            flags: 0,
+            reserved0: 0,
+            fd: 0,
+            offset: 0,
+            buf: std::ptr::null_mut(),
+            len: 0,
+            op_flags: 0,
+            buf2: std::ptr::null_mut(),
+            mode: 0,
+            reserved1: 0,
+            reserved2: [0; 2],
+        }
+    }
+}
+
+/// The operations, as the library reasons about them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opcode {
+    Nop,
+    Read,
+    Write,
+    Readv,
+    Writev,
+    Fsync,
+    Openat,
+    Close,
+    Statx,
+    Recv,
+    Send,
+    Accept,
+    Connect,
+    Shutdown,
+    Poll,
+    Timeout,
+}
+
+impl Opcode {
+    pub const ALL: [Opcode; URB_OP_COUNT as usize] = [
+        Opcode::Nop,
+        Opcode::Read,
+        Opcode::Write,
+        Opcode::Readv,
+        Opcode::Writev,
+        Opcode::Fsync,
+        Opcode::Openat,
+        Opcode::Close,
+        Opcode::Statx,
+        Opcode::Recv,
+        Opcode::Send,
+        Opcode::Accept,
+        Opcode::Connect,
+        Opcode::Shutdown,
+        Opcode::Poll,
+        Opcode::Timeout,
+    ];
+
+    pub fn from_u8(code: u8) -> Option<Opcode> {
+        Opcode::ALL.get(code as usize).copied()
+    }
+
+    /// The kernel opcode that carries this operation.
+    pub fn kernel_opcode(self) -> u8 {
+        use io_uring::opcode as k;
+        match self {
+            Opcode::Nop => k::Nop::CODE,
+            Opcode::Read => k::Read::CODE,
+            Opcode::Write => k::Write::CODE,
+            Opcode::Readv => k::Readv::CODE,
+            Opcode::Writev => k::Writev::CODE,
+            Opcode::Fsync => k::Fsync::CODE,
+            Opcode::Openat => k::OpenAt::CODE,
+            Opcode::Close => k::Close::CODE,
+            Opcode::Statx => k::Statx::CODE,
+            Opcode::Recv => k::Recv::CODE,
+            Opcode::Send => k::Send::CODE,
+            Opcode::Accept => k::Accept::CODE,
+            Opcode::Connect => k::Connect::CODE,
+            Opcode::Shutdown => k::Shutdown::CODE,
+            Opcode::Poll => k::PollAdd::CODE,
+            Opcode::Timeout => k::Timeout::CODE,
+        }
+    }
+
+    /// Whether a result other than the full length breaks an `IOSQE_IO_LINK`
+    /// chain: the kernel treats a short read or write as a failed link.
+    fn short_result_breaks_chain(self) -> bool {
+        matches!(self, Opcode::Read | Opcode::Write | Opcode::Readv | Opcode::Writev)
+    }
+}
+
+/// A request that passed validation. Only [`validate`] makes one.
+#[derive(Clone, Copy, Debug)]
+pub struct ValidOp {
+    pub code: Opcode,
+    pub raw: urb_op,
+    /// For read/write: the length a complete transfer returns.
+    pub expected_len: u64,
+}
+
+const AT_FDCWD: i32 = libc::AT_FDCWD;
+const IOV_MAX: u32 = 1024;
+
+/// Checks everything that can be checked without the kernel: opcode, reserved
+/// fields, descriptors, pointers and lengths. Errors are negative errno values.
+pub fn validate(op: &urb_op) -> Result<ValidOp, i32> {
+    let einval = Err(-libc::EINVAL);
+    let code = match Opcode::from_u8(op.opcode) {
+        Some(c) => c,
+        None => return einval,
+    };
+    if op.flags != 0 || op.reserved0 != 0 || op.reserved1 != 0 || op.reserved2 != [0, 0] {
+        return einval;
+    }
+    let needs_fd = !matches!(code, Opcode::Nop | Opcode::Timeout);
+    let dirfd_ok = matches!(code, Opcode::Openat | Opcode::Statx) && op.fd == AT_FDCWD;
+    if needs_fd && op.fd < 0 && !dirfd_ok {
+        return einval;
+    }
+    let mut expected_len = 0u64;
+    match code {
+        Opcode::Read | Opcode::Write | Opcode::Recv | Opcode::Send => {
+            if op.len > i32::MAX as u32 || (op.buf.is_null() && op.len != 0) {
+                return einval;
+            }
+            expected_len = op.len as u64;
+        }
+        Opcode::Readv | Opcode::Writev => {
+            if op.len > IOV_MAX || (op.buf.is_null() && op.len != 0) {
+                return einval;
+            }
+            let iovs = unsafe { iovecs(op) };
+            for iov in iovs {
+                if iov.iov_base.is_null() && iov.iov_len != 0 {
+                    return einval;
+                }
+                expected_len = expected_len.saturating_add(iov.iov_len as u64);
+            }
+            if expected_len > i32::MAX as u64 {
+                return einval;
+            }
+        }
+        Opcode::Fsync => {
+            if op.op_flags & !URB_FSYNC_DATASYNC != 0 {
+                return einval;
+            }
+        }
+        Opcode::Openat => {
+            if op.buf.is_null() {
+                return einval;
+            }
+        }
+        Opcode::Statx => {
+            if op.buf.is_null() || op.buf2.is_null() {
+                return einval;
+            }
+        }
+        Opcode::Accept => {
+            if !op.buf.is_null() && op.buf2.is_null() {
+                return einval;
+            }
+        }
+        Opcode::Connect => {
+            if op.buf.is_null() || op.len == 0 {
+                return einval;
+            }
+        }
+        Opcode::Shutdown => {
+            if op.op_flags > libc::SHUT_RDWR as u32 {
+                return einval;
+            }
+        }
+        Opcode::Poll => {
+            if op.op_flags == 0 || op.op_flags > u16::MAX as u32 {
+                return einval;
+            }
+        }
+        Opcode::Timeout => {
+            if op.offset > i64::MAX as u64 {
+                return einval;
+            }
+        }
+        Opcode::Nop | Opcode::Close => {}
+    }
+    Ok(ValidOp { code, raw: *op, expected_len })
+}
+
+/// The iovec array of a readv/writev request.
+///
+/// # Safety
+/// `op.buf` must point to `op.len` iovecs (the caller's promise).
+pub unsafe fn iovecs(op: &urb_op) -> &[libc::iovec] {
+    if op.len == 0 || op.buf.is_null() {
+        &[]
+    } else {
+        std::slice::from_raw_parts(op.buf as *const libc::iovec, op.len as usize)
+    }
+}
+
+impl ValidOp {
+    /// The result the caller sees for the raw result of this request: a sleep
+    /// that ran its course is a success, on every engine.
+    pub fn finish(&self, res: i32) -> i32 {
+        if self.code == Opcode::Timeout && res == -libc::ETIME {
+            0
+        } else {
+            res
+        }
+    }
+
+    /// Whether this result makes the kernel cancel the rest of a linked chain.
+    /// The fallback engine follows the same rule so chains behave alike.
+    pub fn breaks_chain(&self, res: i32) -> bool {
+        if res < 0 {
+            return true;
+        }
+        if self.code.short_result_breaks_chain() {
+            return res as u64 != self.expected_len;
+        }
+        if matches!(self.code, Opcode::Recv | Opcode::Send)
+            && self.raw.op_flags & libc::MSG_WAITALL as u32 != 0
+        {
+            return (res as u64) < self.expected_len;
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::{align_of, offset_of, size_of};
+
+    #[test]
+    fn layout_is_the_documented_one() {
+        assert_eq!(size_of::<urb_op>(), 64);
+        assert_eq!(align_of::<urb_op>(), 8);
+        assert_eq!(offset_of!(urb_op, opcode), 0);
+        assert_eq!(offset_of!(urb_op, flags), 1);
+        assert_eq!(offset_of!(urb_op, fd), 4);
+        assert_eq!(offset_of!(urb_op, offset), 8);
+        assert_eq!(offset_of!(urb_op, buf), 16);
+        assert_eq!(offset_of!(urb_op, len), 24);
+        assert_eq!(offset_of!(urb_op, op_flags), 28);
+        assert_eq!(offset_of!(urb_op, buf2), 32);
+        assert_eq!(offset_of!(urb_op, mode), 40);
+        assert_eq!(offset_of!(urb_op, reserved1), 44);
+        assert_eq!(offset_of!(urb_op, reserved2), 48);
+    }
+
+    #[test]
+    fn every_opcode_number_maps_back() {
+        for (i, code) in Opcode::ALL.iter().enumerate() {
+            assert_eq!(Opcode::from_u8(i as u8), Some(*code));
+        }
+        assert_eq!(Opcode::from_u8(URB_OP_COUNT), None);
+    }
+
+    #[test]
+    fn validation_refuses_bad_requests() {
+        let mut op = urb_op::zeroed();
+        op.opcode = URB_OP_COUNT;
+        assert_eq!(validate(&op).unwrap_err(), -libc::EINVAL);
+
+        let mut op = urb_op::zeroed();
+        op.opcode = URB_OP_READ;
+        op.fd = 0;
+        op.len = 10;
+        assert_eq!(validate(&op).unwrap_err(), -libc::EINVAL, "NULL buffer");
+
+        let mut buf = [0u8; 4];
+        op.buf = buf.as_mut_ptr().cast();
+        op.len = 4;
+        op.fd = -1;
+        assert_eq!(validate(&op).unwrap_err(), -libc::EINVAL, "missing fd");
+        op.fd = 0;
+        assert!(validate(&op).is_ok());
+        op.reserved2[1] = 1;
+        assert_eq!(validate(&op).unwrap_err(), -libc::EINVAL, "reserved field");
+
+        let mut op = urb_op::zeroed();
+        op.opcode = URB_OP_OPENAT;
+        op.fd = libc::AT_FDCWD;
+        assert_eq!(validate(&op).unwrap_err(), -libc::EINVAL, "NULL path");
+    }
+
+    #[test]
+    fn short_reads_break_chains_short_recvs_do_not() {
+        let mut buf = [0u8; 8];
+        let mut op = urb_op::zeroed();
+        op.opcode = URB_OP_READ;
+        op.fd = 0;
+        op.buf = buf.as_mut_ptr().cast();
+        op.len = 8;
+        let v = validate(&op).unwrap();
+        assert!(v.breaks_chain(4));
+        assert!(!v.breaks_chain(8));
+        op.opcode = URB_OP_RECV;
+        let v = validate(&op).unwrap();
+        assert!(!v.breaks_chain(4));
+        assert!(v.breaks_chain(-libc::EAGAIN));
+    }
+}

@@ -1,0 +1,70 @@
+//! What the running kernel's io_uring can do: whether a ring can be created
+//! at all, with which setup flags, and which opcodes it knows.
+
+use io_uring::IoUring;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetupFlags {
+    /// `SINGLE_ISSUER | DEFER_TASKRUN | SUBMIT_ALL` (6.1+): the best fit for a
+    /// ring that only its creating thread uses.
+    SingleIssuerDeferred,
+    /// `COOP_TASKRUN | SUBMIT_ALL` (5.19+).
+    Cooperative,
+    /// No optional flags.
+    Plain,
+}
+
+pub struct Probe {
+    pub single_thread_setup: SetupFlags,
+    opcodes: [bool; 256],
+}
+
+impl Probe {
+    pub fn supports(&self, kernel_opcode: u8) -> bool {
+        self.opcodes[kernel_opcode as usize]
+    }
+}
+
+/// Creates a ring with the best flags this kernel accepts for `entries`.
+pub fn build_ring(setup: SetupFlags, entries: u32) -> std::io::Result<IoUring> {
+    let mut b = IoUring::builder();
+    b.dontfork();
+    match setup {
+        SetupFlags::SingleIssuerDeferred => {
+            b.setup_single_issuer().setup_defer_taskrun().setup_submit_all();
+        }
+        SetupFlags::Cooperative => {
+            b.setup_coop_taskrun().setup_submit_all();
+        }
+        SetupFlags::Plain => {}
+    }
+    b.build(entries)
+}
+
+/// Negative errno when io_uring cannot be used at all (`ENOSYS` without
+/// kernel support or under seccomp, `EPERM` with `io_uring_disabled`, ...).
+pub fn probe() -> Result<Probe, i32> {
+    let mut last_err = -libc::ENOSYS;
+    for setup in [SetupFlags::SingleIssuerDeferred, SetupFlags::Cooperative, SetupFlags::Plain] {
+        match build_ring(setup, 4) {
+            Ok(ring) => {
+                let mut p = io_uring::Probe::new();
+                let mut opcodes = [false; 256];
+                if ring.submitter().register_probe(&mut p).is_ok() {
+                    for (code, slot) in opcodes.iter_mut().enumerate() {
+                        *slot = p.is_supported(code as u8);
+                    }
+                }
+                return Ok(Probe { single_thread_setup: setup, opcodes });
+            }
+            Err(e) => {
+                last_err = -e.raw_os_error().unwrap_or(libc::ENOSYS);
+                if last_err != -libc::EINVAL {
+                    // Not a flag this kernel lacks: io_uring itself is refused.
+                    return Err(last_err);
+                }
+            }
+        }
+    }
+    Err(last_err)
+}

@@ -1,0 +1,181 @@
+//! The calling thread's own ring behind the blocking face: created on the
+//! thread's first request, used only by that thread, freed when it exits.
+//!
+//! Invariant: between two calls nothing is in flight. Every call waits for
+//! all the CQEs its SQEs produce, so a thread that exits, and a child after
+//! `fork`, never leave a request behind that could write into freed memory.
+
+use crate::engine;
+use crate::uring::probe::build_ring;
+use io_uring::{cqueue, opcode, squeue::Entry, types, IoUring};
+use std::cell::RefCell;
+use std::os::fd::AsRawFd;
+
+const INITIAL_ENTRIES: u32 = 32;
+
+/// `user_data` of the library's own cancel requests; request ids count up
+/// from 0 and never reach it.
+const CANCEL_USER_DATA: u64 = u64::MAX;
+
+pub struct ThreadRing {
+    ring: IoUring,
+    fork_generation: u64,
+    next_id: u64,
+    in_flight: usize,
+    /// io_uring_enter failed in a way retrying cannot fix: replace the ring.
+    broken: bool,
+}
+
+thread_local! {
+    static RING: RefCell<Option<ThreadRing>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on this thread's ring with room for `sqes` entries. `None` when
+/// no ring can serve the call (creation refused, a nested call from a signal
+/// handler or callback, thread teardown): the caller uses the fallback engine.
+pub fn with_ring<R>(sqes: u32, f: impl FnOnce(&mut ThreadRing) -> R) -> Option<R> {
+    RING.try_with(|cell| {
+        let mut slot = cell.try_borrow_mut().ok()?;
+        if let Some(r) = slot.as_ref() {
+            if r.fork_generation != engine::fork_generation() {
+                // Inherited from the parent: its mappings are gone (dontfork)
+                // and its requests are the parent's. Close only our fd copy.
+                let stale = slot.take().unwrap();
+                let fd = stale.ring.as_raw_fd();
+                std::mem::forget(stale);
+                unsafe { libc::close(fd) };
+            }
+        }
+        let unfit = slot.as_ref().is_some_and(|r| r.broken || r.ring.params().sq_entries() < sqes);
+        if slot.is_none() || unfit {
+            *slot = None;
+            *slot = Some(ThreadRing::new(sqes.max(INITIAL_ENTRIES).next_power_of_two())?);
+        }
+        Some(f(slot.as_mut().unwrap()))
+    })
+    .ok()
+    .flatten()
+}
+
+impl ThreadRing {
+    fn new(entries: u32) -> Option<ThreadRing> {
+        let probe = engine::selection().probe.as_ref()?;
+        let ring = build_ring(probe.single_thread_setup, entries).ok()?;
+        Some(ThreadRing { ring, fork_generation: engine::fork_generation(), next_id: 0, in_flight: 0, broken: false })
+    }
+
+    /// Submits `entries` as one batch (links as the entries' flags say) and
+    /// waits until every one of them has posted its final CQE. `results[i]`
+    /// receives entry i's result. Multishot requests are cancelled after
+    /// their first CQE: the blocking face returns one result per request.
+    pub fn run(&mut self, entries: &mut [Entry], results: &mut [i32]) {
+        debug_assert_eq!(entries.len(), results.len());
+        let n = entries.len();
+        results.fill(i32::MIN);
+        let base = self.next_id;
+        self.next_id += n as u64;
+        let mut finished = 0usize;
+        let mut done = [false; 64];
+        let mut done_heap = Vec::new();
+        let done: &mut [bool] = if n <= done.len() {
+            &mut done[..n]
+        } else {
+            done_heap.resize(n, false);
+            &mut done_heap
+        };
+        {
+            let mut sq = self.ring.submission();
+            for (i, e) in entries.iter_mut().enumerate() {
+                e.set_user_data(base + i as u64);
+                // SAFETY: the memory each entry points to is the caller's and
+                // outlives this call, which waits for every completion.
+                unsafe { sq.push(e).expect("ring sized for the batch") };
+            }
+        }
+        self.in_flight += n;
+        while finished < n {
+            if let Err(e) = self.ring.submit_and_wait(1) {
+                match e.raw_os_error() {
+                    Some(libc::EINTR) | Some(libc::EAGAIN) | Some(libc::EBUSY) => {}
+                    _ => {
+                        // The ring is unusable; dropping it cancels and reaps
+                        // whatever it still holds.
+                        let err = -e.raw_os_error().unwrap_or(libc::EIO);
+                        for (i, r) in results.iter_mut().enumerate() {
+                            if !done[i] {
+                                *r = err;
+                            }
+                        }
+                        self.cancel_all_and_drain();
+                        self.broken = true;
+                        return;
+                    }
+                }
+            }
+            let mut cancels: Vec<u64> = Vec::new();
+            for cqe in self.ring.completion() {
+                let id = cqe.user_data();
+                if id < base || id >= base + n as u64 {
+                    continue; // our own cancel requests
+                }
+                let i = (id - base) as usize;
+                if done[i] {
+                    continue;
+                }
+                if cqueue::more(cqe.flags()) {
+                    if results[i] == i32::MIN {
+                        results[i] = cqe.result();
+                        cancels.push(id);
+                    }
+                    continue;
+                }
+                if results[i] == i32::MIN {
+                    results[i] = cqe.result();
+                }
+                done[i] = true;
+                finished += 1;
+                self.in_flight -= 1;
+            }
+            for id in cancels {
+                let c = opcode::AsyncCancel::new(id).build().user_data(CANCEL_USER_DATA);
+                // SAFETY: a cancel carries no pointers.
+                while unsafe { self.ring.submission().push(&c) }.is_err() {
+                    let _ = self.ring.submit();
+                }
+            }
+        }
+    }
+
+    /// Cancels everything still in flight and waits (boundedly) for it.
+    fn cancel_all_and_drain(&mut self) {
+        if self.in_flight == 0 {
+            return;
+        }
+        let c = opcode::AsyncCancel2::new(types::CancelBuilder::any()).build().user_data(CANCEL_USER_DATA);
+        unsafe {
+            let _ = self.ring.submission().push(&c);
+        }
+        for _ in 0..1000 {
+            match self.ring.submit_and_wait(1) {
+                Ok(_) | Err(_) => {}
+            }
+            for cqe in self.ring.completion() {
+                if cqe.user_data() != CANCEL_USER_DATA && !cqueue::more(cqe.flags()) {
+                    self.in_flight = self.in_flight.saturating_sub(1);
+                }
+            }
+            if self.in_flight == 0 {
+                break;
+            }
+        }
+    }
+
+}
+
+impl Drop for ThreadRing {
+    fn drop(&mut self) {
+        // Only reachable with requests in flight if a call unwound midway;
+        // the kernel must finish with the caller's buffers before we go.
+        self.cancel_all_and_drain();
+    }
+}
