@@ -22,7 +22,7 @@ C_TESTS    := $(patsubst tests/c/%.c,%,$(wildcard tests/c/test_*.c))
 C_EXAMPLES := $(patsubst examples-c/%.c,%,$(wildcard examples-c/*.c))
 
 .PHONY: all lib deps header check-header examples c-tests test test-rust test-c \
-        test-examples demo install bench clean
+        test-examples test-go test-haskell demo install bench clean
 
 all: lib
 
@@ -62,7 +62,7 @@ $(BUILD)/tests-asan/%: tests/c/%.c tests/c/harness.h include/uringbridge.h | lib
 examples: lib $(addprefix $(BUILD)/examples/,$(C_EXAMPLES))
 c-tests: lib $(addprefix $(BUILD)/tests/,$(C_TESTS)) $(addprefix $(BUILD)/tests-asan/,$(C_TESTS))
 
-test: deps lib check-header test-rust test-c test-examples
+test: deps lib check-header test-rust test-c test-examples test-go test-haskell
 	@echo "make test: all suites passed"
 
 # One process picks one engine, so every suite runs twice.
@@ -78,6 +78,13 @@ test-c: c-tests
 	    ASAN_OPTIONS=detect_leaks=1 URB_BACKEND=$$engine $(BUILD)/tests-asan/$$t; \
 	  done; \
 	done
+
+# Each binding owns a test script; it installs its own toolchain packages.
+test-go: lib
+	@if [ -x bindings/go/test.sh ]; then bindings/go/test.sh; fi
+
+test-haskell: lib
+	@if [ -x bindings/haskell/test.sh ]; then bindings/haskell/test.sh; fi
 
 test-examples: examples
 	@tests/examples.sh $(BUILD)/examples

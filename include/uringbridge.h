@@ -26,6 +26,11 @@
 
 
 /**
+ * `timeout_ns` for `urb_ring_wait` that waits as long as it takes.
+ */
+#define URB_WAIT_FOREVER UINT64_MAX
+
+/**
  * Do nothing; completes with 0. Measures the library's own round trip.
  */
 #define URB_OP_NOP 0
@@ -142,6 +147,47 @@
 #define URB_CHAIN_MAX 256
 
 /**
+ * The one buffer group of a ring.
+ */
+#define GROUP_ID 0
+
+/**
+ * Opt in to a kernel submission-queue polling thread. Off by default: SQPOLL
+ * work runs with the credentials of the ring's creator (CVE-2024-22017), and
+ * it burns a core while busy. Ignored by the fallback engine.
+ */
+#define URB_RING_SQPOLL 1
+
+/**
+ * Run this ring on the fallback engine even where io_uring works (tests,
+ * comparisons). `URB_BACKEND=fallback` does the same for every ring.
+ */
+#define URB_RING_FALLBACK 2
+
+/**
+ * More completions will follow for this token (a multishot request that is
+ * still armed). Same bit as the kernel's `IORING_CQE_F_MORE`.
+ */
+#define URB_CQE_F_MORE (1 << 1)
+
+/**
+ * A provided buffer holds the data: its id is `flags >> URB_CQE_BUFFER_SHIFT`.
+ * Same bit as the kernel's `IORING_CQE_F_BUFFER`.
+ */
+#define URB_CQE_F_BUFFER (1 << 0)
+
+/**
+ * Shift giving the provided-buffer id from `urb_completion.flags`.
+ */
+#define URB_CQE_BUFFER_SHIFT 16
+
+/**
+ * An async ring. Create with `urb_ring_new`, free with `urb_ring_free`.
+ * Every function taking a `urb_ring *` may be called from any thread.
+ */
+typedef struct urb_ring urb_ring;
+
+/**
  * One request. A 64-byte, 8-aligned plain struct whose layout is part of
  * the ABI (checked by `_Static_assert` in the C tests and a Rust test):
  *
@@ -225,6 +271,119 @@ typedef struct urb_op {
  * SQE, or a negative errno to abandon it (that value is then returned).
  */
 typedef int32_t (*urb_sqe_fill_fn)(void *ctx, struct io_uring_sqe *sqe);
+
+/**
+ * How an async ring is built. Zero every field you do not set: 0 means the
+ * default, and the `reserved` fields must stay 0. `urb_ring_new` copies what
+ * it needs; the struct and the `allowed_ops` array may be freed after it.
+ */
+typedef struct urb_ring_config {
+  /**
+   * Submission queue size, rounded up to a power of two (1..=32768);
+   * 0 = 256. Also the longest chain this ring accepts.
+   */
+  uint32_t entries;
+  /**
+   * Completion queue size (>= entries); 0 = twice `entries`. A full CQ
+   * never loses completions: the kernel holds the overflow and the owner
+   * thread drains it.
+   */
+  uint32_t cq_entries;
+  /**
+   * `URB_RING_*` flags.
+   */
+  uint32_t flags;
+  /**
+   * With `URB_RING_SQPOLL`: idle time in ms before the kernel thread sleeps
+   * (0 = 1000).
+   */
+  uint32_t sqpoll_idle_ms;
+  /**
+   * Provided buffers for multishot receive: how many (a power of two up to
+   * 32768; 0 = none, multishot receive then gives `-EINVAL`).
+   */
+  uint32_t buf_count;
+  /**
+   * Size of each provided buffer in bytes (0 = 4096).
+   */
+  uint32_t buf_size;
+  /**
+   * Opcode allow-list: `n_allowed_ops` `URB_OP_*` values; NULL = all. A
+   * request outside it is refused with `-EACCES`.
+   */
+  const uint8_t *allowed_ops;
+  uint32_t n_allowed_ops;
+  /**
+   * Must be 0.
+   */
+  uint32_t reserved[5];
+} urb_ring_config;
+
+/**
+ * One finished request (or one shot of a multishot request).
+ */
+typedef struct urb_completion {
+  /**
+   * The token given when the request was submitted.
+   */
+  uint64_t token;
+  /**
+   * CQE-style result: `>= 0` success, `-errno` failure.
+   */
+  int32_t res;
+  /**
+   * `URB_CQE_F_*` bits.
+   */
+  uint32_t flags;
+} urb_completion;
+
+/**
+ * Called on the ring's owner thread for every completion, in order. It must
+ * not block for long (it delays every other completion of the ring), must
+ * not call `urb_ring_free` on its own ring, and must not unwind. It may
+ * submit, cancel and reap. `ctx` is the pointer given to
+ * `urb_ring_set_callback`, passed through untouched.
+ */
+typedef void (*urb_completion_fn)(void *ctx, uint64_t token, int32_t res, uint32_t flags);
+
+/**
+ * A snapshot of a ring's counters since it was created.
+ */
+typedef struct urb_stats {
+  /**
+   * Requests accepted by `urb_ring_submit*` (a chain counts each request).
+   */
+  uint64_t submitted;
+  /**
+   * Completions delivered (a multishot request delivers several).
+   */
+  uint64_t completions;
+  /**
+   * `io_uring_enter` calls made by the owner thread (fallback: wake-ups).
+   */
+  uint64_t enters;
+  /**
+   * Times the owner found the submission queue full and had to flush it.
+   */
+  uint64_t sq_full_waits;
+  /**
+   * Times the kernel reported a completion-queue overflow (nothing lost:
+   * the overflow is drained).
+   */
+  uint64_t cq_overflows;
+  /**
+   * Cancellations requested with `urb_ring_cancel`.
+   */
+  uint64_t cancels;
+  /**
+   * Times a submitter had to wake a sleeping owner thread.
+   */
+  uint64_t wakeups;
+  /**
+   * Requests in flight at the moment of the snapshot.
+   */
+  uint64_t in_flight;
+} urb_stats;
 
 
 
@@ -503,6 +662,156 @@ int32_t urb_prep_poll(int32_t fd, uint32_t events, struct urb_op *out);
  * `URB_OP_TIMEOUT`: a sleep of `ns` nanoseconds, see `urb_sleep_ns`.
  */
 int32_t urb_prep_timeout(uint64_t ns, struct urb_op *out);
+
+/**
+ * Creates a ring and its owner thread. `cfg` may be NULL for the defaults;
+ * it is read during the call only. On success `*out` holds the ring, which
+ * must eventually be freed with `urb_ring_free`, and 0 is returned. Errors:
+ * `-EINVAL` (NULL `out`, bad configuration), `-ENOMEM`/`-EMFILE` (no ring
+ * could be set up), the io_uring refusal when `URB_BACKEND=io_uring` is
+ * forced where io_uring is unavailable.
+ */
+int32_t urb_ring_new(const struct urb_ring_config *cfg, struct urb_ring **out);
+
+/**
+ * Frees a ring: cancels every request still in flight and waits until the
+ * kernel is done with their buffers, then stops the owner thread. With a
+ * callback set, the callback receives those requests' final completions
+ * before this returns; queued completions not yet reaped are dropped. NULL
+ * is a no-op. Must not be called from the ring's own callback, nor while
+ * another thread still uses the ring.
+ */
+void urb_ring_free(struct urb_ring *ring);
+
+/**
+ * Submits one request tagged with `token` (any value; it comes back in the
+ * completion). Returns 0 once the ring has taken it — the result arrives
+ * later as a completion, exactly once — or `-errno` if it was refused (then
+ * no completion follows): `-EINVAL` (bad request), `-ENOSYS` (kernel lacks
+ * the operation), `-EACCES` (outside the ring's allow-list). Costs no system
+ * call while the owner thread is awake. `op` is copied; the memory its
+ * pointers name must stay valid until the completion has been delivered.
+ */
+int32_t urb_ring_submit(const struct urb_ring *ring, const struct urb_op *op, uint64_t token);
+
+/**
+ * Like `urb_ring_submit`, bounded by `timeout_ns`: when the time runs out
+ * first the request is cancelled and completes with `-ETIME`.
+ */
+int32_t urb_ring_submit_timeout(const struct urb_ring *ring,
+                                const struct urb_op *op,
+                                uint64_t token,
+                                uint64_t timeout_ns);
+
+/**
+ * Submits `ops[0..n]` as one linked chain, request i tagged `tokens[i]`
+ * (same rules as `urb_submit_chain_blocking`; every request completes, those
+ * after a failure with `-ECANCELED`). All or nothing: if any request is
+ * refused, none is submitted. `n` is at most `URB_CHAIN_MAX` and the ring's
+ * `entries`.
+ */
+int32_t urb_ring_submit_chain(const struct urb_ring *ring,
+                              const struct urb_op *ops,
+                              uintptr_t n,
+                              const uint64_t *tokens);
+
+/**
+ * Multishot accept on listening socket `fd`: one completion per accepted
+ * connection (`res` = the new socket, owned by the caller), each with
+ * `URB_CQE_F_MORE` while the request stays armed. The last completion lacks
+ * `URB_CQE_F_MORE` (after `urb_ring_cancel`: `-ECANCELED`). `flags`:
+ * `SOCK_NONBLOCK`, `SOCK_CLOEXEC`.
+ */
+int32_t urb_ring_accept_multishot(const struct urb_ring *ring,
+                                  int32_t fd,
+                                  int32_t flags,
+                                  uint64_t token);
+
+/**
+ * Multishot receive on socket `fd` into the ring's provided buffers (the
+ * ring needs `buf_count` in its config, else `-EINVAL`). Each completion
+ * with data has `URB_CQE_F_BUFFER`: the buffer id is
+ * `flags >> URB_CQE_BUFFER_SHIFT`, the data is `res` bytes at
+ * `urb_ring_buffer(...)`, and the buffer must be given back with
+ * `urb_ring_buffer_release`. `res == 0` (end of stream) or an error ends the
+ * request (no `URB_CQE_F_MORE`); so does running out of buffers
+ * (`-ENOBUFS`): resubmit after releasing some. `flags`: `MSG_*`.
+ */
+int32_t urb_ring_recv_multishot(const struct urb_ring *ring,
+                                int32_t fd,
+                                int32_t flags,
+                                uint64_t token);
+
+/**
+ * Multishot poll: a completion (`res` = ready events) every time `fd`
+ * becomes ready for one of `events`, with `URB_CQE_F_MORE` while armed.
+ */
+int32_t urb_ring_poll_multishot(const struct urb_ring *ring,
+                                int32_t fd,
+                                uint32_t events,
+                                uint64_t token);
+
+/**
+ * Asks the kernel to cancel every in-flight request tagged `token`. Returns
+ * 0 once the request to cancel is queued. Each targeted request still
+ * completes exactly once: `-ECANCELED`, or its real result if it finished
+ * first. Cancelling a token with nothing in flight does nothing.
+ */
+int32_t urb_ring_cancel(const struct urb_ring *ring, uint64_t token);
+
+/**
+ * Moves up to `max` waiting completions into `out` without blocking; returns
+ * how many. When this empties the queue, `urb_ring_fd` stops being readable.
+ */
+int32_t urb_ring_reap(const struct urb_ring *ring, struct urb_completion *out, uint32_t max);
+
+/**
+ * Blocks until at least `min` completions wait (`min` is capped at `max`) or
+ * `timeout_ns` passes (`URB_WAIT_FOREVER`: no limit; 0: do not block), then
+ * moves up to `max` into `out`; returns how many (possibly fewer than `min`
+ * after the timeout). `-EDEADLK` if called with `min > 0` from the ring's own
+ * callback.
+ */
+int32_t urb_ring_wait(const struct urb_ring *ring,
+                      struct urb_completion *out,
+                      uint32_t max,
+                      uint32_t min,
+                      uint64_t timeout_ns);
+
+/**
+ * A descriptor (an eventfd) that is readable exactly while completions wait
+ * to be reaped, for `poll`/`epoll`, GHC's `threadWaitRead` or Go's netpoller.
+ * Do not read it or close it: `urb_ring_reap` resets it, `urb_ring_free`
+ * closes it. Unused (never readable) while a callback is set.
+ */
+int32_t urb_ring_fd(const struct urb_ring *ring);
+
+/**
+ * Sends every later completion to `fn(ctx, token, res, flags)` on the ring's
+ * owner thread instead of the reap queue (completions already queued stay
+ * there). NULL `fn` goes back to the queue. See `urb_completion_fn` for what
+ * the callback may do. Designed for GHC's `hs_try_putmvar` behind a small C
+ * shim: it wakes a Haskell thread without entering Haskell.
+ */
+int32_t urb_ring_set_callback(const struct urb_ring *ring, urb_completion_fn f, void *ctx);
+
+/**
+ * Copies the ring's counters into `*out`.
+ */
+int32_t urb_ring_stats(const struct urb_ring *ring, struct urb_stats *out);
+
+/**
+ * Stores the address of provided buffer `bid` in `*data` and returns the
+ * buffer's size. The memory belongs to the ring (valid until `urb_ring_free`);
+ * read the received bytes, then call `urb_ring_buffer_release`. `-EINVAL` for
+ * a ring without provided buffers or an id out of range.
+ */
+int32_t urb_ring_buffer(const struct urb_ring *ring, uint32_t bid, void **data);
+
+/**
+ * Gives provided buffer `bid` back to the ring for later receives.
+ */
+int32_t urb_ring_buffer_release(const struct urb_ring *ring, uint32_t bid);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -40,11 +40,10 @@ pub fn submit(op: &urb_op, timeout_ns: Option<u64>) -> i32 {
     if let Err(e) = check_supported(v.code) {
         return e;
     }
-    let res = match engine::engine() {
+    match engine::engine() {
         Engine::IoUring => uring_single(&v, timeout_ns).unwrap_or_else(|| fallback_single(&v, timeout_ns)),
         _ => fallback_single(&v, timeout_ns),
-    };
-    v.finish(res)
+    }
 }
 
 fn uring_single(v: &ValidOp, timeout_ns: Option<u64>) -> Option<i32> {
@@ -54,25 +53,31 @@ fn uring_single(v: &ValidOp, timeout_ns: Option<u64>) -> Option<i32> {
         None => with_ring(1, |ring| {
             let mut res = [0];
             ring.run(&mut [entry], &mut res);
-            res[0]
+            v.finish(res[0])
         }),
         Some(ns) => {
             let ts = timespec(ns);
             with_ring(2, |ring| {
                 let mut res = [0; 2];
                 ring.run(&mut [entry.flags(Flags::IO_LINK), link_timeout(&ts)], &mut res);
-                let timer_fired = res[1] == -libc::ETIME;
-                let cancelled = res[0] == -libc::ECANCELED || res[0] == -libc::EINTR;
-                if timer_fired && cancelled {
-                    -libc::ETIME
-                } else {
-                    res[0]
-                }
+                timed_result(v.finish(res[0]), res[1])
             })
         }
     }
 }
 
+/// The result of a request bounded by an `IORING_OP_LINK_TIMEOUT`, given
+/// both CQEs: `-ETIME` when the timer fired and cancelled the request.
+pub fn timed_result(op_res: i32, timer_res: i32) -> i32 {
+    let cancelled = op_res == -libc::ECANCELED || op_res == -libc::EINTR;
+    if timer_res == -libc::ETIME && cancelled {
+        -libc::ETIME
+    } else {
+        op_res
+    }
+}
+
+/// The fallback engine reports a finished sleep as 0 itself.
 fn fallback_single(v: &ValidOp, timeout_ns: Option<u64>) -> i32 {
     exec::execute(v, timeout_ns.map(wait::deadline_after))
 }
@@ -97,11 +102,12 @@ pub fn submit_chain(ops: &[urb_op], results: &mut [i32]) -> i32 {
         }
     }
     let ran_on_uring = engine::engine() == Engine::IoUring && uring_chain(&valid, results).is_some();
-    if !ran_on_uring {
+    if ran_on_uring {
+        for (v, r) in valid.iter().zip(results.iter_mut()) {
+            *r = v.finish(*r);
+        }
+    } else {
         fallback_chain(&valid, results);
-    }
-    for (v, r) in valid.iter().zip(results.iter_mut()) {
-        *r = v.finish(*r);
     }
     results.iter().copied().find(|r| *r < 0).unwrap_or(0)
 }
@@ -129,8 +135,7 @@ fn fallback_chain(valid: &[ValidOp], results: &mut [i32]) {
     let mut broken = false;
     for (v, r) in valid.iter().zip(results.iter_mut()) {
         *r = if broken { -libc::ECANCELED } else { exec::execute(v, None) };
-        // finish() first: a sleep that ran its course never breaks a chain.
-        broken = broken || v.breaks_chain(v.finish(*r));
+        broken = broken || v.breaks_chain(*r);
     }
 }
 

@@ -207,6 +207,16 @@ impl Opcode {
         }
     }
 
+    /// The result the caller sees for the raw result of this request: a sleep
+    /// that ran its course is a success, on every engine.
+    pub fn finish(self, res: i32) -> i32 {
+        if self == Opcode::Timeout && res == -libc::ETIME {
+            0
+        } else {
+            res
+        }
+    }
+
     /// Whether a result other than the full length breaks an `IOSQE_IO_LINK`
     /// chain: the kernel treats a short read or write as a failed link.
     fn short_result_breaks_chain(self) -> bool {
@@ -222,6 +232,10 @@ pub struct ValidOp {
     /// For read/write: the length a complete transfer returns.
     pub expected_len: u64,
 }
+
+// SAFETY: a request's pointers name the caller's memory, which the caller
+// keeps valid until the request completes, whichever thread performs it.
+unsafe impl Send for ValidOp {}
 
 const AT_FDCWD: i32 = libc::AT_FDCWD;
 const IOV_MAX: u32 = 1024;
@@ -323,14 +337,9 @@ pub unsafe fn iovecs(op: &urb_op) -> &[libc::iovec] {
 }
 
 impl ValidOp {
-    /// The result the caller sees for the raw result of this request: a sleep
-    /// that ran its course is a success, on every engine.
+    /// See [`Opcode::finish`].
     pub fn finish(&self, res: i32) -> i32 {
-        if self.code == Opcode::Timeout && res == -libc::ETIME {
-            0
-        } else {
-            res
-        }
+        self.code.finish(res)
     }
 
     /// Whether this result makes the kernel cancel the rest of a linked chain.

@@ -1,0 +1,228 @@
+//! The async face: rings owned by a library thread. Any thread submits with a
+//! 64-bit token; completions come back by callback or by `urb_ring_reap` /
+//! `urb_ring_wait`, with `urb_ring_fd` to sleep on in an event loop.
+
+use super::{ffi_boundary, flatten, try_mut, try_ref};
+use crate::op::urb_op;
+use crate::ring::config::{urb_ring_config, RingConfig};
+use crate::ring::delivery::{urb_completion, urb_completion_fn};
+use crate::ring::inbox::Multishot;
+use crate::ring::stats::urb_stats;
+use crate::ring::Ring;
+use libc::c_void;
+
+/// An async ring. Create with `urb_ring_new`, free with `urb_ring_free`.
+/// Every function taking a `urb_ring *` may be called from any thread.
+pub struct urb_ring {
+    ring: Ring,
+}
+
+/// `timeout_ns` for `urb_ring_wait` that waits as long as it takes.
+pub const URB_WAIT_FOREVER: u64 = u64::MAX;
+
+fn with_ring(ring: *const urb_ring, f: impl FnOnce(&Ring) -> Result<i32, i32>) -> i32 {
+    flatten(unsafe { try_ref(ring) }.and_then(|r| f(&r.ring)))
+}
+
+/// Creates a ring and its owner thread. `cfg` may be NULL for the defaults;
+/// it is read during the call only. On success `*out` holds the ring, which
+/// must eventually be freed with `urb_ring_free`, and 0 is returned. Errors:
+/// `-EINVAL` (NULL `out`, bad configuration), `-ENOMEM`/`-EMFILE` (no ring
+/// could be set up), the io_uring refusal when `URB_BACKEND=io_uring` is
+/// forced where io_uring is unavailable.
+#[no_mangle]
+pub extern "C" fn urb_ring_new(cfg: *const urb_ring_config, out: *mut *mut urb_ring) -> i32 {
+    ffi_boundary! {
+        let out = match unsafe { try_mut(out) } { Ok(o) => o, Err(e) => return e };
+        *out = std::ptr::null_mut();
+        let cfg = match RingConfig::from_c(unsafe { cfg.as_ref() }) { Ok(c) => c, Err(e) => return e };
+        match Ring::new(cfg) {
+            Ok(ring) => {
+                *out = Box::into_raw(Box::new(urb_ring { ring }));
+                0
+            }
+            Err(e) => e,
+        }
+    }
+}
+
+/// Frees a ring: cancels every request still in flight and waits until the
+/// kernel is done with their buffers, then stops the owner thread. With a
+/// callback set, the callback receives those requests' final completions
+/// before this returns; queued completions not yet reaped are dropped. NULL
+/// is a no-op. Must not be called from the ring's own callback, nor while
+/// another thread still uses the ring.
+#[no_mangle]
+pub extern "C" fn urb_ring_free(ring: *mut urb_ring) {
+    ffi_boundary! {
+        if !ring.is_null() {
+            // SAFETY: made by Box::into_raw in urb_ring_new; the caller gives it up.
+            drop(unsafe { Box::from_raw(ring) });
+        }
+    }
+}
+
+/// Submits one request tagged with `token` (any value; it comes back in the
+/// completion). Returns 0 once the ring has taken it — the result arrives
+/// later as a completion, exactly once — or `-errno` if it was refused (then
+/// no completion follows): `-EINVAL` (bad request), `-ENOSYS` (kernel lacks
+/// the operation), `-EACCES` (outside the ring's allow-list). Costs no system
+/// call while the owner thread is awake. `op` is copied; the memory its
+/// pointers name must stay valid until the completion has been delivered.
+#[no_mangle]
+pub extern "C" fn urb_ring_submit(ring: *const urb_ring, op: *const urb_op, token: u64) -> i32 {
+    ffi_boundary! { with_ring(ring, |r| r.submit(unsafe { try_ref(op) }?, token, None).map(|_| 0)) }
+}
+
+/// Like `urb_ring_submit`, bounded by `timeout_ns`: when the time runs out
+/// first the request is cancelled and completes with `-ETIME`.
+#[no_mangle]
+pub extern "C" fn urb_ring_submit_timeout(ring: *const urb_ring, op: *const urb_op, token: u64, timeout_ns: u64) -> i32 {
+    ffi_boundary! { with_ring(ring, |r| r.submit(unsafe { try_ref(op) }?, token, Some(timeout_ns)).map(|_| 0)) }
+}
+
+/// Submits `ops[0..n]` as one linked chain, request i tagged `tokens[i]`
+/// (same rules as `urb_submit_chain_blocking`; every request completes, those
+/// after a failure with `-ECANCELED`). All or nothing: if any request is
+/// refused, none is submitted. `n` is at most `URB_CHAIN_MAX` and the ring's
+/// `entries`.
+#[no_mangle]
+pub extern "C" fn urb_ring_submit_chain(ring: *const urb_ring, ops: *const urb_op, n: usize, tokens: *const u64) -> i32 {
+    ffi_boundary! {
+        with_ring(ring, |r| {
+            if ops.is_null() || tokens.is_null() || n == 0 || n > crate::op::URB_CHAIN_MAX as usize {
+                return Err(-libc::EINVAL);
+            }
+            // SAFETY: non-NULL, the caller promises n elements each.
+            let (ops, tokens) = unsafe { (std::slice::from_raw_parts(ops, n), std::slice::from_raw_parts(tokens, n)) };
+            r.submit_chain(ops, tokens).map(|_| 0)
+        })
+    }
+}
+
+/// Multishot accept on listening socket `fd`: one completion per accepted
+/// connection (`res` = the new socket, owned by the caller), each with
+/// `URB_CQE_F_MORE` while the request stays armed. The last completion lacks
+/// `URB_CQE_F_MORE` (after `urb_ring_cancel`: `-ECANCELED`). `flags`:
+/// `SOCK_NONBLOCK`, `SOCK_CLOEXEC`.
+#[no_mangle]
+pub extern "C" fn urb_ring_accept_multishot(ring: *const urb_ring, fd: i32, flags: i32, token: u64) -> i32 {
+    ffi_boundary! { with_ring(ring, |r| r.submit_multishot(Multishot::Accept { fd, flags }, token).map(|_| 0)) }
+}
+
+/// Multishot receive on socket `fd` into the ring's provided buffers (the
+/// ring needs `buf_count` in its config, else `-EINVAL`). Each completion
+/// with data has `URB_CQE_F_BUFFER`: the buffer id is
+/// `flags >> URB_CQE_BUFFER_SHIFT`, the data is `res` bytes at
+/// `urb_ring_buffer(...)`, and the buffer must be given back with
+/// `urb_ring_buffer_release`. `res == 0` (end of stream) or an error ends the
+/// request (no `URB_CQE_F_MORE`); so does running out of buffers
+/// (`-ENOBUFS`): resubmit after releasing some. `flags`: `MSG_*`.
+#[no_mangle]
+pub extern "C" fn urb_ring_recv_multishot(ring: *const urb_ring, fd: i32, flags: i32, token: u64) -> i32 {
+    ffi_boundary! { with_ring(ring, |r| r.submit_multishot(Multishot::Recv { fd, flags }, token).map(|_| 0)) }
+}
+
+/// Multishot poll: a completion (`res` = ready events) every time `fd`
+/// becomes ready for one of `events`, with `URB_CQE_F_MORE` while armed.
+#[no_mangle]
+pub extern "C" fn urb_ring_poll_multishot(ring: *const urb_ring, fd: i32, events: u32, token: u64) -> i32 {
+    ffi_boundary! { with_ring(ring, |r| r.submit_multishot(Multishot::Poll { fd, events }, token).map(|_| 0)) }
+}
+
+/// Asks the kernel to cancel every in-flight request tagged `token`. Returns
+/// 0 once the request to cancel is queued. Each targeted request still
+/// completes exactly once: `-ECANCELED`, or its real result if it finished
+/// first. Cancelling a token with nothing in flight does nothing.
+#[no_mangle]
+pub extern "C" fn urb_ring_cancel(ring: *const urb_ring, token: u64) -> i32 {
+    ffi_boundary! { with_ring(ring, |r| r.cancel(token).map(|_| 0)) }
+}
+
+/// Moves up to `max` waiting completions into `out` without blocking; returns
+/// how many. When this empties the queue, `urb_ring_fd` stops being readable.
+#[no_mangle]
+pub extern "C" fn urb_ring_reap(ring: *const urb_ring, out: *mut urb_completion, max: u32) -> i32 {
+    ffi_boundary! {
+        with_ring(ring, |r| {
+            let out = completions_out(out, max)?;
+            Ok(r.reap(out) as i32)
+        })
+    }
+}
+
+/// Blocks until at least `min` completions wait (`min` is capped at `max`) or
+/// `timeout_ns` passes (`URB_WAIT_FOREVER`: no limit; 0: do not block), then
+/// moves up to `max` into `out`; returns how many (possibly fewer than `min`
+/// after the timeout). `-EDEADLK` if called with `min > 0` from the ring's own
+/// callback.
+#[no_mangle]
+pub extern "C" fn urb_ring_wait(ring: *const urb_ring, out: *mut urb_completion, max: u32, min: u32, timeout_ns: u64) -> i32 {
+    ffi_boundary! {
+        with_ring(ring, |r| {
+            let out = completions_out(out, max)?;
+            let timeout = (timeout_ns != URB_WAIT_FOREVER).then_some(timeout_ns);
+            r.wait(out, min as usize, timeout).map(|n| n as i32)
+        })
+    }
+}
+
+fn completions_out<'a>(out: *mut urb_completion, max: u32) -> Result<&'a mut [urb_completion], i32> {
+    if out.is_null() || max == 0 || max > i32::MAX as u32 {
+        return Err(-libc::EINVAL);
+    }
+    // SAFETY: the caller promises room for max completions.
+    Ok(unsafe { std::slice::from_raw_parts_mut(out, max as usize) })
+}
+
+/// A descriptor (an eventfd) that is readable exactly while completions wait
+/// to be reaped, for `poll`/`epoll`, GHC's `threadWaitRead` or Go's netpoller.
+/// Do not read it or close it: `urb_ring_reap` resets it, `urb_ring_free`
+/// closes it. Unused (never readable) while a callback is set.
+#[no_mangle]
+pub extern "C" fn urb_ring_fd(ring: *const urb_ring) -> i32 {
+    ffi_boundary! { with_ring(ring, |r| Ok(r.fd())) }
+}
+
+/// Sends every later completion to `fn(ctx, token, res, flags)` on the ring's
+/// owner thread instead of the reap queue (completions already queued stay
+/// there). NULL `fn` goes back to the queue. See `urb_completion_fn` for what
+/// the callback may do. Designed for GHC's `hs_try_putmvar` behind a small C
+/// shim: it wakes a Haskell thread without entering Haskell.
+#[no_mangle]
+pub extern "C" fn urb_ring_set_callback(ring: *const urb_ring, f: urb_completion_fn, ctx: *mut c_void) -> i32 {
+    ffi_boundary! { with_ring(ring, |r| { r.set_callback(f, ctx); Ok(0) }) }
+}
+
+/// Copies the ring's counters into `*out`.
+#[no_mangle]
+pub extern "C" fn urb_ring_stats(ring: *const urb_ring, out: *mut urb_stats) -> i32 {
+    ffi_boundary! {
+        with_ring(ring, |r| {
+            *unsafe { try_mut(out) }? = r.stats();
+            Ok(0)
+        })
+    }
+}
+
+/// Stores the address of provided buffer `bid` in `*data` and returns the
+/// buffer's size. The memory belongs to the ring (valid until `urb_ring_free`);
+/// read the received bytes, then call `urb_ring_buffer_release`. `-EINVAL` for
+/// a ring without provided buffers or an id out of range.
+#[no_mangle]
+pub extern "C" fn urb_ring_buffer(ring: *const urb_ring, bid: u32, data: *mut *mut c_void) -> i32 {
+    ffi_boundary! {
+        with_ring(ring, |r| {
+            let out = unsafe { try_mut(data) }?;
+            let b = r.buffers().ok_or(-libc::EINVAL)?;
+            *out = b.ptr(bid).ok_or(-libc::EINVAL)?.cast();
+            Ok(b.size() as i32)
+        })
+    }
+}
+
+/// Gives provided buffer `bid` back to the ring for later receives.
+#[no_mangle]
+pub extern "C" fn urb_ring_buffer_release(ring: *const urb_ring, bid: u32) -> i32 {
+    ffi_boundary! { with_ring(ring, |r| r.buffers().ok_or(-libc::EINVAL)?.release(bid).map(|_| 0)) }
+}

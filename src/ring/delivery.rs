@@ -1,0 +1,153 @@
+//! How completions leave the owner thread: pushed to a callback, or queued
+//! for `urb_ring_reap`/`urb_ring_wait` with an eventfd that is readable
+//! exactly while the queue is non-empty.
+
+use parking_lot::{Condvar, Mutex};
+use std::collections::VecDeque;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::Instant;
+
+/// More completions will follow for this token (a multishot request that is
+/// still armed). Same bit as the kernel's `IORING_CQE_F_MORE`.
+pub const URB_CQE_F_MORE: u32 = 1 << 1;
+/// A provided buffer holds the data: its id is `flags >> URB_CQE_BUFFER_SHIFT`.
+/// Same bit as the kernel's `IORING_CQE_F_BUFFER`.
+pub const URB_CQE_F_BUFFER: u32 = 1 << 0;
+/// Shift giving the provided-buffer id from `urb_completion.flags`.
+pub const URB_CQE_BUFFER_SHIFT: u32 = 16;
+
+/// One finished request (or one shot of a multishot request).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct urb_completion {
+    /// The token given when the request was submitted.
+    pub token: u64,
+    /// CQE-style result: `>= 0` success, `-errno` failure.
+    pub res: i32,
+    /// `URB_CQE_F_*` bits.
+    pub flags: u32,
+}
+
+/// Called on the ring's owner thread for every completion, in order. It must
+/// not block for long (it delays every other completion of the ring), must
+/// not call `urb_ring_free` on its own ring, and must not unwind. It may
+/// submit, cancel and reap. `ctx` is the pointer given to
+/// `urb_ring_set_callback`, passed through untouched.
+pub type urb_completion_fn = Option<unsafe extern "C" fn(ctx: *mut libc::c_void, token: u64, res: i32, flags: u32)>;
+
+#[derive(Clone, Copy)]
+struct Callback {
+    f: unsafe extern "C" fn(*mut libc::c_void, u64, i32, u32),
+    ctx: *mut libc::c_void,
+}
+// SAFETY: the caller of urb_ring_set_callback vouches that ctx may be used
+// from the owner thread.
+unsafe impl Send for Callback {}
+
+pub struct Delivery {
+    queue: Mutex<VecDeque<urb_completion>>,
+    arrived: Condvar,
+    eventfd: OwnedFd,
+    callback: Mutex<Option<Callback>>,
+}
+
+impl Delivery {
+    pub fn new() -> Result<Delivery, i32> {
+        // SAFETY: plain syscall.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if fd < 0 {
+            return Err(-crate::fallback::wait::errno());
+        }
+        Ok(Delivery {
+            queue: Mutex::new(VecDeque::new()),
+            arrived: Condvar::new(),
+            eventfd: unsafe { OwnedFd::from_raw_fd(fd) },
+            callback: Mutex::new(None),
+        })
+    }
+
+    pub fn fd(&self) -> i32 {
+        self.eventfd.as_raw_fd()
+    }
+
+    pub fn set_callback(&self, f: urb_completion_fn, ctx: *mut libc::c_void) {
+        *self.callback.lock() = f.map(|f| Callback { f, ctx });
+    }
+
+    /// Hands a batch over, from the owner thread.
+    pub fn deliver(&self, batch: &[urb_completion]) {
+        if batch.is_empty() {
+            return;
+        }
+        let callback = *self.callback.lock();
+        if let Some(cb) = callback {
+            for c in batch {
+                // SAFETY: the callback's contract is the caller's.
+                unsafe { (cb.f)(cb.ctx, c.token, c.res, c.flags) };
+            }
+            return;
+        }
+        let mut q = self.queue.lock();
+        let was_empty = q.is_empty();
+        q.extend(batch.iter().copied());
+        if was_empty {
+            // The eventfd changes state only under the queue lock, so it is
+            // readable exactly while the queue is non-empty.
+            self.signal();
+        }
+        drop(q);
+        self.arrived.notify_all();
+    }
+
+    fn signal(&self) {
+        let one: u64 = 1;
+        // SAFETY: 8-byte write to our own eventfd; it cannot overflow here.
+        unsafe { libc::write(self.fd(), &one as *const u64 as *const libc::c_void, 8) };
+    }
+
+    fn unsignal(&self) {
+        let mut v: u64 = 0;
+        // SAFETY: 8-byte read from our own non-blocking eventfd.
+        unsafe { libc::read(self.fd(), &mut v as *mut u64 as *mut libc::c_void, 8) };
+    }
+
+    fn pop_into(&self, q: &mut VecDeque<urb_completion>, out: &mut [urb_completion]) -> usize {
+        let n = out.len().min(q.len());
+        for (slot, c) in out.iter_mut().zip(q.drain(..n)) {
+            *slot = c;
+        }
+        if n > 0 && q.is_empty() {
+            self.unsignal();
+        }
+        n
+    }
+
+    /// Takes up to `out.len()` completions without blocking.
+    pub fn reap(&self, out: &mut [urb_completion]) -> usize {
+        let mut q = self.queue.lock();
+        self.pop_into(&mut q, out)
+    }
+
+    /// Blocks until `min` completions wait (or `deadline` passes, or `stop()`
+    /// says the ring is going away), then takes up to `out.len()`.
+    pub fn wait(&self, out: &mut [urb_completion], min: usize, deadline: Option<Instant>, stop: impl Fn() -> bool) -> usize {
+        let mut q = self.queue.lock();
+        while q.len() < min && !stop() {
+            match deadline {
+                None => self.arrived.wait(&mut q),
+                Some(d) => {
+                    if self.arrived.wait_until(&mut q, d).timed_out() {
+                        break;
+                    }
+                }
+            }
+        }
+        self.pop_into(&mut q, out)
+    }
+
+    /// Wakes every `wait`er so it can notice the ring is closing.
+    pub fn wake_waiters(&self) {
+        let _q = self.queue.lock();
+        self.arrived.notify_all();
+    }
+}

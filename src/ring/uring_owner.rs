@@ -1,0 +1,321 @@
+//! The owner thread of an io_uring-backed async ring: the only thread that
+//! calls `io_uring_enter` on it. It moves requests from the inbox to the SQ
+//! in batches, sleeps in the kernel until something completes or a submitter
+//! pokes it, and hands completions to the delivery side.
+
+use super::delivery::{urb_completion, URB_CQE_F_MORE};
+use super::inbox::{Multishot, Request};
+use super::stats::Stats;
+use super::Shared;
+use crate::op::{Opcode, ValidOp};
+
+const IORING_ENTER_GETEVENTS: u32 = 1;
+use crate::uring::encode::{encode, link_timeout, timespec, SqeArgs};
+use io_uring::{cqueue, opcode, squeue::Entry, squeue::Flags, types, IoUring};
+use std::sync::Arc;
+
+// user_data = tag << 60 | slot index.
+const TAG_SHIFT: u32 = 60;
+const TAG_OP: u64 = 0;
+const TAG_TIMER: u64 = 1;
+const TAG_WAKE: u64 = 2;
+const TAG_CANCEL: u64 = 3;
+const INDEX_MASK: u64 = (1 << TAG_SHIFT) - 1;
+
+struct Slot {
+    token: u64,
+    /// None for multishot requests, whose results pass through untouched.
+    code: Option<Opcode>,
+    /// CQEs still to come before the slot is free (2 with a link timeout).
+    outstanding: u8,
+    res: i32,
+    timer_fired: bool,
+    /// The final CQE's flags (a provided buffer may ride on it).
+    flags: u32,
+    /// Kernel-read memory that must not move while the SQE waits: boxed.
+    args: Box<SqeArgs>,
+    timer: Box<types::Timespec>,
+}
+
+pub struct Owner {
+    ring: IoUring,
+    shared: Arc<Shared>,
+    slots: Vec<Option<Slot>>,
+    free: Vec<u32>,
+    in_flight: usize,
+    wake_buf: Box<u64>,
+    wake_armed: bool,
+    cancelled_all: bool,
+    taken: Vec<Request>,
+    batch: Vec<urb_completion>,
+    seen_overflow: u32,
+}
+
+/// Sets the ring up on the calling thread, which becomes its owner: with
+/// SINGLE_ISSUER the creating thread must be the one that submits.
+pub fn start(shared: Arc<Shared>) -> Result<Owner, i32> {
+    let ring = build(&shared).map_err(|e| -e.raw_os_error().unwrap_or(libc::ENOMEM))?;
+    if let Some(b) = &shared.buffers {
+        // SAFETY: the buffer ring mapping lives as long as `shared`, which
+        // the owner holds until the ring is gone.
+        unsafe { ring.submitter().register_buf_ring_with_flags(b.ring_addr(), b.count() as u16, super::buffers::GROUP_ID, 0) }
+            .map_err(|e| -e.raw_os_error().unwrap_or(libc::EINVAL))?;
+    }
+    Ok(Owner::new(ring, shared))
+}
+
+fn build(shared: &Shared) -> std::io::Result<IoUring> {
+    let cfg = &shared.config;
+    let mut b = IoUring::builder();
+    b.dontfork();
+    b.setup_cqsize(cfg.cq_entries);
+    if let Some(idle) = cfg.sqpoll_idle_ms {
+        b.setup_sqpoll(idle);
+    } else {
+        b.setup_single_issuer().setup_defer_taskrun().setup_submit_all();
+    }
+    match b.build(cfg.entries) {
+        Ok(r) => Ok(r),
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+            // An older kernel without the optional flags.
+            let mut b = IoUring::builder();
+            b.dontfork().setup_cqsize(cfg.cq_entries);
+            if let Some(idle) = cfg.sqpoll_idle_ms {
+                b.setup_sqpoll(idle);
+            }
+            b.build(cfg.entries)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+impl Owner {
+    pub fn new(ring: IoUring, shared: Arc<Shared>) -> Owner {
+        Owner {
+            ring,
+            shared,
+            slots: Vec::new(),
+            free: Vec::new(),
+            in_flight: 0,
+            wake_buf: Box::new(0),
+            wake_armed: false,
+            cancelled_all: false,
+            taken: Vec::new(),
+            batch: Vec::new(),
+            seen_overflow: 0,
+        }
+    }
+
+    pub fn run(mut self) {
+        loop {
+            self.shared.inbox.take(&mut self.taken);
+            let had_work = !self.taken.is_empty();
+            let mut reqs = std::mem::take(&mut self.taken);
+            for req in reqs.drain(..) {
+                self.accept(req);
+            }
+            self.taken = reqs;
+            let closing = self.shared.inbox.is_closing();
+            if closing {
+                if self.in_flight == 0 && !self.wake_armed {
+                    break;
+                }
+                if !self.cancelled_all {
+                    self.push(opcode::AsyncCancel2::new(types::CancelBuilder::any()).build(), TAG_CANCEL, 0);
+                    self.cancelled_all = true;
+                }
+            } else if !self.wake_armed {
+                self.arm_wake();
+            }
+            let sleep = !had_work && !closing && self.shared.inbox.prepare_sleep();
+            self.enter(if sleep { 1 } else { 0 });
+            if sleep {
+                self.shared.inbox.woke();
+            }
+            self.reap();
+        }
+    }
+
+    fn enter(&mut self, want: u32) {
+        Stats::bump(&self.shared.stats.enters, 1);
+        let to_submit = self.ring.submission().len() as u32;
+        // GETEVENTS even when not waiting: with DEFER_TASKRUN that is what
+        // runs completions.
+        let flags = IORING_ENTER_GETEVENTS;
+        // SAFETY: plain enter on our own ring, no extra argument.
+        let r = unsafe { self.ring.submitter().enter::<libc::sigset_t>(to_submit, want, flags, None) };
+        if let Err(e) = r {
+            match e.raw_os_error() {
+                Some(libc::EINTR) | Some(libc::EAGAIN) | Some(libc::EBUSY) => {}
+                _ => eprintln!("uringbridge: io_uring_enter on an async ring failed: {e}"),
+            }
+        }
+    }
+
+    /// Pushes one SQE, flushing the SQ first if it is full.
+    fn push(&mut self, e: Entry, tag: u64, index: u32) {
+        let e = e.user_data(tag << TAG_SHIFT | index as u64);
+        loop {
+            // SAFETY: pointers in `e` live in slots (boxed) or in the caller's
+            // buffers, which the caller keeps valid until completion.
+            if unsafe { self.ring.submission().push(&e) }.is_ok() {
+                return;
+            }
+            self.flush_full_sq();
+        }
+    }
+
+    fn flush_full_sq(&mut self) {
+        Stats::bump(&self.shared.stats.sq_full_waits, 1);
+        self.enter(0);
+        self.reap();
+    }
+
+    /// Room for `n` consecutive SQEs (a chain must go in one submission).
+    fn reserve(&mut self, n: usize) {
+        loop {
+            let sq = self.ring.submission();
+            if sq.capacity() - sq.len() >= n {
+                return;
+            }
+            drop(sq);
+            self.flush_full_sq();
+        }
+    }
+
+    fn new_slot(&mut self, token: u64, code: Option<Opcode>, outstanding: u8) -> u32 {
+        let slot = Slot {
+            token,
+            code,
+            outstanding,
+            res: 0,
+            timer_fired: false,
+            flags: 0,
+            args: Box::default(),
+            timer: Box::new(types::Timespec::new()),
+        };
+        self.in_flight += 1;
+        Stats::bump(&self.shared.stats.in_flight, 1);
+        match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(slot);
+                i
+            }
+            None => {
+                self.slots.push(Some(slot));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    fn release_slot(&mut self, i: u32) {
+        self.slots[i as usize] = None;
+        self.free.push(i);
+        self.in_flight -= 1;
+        self.shared.stats.in_flight.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn accept(&mut self, req: Request) {
+        match req {
+            Request::Op { op, token, timeout_ns, linked } => self.accept_op(&op, token, timeout_ns, linked),
+            Request::Multishot { kind, token } => {
+                let i = self.new_slot(token, None, 1);
+                let e = match kind {
+                    Multishot::Accept { fd, flags } => opcode::AcceptMulti::new(types::Fd(fd)).flags(flags).build(),
+                    Multishot::Poll { fd, events } => opcode::PollAdd::new(types::Fd(fd), events).multi(true).build(),
+                    Multishot::Recv { fd, flags } => opcode::RecvMulti::new(types::Fd(fd), super::buffers::GROUP_ID)
+                        .flags(flags)
+                        .build(),
+                };
+                self.push(e, TAG_OP, i);
+            }
+            Request::Cancel { token } => {
+                let targets: Vec<u32> = (0..self.slots.len() as u32)
+                    .filter(|&i| self.slots[i as usize].as_ref().is_some_and(|s| s.token == token))
+                    .collect();
+                for i in targets {
+                    let e = opcode::AsyncCancel::new(TAG_OP << TAG_SHIFT | i as u64).build();
+                    self.push(e, TAG_CANCEL, 0);
+                }
+            }
+        }
+    }
+
+    fn accept_op(&mut self, op: &ValidOp, token: u64, timeout_ns: Option<u64>, linked: bool) {
+        let outstanding = if timeout_ns.is_some() { 2 } else { 1 };
+        let i = self.new_slot(token, Some(op.code), outstanding);
+        let slot = self.slots[i as usize].as_mut().unwrap();
+        let mut e = encode(op, &mut slot.args);
+        if linked {
+            e = e.flags(Flags::IO_LINK);
+        }
+        match timeout_ns {
+            None => self.push(e, TAG_OP, i),
+            Some(ns) => {
+                *slot.timer = timespec(ns);
+                let t = link_timeout(&slot.timer);
+                self.reserve(2);
+                self.push(e.flags(Flags::IO_LINK), TAG_OP, i);
+                self.push(t, TAG_TIMER, i);
+            }
+        }
+    }
+
+    fn arm_wake(&mut self) {
+        let fd = self.shared.inbox.wake_fd();
+        let buf = &mut *self.wake_buf as *mut u64 as *mut u8;
+        self.push(opcode::Read::new(types::Fd(fd), buf, 8).build(), TAG_WAKE, 0);
+        self.wake_armed = true;
+    }
+
+    fn reap(&mut self) {
+        let overflow = self.ring.completion().overflow();
+        if overflow != self.seen_overflow {
+            Stats::bump(&self.shared.stats.cq_overflows, overflow.wrapping_sub(self.seen_overflow) as u64);
+            self.seen_overflow = overflow;
+        }
+        let mut cqes: Vec<cqueue::Entry> = Vec::new();
+        cqes.extend(self.ring.completion());
+        for cqe in cqes {
+            self.complete(cqe.user_data(), cqe.result(), cqe.flags());
+        }
+        let batch = std::mem::take(&mut self.batch);
+        Stats::bump(&self.shared.stats.completions, batch.len() as u64);
+        self.shared.delivery.deliver(&batch);
+        self.batch = batch;
+        self.batch.clear();
+    }
+
+    fn complete(&mut self, user_data: u64, res: i32, flags: u32) {
+        let tag = user_data >> TAG_SHIFT;
+        let i = (user_data & INDEX_MASK) as u32;
+        match tag {
+            TAG_WAKE => self.wake_armed = false,
+            TAG_CANCEL => {}
+            TAG_OP | TAG_TIMER => {
+                let Some(slot) = self.slots.get_mut(i as usize).and_then(|s| s.as_mut()) else { return };
+                if tag == TAG_TIMER {
+                    slot.timer_fired = res == -libc::ETIME;
+                } else if cqueue::more(flags) {
+                    // A multishot shot: deliver now, the slot stays armed.
+                    let c = urb_completion { token: slot.token, res, flags: flags | URB_CQE_F_MORE };
+                    self.batch.push(c);
+                    return;
+                } else {
+                    slot.res = res;
+                    slot.flags = flags;
+                }
+                slot.outstanding -= 1;
+                if slot.outstanding > 0 {
+                    return;
+                }
+                let own = slot.code.map_or(slot.res, |code| code.finish(slot.res));
+                let res = if slot.timer_fired { crate::blocking::timed_result(own, -libc::ETIME) } else { own };
+                let c = urb_completion { token: slot.token, res, flags: slot.flags };
+                self.batch.push(c);
+                self.release_slot(i);
+            }
+            _ => {}
+        }
+    }
+}

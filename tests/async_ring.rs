@@ -1,0 +1,393 @@
+//! The async face on whichever engine this process runs (`URB_BACKEND`).
+
+mod common;
+
+use common::*;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uringbridge::ffi::ring::*;
+use uringbridge::op::*;
+use uringbridge::prep;
+use uringbridge::ring::config::urb_ring_config;
+use uringbridge::ring::delivery::{urb_completion, URB_CQE_BUFFER_SHIFT, URB_CQE_F_BUFFER, URB_CQE_F_MORE};
+use uringbridge::ring::stats::urb_stats;
+
+struct TestRing(*mut urb_ring);
+unsafe impl Send for TestRing {}
+unsafe impl Sync for TestRing {}
+impl Drop for TestRing {
+    fn drop(&mut self) {
+        urb_ring_free(self.0);
+    }
+}
+
+fn config() -> urb_ring_config {
+    urb_ring_config {
+        entries: 0,
+        cq_entries: 0,
+        flags: 0,
+        sqpoll_idle_ms: 0,
+        buf_count: 0,
+        buf_size: 0,
+        allowed_ops: std::ptr::null(),
+        n_allowed_ops: 0,
+        reserved: [0; 5],
+    }
+}
+
+fn new_ring(cfg: Option<urb_ring_config>) -> TestRing {
+    engine();
+    let mut r = std::ptr::null_mut();
+    let c = cfg.as_ref().map_or(std::ptr::null(), |c| c as *const _);
+    assert_eq!(urb_ring_new(c, &mut r), 0);
+    assert!(!r.is_null());
+    TestRing(r)
+}
+
+fn wait_n(r: &TestRing, n: usize) -> Vec<urb_completion> {
+    let mut got = Vec::new();
+    let mut buf = vec![urb_completion::default(); 256];
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while got.len() < n {
+        assert!(Instant::now() < deadline, "only {} of {n} completions", got.len());
+        let k = urb_ring_wait(r.0, buf.as_mut_ptr(), buf.len() as u32, 1, 1_000_000_000);
+        assert!(k >= 0, "wait: {k}");
+        got.extend_from_slice(&buf[..k as usize]);
+    }
+    got
+}
+
+fn stats(r: &TestRing) -> urb_stats {
+    let mut s = urb_stats::default();
+    assert_eq!(urb_ring_stats(r.0, &mut s), 0);
+    s
+}
+
+#[test]
+fn nops_complete_with_their_tokens() {
+    let r = new_ring(None);
+    for t in 0..1000u64 {
+        assert_eq!(urb_ring_submit(r.0, &prep::nop(), t), 0);
+    }
+    let got = wait_n(&r, 1000);
+    let mut tokens: Vec<u64> = got.iter().map(|c| c.token).collect();
+    tokens.sort();
+    assert_eq!(tokens, (0..1000).collect::<Vec<_>>());
+    assert!(got.iter().all(|c| c.res == 0 && c.flags == 0));
+    let s = stats(&r);
+    assert_eq!(s.submitted, 1000);
+    assert_eq!(s.completions, 1000);
+    assert_eq!(s.in_flight, 0);
+}
+
+#[test]
+fn reads_and_writes_carry_data() {
+    let r = new_ring(None);
+    let (rd, wr) = pipe();
+    let mut buf = [0u8; 16];
+    assert_eq!(urb_ring_submit(r.0, &prep::read(rd, buf.as_mut_ptr().cast(), 16, 0), 7), 0);
+    let msg = b"hello ring";
+    assert_eq!(urb_ring_submit(r.0, &prep::write(wr, msg.as_ptr().cast(), msg.len() as u32, 0), 8), 0);
+    let got = wait_n(&r, 2);
+    let by: HashMap<u64, i32> = got.iter().map(|c| (c.token, c.res)).collect();
+    assert_eq!(by[&8], msg.len() as i32);
+    assert_eq!(by[&7], msg.len() as i32);
+    assert_eq!(&buf[..msg.len()], msg);
+    close(rd);
+    close(wr);
+}
+
+#[test]
+fn timeouts_fire_and_do_not() {
+    let r = new_ring(None);
+    let (rd, wr) = pipe();
+    let mut buf = [0u8; 4];
+    let start = Instant::now();
+    assert_eq!(urb_ring_submit_timeout(r.0, &prep::read(rd, buf.as_mut_ptr().cast(), 4, 0), 1, 20_000_000), 0);
+    let got = wait_n(&r, 1);
+    assert_eq!(got[0].res, -libc::ETIME);
+    assert!(start.elapsed() >= Duration::from_millis(19));
+    write_all(wr, b"abcd");
+    assert_eq!(urb_ring_submit_timeout(r.0, &prep::read(rd, buf.as_mut_ptr().cast(), 4, 0), 2, 5_000_000_000), 0);
+    let got = wait_n(&r, 1);
+    assert_eq!((got[0].token, got[0].res), (2, 4));
+    close(rd);
+    close(wr);
+}
+
+#[test]
+fn cancel_completes_exactly_once() {
+    let r = new_ring(None);
+    let (rd, wr) = pipe();
+    let mut buf = [0u8; 4];
+    assert_eq!(urb_ring_submit(r.0, &prep::read(rd, buf.as_mut_ptr().cast(), 4, 0), 42), 0);
+    std::thread::sleep(Duration::from_millis(10));
+    assert_eq!(urb_ring_cancel(r.0, 42), 0);
+    let got = wait_n(&r, 1);
+    assert_eq!((got[0].token, got[0].res), (42, -libc::ECANCELED));
+    let mut more = [urb_completion::default(); 4];
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(urb_ring_reap(r.0, more.as_mut_ptr(), 4), 0, "no second completion");
+    // A finished request keeps its real result.
+    assert_eq!(urb_ring_submit(r.0, &prep::nop(), 43), 0);
+    let got = wait_n(&r, 1);
+    assert_eq!(urb_ring_cancel(r.0, 43), 0);
+    assert_eq!(got[0].res, 0);
+    close(rd);
+    close(wr);
+}
+
+#[test]
+fn chains_cancel_after_a_failure() {
+    let r = new_ring(None);
+    let mut buf = [0u8; 8];
+    let ops = [prep::nop(), prep::read(999_999, buf.as_mut_ptr().cast(), 8, 0), prep::nop()];
+    assert_eq!(urb_ring_submit_chain(r.0, ops.as_ptr(), 3, [1u64, 2, 3].as_ptr()), 0);
+    let got = wait_n(&r, 3);
+    let by: HashMap<u64, i32> = got.iter().map(|c| (c.token, c.res)).collect();
+    assert_eq!(by[&1], 0);
+    assert_eq!(by[&2], -libc::EBADF);
+    assert_eq!(by[&3], -libc::ECANCELED);
+}
+
+#[test]
+fn eventfd_is_readable_exactly_while_completions_wait() {
+    let r = new_ring(None);
+    let fd = urb_ring_fd(r.0);
+    assert!(fd >= 0);
+    let readable = |timeout| {
+        let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        unsafe { libc::poll(&mut p, 1, timeout) == 1 }
+    };
+    assert!(!readable(0));
+    let total = 5000;
+    let submitter = {
+        let r = TestRing(r.0);
+        let h = std::thread::spawn(move || {
+            for t in 0..total {
+                assert_eq!(urb_ring_submit(r.0, &prep::nop(), t), 0);
+            }
+            std::mem::forget(r);
+        });
+        h
+    };
+    // Sleep only on the fd; reap everything each time it is readable.
+    let mut seen = 0;
+    let mut buf = vec![urb_completion::default(); 64];
+    while seen < total {
+        assert!(readable(5000), "stranded after {seen}");
+        let n = urb_ring_reap(r.0, buf.as_mut_ptr(), 64);
+        assert!(n >= 0);
+        seen += n as u64;
+    }
+    submitter.join().unwrap();
+    assert!(!readable(50));
+}
+
+static CALLBACK_HITS: AtomicU64 = AtomicU64::new(0);
+unsafe extern "C" fn count_completion(ctx: *mut libc::c_void, token: u64, res: i32, _flags: u32) {
+    assert_eq!(res, 0);
+    let sum = &*(ctx as *const AtomicU64);
+    sum.fetch_add(token, Ordering::SeqCst);
+    CALLBACK_HITS.fetch_add(1, Ordering::SeqCst);
+}
+
+#[test]
+fn callback_sees_every_completion() {
+    let r = new_ring(None);
+    let sum = Box::new(AtomicU64::new(0));
+    assert_eq!(urb_ring_set_callback(r.0, Some(count_completion), &*sum as *const _ as *mut _), 0);
+    let before = CALLBACK_HITS.load(Ordering::SeqCst);
+    for t in 1..=100u64 {
+        assert_eq!(urb_ring_submit(r.0, &prep::nop(), t), 0);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while CALLBACK_HITS.load(Ordering::SeqCst) - before < 100 {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(sum.load(Ordering::SeqCst), 5050);
+    let mut buf = [urb_completion::default(); 4];
+    assert_eq!(urb_ring_reap(r.0, buf.as_mut_ptr(), 4), 0);
+    drop(r);
+}
+
+#[test]
+fn submitters_that_exit_at_once_lose_nothing() {
+    let r = Arc::new(new_ring(None));
+    let mut bufs: Vec<Box<[u8; 8]>> = (0..10_000).map(|_| Box::new([0u8; 8])).collect();
+    let file = tempfile_with(b"0123456789abcdef");
+    let ptrs: Vec<usize> = bufs.iter_mut().map(|b| b.as_mut_ptr() as usize).collect();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let r = r.clone();
+            let ptrs = ptrs.clone();
+            std::thread::spawn(move || {
+                for i in (t..10_000).step_by(8) {
+                    let op = prep::read(file, ptrs[i] as *mut _, 8, (i % 2 * 8) as u64);
+                    assert_eq!(urb_ring_submit(r.0, &op, i as u64), 0);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let got = wait_n(&r, 10_000);
+    let mut seen = vec![false; 10_000];
+    for c in got {
+        assert_eq!(c.res, 8, "token {}", c.token);
+        assert!(!seen[c.token as usize]);
+        seen[c.token as usize] = true;
+    }
+    for (i, b) in bufs.iter().enumerate() {
+        let want: &[u8] = if i % 2 == 0 { b"01234567" } else { b"89abcdef" };
+        assert_eq!(&b[..], want);
+    }
+    close(file);
+}
+
+fn tempfile_with(data: &[u8]) -> i32 {
+    let path = std::env::temp_dir().join(format!("urb-test-{}-{:?}", std::process::id(), std::thread::current().id()));
+    std::fs::write(&path, data).unwrap();
+    let f = std::fs::File::open(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    std::os::fd::IntoRawFd::into_raw_fd(f)
+}
+
+#[test]
+fn a_tiny_cq_survives_a_burst() {
+    let mut cfg = config();
+    cfg.entries = 8;
+    cfg.cq_entries = 8;
+    let r = new_ring(Some(cfg));
+    let total = 100_000u64;
+    let mut seen = vec![false; total as usize];
+    let mut buf = vec![urb_completion::default(); 512];
+    let mut got = 0;
+    for t in 0..total {
+        assert_eq!(urb_ring_submit(r.0, &prep::nop(), t), 0);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while got < total {
+        assert!(Instant::now() < deadline, "only {got}");
+        let n = urb_ring_wait(r.0, buf.as_mut_ptr(), 512, 1, 1_000_000_000);
+        for c in &buf[..n as usize] {
+            assert!(!seen[c.token as usize], "token {} twice", c.token);
+            seen[c.token as usize] = true;
+            got += 1;
+        }
+    }
+    let s = stats(&r);
+    assert_eq!(s.completions, total);
+    assert!(s.enters < total, "batching: {} enters for {total} requests", s.enters);
+}
+
+#[test]
+fn multishot_accept_and_poll_deliver_more() {
+    let r = new_ring(None);
+    let (lfd, addr) = tcp_listener();
+    assert_eq!(urb_ring_accept_multishot(r.0, lfd, libc::SOCK_CLOEXEC, 5), 0);
+    let clients: Vec<i32> = (0..3).map(|_| connect_blocking(&addr)).collect();
+    let got = wait_n(&r, 3);
+    for c in &got {
+        assert_eq!(c.token, 5);
+        assert!(c.res >= 0, "accept: {}", c.res);
+        assert!(c.flags & URB_CQE_F_MORE != 0);
+        close(c.res);
+    }
+    assert_eq!(urb_ring_cancel(r.0, 5), 0);
+    let end = wait_n(&r, 1);
+    assert_eq!(end[0].flags & URB_CQE_F_MORE, 0, "the end is visible");
+    assert_eq!(end[0].res, -libc::ECANCELED);
+    for c in clients {
+        close(c);
+    }
+    close(lfd);
+
+    let (a, b) = socketpair();
+    assert_eq!(urb_ring_poll_multishot(r.0, a, libc::POLLIN as u32, 6), 0);
+    write_all(b, b"x");
+    let first = wait_n(&r, 1);
+    assert!(first[0].res & libc::POLLIN as i32 != 0);
+    assert!(first[0].flags & URB_CQE_F_MORE != 0);
+    assert_eq!(urb_ring_cancel(r.0, 6), 0);
+    let rest = wait_n(&r, 1);
+    let last = rest.last().unwrap();
+    assert_eq!(last.flags & URB_CQE_F_MORE, 0);
+    close(a);
+    close(b);
+}
+
+#[test]
+fn multishot_recv_uses_provided_buffers() {
+    let mut cfg = config();
+    cfg.buf_count = 16;
+    cfg.buf_size = 64;
+    let r = new_ring(Some(cfg));
+    let (a, b) = socketpair();
+    assert_eq!(urb_ring_recv_multishot(r.0, a, 0, 9), 0);
+    let mut received = Vec::new();
+    for i in 0..5u8 {
+        write_all(b, &[b'a' + i; 10]);
+        let got = wait_n(&r, 1);
+        let c = got[0];
+        assert_eq!(c.token, 9);
+        assert!(c.res > 0, "recv: {}", c.res);
+        assert!(c.flags & URB_CQE_F_BUFFER != 0);
+        assert!(c.flags & URB_CQE_F_MORE != 0);
+        let bid = c.flags >> URB_CQE_BUFFER_SHIFT;
+        let mut data = std::ptr::null_mut();
+        assert_eq!(urb_ring_buffer(r.0, bid, &mut data), 64);
+        received.extend_from_slice(unsafe { std::slice::from_raw_parts(data as *const u8, c.res as usize) });
+        assert_eq!(urb_ring_buffer_release(r.0, bid), 0);
+    }
+    let want: Vec<u8> = (0..5u8).flat_map(|i| [b'a' + i; 10]).collect();
+    assert_eq!(received, want);
+    close(b);
+    let end = wait_n(&r, 1);
+    assert_eq!((end[0].res, end[0].flags & URB_CQE_F_MORE), (0, 0), "EOF ends it");
+    close(a);
+    let mut no_bufs = std::ptr::null_mut();
+    assert_eq!(urb_ring_new(std::ptr::null(), &mut no_bufs), 0);
+    assert_eq!(urb_ring_recv_multishot(no_bufs, 0, 0, 1), -libc::EINVAL);
+    urb_ring_free(no_bufs);
+}
+
+#[test]
+fn allow_list_refuses_other_operations() {
+    let allowed = [URB_OP_NOP];
+    let mut cfg = config();
+    cfg.allowed_ops = allowed.as_ptr();
+    cfg.n_allowed_ops = 1;
+    let r = new_ring(Some(cfg));
+    assert_eq!(urb_ring_submit(r.0, &prep::nop(), 1), 0);
+    let mut buf = [0u8; 4];
+    assert_eq!(urb_ring_submit(r.0, &prep::read(0, buf.as_mut_ptr().cast(), 4, 0), 2), -libc::EACCES);
+    assert_eq!(wait_n(&r, 1)[0].token, 1);
+}
+
+#[test]
+fn bad_arguments_are_refused() {
+    let mut r = std::ptr::null_mut();
+    assert_eq!(urb_ring_new(std::ptr::null(), std::ptr::null_mut()), -libc::EINVAL);
+    let mut cfg = config();
+    cfg.reserved[0] = 1;
+    assert_eq!(urb_ring_new(&cfg, &mut r), -libc::EINVAL);
+    assert!(r.is_null());
+    cfg = config();
+    cfg.buf_count = 3;
+    assert_eq!(urb_ring_new(&cfg, &mut r), -libc::EINVAL);
+    assert_eq!(urb_ring_submit(std::ptr::null(), &prep::nop(), 0), -libc::EINVAL);
+    let ring = new_ring(None);
+    assert_eq!(urb_ring_submit(ring.0, std::ptr::null(), 0), -libc::EINVAL);
+    let mut bad = prep::nop();
+    bad.opcode = 200;
+    assert_eq!(urb_ring_submit(ring.0, &bad, 0), -libc::EINVAL);
+    assert_eq!(urb_ring_reap(ring.0, std::ptr::null_mut(), 4), -libc::EINVAL);
+    assert_eq!(urb_ring_submit_chain(ring.0, std::ptr::null(), 1, std::ptr::null()), -libc::EINVAL);
+    assert_eq!(urb_ring_stats(ring.0, std::ptr::null_mut()), -libc::EINVAL);
+    urb_ring_free(std::ptr::null_mut());
+}
