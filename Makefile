@@ -5,6 +5,8 @@
 #   make install PREFIX=/usr/local
 #   make bench      benchmarks (not tests)
 
+SHELL   := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PREFIX  ?= /usr/local
 CARGO   ?= cargo
 CC      ?= cc
@@ -66,9 +68,12 @@ test: deps lib check-header test-rust test-c test-examples test-go test-haskell
 	@echo "make test: all suites passed"
 
 # One process picks one engine, so every suite runs twice.
+# --show-output lets each test binary's "engine: ..." line through.
 test-rust:
-	$(CARGO) test --release --quiet
-	URB_BACKEND=fallback $(CARGO) test --release --quiet
+	@echo "== Rust tests (URB_BACKEND unset: io_uring where available)"
+	$(CARGO) test --release --quiet -- --show-output 2>&1 | grep -v '^$$\|^successes:\|^---- .* stdout ----$$\|^    [a-z_0-9]*$$'
+	@echo "== Rust tests (URB_BACKEND=fallback)"
+	URB_BACKEND=fallback $(CARGO) test --release --quiet -- --show-output 2>&1 | grep -v '^$$\|^successes:\|^---- .* stdout ----$$\|^    [a-z_0-9]*$$'
 
 test-c: c-tests
 	@set -e; for t in $(C_TESTS); do \
@@ -88,6 +93,7 @@ test-haskell: lib
 
 test-examples: examples
 	@tests/examples.sh $(BUILD)/examples
+	@tests/servers.sh $(BUILD)/examples
 
 demo: deps lib examples
 	@scripts/demo $(BUILD)/examples

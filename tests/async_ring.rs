@@ -391,3 +391,195 @@ fn bad_arguments_are_refused() {
     assert_eq!(urb_ring_stats(ring.0, std::ptr::null_mut()), -libc::EINVAL);
     urb_ring_free(std::ptr::null_mut());
 }
+
+/// Completions one at a time, keeping any that arrive together.
+struct Reaper<'a> {
+    ring: &'a TestRing,
+    label: &'static str,
+    pending: std::collections::VecDeque<urb_completion>,
+}
+
+impl Reaper<'_> {
+    fn next(&mut self) -> urb_completion {
+        if self.pending.is_empty() {
+            let label = self.label;
+            self.pending.extend(wait_n(self.ring, 1).into_iter().inspect(|c| assert!(c.token != 0, "{label}")));
+        }
+        self.pending.pop_front().unwrap()
+    }
+
+    fn by_token(&mut self, n: usize) -> HashMap<u64, i32> {
+        (0..n).map(|_| self.next()).map(|c| (c.token, c.res)).collect()
+    }
+
+    fn nothing_more(&mut self) {
+        std::thread::sleep(Duration::from_millis(30));
+        let mut buf = [urb_completion::default(); 8];
+        let n = urb_ring_reap(self.ring.0, buf.as_mut_ptr(), 8);
+        assert!(self.pending.is_empty() && n == 0, "{}: unexpected {:?}", self.label, &buf[..n.max(0) as usize]);
+    }
+}
+
+fn op_with(code: u8, fd: i32, buf: *mut libc::c_void, len: u32, op_flags: u32) -> urb_op {
+    let mut op = urb_op::zeroed();
+    op.opcode = code;
+    op.fd = fd;
+    op.buf = buf;
+    op.len = len;
+    op.op_flags = op_flags;
+    op
+}
+
+fn sleep_op(ns: u64) -> urb_op {
+    let mut op = urb_op::zeroed();
+    op.opcode = URB_OP_TIMEOUT;
+    op.offset = ns;
+    op
+}
+
+/// The async contract, checked the same way on whichever owner `r` has.
+fn exercise(r: &TestRing, label: &'static str) {
+    let mut c = Reaper { ring: r, label, pending: Default::default() };
+    let (rd, wr) = pipe();
+    let mut buf = [0u8; 16];
+    let bufp = buf.as_mut_ptr().cast();
+
+    // Timeouts on a pipe read, on a sleep, on an accept; a file read on time.
+    let start = Instant::now();
+    assert_eq!(urb_ring_submit_timeout(r.0, &prep::read(rd, bufp, 16, 0), 1, 20_000_000), 0);
+    assert_eq!(c.next().res, -libc::ETIME, "{label}");
+    assert!(start.elapsed() >= Duration::from_millis(19), "{label}");
+    let start = Instant::now();
+    assert_eq!(urb_ring_submit(r.0, &sleep_op(30_000_000), 2), 0);
+    let got = c.next();
+    assert_eq!((got.token, got.res), (2, 0), "{label}: a sleep that ran its course is 0");
+    assert!(start.elapsed() >= Duration::from_millis(29), "{label}");
+    assert_eq!(urb_ring_submit_timeout(r.0, &sleep_op(10_000_000_000), 3, 20_000_000), 0);
+    assert_eq!(c.next().res, -libc::ETIME, "{label}: a sleep cut short by its timeout");
+    let (lfd, addr) = tcp_listener();
+    assert_eq!(urb_ring_submit_timeout(r.0, &op_with(URB_OP_ACCEPT, lfd, std::ptr::null_mut(), 0, 0), 4, 20_000_000), 0);
+    assert_eq!(c.next().res, -libc::ETIME, "{label}");
+    let file = tempfile_with(b"file data");
+    assert_eq!(urb_ring_submit_timeout(r.0, &prep::read(file, bufp, 9, 0), 5, 5_000_000_000), 0);
+    assert_eq!(c.next().res, 9, "{label}");
+    assert_eq!(&buf[..9], b"file data");
+    close(file);
+
+    // Cancel: a parked receive ends once with -ECANCELED.
+    let (a, b) = socketpair();
+    assert_eq!(urb_ring_submit(r.0, &op_with(URB_OP_RECV, a, bufp, 16, 0), 6), 0);
+    std::thread::sleep(Duration::from_millis(5));
+    assert_eq!(urb_ring_cancel(r.0, 6), 0);
+    assert_eq!(c.next().res, -libc::ECANCELED, "{label}");
+    c.nothing_more();
+
+    // MSG_WAITALL gathers two separate writes.
+    assert_eq!(urb_ring_submit(r.0, &op_with(URB_OP_RECV, a, bufp, 8, libc::MSG_WAITALL as u32), 7), 0);
+    write_all(b, b"1234");
+    std::thread::sleep(Duration::from_millis(10));
+    write_all(b, b"5678");
+    assert_eq!(c.next().res, 8, "{label}");
+    assert_eq!(&buf[..8], b"12345678");
+
+    // Chains: write then read, in order; a sleep holds the next request;
+    // cancelling the head cancels the rest.
+    let msg = b"chained";
+    let mut back = [0u8; 7];
+    let ops = [prep::write(wr, msg.as_ptr() as *mut _, 7, 0), prep::read(rd, back.as_mut_ptr().cast(), 7, 0)];
+    assert_eq!(urb_ring_submit_chain(r.0, ops.as_ptr(), 2, [10u64, 11].as_ptr()), 0);
+    let got = c.by_token(2);
+    assert_eq!((got[&10], got[&11]), (7, 7), "{label}");
+    assert_eq!(&back, msg);
+    let start = Instant::now();
+    let ops = [sleep_op(20_000_000), prep::nop()];
+    assert_eq!(urb_ring_submit_chain(r.0, ops.as_ptr(), 2, [12u64, 13].as_ptr()), 0);
+    let got = c.by_token(2);
+    assert_eq!((got[&12], got[&13]), (0, 0), "{label}");
+    assert!(start.elapsed() >= Duration::from_millis(19), "{label}");
+    let ops = [prep::read(rd, bufp, 4, 0), prep::nop(), prep::nop()];
+    assert_eq!(urb_ring_submit_chain(r.0, ops.as_ptr(), 3, [14u64, 15, 16].as_ptr()), 0);
+    std::thread::sleep(Duration::from_millis(5));
+    assert_eq!(urb_ring_cancel(r.0, 14), 0);
+    let got = c.by_token(3);
+    assert!(got.values().all(|&res| res == -libc::ECANCELED), "{label}: {got:?}");
+
+    // Connect on a non-blocking socket completes when the handshake does.
+    let s = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) };
+    let mut connect = op_with(URB_OP_CONNECT, s, &addr as *const _ as *mut _, std::mem::size_of_val(&addr) as u32, 0);
+    assert_eq!(urb_ring_submit(r.0, &connect, 17), 0);
+    assert_eq!(c.next().res, 0, "{label}");
+    close(s);
+    connect.fd = tcp_socket();
+    assert_eq!(urb_ring_submit(r.0, &connect, 18), 0);
+    assert_eq!(c.next().res, 0, "{label}: blocking socket");
+    close(connect.fd);
+
+    // Multishot accept: the two connections made above, waiting in the
+    // backlog, then one that arrives later; then the end.
+    assert_eq!(urb_ring_accept_multishot(r.0, lfd, libc::SOCK_CLOEXEC, 20), 0);
+    for i in 0..3 {
+        if i == 2 {
+            std::thread::sleep(Duration::from_millis(10));
+            close(connect_blocking(&addr));
+        }
+        let got = c.next();
+        assert!(got.token == 20 && got.res >= 0 && got.flags & URB_CQE_F_MORE != 0, "{label}: {got:?}");
+        close(got.res);
+    }
+    assert_eq!(urb_ring_cancel(r.0, 20), 0);
+    let end = c.next();
+    assert_eq!((end.token, end.res, end.flags & URB_CQE_F_MORE), (20, -libc::ECANCELED, 0), "{label}");
+    close(lfd);
+
+    // Multishot poll reports each new readiness once, not once per loop.
+    assert_eq!(urb_ring_poll_multishot(r.0, rd, libc::POLLIN as u32, 21), 0);
+    write_all(wr, b"x");
+    let first = c.next();
+    assert!(first.res & libc::POLLIN as i32 != 0 && first.flags & URB_CQE_F_MORE != 0, "{label}: {first:?}");
+    c.nothing_more();
+    write_all(wr, b"y");
+    let second = c.next();
+    assert!(second.res & libc::POLLIN as i32 != 0 && second.flags & URB_CQE_F_MORE != 0, "{label}: {second:?}");
+    c.nothing_more();
+    assert_eq!(urb_ring_cancel(r.0, 21), 0);
+    let end = c.next();
+    assert_eq!((end.token, end.flags & URB_CQE_F_MORE), (21, 0), "{label}");
+
+    // Multishot receive with two buffers, neither given back: -ENOBUFS ends it.
+    assert_eq!(urb_ring_recv_multishot(r.0, a, 0, 22), 0);
+    for i in 0..2u8 {
+        write_all(b, &[b'0' + i; 10]);
+        let got = c.next();
+        assert_eq!((got.token, got.res), (22, 10), "{label}");
+        assert!(got.flags & URB_CQE_F_MORE != 0 && got.flags & URB_CQE_F_BUFFER != 0, "{label}");
+    }
+    write_all(b, b"third");
+    let end = c.next();
+    assert_eq!((end.token, end.res, end.flags & URB_CQE_F_MORE), (22, -libc::ENOBUFS, 0), "{label}");
+    for bid in 0..2 {
+        assert_eq!(urb_ring_buffer_release(r.0, bid), 0);
+    }
+
+    c.nothing_more();
+    let s = stats(r);
+    assert_eq!(s.in_flight, 0, "{label}");
+    assert_eq!(s.completions, s.submitted + 3 + 2 + 2, "{label}: every shot of a multishot request counts");
+    for fd in [a, b, rd, wr] {
+        close(fd);
+    }
+}
+
+#[test]
+fn both_owners_in_one_process() {
+    use uringbridge::ring::config::URB_RING_FALLBACK;
+    let mut default = config();
+    default.buf_count = 2;
+    let mut forced = default;
+    forced.flags = URB_RING_FALLBACK;
+    let rings = [(new_ring(Some(default)), "default ring"), (new_ring(Some(forced)), "URB_RING_FALLBACK ring")];
+    std::thread::scope(|s| {
+        for (r, label) in &rings {
+            s.spawn(move || exercise(r, label));
+        }
+    });
+}

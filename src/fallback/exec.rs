@@ -82,7 +82,7 @@ fn readiness_needed(code: Opcode, op_flags: u32) -> Option<i16> {
 }
 
 /// Regular files, directories and block devices are always "ready".
-fn is_pollable(fd: i32) -> bool {
+pub(crate) fn is_pollable(fd: i32) -> bool {
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: st is a valid out-parameter.
     if unsafe { libc::fstat(fd, &mut st) } != 0 {

@@ -1,4 +1,589 @@
-//! Placeholder replaced below.
+//! The owner thread of an async ring on the fallback engine: the requests,
+//! results and completions of the io_uring owner, from plain system calls.
+//!
+//! - Requests that wait for readiness (sockets, pipes, polls) are tried
+//!   without blocking and, if they would block, parked on epoll until their
+//!   descriptor is ready; the owner thread itself never blocks on one.
+//! - Requests that may block however they are issued (regular-file I/O,
+//!   openat, statx, fsync, close, connect on a blocking socket) run on a
+//!   small worker pool.
+//! - Sleeps and request timeouts are deadlines that bound the owner's sleep.
+//!
+//! One difference remains: a request a worker has already started cannot be
+//! interrupted, so a timeout or cancel arriving then leaves it to deliver its
+//! real result (a connect on a worker still honours its own timeout).
+
+mod attempt;
+mod parking;
+mod pool;
+
+use super::delivery::{urb_completion, URB_CQE_BUFFER_SHIFT, URB_CQE_F_BUFFER, URB_CQE_F_MORE};
+use super::inbox::{Multishot, Request};
+use super::stats::Stats;
 use super::Shared;
+use crate::fallback::exec;
+use crate::fallback::wait::{deadline_after, Deadline};
+use crate::op::{Opcode, ValidOp};
+use attempt::Attempt;
+use parking::{Parking, POOL_KEY, WAKE_KEY};
+use pool::Pool;
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
-pub fn run(_shared: Arc<Shared>) {}
+use std::time::Instant;
+
+/// Requests are numbered in arrival order, never reused: a stale number
+/// (a pool result, a chain link to a cancelled request) finds nothing.
+type JobId = u64;
+
+const EVENTS_PER_WAKE: usize = 256;
+
+#[derive(Clone, Copy)]
+enum Work {
+    Op(ValidOp),
+    Multishot(Multishot),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum State {
+    /// Just taken, or in a chain waiting for the requests before it.
+    NotStarted,
+    /// A sleep (`URB_OP_TIMEOUT`), over when its timer fires; `cut_short`
+    /// when that timer is the request's timeout rather than the sleep's end.
+    Sleeping { cut_short: bool },
+    /// Waiting for this descriptor to become ready.
+    Parked(i32),
+    /// Handed to the worker pool: queued, or running and beyond reach.
+    Pooled,
+}
+
+struct Job {
+    token: u64,
+    work: Work,
+    state: State,
+    /// Counted from the moment the request starts, as io_uring's link timeout.
+    timeout_ns: Option<u64>,
+    /// When the owner must act on its own: the timeout, or a sleep's end.
+    timer: Option<Instant>,
+    /// See `attempt::try_op`.
+    progress: u32,
+    /// The next request of its chain, run only if this one succeeds.
+    next: Option<JobId>,
+}
+
+/// Where a request runs.
+enum Route {
+    /// Never blocks: done on the spot.
+    Inline,
+    Sleep,
+    Readiness,
+    Pool,
+}
+
+fn route(op: &ValidOp) -> Route {
+    let fd = op.raw.fd;
+    match op.code {
+        Opcode::Nop | Opcode::Shutdown => Route::Inline,
+        Opcode::Timeout => Route::Sleep,
+        Opcode::Recv | Opcode::Send | Opcode::Accept | Opcode::Poll => Route::Readiness,
+        Opcode::Read | Opcode::Write | Opcode::Readv | Opcode::Writev if exec::is_pollable(fd) => Route::Readiness,
+        Opcode::Connect if attempt::is_nonblocking(fd) => Route::Readiness,
+        Opcode::Read
+        | Opcode::Write
+        | Opcode::Readv
+        | Opcode::Writev
+        | Opcode::Connect
+        | Opcode::Fsync
+        | Opcode::Openat
+        | Opcode::Statx
+        | Opcode::Close => Route::Pool,
+    }
+}
+
+/// Runs on the ring's owner thread until the ring is freed and every
+/// request has completed.
+pub fn run(shared: Arc<Shared>) {
+    match Owner::new(shared.clone()) {
+        Ok(owner) => owner.run(),
+        Err(e) => refuse_everything(&shared, e),
+    }
+}
+
+struct Owner {
+    shared: Arc<Shared>,
+    parking: Parking,
+    /// Started the first time a request needs it.
+    pool: Option<Pool>,
+    jobs: HashMap<JobId, Job>,
+    next_id: JobId,
+    timers: BTreeSet<(Instant, JobId)>,
+    /// Chain members whose predecessor finished: true to run, false to cancel.
+    successors: VecDeque<(JobId, bool)>,
+    /// A chain whose last request has not been taken yet.
+    open_chain: Vec<JobId>,
+    closing: bool,
+    taken: Vec<Request>,
+    batch: Vec<urb_completion>,
+    events: Vec<libc::epoll_event>,
+    results: Vec<(JobId, i32)>,
+    concerned: Vec<JobId>,
+}
+
+impl Owner {
+    fn new(shared: Arc<Shared>) -> Result<Owner, i32> {
+        let parking = Parking::new()?;
+        parking.watch(shared.inbox.wake_fd(), WAKE_KEY)?;
+        Ok(Owner {
+            shared,
+            parking,
+            pool: None,
+            jobs: HashMap::new(),
+            next_id: 0,
+            timers: BTreeSet::new(),
+            successors: VecDeque::new(),
+            open_chain: Vec::new(),
+            closing: false,
+            taken: Vec::new(),
+            batch: Vec::new(),
+            events: vec![libc::epoll_event { events: 0, u64: 0 }; EVENTS_PER_WAKE],
+            results: Vec::new(),
+            concerned: Vec::new(),
+        })
+    }
+
+    fn run(mut self) {
+        loop {
+            self.closing = self.shared.inbox.is_closing();
+            self.shared.inbox.take(&mut self.taken);
+            let had_work = !self.taken.is_empty();
+            let mut taken = std::mem::take(&mut self.taken);
+            for req in taken.drain(..) {
+                self.accept(req);
+                self.run_successors();
+            }
+            self.taken = taken;
+            if self.closing {
+                self.cancel_everything();
+            }
+            self.deliver();
+            if self.closing && self.jobs.is_empty() {
+                break;
+            }
+            let sleep = !had_work && !self.closing && self.shared.inbox.prepare_sleep();
+            // Closing, only running pool jobs are left: sleep until they end.
+            let timeout = if sleep || self.closing { self.timeout_ms() } else { 0 };
+            Stats::bump(&self.shared.stats.enters, 1);
+            let n = self.parking.wait(&mut self.events, timeout);
+            if sleep {
+                self.shared.inbox.woke();
+            }
+            for i in 0..n {
+                let ev = self.events[i];
+                self.on_event(ev.u64, ev.events);
+            }
+            self.fire_timers();
+            self.run_successors();
+            self.deliver();
+        }
+        // Dropping the pool joins its (idle) workers: nothing touches a
+        // caller's buffer once the ring is gone.
+    }
+
+    fn deliver(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.batch);
+        Stats::bump(&self.shared.stats.completions, batch.len() as u64);
+        self.shared.delivery.deliver(&batch);
+        self.batch = batch;
+        self.batch.clear();
+    }
+
+    fn timeout_ms(&self) -> i32 {
+        match self.timers.first() {
+            None => -1,
+            Some(&(at, _)) => {
+                let left = at.saturating_duration_since(Instant::now());
+                // Rounded up: waking early would only mean another wait.
+                left.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32
+            }
+        }
+    }
+
+    fn accept(&mut self, req: Request) {
+        match req {
+            Request::Op { op, token, timeout_ns, linked } => {
+                let id = self.add_job(token, Work::Op(op), timeout_ns);
+                self.open_chain.push(id);
+                if !linked {
+                    let chain = std::mem::take(&mut self.open_chain);
+                    self.start_chain(&chain);
+                }
+            }
+            Request::Multishot { kind, token } => {
+                let id = self.add_job(token, Work::Multishot(kind), None);
+                self.start(id);
+            }
+            Request::Cancel { token } => {
+                let mut ids: Vec<JobId> = self.jobs.iter().filter(|(_, j)| j.token == token).map(|(&id, _)| id).collect();
+                ids.sort_unstable();
+                for id in ids {
+                    self.cancel(id, -libc::ECANCELED);
+                }
+            }
+        }
+    }
+
+    fn add_job(&mut self, token: u64, work: Work, timeout_ns: Option<u64>) -> JobId {
+        let id = self.next_id;
+        self.next_id += 1;
+        let job = Job { token, work, state: State::NotStarted, timeout_ns, timer: None, progress: 0, next: None };
+        self.jobs.insert(id, job);
+        Stats::bump(&self.shared.stats.in_flight, 1);
+        id
+    }
+
+    /// Links a chain and starts its head. A member already gone (cancelled
+    /// before its chain was complete) failed, so everything after it fails.
+    fn start_chain(&mut self, chain: &[JobId]) {
+        let gone = chain.iter().position(|id| !self.jobs.contains_key(id)).unwrap_or(chain.len());
+        for pair in chain[..gone].windows(2) {
+            if let Some(job) = self.jobs.get_mut(&pair[0]) {
+                job.next = Some(pair[1]);
+            }
+        }
+        for &id in chain.iter().skip(gone + 1) {
+            self.end(id, -libc::ECANCELED);
+        }
+        if gone > 0 {
+            self.start(chain[0]);
+        }
+    }
+
+    fn run_successors(&mut self) {
+        while let Some((id, run)) = self.successors.pop_front() {
+            if run {
+                self.start(id);
+            } else {
+                self.end(id, -libc::ECANCELED);
+            }
+        }
+    }
+
+    fn start(&mut self, id: JobId) {
+        let Some(job) = self.jobs.get(&id) else { return };
+        if self.closing {
+            self.end(id, -libc::ECANCELED);
+            return;
+        }
+        let deadline = job.timeout_ns.map(deadline_after);
+        let op = match job.work {
+            Work::Op(op) => op,
+            Work::Multishot(kind) => return self.arm_multishot(id, kind),
+        };
+        match route(&op) {
+            Route::Inline => self.finish(id, exec::execute(&op, None)),
+            Route::Sleep => {
+                let end = deadline_after(op.raw.offset);
+                let cut_short = deadline.is_some_and(|d| d < end);
+                self.set_state(id, State::Sleeping { cut_short });
+                self.set_timer(id, if cut_short { deadline.unwrap_or(end) } else { end });
+            }
+            Route::Readiness => match self.try_job(id, &op) {
+                Attempt::Done(res) => self.finish(id, res),
+                Attempt::Again => {
+                    if let Some(d) = deadline {
+                        self.set_timer(id, d);
+                    }
+                    self.park(id, op.raw.fd, attempt::interest(&op));
+                }
+            },
+            Route::Pool => self.hand_to_pool(id, op, deadline),
+        }
+    }
+
+    fn try_job(&mut self, id: JobId, op: &ValidOp) -> Attempt {
+        match self.jobs.get_mut(&id) {
+            Some(job) => attempt::try_op(op, &mut job.progress),
+            None => Attempt::Again,
+        }
+    }
+
+    fn set_state(&mut self, id: JobId, state: State) {
+        if let Some(job) = self.jobs.get_mut(&id) {
+            job.state = state;
+        }
+    }
+
+    fn set_timer(&mut self, id: JobId, at: Instant) {
+        let Some(job) = self.jobs.get_mut(&id) else { return };
+        if let Some(old) = job.timer.replace(at) {
+            self.timers.remove(&(old, id));
+        }
+        self.timers.insert((at, id));
+    }
+
+    fn park(&mut self, id: JobId, fd: i32, interest: u32) {
+        match self.parking.park(fd, id, interest) {
+            Ok(()) => self.set_state(id, State::Parked(fd)),
+            Err(e) if e == -libc::EPERM => self.unpollable(id, fd),
+            Err(e) => self.finish(id, e),
+        }
+    }
+
+    /// A descriptor epoll refuses (like a regular file) is always ready:
+    /// nothing waits on it, so whatever would have waited runs now.
+    fn unpollable(&mut self, id: JobId, fd: i32) {
+        let Some(job) = self.jobs.get(&id) else { return };
+        match job.work {
+            Work::Op(op) if op.code == Opcode::Poll => self.finish(id, attempt::poll_now(fd, op.raw.op_flags)),
+            Work::Op(op) => {
+                let deadline = job.timer;
+                self.hand_to_pool(id, op, deadline);
+            }
+            Work::Multishot(Multishot::Poll { events, .. }) => self.finish(id, attempt::poll_now(fd, events)),
+            Work::Multishot(_) => self.finish(id, -libc::EPERM),
+        }
+    }
+
+    fn hand_to_pool(&mut self, id: JobId, op: ValidOp, deadline: Deadline) {
+        if self.pool.is_none() {
+            self.pool = Pool::new().ok().filter(|p| self.parking.watch(p.done_fd(), POOL_KEY).is_ok());
+        }
+        self.set_state(id, State::Pooled);
+        if let Some(d) = deadline {
+            if self.jobs.get(&id).is_some_and(|j| j.timer.is_none()) {
+                self.set_timer(id, d);
+            }
+        }
+        let queued = match &mut self.pool {
+            Some(pool) => pool.submit(id, op, deadline),
+            None => false,
+        };
+        if !queued {
+            // No worker to be had: slower, but the request still runs.
+            self.finish(id, exec::execute(&op, deadline));
+        }
+    }
+
+    fn arm_multishot(&mut self, id: JobId, kind: Multishot) {
+        match kind {
+            Multishot::Accept { fd, .. } | Multishot::Recv { fd, .. } => {
+                self.drain(id, kind);
+                if self.jobs.get(&id).is_some_and(|j| j.state == State::NotStarted) {
+                    self.park(id, fd, libc::EPOLLIN as u32);
+                }
+            }
+            // Arming makes epoll report readiness that already exists.
+            Multishot::Poll { fd, events } => self.park(id, fd, events),
+        }
+    }
+
+    /// Serves a multishot accept or receive until it would block or ends.
+    fn drain(&mut self, id: JobId, kind: Multishot) {
+        let shared = self.shared.clone();
+        loop {
+            let Some(token) = self.jobs.get(&id).map(|j| j.token) else { return };
+            match kind {
+                Multishot::Accept { fd, flags } => {
+                    match attempt::accept(fd, std::ptr::null_mut(), std::ptr::null_mut(), flags) {
+                        Attempt::Again => return,
+                        Attempt::Done(conn) if conn >= 0 => self.more(token, conn, 0),
+                        Attempt::Done(e) => return self.finish(id, e),
+                    }
+                }
+                Multishot::Recv { fd, flags } => {
+                    let Some(buffers) = shared.buffers.as_ref() else { return self.finish(id, -libc::EINVAL) };
+                    let Some(bid) = buffers.take() else { return self.finish(id, -libc::ENOBUFS) };
+                    let Some(buf) = buffers.ptr(bid as u32) else { return self.finish(id, -libc::EINVAL) };
+                    let n = loop {
+                        // SAFETY: a lent-out buffer of the ring's, `size()` bytes.
+                        let n = unsafe { libc::recv(fd, buf.cast(), buffers.size() as usize, flags | libc::MSG_DONTWAIT) };
+                        match n {
+                            n if n >= 0 => break n.min(i32::MAX as isize) as i32,
+                            _ => match crate::fallback::wait::errno() {
+                                libc::EINTR => continue,
+                                e => break -e,
+                            },
+                        }
+                    };
+                    if n > 0 {
+                        self.more(token, n, URB_CQE_F_BUFFER | (bid as u32) << URB_CQE_BUFFER_SHIFT);
+                        continue;
+                    }
+                    let _ = buffers.release(bid as u32);
+                    if n == -libc::EAGAIN {
+                        return;
+                    }
+                    return self.finish(id, n); // end of stream, or an error
+                }
+                Multishot::Poll { .. } => return,
+            }
+        }
+    }
+
+    /// One completion of a multishot request that stays armed.
+    fn more(&mut self, token: u64, res: i32, flags: u32) {
+        self.batch.push(urb_completion { token, res, flags: flags | URB_CQE_F_MORE });
+    }
+
+    fn on_event(&mut self, key: u64, events: u32) {
+        match key {
+            WAKE_KEY => {
+                let mut count: u64 = 0;
+                // SAFETY: 8-byte read from the inbox's non-blocking eventfd.
+                unsafe { libc::read(self.shared.inbox.wake_fd(), &mut count as *mut u64 as *mut libc::c_void, 8) };
+            }
+            POOL_KEY => {
+                let mut results = std::mem::take(&mut self.results);
+                if let Some(pool) = &self.pool {
+                    pool.take_results(&mut results);
+                }
+                for (id, res) in results.drain(..) {
+                    self.finish(id, res);
+                }
+                self.results = results;
+            }
+            fd => {
+                let fd = fd as i32;
+                let mut concerned = std::mem::take(&mut self.concerned);
+                self.parking.concerned(fd, events, &mut concerned);
+                for &id in &concerned {
+                    self.on_ready(id, fd, events);
+                }
+                self.concerned = concerned;
+            }
+        }
+    }
+
+    fn on_ready(&mut self, id: JobId, fd: i32, events: u32) {
+        let Some(job) = self.jobs.get(&id) else { return };
+        if job.state != State::Parked(fd) {
+            return;
+        }
+        let token = job.token;
+        match job.work {
+            Work::Op(op) => {
+                if let Attempt::Done(res) = self.try_job(id, &op) {
+                    self.finish(id, res);
+                }
+            }
+            Work::Multishot(Multishot::Poll { events: wanted, .. }) => {
+                let ready = events & (wanted | (libc::EPOLLERR | libc::EPOLLHUP) as u32);
+                if ready != 0 {
+                    self.more(token, ready as u16 as i32, 0);
+                }
+            }
+            Work::Multishot(kind) => self.drain(id, kind),
+        }
+    }
+
+    fn fire_timers(&mut self) {
+        let now = Instant::now();
+        while let Some(&(at, id)) = self.timers.first() {
+            if at > now {
+                break;
+            }
+            self.timers.remove(&(at, id));
+            let Some(job) = self.jobs.get_mut(&id) else { continue };
+            job.timer = None;
+            if job.state == (State::Sleeping { cut_short: false }) {
+                self.finish(id, 0);
+            } else {
+                self.cancel(id, -libc::ETIME);
+            }
+        }
+    }
+
+    /// Ends request `id` early with `res`, unless a worker already runs it.
+    fn cancel(&mut self, id: JobId, res: i32) {
+        let Some(job) = self.jobs.get(&id) else { return };
+        if job.state == State::Pooled {
+            if self.pool.as_ref().is_some_and(|p| p.unqueue(id)) {
+                self.end(id, res);
+            }
+            return;
+        }
+        // What a partly done transfer moved is reported, not lost.
+        let moved = match job.work {
+            Work::Op(op) if matches!(op.code, Opcode::Recv | Opcode::Send) && job.progress > 0 => Some(job.progress as i32),
+            _ => None,
+        };
+        self.end(id, moved.unwrap_or(res));
+    }
+
+    fn cancel_everything(&mut self) {
+        self.open_chain.clear();
+        let mut ids: Vec<JobId> = self.jobs.keys().copied().collect();
+        ids.sort_unstable();
+        for id in ids {
+            self.cancel(id, -libc::ECANCELED);
+        }
+        self.run_successors();
+    }
+
+    /// The request's final completion, from the raw result of its operation.
+    fn finish(&mut self, id: JobId, raw: i32) {
+        let res = match self.jobs.get(&id).map(|j| j.work) {
+            Some(Work::Op(op)) => op.finish(raw),
+            _ => raw,
+        };
+        self.end(id, res);
+    }
+
+    /// The request's final completion; its chain goes on or is cancelled.
+    fn end(&mut self, id: JobId, res: i32) {
+        let Some(job) = self.jobs.remove(&id) else { return };
+        if let Some(at) = job.timer {
+            self.timers.remove(&(at, id));
+        }
+        if let State::Parked(fd) = job.state {
+            self.parking.unpark(fd, id);
+        }
+        let breaks_chain = match job.work {
+            Work::Op(op) => op.breaks_chain(res),
+            Work::Multishot(_) => true,
+        };
+        self.batch.push(urb_completion { token: job.token, res, flags: 0 });
+        self.shared.stats.in_flight.fetch_sub(1, Relaxed);
+        if let Some(next) = job.next {
+            self.successors.push_back((next, !breaks_chain));
+        }
+    }
+}
+
+/// Without an epoll set nothing can wait; every request fails with the
+/// reason, so none is left without its completion.
+fn refuse_everything(shared: &Shared, err: i32) {
+    let mut taken = Vec::new();
+    let mut batch = Vec::new();
+    loop {
+        let closing = shared.inbox.is_closing();
+        shared.inbox.take(&mut taken);
+        for req in taken.drain(..) {
+            match req {
+                Request::Op { token, .. } | Request::Multishot { token, .. } => {
+                    batch.push(urb_completion { token, res: err, flags: 0 })
+                }
+                Request::Cancel { .. } => {}
+            }
+        }
+        Stats::bump(&shared.stats.completions, batch.len() as u64);
+        shared.delivery.deliver(&batch);
+        batch.clear();
+        if closing {
+            return;
+        }
+        if shared.inbox.prepare_sleep() {
+            let mut p = libc::pollfd { fd: shared.inbox.wake_fd(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd; then an 8-byte read from the eventfd.
+            unsafe {
+                libc::poll(&mut p, 1, -1);
+                let mut count: u64 = 0;
+                libc::read(shared.inbox.wake_fd(), &mut count as *mut u64 as *mut libc::c_void, 8);
+            }
+            shared.inbox.woke();
+        }
+    }
+}
