@@ -24,7 +24,7 @@ C_TESTS    := $(patsubst tests/c/%.c,%,$(wildcard tests/c/test_*.c))
 C_EXAMPLES := $(patsubst examples-c/%.c,%,$(wildcard examples-c/*.c))
 
 .PHONY: all lib deps header check-header examples c-tests test test-rust test-c \
-        test-examples test-go test-haskell demo install bench clean
+        test-examples test-seccomp test-go test-haskell demo install bench clean
 
 all: lib
 
@@ -64,7 +64,7 @@ $(BUILD)/tests-asan/%: tests/c/%.c tests/c/harness.h include/uringbridge.h | lib
 examples: lib $(addprefix $(BUILD)/examples/,$(C_EXAMPLES))
 c-tests: lib $(addprefix $(BUILD)/tests/,$(C_TESTS)) $(addprefix $(BUILD)/tests-asan/,$(C_TESTS))
 
-test: deps lib check-header test-rust test-c test-examples test-go test-haskell
+test: deps lib check-header test-rust test-c test-examples test-seccomp test-go test-haskell
 	@echo "make test: all suites passed"
 
 # One process picks one engine, so every suite runs twice.
@@ -90,6 +90,25 @@ test-go: lib
 
 test-haskell: lib
 	@if [ -x bindings/haskell/test.sh ]; then bindings/haskell/test.sh; fi
+
+# io_uring refused for real (seccomp, before the library loads): the probe
+# must pick the fallback by itself, and the suites must pass on it.
+$(BUILD)/no_io_uring: tests/seccomp/no_io_uring.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STRICT) $< -o $@
+
+test-seccomp: $(BUILD)/no_io_uring examples c-tests
+	@set -e; for err in ENOSYS EPERM; do \
+	  echo "== io_uring_setup refused with $$err"; \
+	  env -u URB_BACKEND $(BUILD)/no_io_uring $$err $(BUILD)/examples/nop 1000 | tee $(BUILD)/seccomp.out; \
+	  grep -q "engine fallback" $(BUILD)/seccomp.out || { echo "probe did not fall back"; exit 1; }; \
+	  for t in $(C_TESTS); do env -u URB_BACKEND $(BUILD)/no_io_uring $$err $(BUILD)/tests/$$t; done; \
+	  env -u URB_BACKEND $(BUILD)/no_io_uring $$err $(CARGO) test --release --quiet 2>&1 | grep "test result"; \
+	  if URB_BACKEND=io_uring $(BUILD)/no_io_uring $$err $(BUILD)/examples/nop 10 2>$(BUILD)/seccomp.err; then \
+	    echo "URB_BACKEND=io_uring did not fail where io_uring is refused"; exit 1; \
+	  fi; grep -q "io_uring is unavailable" $(BUILD)/seccomp.err; \
+	  echo "URB_BACKEND=io_uring fails loudly: $$(head -1 $(BUILD)/seccomp.err)"; \
+	done
 
 test-examples: examples
 	@tests/examples.sh $(BUILD)/examples

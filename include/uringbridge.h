@@ -31,6 +31,11 @@
 #define URB_WAIT_FOREVER UINT64_MAX
 
 /**
+ * Longest batch `urb_ring_submit_batch` takes.
+ */
+#define URB_BATCH_MAX 65536
+
+/**
  * Do nothing; completes with 0. Measures the library's own round trip.
  */
 #define URB_OP_NOP 0
@@ -180,6 +185,14 @@
  * Shift giving the provided-buffer id from `urb_completion.flags`.
  */
 #define URB_CQE_BUFFER_SHIFT 16
+
+/**
+ * Keys of the level-triggered registrations that are not parked requests
+ * (parked descriptors use their own number as the key).
+ */
+#define WAKE_KEY UINT64_MAX
+
+#define POOL_KEY (UINT64_MAX - 1)
 
 /**
  * An async ring. Create with `urb_ring_new`, free with `urb_ring_free`.
@@ -711,6 +724,18 @@ int32_t urb_ring_submit_timeout(const struct urb_ring *ring,
  * `entries`.
  */
 int32_t urb_ring_submit_chain(const struct urb_ring *ring,
+                              const struct urb_op *ops,
+                              uintptr_t n,
+                              const uint64_t *tokens);
+
+/**
+ * Submits `ops[0..n]` as independent requests, request i tagged
+ * `tokens[i]`: the same as n calls of `urb_ring_submit`, for one lock and at
+ * most one wake-up of the owner thread. All or nothing: if any request is
+ * refused, none is submitted and its error is returned. `n` is 1 to
+ * `URB_BATCH_MAX`.
+ */
+int32_t urb_ring_submit_batch(const struct urb_ring *ring,
                               const struct urb_op *ops,
                               uintptr_t n,
                               const uint64_t *tokens);

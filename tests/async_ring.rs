@@ -514,6 +514,26 @@ fn exercise(r: &TestRing, label: &'static str) {
     assert_eq!(c.next().res, 0, "{label}: blocking socket");
     close(connect.fd);
 
+    // A connect that hangs (its listener's backlog is full) times out or is
+    // cancelled, even on a blocking socket, which stays blocking.
+    let (full, full_addr) = tcp_listener();
+    assert_eq!(unsafe { libc::listen(full, 0) }, 0);
+    let first = connect_blocking(&full_addr);
+    connect.buf = &full_addr as *const _ as *mut _;
+    connect.fd = tcp_socket();
+    assert_eq!(urb_ring_submit_timeout(r.0, &connect, 19, 30_000_000), 0);
+    assert_eq!(c.next().res, -libc::ETIME, "{label}");
+    assert_eq!(unsafe { libc::fcntl(connect.fd, libc::F_GETFL) } & libc::O_NONBLOCK, 0, "{label}");
+    close(connect.fd);
+    connect.fd = tcp_socket();
+    assert_eq!(urb_ring_submit(r.0, &connect, 19), 0);
+    std::thread::sleep(Duration::from_millis(10));
+    assert_eq!(urb_ring_cancel(r.0, 19), 0);
+    assert_eq!(c.next().res, -libc::ECANCELED, "{label}");
+    for fd in [connect.fd, first, full] {
+        close(fd);
+    }
+
     // Multishot accept: the two connections made above, waiting in the
     // backlog, then one that arrives later; then the end.
     assert_eq!(urb_ring_accept_multishot(r.0, lfd, libc::SOCK_CLOEXEC, 20), 0);
@@ -582,4 +602,145 @@ fn both_owners_in_one_process() {
             s.spawn(move || exercise(r, label));
         }
     });
+}
+
+unsafe extern "C" fn record_completion(ctx: *mut libc::c_void, token: u64, res: i32, flags: u32) {
+    let seen = &*(ctx as *const std::sync::Mutex<Vec<urb_completion>>);
+    seen.lock().unwrap().push(urb_completion { token, res, flags });
+}
+
+/// `urb_ring_free` with every kind of request in flight: each gets its one
+/// final completion through the callback before the call returns, and a
+/// request that was already running (an open of a FIFO blocked on a
+/// worker, or in the kernel) is waited for.
+fn free_with_everything_in_flight(flags: u32, label: &str) {
+    let mut cfg = config();
+    cfg.flags = flags;
+    cfg.buf_count = 4;
+    let r = new_ring(Some(cfg));
+    let seen = Box::new(std::sync::Mutex::new(Vec::<urb_completion>::new()));
+    let ctx = &*seen as *const _ as *mut libc::c_void;
+    assert_eq!(urb_ring_set_callback(r.0, Some(record_completion), ctx), 0);
+    let (rd, wr) = pipe();
+    let (a, b) = socketpair();
+    let (lfd, _) = tcp_listener();
+    let fifo = std::env::temp_dir().join(format!("urb-fifo-{}-{flags}", std::process::id()));
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    let mut buf = Box::new([0u8; 64]);
+    let bufp = buf.as_mut_ptr().cast();
+    assert_eq!(urb_ring_submit(r.0, &prep::read(rd, bufp, 8, 0), 1), 0);
+    assert_eq!(urb_ring_submit(r.0, &sleep_op(60_000_000_000), 2), 0);
+    assert_eq!(urb_ring_poll_multishot(r.0, a, libc::POLLIN as u32, 3), 0);
+    assert_eq!(urb_ring_recv_multishot(r.0, a, 0, 4), 0);
+    assert_eq!(urb_ring_accept_multishot(r.0, lfd, 0, 5), 0);
+    let ops = [prep::read(rd, bufp, 8, 0), prep::nop()];
+    assert_eq!(urb_ring_submit_chain(r.0, ops.as_ptr(), 2, [6u64, 7].as_ptr()), 0);
+    let mut open = op_with(URB_OP_OPENAT, libc::AT_FDCWD, path.as_ptr() as *mut _, 0, (libc::O_RDONLY | libc::O_CLOEXEC) as u32);
+    open.mode = 0;
+    assert_eq!(urb_ring_submit(r.0, &open, 8), 0);
+    std::thread::sleep(Duration::from_millis(20));
+    let writer_path = path.clone();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        // Unblocks the open if it is still waiting for a writer.
+        let fd = unsafe { libc::open(writer_path.as_ptr(), libc::O_WRONLY | libc::O_NONBLOCK | libc::O_CLOEXEC) };
+        std::thread::sleep(Duration::from_millis(50));
+        if fd >= 0 {
+            close(fd);
+        }
+    });
+    drop(r);
+    let got = seen.lock().unwrap().clone();
+    writer.join().unwrap();
+    let mut tokens: Vec<u64> = got.iter().map(|c| c.token).collect();
+    tokens.sort();
+    assert_eq!(tokens, (1..=8).collect::<Vec<_>>(), "{label}: one final completion each: {got:?}");
+    for c in &got {
+        assert_eq!(c.flags & URB_CQE_F_MORE, 0, "{label}: {c:?}");
+        if c.token == 8 {
+            if c.res >= 0 {
+                close(c.res);
+            }
+        } else {
+            assert_eq!(c.res, -libc::ECANCELED, "{label}: {c:?}");
+        }
+    }
+    drop(buf);
+    std::fs::remove_file(&fifo).unwrap();
+    for fd in [rd, wr, a, b, lfd] {
+        close(fd);
+    }
+}
+
+#[test]
+fn freeing_ends_every_request_first() {
+    use uringbridge::ring::config::URB_RING_FALLBACK;
+    free_with_everything_in_flight(0, "default ring");
+    free_with_everything_in_flight(URB_RING_FALLBACK, "URB_RING_FALLBACK ring");
+}
+
+/// Receives, timeouts, cancels and arriving data racing each other from
+/// several threads: every request completes exactly once, nothing is left.
+fn race_everything(flags: u32, label: &str) {
+    let mut cfg = config();
+    cfg.flags = flags;
+    let r = Arc::new(new_ring(Some(cfg)));
+    let pairs: Vec<(i32, i32)> = (0..4).map(|_| socketpair()).collect();
+    let per_thread = 500u64;
+    let threads: Vec<_> = (0..4u64)
+        .map(|t| {
+            let r = r.clone();
+            let (a, b) = pairs[t as usize];
+            std::thread::spawn(move || {
+                let mut bufs = vec![[0u8; 4]; per_thread as usize];
+                for i in 0..per_thread {
+                    let token = t * per_thread + i + 1;
+                    let op = op_with(URB_OP_RECV, a, bufs[i as usize].as_mut_ptr().cast(), 4, 0);
+                    let res = match i % 4 {
+                        0 => urb_ring_submit_timeout(r.0, &op, token, 100_000),
+                        1 => urb_ring_submit(r.0, &sleep_op(50_000), token),
+                        _ => urb_ring_submit(r.0, &op, token),
+                    };
+                    assert_eq!(res, 0);
+                    match i % 3 {
+                        0 => assert_eq!(urb_ring_cancel(r.0, token), 0),
+                        1 => write_all(b, b"data"),
+                        _ => {}
+                    }
+                }
+                // Whatever still waits for data gets it or is cancelled.
+                std::thread::sleep(Duration::from_millis(20));
+                for i in 0..per_thread {
+                    assert_eq!(urb_ring_cancel(r.0, t * per_thread + i + 1), 0);
+                }
+                bufs
+            })
+        })
+        .collect();
+    let total = (4 * per_thread) as usize;
+    let got = wait_n(&r, total);
+    let bufs: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let mut seen = vec![0; total + 1];
+    for c in &got {
+        seen[c.token as usize] += 1;
+        assert!(c.res >= 0 || [-libc::ETIME, -libc::ECANCELED].contains(&c.res), "{label}: {c:?}");
+    }
+    assert!(seen[1..].iter().all(|&n| n == 1), "{label}: some token not exactly once");
+    let mut none = [urb_completion::default(); 4];
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(urb_ring_reap(r.0, none.as_mut_ptr(), 4), 0, "{label}: {:?}", none);
+    assert_eq!(stats(&r).in_flight, 0, "{label}");
+    drop(bufs);
+    for (a, b) in pairs {
+        close(a);
+        close(b);
+    }
+}
+
+#[test]
+fn racing_data_timeouts_and_cancels_lose_nothing() {
+    use uringbridge::ring::config::URB_RING_FALLBACK;
+    race_everything(0, "default ring");
+    race_everything(URB_RING_FALLBACK, "URB_RING_FALLBACK ring");
 }

@@ -100,6 +100,28 @@ pub extern "C" fn urb_ring_submit_chain(ring: *const urb_ring, ops: *const urb_o
     }
 }
 
+/// Longest batch `urb_ring_submit_batch` takes.
+pub const URB_BATCH_MAX: u32 = 65536;
+
+/// Submits `ops[0..n]` as independent requests, request i tagged
+/// `tokens[i]`: the same as n calls of `urb_ring_submit`, for one lock and at
+/// most one wake-up of the owner thread. All or nothing: if any request is
+/// refused, none is submitted and its error is returned. `n` is 1 to
+/// `URB_BATCH_MAX`.
+#[no_mangle]
+pub extern "C" fn urb_ring_submit_batch(ring: *const urb_ring, ops: *const urb_op, n: usize, tokens: *const u64) -> i32 {
+    ffi_boundary! {
+        with_ring(ring, |r| {
+            if ops.is_null() || tokens.is_null() || n == 0 || n > URB_BATCH_MAX as usize {
+                return Err(-libc::EINVAL);
+            }
+            // SAFETY: non-NULL, the caller promises n elements each.
+            let (ops, tokens) = unsafe { (std::slice::from_raw_parts(ops, n), std::slice::from_raw_parts(tokens, n)) };
+            r.submit_batch(ops, tokens).map(|_| 0)
+        })
+    }
+}
+
 /// Multishot accept on listening socket `fd`: one completion per accepted
 /// connection (`res` = the new socket, owned by the caller), each with
 /// `URB_CQE_F_MORE` while the request stays armed. The last completion lacks

@@ -5,7 +5,12 @@
 use parking_lot::{Condvar, Mutex};
 use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long `wait` watches the queue before blocking: a completion that is
+/// microseconds away is taken without a futex sleep and wake-up.
+const SPIN: Duration = Duration::from_micros(30);
 
 /// More completions will follow for this token (a multishot request that is
 /// still armed). Same bit as the kernel's `IORING_CQE_F_MORE`.
@@ -46,8 +51,13 @@ unsafe impl Send for Callback {}
 
 pub struct Delivery {
     queue: Mutex<VecDeque<urb_completion>>,
+    /// The queue's length, readable without the lock (for spinning).
+    queued: AtomicUsize,
     arrived: Condvar,
     eventfd: OwnedFd,
+    /// Whether anyone asked for the eventfd: until then it is not kept in
+    /// step, which saves two system calls per batch.
+    eventfd_used: AtomicBool,
     callback: Mutex<Option<Callback>>,
 }
 
@@ -60,13 +70,22 @@ impl Delivery {
         }
         Ok(Delivery {
             queue: Mutex::new(VecDeque::new()),
+            queued: AtomicUsize::new(0),
             arrived: Condvar::new(),
+            eventfd_used: AtomicBool::new(false),
             eventfd: unsafe { OwnedFd::from_raw_fd(fd) },
             callback: Mutex::new(None),
         })
     }
 
+    /// The eventfd, from now on readable exactly while completions wait.
     pub fn fd(&self) -> i32 {
+        if !self.eventfd_used.swap(true, Ordering::SeqCst) {
+            let q = self.queue.lock();
+            if !q.is_empty() {
+                self.signal();
+            }
+        }
         self.eventfd.as_raw_fd()
     }
 
@@ -90,7 +109,8 @@ impl Delivery {
         let mut q = self.queue.lock();
         let was_empty = q.is_empty();
         q.extend(batch.iter().copied());
-        if was_empty {
+        self.queued.store(q.len(), Ordering::Release);
+        if was_empty && self.eventfd_used.load(Ordering::SeqCst) {
             // The eventfd changes state only under the queue lock, so it is
             // readable exactly while the queue is non-empty.
             self.signal();
@@ -102,13 +122,13 @@ impl Delivery {
     fn signal(&self) {
         let one: u64 = 1;
         // SAFETY: 8-byte write to our own eventfd; it cannot overflow here.
-        unsafe { libc::write(self.fd(), &one as *const u64 as *const libc::c_void, 8) };
+        unsafe { libc::write(self.eventfd.as_raw_fd(), &one as *const u64 as *const libc::c_void, 8) };
     }
 
     fn unsignal(&self) {
         let mut v: u64 = 0;
         // SAFETY: 8-byte read from our own non-blocking eventfd.
-        unsafe { libc::read(self.fd(), &mut v as *mut u64 as *mut libc::c_void, 8) };
+        unsafe { libc::read(self.eventfd.as_raw_fd(), &mut v as *mut u64 as *mut libc::c_void, 8) };
     }
 
     fn pop_into(&self, q: &mut VecDeque<urb_completion>, out: &mut [urb_completion]) -> usize {
@@ -116,7 +136,8 @@ impl Delivery {
         for (slot, c) in out.iter_mut().zip(q.drain(..n)) {
             *slot = c;
         }
-        if n > 0 && q.is_empty() {
+        self.queued.store(q.len(), Ordering::Release);
+        if n > 0 && q.is_empty() && self.eventfd_used.load(Ordering::SeqCst) {
             self.unsignal();
         }
         n
@@ -131,6 +152,12 @@ impl Delivery {
     /// Blocks until `min` completions wait (or `deadline` passes, or `stop()`
     /// says the ring is going away), then takes up to `out.len()`.
     pub fn wait(&self, out: &mut [urb_completion], min: usize, deadline: Option<Instant>, stop: impl Fn() -> bool) -> usize {
+        let spin_until = Instant::now() + SPIN;
+        while self.queued.load(Ordering::Acquire) < min && Instant::now() < spin_until {
+            for _ in 0..64 {
+                std::hint::spin_loop();
+            }
+        }
         let mut q = self.queue.lock();
         while q.len() < min && !stop() {
             match deadline {

@@ -5,13 +5,16 @@
 //!   without blocking and, if they would block, parked on epoll until their
 //!   descriptor is ready; the owner thread itself never blocks on one.
 //! - Requests that may block however they are issued (regular-file I/O,
-//!   openat, statx, fsync, close, connect on a blocking socket) run on a
-//!   small worker pool.
+//!   openat, statx, fsync, close) run on a small worker pool.
 //! - Sleeps and request timeouts are deadlines that bound the owner's sleep.
 //!
-//! One difference remains: a request a worker has already started cannot be
-//! interrupted, so a timeout or cancel arriving then leaves it to deliver its
-//! real result (a connect on a worker still honours its own timeout).
+//! Differences that remain:
+//! - a request a worker has already started cannot be interrupted: a timeout
+//!   or cancel arriving then leaves it to deliver its real result;
+//! - a parked request waits on a descriptor number, not on the file behind
+//!   it: if the caller closes the descriptor it stays parked until cancelled
+//!   (as under io_uring), but should the number be reused it may act on the
+//!   new file. Cancel before closing.
 
 mod attempt;
 mod parking;
@@ -85,14 +88,12 @@ fn route(op: &ValidOp) -> Route {
     match op.code {
         Opcode::Nop | Opcode::Shutdown => Route::Inline,
         Opcode::Timeout => Route::Sleep,
-        Opcode::Recv | Opcode::Send | Opcode::Accept | Opcode::Poll => Route::Readiness,
+        Opcode::Recv | Opcode::Send | Opcode::Accept | Opcode::Poll | Opcode::Connect => Route::Readiness,
         Opcode::Read | Opcode::Write | Opcode::Readv | Opcode::Writev if exec::is_pollable(fd) => Route::Readiness,
-        Opcode::Connect if attempt::is_nonblocking(fd) => Route::Readiness,
         Opcode::Read
         | Opcode::Write
         | Opcode::Readv
         | Opcode::Writev
-        | Opcode::Connect
         | Opcode::Fsync
         | Opcode::Openat
         | Opcode::Statx
@@ -226,7 +227,8 @@ impl Owner {
                 self.start(id);
             }
             Request::Cancel { token } => {
-                let mut ids: Vec<JobId> = self.jobs.iter().filter(|(_, j)| j.token == token).map(|(&id, _)| id).collect();
+                let mut ids: Vec<JobId> =
+                    self.jobs.iter().filter(|(_, j)| j.token == token).map(|(&id, _)| id).collect();
                 ids.sort_unstable();
                 for id in ids {
                     self.cancel(id, -libc::ECANCELED);
@@ -399,7 +401,8 @@ impl Owner {
                     let Some(buf) = buffers.ptr(bid as u32) else { return self.finish(id, -libc::EINVAL) };
                     let n = loop {
                         // SAFETY: a lent-out buffer of the ring's, `size()` bytes.
-                        let n = unsafe { libc::recv(fd, buf.cast(), buffers.size() as usize, flags | libc::MSG_DONTWAIT) };
+                        let n =
+                            unsafe { libc::recv(fd, buf.cast(), buffers.size() as usize, flags | libc::MSG_DONTWAIT) };
                         match n {
                             n if n >= 0 => break n.min(i32::MAX as isize) as i32,
                             _ => match crate::fallback::wait::errno() {
@@ -507,7 +510,9 @@ impl Owner {
         }
         // What a partly done transfer moved is reported, not lost.
         let moved = match job.work {
-            Work::Op(op) if matches!(op.code, Opcode::Recv | Opcode::Send) && job.progress > 0 => Some(job.progress as i32),
+            Work::Op(op) if matches!(op.code, Opcode::Recv | Opcode::Send) && job.progress > 0 => {
+                Some(job.progress as i32)
+            }
             _ => None,
         };
         self.end(id, moved.unwrap_or(res));

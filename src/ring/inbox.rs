@@ -91,6 +91,11 @@ impl Inbox {
         unsafe { libc::write(self.wake_fd(), &one as *const u64 as *const libc::c_void, 8) };
     }
 
+    /// Owner: whether requests wait, without taking the lock.
+    pub fn has_pending(&self) -> bool {
+        self.pending.load(SeqCst) > 0
+    }
+
     /// Owner: moves every waiting request into `into`.
     pub fn take(&self, into: &mut Vec<Request>) {
         if self.pending.load(SeqCst) == 0 {

@@ -138,6 +138,17 @@ impl Ring {
         self.push(&reqs)
     }
 
+    /// Independent requests (not linked) handed over in one go: one lock and
+    /// at most one wake-up for the lot. All or nothing.
+    pub fn submit_batch(&self, ops: &[urb_op], tokens: &[u64]) -> Result<(), i32> {
+        let reqs = ops
+            .iter()
+            .zip(tokens)
+            .map(|(o, &token)| Ok(Request::Op { op: self.check(o)?, token, timeout_ns: None, linked: false }))
+            .collect::<Result<Vec<_>, i32>>()?;
+        self.push(&reqs)
+    }
+
     pub fn submit_multishot(&self, kind: Multishot, token: u64) -> Result<(), i32> {
         let (fd, code) = match kind {
             Multishot::Accept { fd, .. } => (fd, op::Opcode::Accept),

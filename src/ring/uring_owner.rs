@@ -10,9 +10,19 @@ use super::Shared;
 use crate::op::{Opcode, ValidOp};
 
 const IORING_ENTER_GETEVENTS: u32 = 1;
+
+/// How long an idle owner watches for work before sleeping in the kernel.
+const SPIN: Duration = Duration::from_micros(30);
+
+enum Spun {
+    Requests,
+    Completions,
+    Nothing,
+}
 use crate::uring::encode::{encode, link_timeout, timespec, SqeArgs};
 use io_uring::{cqueue, opcode, squeue::Entry, squeue::Flags, types, IoUring};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 // user_data = tag << 60 | slot index.
 const TAG_SHIFT: u32 = 60;
@@ -32,9 +42,15 @@ struct Slot {
     timer_fired: bool,
     /// The final CQE's flags (a provided buffer may ride on it).
     flags: u32,
-    /// Kernel-read memory that must not move while the SQE waits: boxed.
-    args: Box<SqeArgs>,
-    timer: Box<types::Timespec>,
+    /// Timespecs the kernel reads when it takes the SQEs: boxed so they do
+    /// not move, and only for the requests that have any (sleeps, timeouts).
+    kernel_mem: Option<Box<KernelMem>>,
+}
+
+#[derive(Default)]
+struct KernelMem {
+    args: SqeArgs,
+    timer: types::Timespec,
 }
 
 pub struct Owner {
@@ -48,6 +64,7 @@ pub struct Owner {
     cancelled_all: bool,
     taken: Vec<Request>,
     batch: Vec<urb_completion>,
+    cqes: Vec<cqueue::Entry>,
     seen_overflow: u32,
 }
 
@@ -72,7 +89,9 @@ fn build(shared: &Shared) -> std::io::Result<IoUring> {
     if let Some(idle) = cfg.sqpoll_idle_ms {
         b.setup_sqpoll(idle);
     } else {
-        b.setup_single_issuer().setup_defer_taskrun().setup_submit_all();
+        // TASKRUN_FLAG: the kernel flags deferred completions in the SQ ring,
+        // which lets the spinning owner see them without a system call.
+        b.setup_single_issuer().setup_defer_taskrun().setup_submit_all().setup_taskrun_flag();
     }
     match b.build(cfg.entries) {
         Ok(r) => Ok(r),
@@ -102,6 +121,7 @@ impl Owner {
             cancelled_all: false,
             taken: Vec::new(),
             batch: Vec::new(),
+            cqes: Vec::new(),
             seen_overflow: 0,
         }
     }
@@ -127,12 +147,45 @@ impl Owner {
             } else if !self.wake_armed {
                 self.arm_wake();
             }
+            if !had_work && !closing {
+                match self.spin_for_work() {
+                    Spun::Requests => continue,
+                    Spun::Completions => {
+                        self.enter(0);
+                        self.reap();
+                        continue;
+                    }
+                    Spun::Nothing => {}
+                }
+            }
             let sleep = !had_work && !closing && self.shared.inbox.prepare_sleep();
             self.enter(if sleep { 1 } else { 0 });
             if sleep {
                 self.shared.inbox.woke();
             }
             self.reap();
+        }
+    }
+
+    /// Before paying for a sleep and a wake-up (several microseconds each
+    /// way), watch briefly for new requests or finished kernel work: a busy
+    /// submitter then hands over without any system call.
+    fn spin_for_work(&self) -> Spun {
+        let start = Instant::now();
+        loop {
+            for _ in 0..64 {
+                if self.shared.inbox.has_pending() {
+                    return Spun::Requests;
+                }
+                // SAFETY: only the owner thread touches the SQ.
+                if unsafe { self.ring.submission_shared() }.taskrun() {
+                    return Spun::Completions;
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() >= SPIN {
+                return Spun::Nothing;
+            }
         }
     }
 
@@ -191,8 +244,7 @@ impl Owner {
             res: 0,
             timer_fired: false,
             flags: 0,
-            args: Box::default(),
-            timer: Box::new(types::Timespec::new()),
+            kernel_mem: None,
         };
         self.in_flight += 1;
         Stats::bump(&self.shared.stats.in_flight, 1);
@@ -245,15 +297,23 @@ impl Owner {
         let outstanding = if timeout_ns.is_some() { 2 } else { 1 };
         let i = self.new_slot(token, Some(op.code), outstanding);
         let slot = self.slots[i as usize].as_mut().unwrap();
-        let mut e = encode(op, &mut slot.args);
+        let mut scratch = SqeArgs::default(); // encode() fills it only for sleeps
+        if op.code == Opcode::Timeout || timeout_ns.is_some() {
+            slot.kernel_mem = Some(Box::default());
+        }
+        let mut e = match slot.kernel_mem.as_deref_mut() {
+            Some(mem) => encode(op, &mut mem.args),
+            None => encode(op, &mut scratch),
+        };
         if linked {
             e = e.flags(Flags::IO_LINK);
         }
         match timeout_ns {
             None => self.push(e, TAG_OP, i),
             Some(ns) => {
-                *slot.timer = timespec(ns);
-                let t = link_timeout(&slot.timer);
+                let mem = slot.kernel_mem.as_deref_mut().expect("allocated above");
+                mem.timer = timespec(ns);
+                let t = link_timeout(&mem.timer);
                 self.reserve(2);
                 self.push(e.flags(Flags::IO_LINK), TAG_OP, i);
                 self.push(t, TAG_TIMER, i);
@@ -274,11 +334,12 @@ impl Owner {
             Stats::bump(&self.shared.stats.cq_overflows, overflow.wrapping_sub(self.seen_overflow) as u64);
             self.seen_overflow = overflow;
         }
-        let mut cqes: Vec<cqueue::Entry> = Vec::new();
+        let mut cqes = std::mem::take(&mut self.cqes);
         cqes.extend(self.ring.completion());
-        for cqe in cqes {
+        for cqe in cqes.drain(..) {
             self.complete(cqe.user_data(), cqe.result(), cqe.flags());
         }
+        self.cqes = cqes;
         let batch = std::mem::take(&mut self.batch);
         Stats::bump(&self.shared.stats.completions, batch.len() as u64);
         self.shared.delivery.deliver(&batch);

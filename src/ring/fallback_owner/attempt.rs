@@ -142,7 +142,13 @@ fn stream(op: &ValidOp, progress: &mut u32) -> Attempt {
     // SAFETY: the caller's buffer of r.len bytes, valid until completion.
     let call = |done: u32, flags: i32| {
         let (buf, len) = (r.buf.cast::<u8>().wrapping_add(done as usize).cast(), (r.len - done) as usize);
-        retry(|| unsafe { if send { libc::send(r.fd, buf, len, flags) } else { libc::recv(r.fd, buf, len, flags) } })
+        retry(|| unsafe {
+            if send {
+                libc::send(r.fd, buf, len, flags)
+            } else {
+                libc::recv(r.fd, buf, len, flags)
+            }
+        })
     };
     if flags & libc::MSG_DONTWAIT != 0 {
         return Attempt::Done(call(0, flags));
@@ -171,7 +177,8 @@ fn is_stream(fd: i32) -> bool {
     let mut kind: i32 = 0;
     let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
     // SAFETY: kind/len are valid out-parameters.
-    let ok = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, (&mut kind as *mut i32).cast(), &mut len) } == 0;
+    let ok =
+        unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, (&mut kind as *mut i32).cast(), &mut len) } == 0;
     ok && (kind == libc::SOCK_STREAM || kind == libc::SOCK_SEQPACKET)
 }
 
@@ -183,19 +190,36 @@ pub fn accept(fd: i32, addr: *mut libc::sockaddr, addrlen: *mut libc::socklen_t,
     when_ready(fd, libc::POLLIN as u32, || retry(|| unsafe { libc::accept4(fd, addr, addrlen, flags) as isize }))
 }
 
-/// On a non-blocking socket: start the connection, then wait until it is
-/// writable and report how it went.
+/// Starts the connection without waiting, then waits until the socket is
+/// writable and reports how it went — so a connect can be cancelled or time
+/// out like any parked request, as under io_uring.
 fn connect(op: &ValidOp, progress: &mut u32) -> Attempt {
     let r = &op.raw;
     if *progress == 0 {
-        // SAFETY: validate() checked the address pointer; the caller keeps it alive.
-        if unsafe { libc::connect(r.fd, r.buf as *const libc::sockaddr, r.len) } == 0 {
-            return Attempt::Done(0);
-        }
-        match errno() {
+        // io_uring connects without blocking whatever the socket's mode. A
+        // blocking socket is switched for this one call only: nothing else
+        // does I/O on a socket that is not connected yet.
+        // SAFETY: plain fcntl calls; validate() checked the address pointer
+        // and the caller keeps it alive.
+        let res = unsafe {
+            let mode = libc::fcntl(r.fd, libc::F_GETFL);
+            let switched = mode >= 0
+                && mode & libc::O_NONBLOCK == 0
+                && libc::fcntl(r.fd, libc::F_SETFL, mode | libc::O_NONBLOCK) == 0;
+            let res = match libc::connect(r.fd, r.buf as *const libc::sockaddr, r.len) {
+                0 => 0,
+                _ => -errno(),
+            };
+            if switched {
+                libc::fcntl(r.fd, libc::F_SETFL, mode);
+            }
+            res
+        };
+        match res {
+            0 => return Attempt::Done(0),
             // An interrupted connect keeps going in the kernel.
-            libc::EINPROGRESS | libc::EINTR => *progress = 1,
-            e => return Attempt::Done(-e),
+            e if e == -libc::EINPROGRESS || e == -libc::EINTR => *progress = 1,
+            e => return Attempt::Done(e),
         }
     }
     match poll_now(r.fd, libc::POLLOUT as u32) {
@@ -205,16 +229,10 @@ fn connect(op: &ValidOp, progress: &mut u32) -> Attempt {
             let mut err: i32 = 0;
             let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
             // SAFETY: err/len are valid out-parameters.
-            let rc = unsafe { libc::getsockopt(r.fd, libc::SOL_SOCKET, libc::SO_ERROR, (&mut err as *mut i32).cast(), &mut len) };
+            let rc = unsafe {
+                libc::getsockopt(r.fd, libc::SOL_SOCKET, libc::SO_ERROR, (&mut err as *mut i32).cast(), &mut len)
+            };
             Attempt::Done(if rc != 0 { -errno() } else { -err })
         }
     }
-}
-
-/// Whether `fd`'s file is in non-blocking mode (so connect returns at once).
-/// An invalid descriptor counts as non-blocking: the attempt reports it.
-pub fn is_nonblocking(fd: i32) -> bool {
-    // SAFETY: plain syscall.
-    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    fl < 0 || fl & libc::O_NONBLOCK != 0
 }

@@ -1,6 +1,6 @@
 //! A few worker threads for the requests that may block however they are
-//! issued (regular-file I/O, openat, statx, fsync, close, connect on a
-//! blocking socket), so the owner thread keeps serving everything else.
+//! issued (regular-file I/O, openat, statx, fsync, close), so the owner
+//! thread keeps serving everything else.
 //! Workers start on demand, up to a small bound, and are joined on drop.
 
 use super::JobId;
