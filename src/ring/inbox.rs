@@ -98,7 +98,9 @@ impl Inbox {
 
     /// Owner: moves every waiting request into `into`.
     pub fn take(&self, into: &mut Vec<Request>) {
-        if self.pending.load(SeqCst) == 0 {
+        // Once closing, always look: a push racing with close() must still
+        // be seen (and completed) before the owner exits.
+        if self.pending.load(SeqCst) == 0 && !self.is_closing() {
             return;
         }
         let mut q = self.requests.lock();
