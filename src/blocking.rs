@@ -50,11 +50,7 @@ fn uring_single(v: &ValidOp, timeout_ns: Option<u64>) -> Option<i32> {
     let mut args = SqeArgs::default();
     let entry = encode(v, &mut args);
     match timeout_ns {
-        None => with_ring(1, |ring| {
-            let mut res = [0];
-            ring.run(&mut [entry], &mut res);
-            v.finish(res[0])
-        }),
+        None => with_ring(1, |ring| v.finish(ring.run_one(entry))),
         Some(ns) => {
             let ts = timespec(ns);
             with_ring(2, |ring| {

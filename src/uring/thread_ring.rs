@@ -64,6 +64,46 @@ impl ThreadRing {
         Some(ThreadRing { ring, fork_generation: engine::fork_generation(), next_id: 0, in_flight: 0, broken: false })
     }
 
+    /// Submits what is queued and waits for at least one CQE; interruptions
+    /// are retried by the caller's loop. Err: the ring is unusable.
+    fn submit_and_wait_one(&mut self) -> Result<(), i32> {
+        match self.ring.submit_and_wait(1) {
+            Ok(_) => Ok(()),
+            Err(e) => match e.raw_os_error() {
+                Some(libc::EINTR) | Some(libc::EAGAIN) | Some(libc::EBUSY) => Ok(()),
+                other => Err(-other.unwrap_or(libc::EIO)),
+            },
+        }
+    }
+
+    /// Cancels and reaps what is left, and marks the ring for replacement.
+    fn give_up(&mut self) {
+        self.cancel_all_and_drain();
+        self.broken = true;
+    }
+
+    /// The common case, kept lean: one single-shot request, its result.
+    pub fn run_one(&mut self, entry: Entry) -> i32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        // SAFETY: as in `run`: the caller's memory outlives this call.
+        unsafe { self.ring.submission().push(&entry.user_data(id)).expect("an empty ring has room") };
+        self.in_flight += 1;
+        loop {
+            if let Err(e) = self.submit_and_wait_one() {
+                self.give_up();
+                return e;
+            }
+            // CQEs of earlier calls' cancels are skipped: ids never repeat.
+            for cqe in self.ring.completion() {
+                if cqe.user_data() == id {
+                    self.in_flight -= 1;
+                    return cqe.result();
+                }
+            }
+        }
+    }
+
     /// Submits `entries` as one batch (links as the entries' flags say) and
     /// waits until every one of them has posted its final CQE. `results[i]`
     /// receives entry i's result. Multishot requests are cancelled after
@@ -94,23 +134,14 @@ impl ThreadRing {
         }
         self.in_flight += n;
         while finished < n {
-            if let Err(e) = self.ring.submit_and_wait(1) {
-                match e.raw_os_error() {
-                    Some(libc::EINTR) | Some(libc::EAGAIN) | Some(libc::EBUSY) => {}
-                    _ => {
-                        // The ring is unusable; dropping it cancels and reaps
-                        // whatever it still holds.
-                        let err = -e.raw_os_error().unwrap_or(libc::EIO);
-                        for (i, r) in results.iter_mut().enumerate() {
-                            if !done[i] {
-                                *r = err;
-                            }
-                        }
-                        self.cancel_all_and_drain();
-                        self.broken = true;
-                        return;
+            if let Err(err) = self.submit_and_wait_one() {
+                for (i, r) in results.iter_mut().enumerate() {
+                    if !done[i] {
+                        *r = err;
                     }
                 }
+                self.give_up();
+                return;
             }
             let mut cancels: Vec<u64> = Vec::new();
             for cqe in self.ring.completion() {
