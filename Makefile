@@ -24,7 +24,7 @@ C_TESTS    := $(patsubst tests/c/%.c,%,$(wildcard tests/c/test_*.c))
 C_EXAMPLES := $(patsubst examples-c/%.c,%,$(wildcard examples-c/*.c))
 
 .PHONY: all lib deps header check-header examples c-tests test test-rust test-c \
-        test-examples test-seccomp test-go test-haskell demo install bench clean
+        test-examples test-seccomp test-install test-go test-haskell demo install bench clean
 
 all: lib
 
@@ -64,7 +64,7 @@ $(BUILD)/tests-asan/%: tests/c/%.c tests/c/harness.h include/uringbridge.h | lib
 examples: lib $(addprefix $(BUILD)/examples/,$(C_EXAMPLES))
 c-tests: lib $(addprefix $(BUILD)/tests/,$(C_TESTS)) $(addprefix $(BUILD)/tests-asan/,$(C_TESTS))
 
-test: deps lib check-header test-rust test-c test-examples test-seccomp test-go test-haskell
+test: deps lib check-header test-rust test-c test-examples test-seccomp test-install test-go test-haskell
 	@echo "make test: all suites passed"
 
 # One process picks one engine, so every suite runs twice.
@@ -109,6 +109,18 @@ test-seccomp: $(BUILD)/no_io_uring examples c-tests
 	  fi; grep -q "io_uring is unavailable" $(BUILD)/seccomp.err; \
 	  echo "URB_BACKEND=io_uring fails loudly: $$(head -1 $(BUILD)/seccomp.err)"; \
 	done
+
+# What `make install` lays down must be enough to build a program with
+# pkg-config alone and run it.
+test-install:
+	@rm -rf $(BUILD)/prefix
+	@$(MAKE) --no-print-directory install PREFIX=$(BUILD)/prefix >/dev/null
+	@test -L $(BUILD)/prefix/lib/$(SONAME)
+	@PKG_CONFIG_PATH=$(BUILD)/prefix/lib/pkgconfig; export PKG_CONFIG_PATH; \
+	  $(CC) $(STRICT) examples-c/nop.c -o $(BUILD)/nop-installed $$(pkg-config --cflags --libs uringbridge) && \
+	  LD_LIBRARY_PATH=$(BUILD)/prefix/lib $(BUILD)/nop-installed 1000 && \
+	  readelf -d $(BUILD)/nop-installed | grep -q "NEEDED.*$(SONAME)" && \
+	  echo "install: pkg-config build against the installed copy works (NEEDED $(SONAME))"
 
 test-examples: examples
 	@tests/examples.sh $(BUILD)/examples

@@ -431,7 +431,7 @@ int32_t urb_submit_blocking_timeout(const struct urb_op *op, uint64_t timeout_ns
  * reason and the others `-ECANCELED`. `ops` and `results` are used during the
  * call only.
  */
-int32_t urb_submit_chain_blocking(const struct urb_op *ops, uintptr_t n, int32_t *results);
+int32_t urb_submit_chain_blocking(const struct urb_op *ops, size_t n, int32_t *results);
 
 /**
  * The thesis's `submitBlocking`: `fill(ctx, sqe)` fills a zeroed
@@ -725,7 +725,7 @@ int32_t urb_ring_submit_timeout(const struct urb_ring *ring,
  */
 int32_t urb_ring_submit_chain(const struct urb_ring *ring,
                               const struct urb_op *ops,
-                              uintptr_t n,
+                              size_t n,
                               const uint64_t *tokens);
 
 /**
@@ -737,7 +737,7 @@ int32_t urb_ring_submit_chain(const struct urb_ring *ring,
  */
 int32_t urb_ring_submit_batch(const struct urb_ring *ring,
                               const struct urb_op *ops,
-                              uintptr_t n,
+                              size_t n,
                               const uint64_t *tokens);
 
 /**
