@@ -1,0 +1,81 @@
+// Package uringbridge drives Linux io_uring from Go through liburingbridge,
+// the project's Rust library with a C ABI. Where io_uring is switched off
+// (kernel.io_uring_disabled, seccomp, containers) the library serves the
+// same calls on its fallback engine (plain system calls) with the same
+// results; [Supported] and [BackendName] say which engine is in use, and
+// URB_BACKEND=fallback forces the fallback engine.
+//
+// # Blocking calls
+//
+// Every call in this package is one cgo call into the library's blocking
+// face: the request goes to the calling OS thread's own ring and the call
+// returns once its completion has arrived. While it waits, only that OS
+// thread is parked; the Go scheduler hands the goroutine's P to another
+// thread, exactly as for a blocking system call. Because the thread that
+// submits a request is the one that waits for it, the kernel's tie between
+// a request and its submitting thread never bites here.
+//
+//	n, err := uringbridge.Read(fd, buf, 0)             // pread at offset 0
+//	n, err = uringbridge.Read(fd, buf, uringbridge.OffsetCurrent) // read(2)
+//
+// Results follow the library: a failure is the kernel's errno, wrapped with
+// the operation's name in an [*os.SyscallError] (or an [*os.PathError] for
+// calls that take a path), so errors.Is(err, syscall.EBADF) and
+// errors.Is(err, fs.ErrNotExist) work.
+//
+// # Requests as values
+//
+// An [Op] is one request, built by a constructor that mirrors the C
+// library's urb_prep_* function of the same name ([PrepRead] for
+// urb_prep_read, ...) and that calls it, so the Go side never depends on
+// the layout of struct urb_op. [Submit] performs one, [SubmitTimeout] bounds
+// it in time (an expired request fails with an error wrapping
+// syscall.ETIME), and [SubmitChain] performs several as one linked chain
+// (IOSQE_IO_LINK): each starts after the previous one succeeded, and a
+// failure cancels the rest (their results are -ECANCELED).
+//
+// An Op names Go memory (buffers, paths, socket addresses) from inside a C
+// struct. The cgo rules require such memory to be pinned for as long as C
+// can see it, so each submission pins it with a [runtime.Pinner] and unpins
+// it when the result is back; between submissions nothing is pinned and an
+// unused Op is simply garbage collected.
+//
+// # Files
+//
+// [Open], [OpenFile] and [Create] return a [*File] whose I/O runs through the
+// library: it is an [io.ReaderAt], [io.WriterAt], [io.ReadWriteCloser] and
+// [io.Seeker], and behaves like [*os.File] where the two overlap.
+//
+// # Linking
+//
+// By default the package links the library where `make lib` leaves it in
+// this repository:
+//
+//	#cgo LDFLAGS: -L${SRCDIR}/../../target/release -luringbridge
+//	              -Wl,-rpath,${SRCDIR}/../../target/release
+//
+// ${SRCDIR} makes the path independent of where the repository was cloned,
+// and the rpath lets the built programs and test binaries find the library
+// at run time without installing it or setting LD_LIBRARY_PATH. So a fresh
+// clone needs only `make lib` before `go test ./...`. The price is that the
+// binaries remember the absolute path of the checkout; that suits
+// development and the repository's own tests.
+//
+// To build against an installed copy instead (`make install`, which also
+// installs uringbridge.pc), use the build tag uringbridge_pkgconfig, which
+// selects `#cgo pkg-config: uringbridge`:
+//
+//	make install PREFIX=/usr/local
+//	go build -tags uringbridge_pkgconfig ./...
+//
+// (set PKG_CONFIG_PATH for a prefix pkg-config does not search, and
+// LD_LIBRARY_PATH at run time for a library directory the dynamic loader
+// does not search). Either way the package compiles against its vendored
+// copy of the header, include/uringbridge.h, which a test keeps identical
+// to the repository's ../../include/uringbridge.h.
+//
+// # Other platforms
+//
+// Without Linux or without cgo the package still compiles, and every call
+// returns an error wrapping [ErrUnsupported] (and so errors.ErrUnsupported).
+package uringbridge

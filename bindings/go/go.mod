@@ -1,0 +1,3 @@
+module uringbridge.dev/go
+
+go 1.26
