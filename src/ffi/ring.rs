@@ -66,7 +66,9 @@ pub extern "C" fn urb_ring_free(ring: *mut urb_ring) {
 /// completion). Returns 0 once the ring has taken it — the result arrives
 /// later as a completion, exactly once — or `-errno` if it was refused (then
 /// no completion follows): `-EINVAL` (bad request), `-ENOSYS` (kernel lacks
-/// the operation), `-EACCES` (outside the ring's allow-list). Costs no system
+/// the operation), `-EACCES` (outside the ring's allow-list), `-ECHILD` (in a
+/// child after `fork`: a ring belongs to the process that created it; the
+/// child makes its own), `-ESHUTDOWN` (the ring is being freed). Costs no system
 /// call while the owner thread is awake. `op` is copied; the memory its
 /// pointers name must stay valid until the completion has been delivered.
 #[no_mangle]

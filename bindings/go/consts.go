@@ -1,0 +1,91 @@
+package uringbridge
+
+import "strconv"
+
+// OffsetCurrent as the offset of [Read], [Write], [Readv], [Writev] (and their
+// Prep* constructors) reads or writes at the file position and advances it,
+// like read(2) and write(2); it is also the only offset pipes, sockets and
+// terminals accept. Any other negative offset is refused with EINVAL.
+const OffsetCurrent int64 = -1
+
+// ChainMax is the longest chain [SubmitChain] accepts (URB_CHAIN_MAX).
+const ChainMax = 256
+
+// maxRW caps the bytes of one read or write, as package os does: the
+// library's lengths are 32-bit and below 2 GiB, and a larger request simply
+// becomes a short transfer that the caller (or [File]) continues.
+const maxRW = 1 << 30
+
+// Opcode names one kind of request (the library's URB_OP_* numbers).
+type Opcode uint8
+
+// The operations of this version of the library, numbered as URB_OP_*.
+const (
+	OpNop Opcode = iota
+	OpRead
+	OpWrite
+	OpReadv
+	OpWritev
+	OpFsync
+	OpOpenat
+	OpClose
+	OpStatx
+	OpRecv
+	OpSend
+	OpAccept
+	OpConnect
+	OpShutdown
+	OpPoll
+	OpTimeout
+	opCount
+)
+
+// opNames double as the operation names in errors.
+var opNames = [...]string{
+	OpNop:      "nop",
+	OpRead:     "read",
+	OpWrite:    "write",
+	OpReadv:    "readv",
+	OpWritev:   "writev",
+	OpFsync:    "fsync",
+	OpOpenat:   "openat",
+	OpClose:    "close",
+	OpStatx:    "statx",
+	OpRecv:     "recv",
+	OpSend:     "send",
+	OpAccept:   "accept",
+	OpConnect:  "connect",
+	OpShutdown: "shutdown",
+	OpPoll:     "poll",
+	OpTimeout:  "timeout",
+}
+
+func (c Opcode) String() string {
+	if c < opCount {
+		return opNames[c]
+	}
+	return "opcode(" + strconv.Itoa(int(c)) + ")"
+}
+
+// Poll events for [Poll] and [PrepPoll] (Linux values; the cgo build checks
+// them against <poll.h> at compile time).
+const (
+	PollIn    uint32 = 0x1
+	PollPri   uint32 = 0x2
+	PollOut   uint32 = 0x4
+	PollErr   uint32 = 0x8
+	PollHup   uint32 = 0x10
+	PollNval  uint32 = 0x20
+	PollRdHup uint32 = 0x2000
+)
+
+// Arguments of [Statx] (Linux values, checked against <linux/stat.h> and
+// <fcntl.h> by the cgo build).
+const (
+	AtFdcwd           = -100   // AT_FDCWD: paths relative to the working directory
+	AtSymlinkNofollow = 0x100  // AT_SYMLINK_NOFOLLOW
+	AtEmptyPath       = 0x1000 // AT_EMPTY_PATH: an empty path means the descriptor itself
+
+	StatxBasicStats uint32 = 0x7ff // STATX_BASIC_STATS
+	StatxBtime      uint32 = 0x800 // STATX_BTIME
+)

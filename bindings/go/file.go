@@ -1,0 +1,290 @@
+package uringbridge
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+)
+
+// File is an open file whose I/O goes through the library. Its methods
+// behave like those of *os.File: errors are *os.PathError, Read returns
+// io.EOF at the end, ReadAt and WriteAt transfer everything or say why not,
+// and methods of a closed File fail with os.ErrClosed.
+//
+// A File may be used from several goroutines. Read, Write and Seek share
+// the kernel's file position, as with *os.File.
+type File struct {
+	h       *fdHandle
+	name    string
+	append  bool
+	cleanup runtime.Cleanup
+}
+
+var (
+	_ io.ReaderAt        = (*File)(nil)
+	_ io.WriterAt        = (*File)(nil)
+	_ io.ReadWriteCloser = (*File)(nil)
+	_ io.Seeker          = (*File)(nil)
+)
+
+// fdHandle counts the calls using a descriptor so that Close never frees the
+// number while a call is still using it: a request in flight on a closed and
+// then reused descriptor number would read or write somebody else's file.
+// The last user closes it.
+type fdHandle struct {
+	mu      sync.Mutex
+	fd      int
+	refs    int
+	closing bool
+}
+
+// acquire returns the descriptor, to be given back with release, or
+// os.ErrClosed.
+func (h *fdHandle) acquire() (int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return -1, os.ErrClosed
+	}
+	h.refs++
+	return h.fd, nil
+}
+
+func (h *fdHandle) release() {
+	h.mu.Lock()
+	h.refs--
+	last := h.closing && h.refs == 0
+	h.mu.Unlock()
+	if last {
+		// The owner's Close has already returned; nobody is left to tell.
+		_ = Close(h.fd)
+	}
+}
+
+// close marks the handle closed. The descriptor is closed now if no call
+// is using it, otherwise by the last such call when it returns (like
+// package os does for blocking descriptors, Close does not wait: a read on
+// an idle pipe may never return).
+func (h *fdHandle) close() error {
+	h.mu.Lock()
+	if h.closing {
+		h.mu.Unlock()
+		return os.ErrClosed
+	}
+	h.closing = true
+	busy := h.refs > 0
+	h.mu.Unlock()
+	if busy {
+		return nil
+	}
+	return Close(h.fd)
+}
+
+// Open opens the named file for reading.
+func Open(name string) (*File, error) { return OpenFile(name, os.O_RDONLY, 0) }
+
+// Create creates or truncates the named file (mode 0666 before umask) and
+// opens it for reading and writing.
+func Create(name string) (*File, error) {
+	return OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
+}
+
+// OpenFile opens the named file with the os.O_* flags and, when it creates
+// the file, the permission bits perm (before umask). The descriptor is
+// close-on-exec, as with package os.
+func OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
+	fd, err := Openat(AtFdcwd, name, flag|oCloexec, permToMode(perm))
+	if err != nil {
+		return nil, asPathError("open", name, err)
+	}
+	return newFile(fd, name, flag&os.O_APPEND != 0), nil
+}
+
+// NewFile wraps a descriptor the caller owns; the File then owns it and
+// closes it on Close (or when the File is garbage collected unclosed).
+func NewFile(fd int, name string) *File { return newFile(fd, name, false) }
+
+func newFile(fd int, name string, appendMode bool) *File {
+	f := &File{h: &fdHandle{fd: fd}, name: name, append: appendMode}
+	// A File dropped without Close must not leak its descriptor. The
+	// cleanup gets the handle, not the File, so the File stays collectable;
+	// and since the handle counts users, a cleanup that runs while a method
+	// is still inside a call cannot free the descriptor under it.
+	f.cleanup = runtime.AddCleanup(f, func(h *fdHandle) { _ = h.close() }, f.h)
+	return f
+}
+
+// Name returns the name the file was opened with.
+func (f *File) Name() string { return f.name }
+
+// Fd returns the descriptor, or ^uintptr(0) once the file is closed. It
+// stays valid only while f is open and reachable: keep f alive (for example
+// with runtime.KeepAlive(f)) until you are done with the number.
+func (f *File) Fd() uintptr {
+	f.h.mu.Lock()
+	defer f.h.mu.Unlock()
+	if f.h.closing {
+		return ^uintptr(0)
+	}
+	return uintptr(f.h.fd)
+}
+
+// Close closes the file. A second Close returns an error wrapping
+// os.ErrClosed and touches no descriptor.
+func (f *File) Close() error {
+	if f == nil {
+		return os.ErrInvalid
+	}
+	err := f.h.close()
+	if err == nil || !errors.Is(err, os.ErrClosed) {
+		f.cleanup.Stop()
+	}
+	if err != nil {
+		return asPathError("close", f.name, err)
+	}
+	return nil
+}
+
+// use runs fn with the descriptor held, so that a concurrent Close or the
+// garbage collector cannot release the number while fn is in the library.
+func (f *File) use(op string, fn func(fd int) error) error {
+	fd, err := f.h.acquire()
+	if err != nil {
+		return asPathError(op, f.name, err)
+	}
+	err = fn(fd)
+	f.h.release()
+	runtime.KeepAlive(f)
+	if err != nil {
+		return asPathError(op, f.name, err)
+	}
+	return nil
+}
+
+// Read reads up to len(p) bytes at the file position. At end of file it
+// returns 0, io.EOF.
+func (f *File) Read(p []byte) (n int, err error) {
+	if len(p) == 0 {
+		return 0, f.use("read", func(int) error { return nil })
+	}
+	err = f.use("read", func(fd int) error {
+		var e error
+		n, e = Read(fd, p[:min(len(p), maxRW)], OffsetCurrent)
+		return e
+	})
+	if err == nil && n == 0 {
+		return 0, io.EOF
+	}
+	return n, err
+}
+
+// ReadAt reads len(p) bytes at offset off without using the file position.
+// It returns fewer bytes only with an error, io.EOF at end of file.
+func (f *File) ReadAt(p []byte, off int64) (n int, err error) {
+	if off < 0 {
+		return 0, &os.PathError{Op: "readat", Path: f.name, Err: errors.New("negative offset")}
+	}
+	eof := false
+	err = f.use("read", func(fd int) error {
+		for len(p) > 0 {
+			m, e := Read(fd, p[:min(len(p), maxRW)], off)
+			if e != nil {
+				return e
+			}
+			if m == 0 {
+				eof = true
+				return nil
+			}
+			n += m
+			p = p[m:]
+			off += int64(m)
+		}
+		return nil
+	})
+	if err == nil && eof {
+		err = io.EOF
+	}
+	return n, err
+}
+
+// Write writes len(p) bytes at the file position (at the end for a file
+// opened with os.O_APPEND). It returns fewer bytes only with an error.
+func (f *File) Write(p []byte) (n int, err error) {
+	err = f.use("write", func(fd int) error {
+		for len(p) > 0 {
+			m, e := Write(fd, p[:min(len(p), maxRW)], OffsetCurrent)
+			if e != nil {
+				return e
+			}
+			if m == 0 {
+				return io.ErrShortWrite
+			}
+			n += m
+			p = p[m:]
+		}
+		return nil
+	})
+	return n, err
+}
+
+// WriteAt writes len(p) bytes at offset off without using the file
+// position. Like *os.File it refuses files opened with os.O_APPEND, where
+// Linux would append instead.
+func (f *File) WriteAt(p []byte, off int64) (n int, err error) {
+	if f.append {
+		return 0, &os.PathError{Op: "writeat", Path: f.name, Err: errors.New("invalid use of WriteAt on file opened with O_APPEND")}
+	}
+	if off < 0 {
+		return 0, &os.PathError{Op: "writeat", Path: f.name, Err: errors.New("negative offset")}
+	}
+	err = f.use("write", func(fd int) error {
+		for len(p) > 0 {
+			m, e := Write(fd, p[:min(len(p), maxRW)], off)
+			if e != nil {
+				return e
+			}
+			if m == 0 {
+				return io.ErrShortWrite
+			}
+			n += m
+			p = p[m:]
+			off += int64(m)
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Seek sets the file position for the next Read or Write (io.SeekStart,
+// io.SeekCurrent, io.SeekEnd) and returns the new position.
+func (f *File) Seek(offset int64, whence int) (ret int64, err error) {
+	err = f.use("seek", func(fd int) error {
+		var e error
+		ret, e = seek(fd, offset, whence)
+		return e
+	})
+	return ret, err
+}
+
+// Sync flushes the file's data and metadata to storage (fsync).
+func (f *File) Sync() error {
+	return f.use("sync", func(fd int) error { return Fsync(fd, false) })
+}
+
+// Stat describes the file. Its Sys method returns the *[Stat].
+func (f *File) Stat() (fs.FileInfo, error) {
+	var st *Stat
+	err := f.use("stat", func(fd int) error {
+		var e error
+		st, e = Fstat(fd)
+		return e
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &fileInfo{name: filepath.Base(f.name), st: st}, nil
+}
