@@ -49,9 +49,9 @@ check-header:
 	    echo "header: include/uringbridge.h is stale: run 'make header' and commit it"; exit 1; \
 	fi
 
-$(BUILD)/examples/%: examples-c/%.c include/uringbridge.h | lib
+$(BUILD)/examples/%: examples-c/%.c examples-c/include/*.h include/uringbridge.h | lib
 	@mkdir -p $(dir $@)
-	$(CC) $(STRICT) $< -o $@ $(LINK)
+	$(CC) $(STRICT) -Iexamples-c/include $< -o $@ $(LINK)
 
 $(BUILD)/tests/%: tests/c/%.c tests/c/harness.h include/uringbridge.h | lib
 	@mkdir -p $(dir $@)

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <uringbridge.h>
 
+#include "loopback.h"
+
 enum step { ACCEPT = 1, RECV = 2, SEND = 3, CLOSE = 4 };
 enum { BUFFERS = 1024, BUF_SIZE = 4096 };
 
@@ -78,21 +80,13 @@ int main(int argc, char **argv) {
         else { fprintf(stderr, "usage: echo_server [--port N] [--max-conns N]\n"); return 2; }
     }
     signal(SIGPIPE, SIG_IGN);
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof addr;
-    if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) || listen(lfd, 1024)) {
-        perror("echo_server: bind/listen");
-        return 1;
-    }
-    getsockname(lfd, (struct sockaddr *)&addr, &len);
+    int bound_port;
+    int lfd = listen_loopback(port, 1024, &bound_port);
+    if (lfd < 0) return 1;
     urb_ring_config cfg = {.buf_count = BUFFERS, .buf_size = BUF_SIZE};
     check(urb_ring_new(&cfg, &ring), "ring");
     check(urb_ring_accept_multishot(ring, lfd, SOCK_CLOEXEC, token(lfd, 0, ACCEPT)), "accept");
-    printf("listening on %d (engine %s)\n", ntohs(addr.sin_port), urb_backend_name());
+    printf("listening on %d (engine %s)\n", bound_port, urb_backend_name());
     fflush(stdout);
     urb_completion batch[256];
     while (max_conns < 0 || closed < max_conns) {

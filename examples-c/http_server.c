@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <uringbridge.h>
 
+#include "loopback.h"
+
 static const char REPLY[] =
     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, world!";
 static const char REPLY_CLOSE[] =
@@ -142,22 +144,14 @@ int main(int argc, char **argv) {
         else { fprintf(stderr, "usage: http_server [--port N] [--face ring] [--max-requests N]\n"); return 2; }
     }
     signal(SIGPIPE, SIG_IGN);
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof addr;
-    if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) || listen(lfd, 4096)) {
-        perror("http_server: bind/listen");
-        return 1;
-    }
-    getsockname(lfd, (struct sockaddr *)&addr, &len);
+    int bound_port;
+    int lfd = listen_loopback(port, 4096, &bound_port);
+    if (lfd < 0) return 1;
     int32_t r = urb_ring_new(NULL, &ring);
     if (r < 0) { fprintf(stderr, "http_server: ring: %s\n", urb_strerror(r)); return 1; }
     r = urb_ring_accept_multishot(ring, lfd, SOCK_CLOEXEC, token(0, ACCEPT));
     if (r < 0) { fprintf(stderr, "http_server: accept: %s\n", urb_strerror(r)); return 1; }
-    printf("listening on %d (engine %s, completion face)\n", ntohs(addr.sin_port), urb_backend_name());
+    printf("listening on %d (engine %s, completion face)\n", bound_port, urb_backend_name());
     fflush(stdout);
     urb_completion batch[256];
     while (max_requests < 0 || served < max_requests) {
