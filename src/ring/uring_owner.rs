@@ -108,6 +108,10 @@ fn build(shared: &Shared) -> std::io::Result<IoUring> {
     }
 }
 
+fn is_linked(r: &Request) -> bool {
+    matches!(r, Request::Op { linked: true, .. })
+}
+
 impl Owner {
     pub fn new(ring: IoUring, shared: Arc<Shared>) -> Owner {
         Owner {
@@ -131,9 +135,20 @@ impl Owner {
             self.shared.inbox.take(&mut self.taken);
             let had_work = !self.taken.is_empty();
             let mut reqs = std::mem::take(&mut self.taken);
-            for req in reqs.drain(..) {
-                self.accept(req);
+            let mut chain_left = 0;
+            for (i, req) in reqs.iter().enumerate() {
+                if chain_left == 0 {
+                    // A chain must reach the kernel in one submission: make
+                    // room for all of it before its first SQE.
+                    chain_left = reqs[i..].iter().take_while(|r| is_linked(r)).count() + 1;
+                    if chain_left > 1 {
+                        self.reserve(chain_left);
+                    }
+                }
+                chain_left -= 1;
+                self.accept(*req);
             }
+            reqs.clear();
             self.taken = reqs;
             let closing = self.shared.inbox.is_closing();
             if closing {
