@@ -14,6 +14,7 @@ pub mod fallback;
 pub mod ffi;
 pub mod op;
 pub mod prep;
+pub mod readiness;
 pub mod ring;
 pub mod sqe;
 pub mod uring;

@@ -5,6 +5,7 @@
 pub mod blocking;
 pub mod info;
 pub mod prep;
+pub mod readiness;
 pub mod ring;
 
 /// The value an exported function returns if its body panicked.

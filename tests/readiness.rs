@@ -1,0 +1,226 @@
+//! The readiness vtables: the same tests against every table this process
+//! has (io_uring's and epoll's on the io_uring engine, epoll's on fallback).
+
+mod common;
+
+use common::*;
+use std::ffi::CStr;
+use std::time::{Duration, Instant};
+use uringbridge::ffi::readiness::*;
+use uringbridge::readiness::*;
+
+struct Instance {
+    vt: &'static urb_backend_vtable,
+    state: *mut libc::c_void,
+}
+unsafe impl Send for Instance {}
+unsafe impl Sync for Instance {}
+
+impl Instance {
+    fn poll(&self, timeout_ms: i32, max: u32) -> Vec<urb_event> {
+        let mut out = vec![urb_event::default(); max as usize];
+        let n = (self.vt.poll)(self.state, timeout_ms, out.as_mut_ptr(), max);
+        assert!(n >= 0, "{}: poll gave {n}", self.name());
+        out.truncate(n as usize);
+        out
+    }
+    fn modify(&self, fd: i32, old: u32, new: u32) -> i32 {
+        (self.vt.modify_fd)(self.state, fd, old, new)
+    }
+    fn once(&self, fd: i32, events: u32) -> i32 {
+        (self.vt.modify_fd_once)(self.state, fd, events)
+    }
+    fn name(&self) -> &str {
+        unsafe { CStr::from_ptr(self.vt.name) }.to_str().unwrap()
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        (self.vt.destroy)(self.state);
+    }
+}
+
+fn tables() -> Vec<&'static urb_backend_vtable> {
+    let name = engine();
+    let mut v = vec![unsafe { &*urb_backend_epoll() }];
+    let uring = urb_backend_io_uring();
+    assert_eq!(uring.is_null(), name != "io_uring");
+    if !uring.is_null() {
+        v.push(unsafe { &*uring });
+    }
+    let default = unsafe { CStr::from_ptr((*urb_backend_default()).name) }.to_str().unwrap();
+    assert_eq!(default, if name == "io_uring" { "io_uring" } else { "epoll" });
+    v
+}
+
+fn each(test: impl Fn(&Instance)) {
+    for vt in tables() {
+        let state = (vt.create)();
+        assert!(!state.is_null());
+        let inst = Instance { vt, state };
+        eprintln!("readiness backend: {}", inst.name());
+        test(&inst);
+    }
+}
+
+fn drain(fd: i32) {
+    let mut buf = [0u8; 4096];
+    while unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
+}
+
+fn nonblocking_pipe() -> (i32, i32) {
+    let (r, w) = pipe();
+    unsafe {
+        libc::fcntl(r, libc::F_SETFL, libc::O_NONBLOCK);
+        libc::fcntl(w, libc::F_SETFL, libc::O_NONBLOCK);
+    }
+    (r, w)
+}
+
+#[test]
+fn read_interest_reports_only_after_data_arrives() {
+    each(|b| {
+        let (r, w) = nonblocking_pipe();
+        assert_eq!(b.modify(r, 0, URB_EV_READ), 0);
+        assert!(b.poll(20, 8).is_empty(), "{}", b.name());
+        write_all(w, b"x");
+        let ev = b.poll(1000, 8);
+        assert_eq!(ev, vec![urb_event { fd: r, events: URB_EV_READ }], "{}", b.name());
+        // Reported when it becomes ready, not again while it stays ready...
+        assert!(b.poll(20, 8).is_empty(), "{}", b.name());
+        // ...and again when more arrives.
+        write_all(w, b"y");
+        assert_eq!(b.poll(1000, 8).len(), 1, "{}", b.name());
+        // Modify to nothing removes the interest.
+        drain(r);
+        assert_eq!(b.modify(r, URB_EV_READ, 0), 0);
+        write_all(w, b"z");
+        assert!(b.poll(30, 8).is_empty(), "{}", b.name());
+        close(r);
+        close(w);
+    });
+}
+
+#[test]
+fn write_interest_on_an_empty_pipe_is_immediate_and_switching_works() {
+    each(|b| {
+        let (r, w) = nonblocking_pipe();
+        assert_eq!(b.modify(w, 0, URB_EV_WRITE), 0);
+        assert_eq!(b.poll(1000, 8), vec![urb_event { fd: w, events: URB_EV_WRITE }], "{}", b.name());
+        // read -> write switching on the read end of a socket pair
+        let (a, c) = socketpair();
+        assert_eq!(b.modify(a, 0, URB_EV_READ), 0);
+        assert!(b.poll(20, 8).is_empty());
+        assert_eq!(b.modify(a, URB_EV_READ, URB_EV_WRITE), 0);
+        let ev = b.poll(1000, 8);
+        assert_eq!(ev, vec![urb_event { fd: a, events: URB_EV_WRITE }], "{}", b.name());
+        for fd in [r, w, a, c] {
+            close(fd);
+        }
+    });
+}
+
+#[test]
+fn one_shot_fires_exactly_once() {
+    each(|b| {
+        let (r, w) = nonblocking_pipe();
+        write_all(w, b"already here");
+        assert_eq!(b.once(r, URB_EV_READ), 0);
+        assert_eq!(b.poll(1000, 8), vec![urb_event { fd: r, events: URB_EV_READ }], "{}", b.name());
+        write_all(w, b"more");
+        assert!(b.poll(30, 8).is_empty(), "{}: one-shot fired twice", b.name());
+        // Armed again, it reports the data still there.
+        assert_eq!(b.once(r, URB_EV_READ), 0);
+        assert_eq!(b.poll(1000, 8).len(), 1, "{}", b.name());
+        close(r);
+        close(w);
+    });
+}
+
+#[test]
+fn hang_up_is_reported() {
+    each(|b| {
+        let (r, w) = nonblocking_pipe();
+        assert_eq!(b.once(r, URB_EV_READ), 0);
+        close(w);
+        let ev = b.poll(1000, 8);
+        assert_eq!(ev.len(), 1, "{}", b.name());
+        assert!(ev[0].events & URB_EV_ERROR != 0, "{}: {:?}", b.name(), ev);
+        close(r);
+    });
+}
+
+#[test]
+fn timeout_and_max_lose_nothing() {
+    each(|b| {
+        let start = Instant::now();
+        assert!(b.poll(50, 8).is_empty());
+        assert!(start.elapsed() >= Duration::from_millis(45), "{}", b.name());
+        let pipes: Vec<(i32, i32)> = (0..500).map(|_| nonblocking_pipe()).collect();
+        for (r, w) in &pipes {
+            assert_eq!(b.once(*r, URB_EV_READ), 0);
+            write_all(*w, b"!");
+        }
+        let mut seen = std::collections::HashSet::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while seen.len() < 500 && Instant::now() < deadline {
+            let ev = b.poll(1000, 7); // fewer than are ready: the rest come next time
+            assert!(ev.len() <= 7);
+            for e in ev {
+                assert!(seen.insert(e.fd), "{}: fd {} twice", b.name(), e.fd);
+            }
+        }
+        assert_eq!(seen.len(), 500, "{}", b.name());
+        for (r, w) in pipes {
+            close(r);
+            close(w);
+        }
+    });
+}
+
+#[test]
+fn a_registration_from_another_thread_wakes_the_poller() {
+    each(|b| {
+        let (r, w) = nonblocking_pipe();
+        let start = Instant::now();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(Duration::from_millis(30));
+                assert_eq!(b.once(r, URB_EV_READ), 0);
+                std::thread::sleep(Duration::from_millis(20));
+                write_all(w, b"wake");
+            });
+            let ev = b.poll(5000, 8);
+            assert_eq!(ev, vec![urb_event { fd: r, events: URB_EV_READ }], "{}", b.name());
+        });
+        assert!(start.elapsed() < Duration::from_secs(4), "{}", b.name());
+        close(r);
+        close(w);
+    });
+}
+
+#[test]
+fn bad_input_and_destroy_with_registrations() {
+    each(|b| {
+        let mut out = [urb_event::default(); 2];
+        assert_eq!((b.vt.poll)(std::ptr::null_mut(), 0, out.as_mut_ptr(), 2), -libc::EINVAL);
+        assert_eq!((b.vt.poll)(b.state, 0, std::ptr::null_mut(), 2), -libc::EINVAL);
+        assert_eq!((b.vt.poll)(b.state, 0, out.as_mut_ptr(), 0), -libc::EINVAL);
+        assert_eq!(b.modify(-1, 0, URB_EV_READ), -libc::EINVAL);
+        assert_eq!(b.modify(0, 0, 64), -libc::EINVAL);
+        assert_eq!(b.modify(60_000, 0, URB_EV_READ), -libc::EBADF);
+        assert_eq!(b.once(60_000, URB_EV_READ), -libc::EBADF);
+        assert_eq!(b.once(0, 0), -libc::EINVAL);
+        assert_eq!((b.vt.modify_fd)(std::ptr::null_mut(), 0, 0, 1), -libc::EINVAL);
+        (b.vt.destroy)(std::ptr::null_mut());
+        // Registrations outstanding when the instance goes away.
+        let (r, w) = nonblocking_pipe();
+        let extra = Instance { vt: b.vt, state: (b.vt.create)() };
+        assert_eq!(extra.modify(r, 0, URB_EV_READ), 0);
+        assert_eq!(extra.once(w, URB_EV_WRITE), 0);
+        drop(extra);
+        close(r);
+        close(w);
+    });
+}
