@@ -45,7 +45,7 @@ ab_ok() { # requests, ab args..., url
 
 for engine in auto fallback; do
     export URB_BACKEND=$engine
-    for face in "${HTTP_FACES[@]:-ring}"; do
+    for face in ring vtable; do
         echo "== http_server --face $face (URB_BACKEND=$engine)"
         start "$work/http.log" "$bin/http_server" --face "$face"
         port=$(port_of "$work/http.log")
