@@ -1,0 +1,84 @@
+-- | Requests as Haskell values. An 'Op' names memory by 'Ptr': that memory
+-- must stay alive until the request completes (the submitting functions wait
+-- for completion even when interrupted, so 'allocaBytes' scopes are enough).
+module System.IO.URingBridge.Op
+  ( Op (..)
+  , opName
+  , withOp
+  , withOps
+  ) where
+
+import Control.Monad (void)
+import Data.Int (Int32)
+import Data.Word (Word32, Word64, Word8)
+import Foreign.C.String (CString)
+import Foreign.C.Types (CInt)
+import Foreign.Marshal.Alloc (allocaBytes)
+import Foreign.Ptr (Ptr, nullPtr, plusPtr)
+import System.IO.URingBridge.Raw
+import System.Posix.Types (Fd (..))
+
+data Op
+  = Nop
+  | ReadOp Fd (Ptr Word8) Word32 Word64   -- ^ buffer, length, offset ('offsetCurrent' = file position)
+  | WriteOp Fd (Ptr Word8) Word32 Word64
+  | RecvOp Fd (Ptr Word8) Word32 CInt     -- ^ MSG_* flags
+  | SendOp Fd (Ptr Word8) Word32 CInt
+  | AcceptOp Fd CInt                      -- ^ SOCK_* flags; the peer address is not kept
+  | ConnectOp Fd (Ptr ()) Word32          -- ^ sockaddr and its length
+  | OpenOp CString CInt Word32            -- ^ path (relative to the cwd), O_* flags, mode
+  | CloseOp Fd
+  | FsyncOp Fd Bool                       -- ^ True: data only (fdatasync)
+  | ShutdownOp Fd CInt
+  | PollOp Fd Word32                      -- ^ poll(2) events
+  | SleepOp Word64                        -- ^ nanoseconds
+  deriving (Show)
+
+-- | The operation's name, for error messages.
+opName :: Op -> String
+opName op = case op of
+  Nop -> "nop"
+  ReadOp {} -> "read"
+  WriteOp {} -> "write"
+  RecvOp {} -> "recv"
+  SendOp {} -> "send"
+  AcceptOp {} -> "accept"
+  ConnectOp {} -> "connect"
+  OpenOp {} -> "openat"
+  CloseOp {} -> "close"
+  FsyncOp {} -> "fsync"
+  ShutdownOp {} -> "shutdown"
+  PollOp {} -> "poll"
+  SleepOp {} -> "sleep"
+
+atCwd :: CInt
+atCwd = -100
+
+-- | Fills a @urb_op@ through the library's own constructor.
+prep :: Op -> Ptr UrbOp -> IO Int32
+prep op p = case op of
+  Nop -> c_prep_nop p
+  ReadOp (Fd fd) b n off -> c_prep_read fd b n off p
+  WriteOp (Fd fd) b n off -> c_prep_write fd b n off p
+  RecvOp (Fd fd) b n fl -> c_prep_recv fd b n fl p
+  SendOp (Fd fd) b n fl -> c_prep_send fd b n fl p
+  AcceptOp (Fd fd) fl -> c_prep_accept fd nullPtr nullPtr fl p
+  ConnectOp (Fd fd) a n -> c_prep_connect fd a n p
+  OpenOp path fl mode -> c_prep_openat atCwd path fl mode p
+  CloseOp (Fd fd) -> c_prep_close fd p
+  FsyncOp (Fd fd) dataOnly -> c_prep_fsync fd (if dataOnly then fsyncDatasync else 0) p
+  ShutdownOp (Fd fd) how -> c_prep_shutdown fd how p
+  PollOp (Fd fd) ev -> c_prep_poll fd ev p
+  SleepOp ns -> c_prep_timeout ns p
+
+-- | A filled @urb_op@ for the duration of the action.
+withOp :: Op -> (Ptr UrbOp -> IO a) -> IO a
+withOp op act = allocaBytes sizeOfOp $ \p -> prep op p >> act p
+
+-- | An array of filled @urb_op@s for the duration of the action.
+withOps :: [Op] -> (Ptr UrbOp -> Int -> IO a) -> IO a
+withOps ops act = allocaBytes (sizeOfOp * max 1 n) $ \p -> do
+  mapM_ (\(i, op) -> void (prep op (p `plusPtr` (i * sizeOfOp)))) (zip [0 ..] ops)
+  act p n
+  where
+    n = length ops

@@ -1,0 +1,128 @@
+{-# LANGUAGE ForeignFunctionInterface #-}
+-- | Every C entry point of uringbridge, one to one. Calls that never block
+-- are @unsafe@ (cheap, hold the capability for nanoseconds); calls that can
+-- wait in the kernel are @safe@, so the capability is released meanwhile.
+-- Struct sizes and offsets come from the header through hsc2hs.
+module System.IO.URingBridge.Raw where
+
+import Data.Int (Int32)
+import Data.Word (Word8, Word32, Word64)
+import Foreign.C.String (CString)
+import Foreign.C.Types (CInt (..), CSize (..))
+import Foreign.Ptr (FunPtr, Ptr)
+
+#include <uringbridge.h>
+#include "hs_uringbridge.h"
+
+-- | A @urb_op@ (opaque; filled by the @urb_prep_*@ functions).
+data UrbOp
+-- | A @urb_ring@.
+data URing
+-- | A @urb_ring_config@.
+data RingConfig
+-- | A @struct hs_urb_wait@ (see cbits).
+data Wait
+-- | A @urb_backend_vtable@.
+data Vtable
+-- | A @urb_event@.
+data UrbEvent
+
+sizeOfOp, sizeOfWait, sizeOfEvent, sizeOfConfig :: Int
+sizeOfOp = #{size urb_op}
+sizeOfWait = #{size struct hs_urb_wait}
+sizeOfEvent = #{size urb_event}
+sizeOfConfig = #{size urb_ring_config}
+
+offWaitCapability, offWaitMVar, offWaitRes, offWaitFlags :: Int
+offWaitCapability = #{offset struct hs_urb_wait, capability}
+offWaitMVar = #{offset struct hs_urb_wait, mvar}
+offWaitRes = #{offset struct hs_urb_wait, res}
+offWaitFlags = #{offset struct hs_urb_wait, flags}
+
+offEventFd, offEventEvents :: Int
+offEventFd = #{offset urb_event, fd}
+offEventEvents = #{offset urb_event, events}
+
+offVtName, offVtCreate, offVtPoll, offVtModify, offVtModifyOnce, offVtDestroy :: Int
+offVtName = #{offset urb_backend_vtable, name}
+offVtCreate = #{offset urb_backend_vtable, create}
+offVtPoll = #{offset urb_backend_vtable, poll}
+offVtModify = #{offset urb_backend_vtable, modify_fd}
+offVtModifyOnce = #{offset urb_backend_vtable, modify_fd_once}
+offVtDestroy = #{offset urb_backend_vtable, destroy}
+
+opCount :: Word8
+opCount = #{const URB_OP_COUNT}
+
+offsetCurrent :: Word64
+offsetCurrent = #{const URB_OFFSET_CURRENT}
+
+fsyncDatasync :: Word32
+fsyncDatasync = #{const URB_FSYNC_DATASYNC}
+
+evRead, evWrite, evError :: Word32
+evRead = #{const URB_EV_READ}
+evWrite = #{const URB_EV_WRITE}
+evError = #{const URB_EV_ERROR}
+
+cqeMore :: Word32
+cqeMore = #{const URB_CQE_F_MORE}
+
+-- information (never blocks)
+foreign import ccall unsafe "urb_supported" c_supported :: IO Bool
+foreign import ccall unsafe "urb_backend_name" c_backend_name :: IO CString
+foreign import ccall unsafe "urb_op_supported" c_op_supported :: Word8 -> IO Bool
+foreign import ccall unsafe "urb_strerror" c_strerror :: Int32 -> IO CString
+foreign import ccall unsafe "urb_version" c_version :: IO CString
+
+-- request constructors (never block)
+foreign import ccall unsafe "urb_prep_nop" c_prep_nop :: Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_read" c_prep_read :: CInt -> Ptr Word8 -> Word32 -> Word64 -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_write" c_prep_write :: CInt -> Ptr Word8 -> Word32 -> Word64 -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_fsync" c_prep_fsync :: CInt -> Word32 -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_openat" c_prep_openat :: CInt -> CString -> CInt -> Word32 -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_close" c_prep_close :: CInt -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_recv" c_prep_recv :: CInt -> Ptr Word8 -> Word32 -> CInt -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_send" c_prep_send :: CInt -> Ptr Word8 -> Word32 -> CInt -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_accept" c_prep_accept :: CInt -> Ptr () -> Ptr Word32 -> CInt -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_connect" c_prep_connect :: CInt -> Ptr () -> Word32 -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_shutdown" c_prep_shutdown :: CInt -> CInt -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_poll" c_prep_poll :: CInt -> Word32 -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_timeout" c_prep_timeout :: Word64 -> Ptr UrbOp -> IO Int32
+
+-- the blocking face on the calling OS thread's ring (may wait: safe)
+foreign import ccall safe "urb_submit_blocking" c_submit_blocking :: Ptr UrbOp -> IO Int32
+foreign import ccall safe "urb_submit_blocking_timeout" c_submit_blocking_timeout :: Ptr UrbOp -> Word64 -> IO Int32
+foreign import ccall safe "urb_submit_chain_blocking" c_submit_chain_blocking :: Ptr UrbOp -> CSize -> Ptr Int32 -> IO Int32
+
+-- async rings
+foreign import ccall safe "urb_ring_new" c_ring_new :: Ptr RingConfig -> Ptr (Ptr URing) -> IO Int32
+foreign import ccall safe "urb_ring_free" c_ring_free :: Ptr URing -> IO ()
+-- Handing a request over takes a lock and, at most, one eventfd write.
+foreign import ccall unsafe "urb_ring_submit" c_ring_submit :: Ptr URing -> Ptr UrbOp -> Word64 -> IO Int32
+foreign import ccall unsafe "urb_ring_submit_timeout" c_ring_submit_timeout :: Ptr URing -> Ptr UrbOp -> Word64 -> Word64 -> IO Int32
+foreign import ccall unsafe "urb_ring_submit_chain" c_ring_submit_chain :: Ptr URing -> Ptr UrbOp -> CSize -> Ptr Word64 -> IO Int32
+foreign import ccall unsafe "urb_ring_cancel" c_ring_cancel :: Ptr URing -> Word64 -> IO Int32
+foreign import ccall unsafe "urb_ring_set_callback" c_ring_set_callback
+  :: Ptr URing -> FunPtr (Ptr () -> Word64 -> Int32 -> Word32 -> IO ()) -> Ptr () -> IO Int32
+
+-- | The C callback that wakes a Haskell thread (cbits/hs_uringbridge.c).
+foreign import ccall "&hs_urb_wake" p_hs_urb_wake :: FunPtr (Ptr () -> Word64 -> Int32 -> Word32 -> IO ())
+
+-- readiness backends
+foreign import ccall unsafe "urb_backend_default" c_backend_default :: IO (Ptr Vtable)
+foreign import ccall unsafe "urb_backend_io_uring" c_backend_io_uring :: IO (Ptr Vtable)
+foreign import ccall unsafe "urb_backend_epoll" c_backend_epoll :: IO (Ptr Vtable)
+
+type CreateFn = IO (Ptr ())
+type PollFn = Ptr () -> Int32 -> Ptr UrbEvent -> Word32 -> IO Int32
+type ModifyFn = Ptr () -> CInt -> Word32 -> Word32 -> IO Int32
+type ModifyOnceFn = Ptr () -> CInt -> Word32 -> IO Int32
+type DestroyFn = Ptr () -> IO ()
+
+foreign import ccall safe "dynamic" callCreate :: FunPtr CreateFn -> CreateFn
+-- poll waits for readiness: safe
+foreign import ccall safe "dynamic" callPoll :: FunPtr PollFn -> PollFn
+foreign import ccall unsafe "dynamic" callModify :: FunPtr ModifyFn -> ModifyFn
+foreign import ccall unsafe "dynamic" callModifyOnce :: FunPtr ModifyOnceFn -> ModifyOnceFn
+foreign import ccall safe "dynamic" callDestroy :: FunPtr DestroyFn -> DestroyFn

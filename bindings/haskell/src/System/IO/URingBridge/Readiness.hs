@@ -1,0 +1,165 @@
+-- | The readiness face, in the shape of GHC's event-manager @Backend@
+-- (@new@, @poll@, @modifyFd@, @modifyFdOnce@, @delete@), over the library's
+-- io_uring poll requests or epoll; and 'threadWaitRead' / 'threadWaitWrite'
+-- built on it, so a Haskell event loop can run on io_uring polling.
+module System.IO.URingBridge.Readiness
+  ( Backend
+  , Event
+  , evtRead
+  , evtWrite
+  , evtError
+  , new
+  , newIoUring
+  , newEpoll
+  , name
+  , poll
+  , modifyFd
+  , modifyFdOnce
+  , delete
+  , threadWaitRead
+  , threadWaitWrite
+  ) where
+
+import Control.Concurrent (forkIO)
+import Control.Concurrent.MVar
+import Control.Exception (mask_, onException)
+import Control.Monad (forM, forM_, forever, unless, void, when)
+import Data.Bits ((.&.), (.|.))
+import Data.IORef
+import qualified Data.IntMap.Strict as IM
+import Data.Int (Int32)
+import Data.Word (Word32)
+import Foreign.C.Error (Errno (..), errnoToIOError)
+import Foreign.C.String (peekCString)
+import Foreign.C.Types (CInt)
+import Foreign.Marshal.Alloc (allocaBytes)
+import Foreign.Ptr (FunPtr, Ptr, nullPtr, plusPtr)
+import Foreign.Storable (peekByteOff)
+import System.IO.Unsafe (unsafePerformIO)
+import System.IO.URingBridge.Raw
+import System.Posix.Types (Fd (..))
+
+-- | @URB_EV_*@ bits.
+type Event = Word32
+
+evtRead, evtWrite, evtError :: Event
+evtRead = evRead
+evtWrite = evWrite
+evtError = evError
+
+data Backend = Backend
+  { name :: String
+  , state :: Ptr ()
+  , pollF :: PollFn
+  , modifyF :: ModifyFn
+  , onceF :: ModifyOnceFn
+  , destroyF :: DestroyFn
+  }
+
+-- | The backend of the engine chosen at load (io_uring's, or epoll's).
+new :: IO Backend
+new = c_backend_default >>= fromTable
+
+-- | The io_uring backend; 'Nothing' where io_uring is unavailable.
+newIoUring :: IO (Maybe Backend)
+newIoUring = do
+  vt <- c_backend_io_uring
+  if vt == nullPtr then pure Nothing else Just <$> fromTable vt
+
+newEpoll :: IO Backend
+newEpoll = c_backend_epoll >>= fromTable
+
+fromTable :: Ptr Vtable -> IO Backend
+fromTable vt = do
+  n <- peekByteOff vt offVtName >>= peekCString
+  create <- peekByteOff vt offVtCreate :: IO (FunPtr CreateFn)
+  st <- callCreate create
+  when (st == nullPtr) $ ioError (userError ("uringbridge: the " ++ n ++ " backend could not be created"))
+  p <- peekByteOff vt offVtPoll
+  m <- peekByteOff vt offVtModify
+  o <- peekByteOff vt offVtModifyOnce
+  d <- peekByteOff vt offVtDestroy
+  pure (Backend n st (callPoll p) (callModify m) (callModifyOnce o) (callDestroy d))
+
+check :: String -> Int32 -> IO Int
+check what r
+  | r < 0 = ioError (errnoToIOError what (Errno (fromIntegral (negate r))) Nothing Nothing)
+  | otherwise = pure (fromIntegral r)
+
+-- | Waits up to @timeoutMs@ (-1: forever) and returns ready descriptors.
+-- A @safe@ call: other Haskell threads keep running meanwhile.
+poll :: Backend -> Int -> IO [(Fd, Event)]
+poll b timeoutMs = allocaBytes (sizeOfEvent * maxEvents) $ \out -> do
+  n <- pollF b (state b) (fromIntegral timeoutMs) out (fromIntegral maxEvents) >>= check "poll"
+  forM [0 .. n - 1] $ \i -> do
+    let e = out `plusPtr` (i * sizeOfEvent)
+    fd <- peekByteOff e offEventFd :: IO Int32
+    ev <- peekByteOff e offEventEvents
+    pure (Fd (fromIntegral fd), ev)
+  where
+    maxEvents = 256
+
+-- | Changes persistent interest from @old@ to @new@ (0 removes it).
+modifyFd :: Backend -> Fd -> Event -> Event -> IO ()
+modifyFd b (Fd fd) old new' = void (modifyF b (state b) fd old new' >>= check "modifyFd")
+
+-- | Interest for one report.
+modifyFdOnce :: Backend -> Fd -> Event -> IO ()
+modifyFdOnce b (Fd fd) ev = void (onceF b (state b) fd ev >>= check "modifyFdOnce")
+
+delete :: Backend -> IO ()
+delete b = destroyF b (state b)
+
+-- The waiters of threadWaitRead/Write: per fd, what each waits for.
+data Waiters = Waiters
+  { backend :: Backend
+  , table :: IORef (IM.IntMap [(Event, MVar Event)])
+  }
+
+{-# NOINLINE waiters #-}
+waiters :: Waiters
+waiters = unsafePerformIO $ do
+  b <- new
+  t <- newIORef IM.empty
+  let w = Waiters b t
+  _ <- forkIO (forever (poll b (-1) >>= mapM_ (wake w)))
+  pure w
+
+wake :: Waiters -> (Fd, Event) -> IO ()
+wake w (Fd fd, ev) = do
+  (ready, rest) <- atomicModifyIORef' (table w) $ \m ->
+    let ws = IM.findWithDefault [] (fromIntegral fd) m
+        hit (want, _) = want .&. ev /= 0 || ev .&. evtError /= 0
+        (r, k) = (filter hit ws, filter (not . hit) ws)
+     in (if null k then IM.delete (fromIntegral fd) m else IM.insert (fromIntegral fd) k m, (r, k))
+  forM_ ready $ \(_, mv) -> void (tryPutMVar mv ev)
+  -- A one-shot registration covers every waiter of the fd: re-arm the rest.
+  unless (null rest) $ rearm w (Fd fd)
+
+rearm :: Waiters -> Fd -> IO ()
+rearm w (Fd fd) = do
+  ws <- IM.findWithDefault [] (fromIntegral fd) <$> readIORef (table w)
+  let want = foldr ((.|.) . fst) 0 ws
+  when (want /= 0) $ modifyFdOnce (backend w) (Fd fd) want
+
+threadWait :: Event -> Fd -> IO ()
+threadWait want (Fd fd) = do
+  let w = waiters
+  mv <- newEmptyMVar
+  mask_ $ do
+    atomicModifyIORef' (table w) $ \m -> (IM.insertWith (++) (fromIntegral fd) [(want, mv)] m, ())
+    rearm w (Fd fd)
+  -- On error or hang-up it returns too: the next read or write reports it.
+  void (takeMVar mv `onException` forget w fd mv)
+
+forget :: Waiters -> CInt -> MVar Event -> IO ()
+forget w fd mv = atomicModifyIORef' (table w) $ \m ->
+  (IM.adjust (filter ((/= mv) . snd)) (fromIntegral fd) m, ())
+
+-- | Blocks the calling green thread until @fd@ is readable (or in error),
+-- via the readiness backend. No OS thread waits per caller.
+threadWaitRead :: Fd -> IO ()
+threadWaitRead = threadWait evtRead
+
+threadWaitWrite :: Fd -> IO ()
+threadWaitWrite = threadWait evtWrite

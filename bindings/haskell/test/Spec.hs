@@ -1,0 +1,156 @@
+import Control.Concurrent
+import Control.Exception
+import Control.Monad
+import qualified Data.ByteString as B
+import qualified Data.ByteString.Char8 as BC
+import Data.Bits ((.|.))
+import Data.IORef
+import Foreign.C.Error (Errno (..), eBADF)
+import Foreign.C.String (withCString)
+import Foreign.Marshal.Alloc (allocaBytes, free, mallocBytes)
+import Foreign.Marshal.Array (peekArray, pokeArray)
+import Foreign.Ptr (castPtr)
+import GHC.IO.Exception (IOException (..))
+import qualified Network.Socket as NS
+import System.IO.Error (isDoesNotExistError)
+import System.Posix.IO (closeFd, createPipe, fdWrite)
+import System.Posix.Types (Fd (..))
+import System.Timeout (timeout)
+import Test.Hspec
+
+import qualified System.IO.URingBridge as U
+import qualified System.IO.URingBridge.Readiness as R
+
+oRDWR, oCREAT, oTRUNC :: Num a => a
+oRDWR = 2
+oCREAT = 0o100
+oTRUNC = 0o1000
+
+withTempFd :: (Fd -> IO a) -> IO a
+withTempFd act = do
+  let path = "/tmp/urb-hs-test"
+  bracket (U.openFile path (oRDWR .|. oCREAT .|. oTRUNC) 0o600) U.closeFd act
+
+main :: IO ()
+main = do
+  putStrLn ("engine: " ++ U.backendName ++ " (uringbridge " ++ U.version ++ ")")
+  hspec $ do
+    describe "files" $ do
+      it "writes, syncs, reads at offsets and at the file position" $ withTempFd $ \fd ->
+        allocaBytes 16 $ \p -> do
+          pokeArray p (map (fromIntegral . fromEnum) "0123456789")
+          U.writeBuf fd p 10 0 `shouldReturn` 10
+          U.fsync fd
+          allocaBytes 4 $ \q -> do
+            U.readBuf fd q 4 3 `shouldReturn` 4
+            map (toEnum . fromIntegral) <$> peekArray 4 q `shouldReturn` "3456"
+            U.readBuf fd q 4 100 `shouldReturn` 0
+      it "reports errors as IOError with errno and the operation's name" $ do
+        r <- try (U.openFile "/nonexistent/x" 0 0)
+        case r of
+          Left e -> isDoesNotExistError e `shouldBe` True
+          Right _ -> expectationFailure "opened a file that does not exist"
+        Left e <- try (U.closeFd (Fd 60000)) :: IO (Either IOException ())
+        ioe_errno e `shouldBe` Just (let Errno n = eBADF in n)
+        ioe_location e `shouldBe` "close"
+
+    describe "sockets" $ do
+      it "sends and receives ByteStrings on a socket pair" $ do
+        (a, b) <- NS.socketPair NS.AF_UNIX NS.Stream 0
+        U.sendAll a (BC.pack "hello from haskell")
+        U.recv b 100 `shouldReturn` BC.pack "hello from haskell"
+        NS.close a
+        U.recv b 100 `shouldReturn` B.empty
+        NS.close b
+      it "accepts and connects on loopback" $ do
+        l <- NS.socket NS.AF_INET NS.Stream 0
+        NS.bind l (NS.SockAddrInet 0 (NS.tupleToHostAddress (127, 0, 0, 1)))
+        NS.listen l 16
+        port <- NS.socketPort l
+        _ <- forkIO $ do
+          c <- NS.socket NS.AF_INET NS.Stream 0
+          NS.connect c (NS.SockAddrInet port (NS.tupleToHostAddress (127, 0, 0, 1)))
+          U.sendAll c (BC.pack "ping")
+          NS.close c
+        s <- U.acceptSocket l
+        U.recv s 10 `shouldReturn` BC.pack "ping"
+        NS.close s
+        NS.close l
+
+    describe "chains and timeouts" $ do
+      it "runs a linked chain and cancels after a failure" $ withTempFd $ \fd ->
+        allocaBytes 8 $ \p -> allocaBytes 8 $ \q -> do
+          pokeArray p (map (fromIntegral . fromEnum) "chained!")
+          U.submitChain [U.WriteOp fd p 8 0, U.FsyncOp fd False, U.ReadOp fd q 8 0] `shouldReturn` [8, 0, 8]
+          map (toEnum . fromIntegral) <$> peekArray 8 q `shouldReturn` "chained!"
+          U.submitChain [U.Nop, U.ReadOp (Fd 60000) q 8 0, U.Nop] `shouldReturn` [0, -9, -125]
+      it "times out a read with nothing to read, not one with data" $ do
+        (r, w) <- createPipe
+        allocaBytes 8 $ \p -> do
+          U.submitBlockingTimeout 10000000 (U.ReadOp r p 8 0) `shouldReturn` (-62)
+          _ <- fdWrite w "data"
+          U.submitBlockingTimeout 5000000000 (U.ReadOp r p 8 0) `shouldReturn` 4
+        closeFd r >> closeFd w
+      it "sleeps on the engine's timer" $ U.sleep 2000
+
+    describe "green threads" $ do
+      it "100 threads do blocking I/O concurrently" $ do
+        done <- newIORef (0 :: Int)
+        vars <- forM [1 .. 100 :: Int] $ \i -> do
+          v <- newEmptyMVar
+          _ <- forkIO $ do
+            (r, w) <- createPipe
+            allocaBytes 16 $ \p -> do
+              _ <- forkIO (U.sleep 1000 >> void (fdWrite w (show i)))
+              n <- U.readBuf r p 16 0
+              s <- map (toEnum . fromIntegral) <$> peekArray n p
+              when (s == show i) $ atomicModifyIORef' done (\x -> (x + 1, ()))
+            closeFd r >> closeFd w
+            putMVar v ()
+          pure v
+        mapM_ takeMVar vars
+        readIORef done `shouldReturn` 100
+      it "killThread cancels an in-flight recv and its buffer is never written after" $ do
+        (a, b) <- NS.socketPair NS.AF_UNIX NS.Stream 0
+        buf <- mallocBytes 8
+        pokeArray buf (replicate 8 0xA5)
+        finished <- newEmptyMVar
+        t <- forkIO $ (NS.withFdSocket b $ \fd -> void (U.recvBuf (Fd fd) buf 8)) `finally` putMVar finished ()
+        threadDelay 20000
+        killThread t
+        takeMVar finished
+        U.sendAll a (BC.pack "late")
+        threadDelay 20000
+        peekArray 8 buf `shouldReturn` replicate 8 0xA5
+        U.recv b 8 `shouldReturn` BC.pack "late"
+        free buf
+        NS.close a >> NS.close b
+      it "System.Timeout.timeout around a recv gives Nothing and leaves the data" $ do
+        (a, b) <- NS.socketPair NS.AF_UNIX NS.Stream 0
+        timeout 20000 (U.recv b 8) `shouldReturn` Nothing
+        U.sendAll a (BC.pack "x")
+        U.recv b 8 `shouldReturn` BC.pack "x"
+        NS.close a >> NS.close b
+
+    describe "readiness" $ do
+      it "a one-shot registration reports a ready pipe once" $ do
+        be <- R.new
+        (r, w) <- createPipe
+        R.modifyFdOnce be r R.evtRead
+        R.poll be 20 `shouldReturn` []
+        _ <- fdWrite w "x"
+        R.poll be 1000 `shouldReturn` [(r, R.evtRead)]
+        R.poll be 20 `shouldReturn` []
+        R.delete be
+        closeFd r >> closeFd w
+      it "threadWaitRead wakes when data arrives" $ do
+        (r, w) <- createPipe
+        woke <- newEmptyMVar
+        _ <- forkIO (R.threadWaitRead r >> putMVar woke ())
+        threadDelay 20000
+        tryTakeMVar woke `shouldReturn` Nothing
+        _ <- fdWrite w "x"
+        timeout 5000000 (takeMVar woke) `shouldReturn` Just ()
+        closeFd r >> closeFd w
+  where
+    _unused = (castPtr, withCString, throwIO :: IOException -> IO ())
