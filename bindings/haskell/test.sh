@@ -38,3 +38,29 @@ for engine in auto fallback; do
     echo "== Haskell tests (URB_BACKEND=$engine)"
     URB_BACKEND=$engine "$build/dist/build/spec/spec"
 done
+
+# The examples, on real files and a real HTTP client.
+bin="$build/dist/build"
+work=$(mktemp -d)
+server=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+head -c $((3 * 1024 * 1024 + 17)) /dev/urandom > "$work/src"
+for engine in auto fallback; do
+    export URB_BACKEND=$engine
+    echo "== Haskell examples (URB_BACKEND=$engine)"
+    "$bin/urb-cat/urb-cat" "$work/src" | cmp - "$work/src"
+    "$bin/urb-cp/urb-cp" "$work/src" "$work/dst"
+    cmp "$work/src" "$work/dst"
+    for io in uring ghc; do
+        "$bin/urb-http-server/urb-http-server" --io "$io" --port 0 +RTS -N2 > "$work/http.log" 2>&1 &
+        server=$!
+        for _ in $(seq 100); do grep -q "listening on" "$work/http.log" && break; sleep 0.05; done
+        port=$(sed -n 's/^listening on \([0-9]*\).*/\1/p' "$work/http.log")
+        out=$(timeout 60 ab -q -n 2000 -c 50 -k "http://127.0.0.1:$port/")
+        echo "$out" | grep -q "^Complete requests: *2000$"
+        echo "$out" | grep -q "^Failed requests: *0$"
+        echo "   http-server --io $io: $(echo "$out" | sed -n 's/^Requests per second: *\([0-9.]*\).*/\1/p') req/s (ab -n 2000 -c 50 -k)"
+        kill "$server"; wait "$server" 2>/dev/null || true; server=""
+    done
+done
+echo "haskell examples: passed"
