@@ -35,8 +35,10 @@ lib:
 	$(CARGO) build --release --quiet
 	@ln -sf liburingbridge.so $(LIBDIR)/$(SONAME)
 
+# The Go binding vendors the header (its own test checks it is current).
 header:
 	cbindgen --quiet --config cbindgen.toml --output include/uringbridge.h .
+	cp include/uringbridge.h bindings/go/include/uringbridge.h
 
 # The committed header must be exactly what cbindgen makes of the sources.
 check-header:

@@ -42,7 +42,8 @@
 
 /**
  * `pread(fd, buf, len, offset)`; `offset == URB_OFFSET_CURRENT` reads at and
- * advances the file position. `op_flags`: `RWF_*`. Result: bytes read.
+ * advances the file position; on pipes and sockets the offset is ignored
+ * (no `-ESPIPE`). `op_flags`: `RWF_*`. Result: bytes read.
  */
 #define URB_OP_READ 1
 
@@ -327,7 +328,18 @@ typedef struct urb_event {
  * while it stays ready (epoll's `EPOLLET`; io_uring's multishot poll): read
  * or write until `EAGAIN`. A one-shot registration (`modify_fd_once`) reports
  * an fd that is ready when registered, or as soon as it becomes ready, once.
- * Both implementations behave alike; the same tests run on both.
+ * An fd has at most one registration: each `modify_fd`/`modify_fd_once`
+ * replaces the previous one, persistent or one-shot. A registration lasts
+ * until it is replaced or removed, whichever thread made it and whether or
+ * not that thread still exists. Both implementations behave alike; the same
+ * tests run on both.
+ *
+ * Remove an fd's registration before closing the fd: an io_uring poll
+ * request holds a reference to the open file, so closing the fd alone
+ * neither ends the registration nor really closes the file (a socket's peer
+ * would not see the connection end). An instance belongs to the process
+ * that created it: in a child after `fork`, `poll` and `modify_fd*` refuse
+ * with `-ECHILD` (`destroy` is allowed).
  */
 typedef struct urb_backend_vtable {
   /**
@@ -343,19 +355,22 @@ typedef struct urb_backend_vtable {
    * descriptors and writes up to `max` of them to `out`. Returns how many
    * (0 after the timeout), or `-errno` (`-EINVAL` for NULL `state`/`out` or
    * `max == 0`). Ready descriptors beyond `max` are reported by the next
-   * call. A signal never makes it fail.
+   * call; one call reports each fd at most once. A signal never makes it
+   * fail.
    */
   int32_t (*poll)(void *state, int32_t timeout_ms, struct urb_event *out, uint32_t max);
   /**
    * Changes the persistent interest in `fd` from `old_events` to
    * `new_events` (`URB_EV_READ`/`URB_EV_WRITE`); `new_events == 0` removes
-   * it. Returns 0 or `-errno` (`-EBADF` for a closed fd, `-EINVAL` for a
-   * negative fd or unknown bits).
+   * the fd's registration (0 also when it had none). `old_events` is a
+   * hint: whatever the fd had is replaced. Returns 0 or `-errno` (`-EBADF`
+   * for a closed fd, `-EINVAL` for a negative fd or unknown bits).
    */
   int32_t (*modify_fd)(void *state, int32_t fd, uint32_t old_events, uint32_t new_events);
   /**
-   * Registers interest in `events` on `fd` for one report: after `poll`
-   * has reported it once, the registration is gone. Returns 0 or `-errno`.
+   * Registers interest in `events` on `fd` for one report, replacing the
+   * fd's registration: after `poll` has reported it once, the
+   * registration is gone. Returns 0 or `-errno`.
    */
   int32_t (*modify_fd_once)(void *state, int32_t fd, uint32_t events);
   /**
@@ -758,13 +773,14 @@ int32_t urb_prep_timeout(uint64_t ns, struct urb_op *out);
 
 /**
  * The readiness backend of the engine chosen at load: io_uring's, or epoll's
- * where io_uring is unavailable or `URB_BACKEND=fallback`. Static; never NULL.
+ * where `urb_backend_io_uring` is NULL. Static; never NULL.
  */
 const struct urb_backend_vtable *urb_backend_default(void);
 
 /**
  * The io_uring readiness backend (`IORING_OP_POLL_ADD`), or NULL where the
- * engine is not io_uring. Static.
+ * engine is not io_uring or the kernel predates multishot poll (5.13).
+ * Static.
  */
 const struct urb_backend_vtable *urb_backend_io_uring(void);
 

@@ -10,7 +10,8 @@ compile_error!("urb_op has a fixed 64-byte layout that assumes 64-bit pointers")
 /// Do nothing; completes with 0. Measures the library's own round trip.
 pub const URB_OP_NOP: u8 = 0;
 /// `pread(fd, buf, len, offset)`; `offset == URB_OFFSET_CURRENT` reads at and
-/// advances the file position. `op_flags`: `RWF_*`. Result: bytes read.
+/// advances the file position; on pipes and sockets the offset is ignored
+/// (no `-ESPIPE`). `op_flags`: `RWF_*`. Result: bytes read.
 pub const URB_OP_READ: u8 = 1;
 /// `pwrite(fd, buf, len, offset)`; offset and flags as for `URB_OP_READ`.
 /// Result: bytes written.

@@ -4,8 +4,9 @@ import "strconv"
 
 // OffsetCurrent as the offset of [Read], [Write], [Readv], [Writev] (and their
 // Prep* constructors) reads or writes at the file position and advances it,
-// like read(2) and write(2); it is also the only offset pipes, sockets and
-// terminals accept. Any other negative offset is refused with EINVAL.
+// like read(2) and write(2). Streams (pipes, sockets, terminals) have no
+// offsets: on them the library ignores the offset given, whatever it is.
+// Any other negative offset is refused with EINVAL.
 const OffsetCurrent int64 = -1
 
 // ChainMax is the longest chain [SubmitChain] accepts (URB_CHAIN_MAX).

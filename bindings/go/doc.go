@@ -7,15 +7,15 @@
 //
 // # Blocking calls
 //
-// Every call in this package is one cgo call into the library's blocking
-// face: the request goes to the calling OS thread's own ring and the call
-// returns once its completion has arrived. While it waits, only that OS
+// Every request is one cgo call into the library's blocking face: the
+// request goes to the calling OS thread's own ring and the call returns once
+// its completion has arrived. While it waits, only that OS
 // thread is parked; the Go scheduler hands the goroutine's P to another
 // thread, exactly as for a blocking system call. Because the thread that
 // submits a request is the one that waits for it, the kernel's tie between
 // a request and its submitting thread never bites here.
 //
-//	n, err := uringbridge.Read(fd, buf, 0)             // pread at offset 0
+//	n, err := uringbridge.Read(fd, buf, 0) // pread(2) at offset 0
 //	n, err = uringbridge.Read(fd, buf, uringbridge.OffsetCurrent) // read(2)
 //
 // Results follow the library: a failure is the kernel's errno, wrapped with
@@ -27,8 +27,8 @@
 //
 // An [Op] is one request, built by a constructor that mirrors the C
 // library's urb_prep_* function of the same name ([PrepRead] for
-// urb_prep_read, ...) and that calls it, so the Go side never depends on
-// the layout of struct urb_op. [Submit] performs one, [SubmitTimeout] bounds
+// urb_prep_read, ...) and that calls it (a short cgo call that never
+// blocks), so the Go side never depends on the layout of struct urb_op. [Submit] performs one, [SubmitTimeout] bounds
 // it in time (an expired request fails with an error wrapping
 // syscall.ETIME), and [SubmitChain] performs several as one linked chain
 // (IOSQE_IO_LINK): each starts after the previous one succeeded, and a
@@ -79,3 +79,8 @@
 // Without Linux or without cgo the package still compiles, and every call
 // returns an error wrapping [ErrUnsupported] (and so errors.ErrUnsupported).
 package uringbridge
+
+// Refreshes the vendored header after the library's header changed (the
+// header drift test fails until this is done and reviewed).
+//
+//go:generate cp ../../include/uringbridge.h include/uringbridge.h

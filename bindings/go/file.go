@@ -140,9 +140,7 @@ func (f *File) Close() error {
 		return os.ErrInvalid
 	}
 	err := f.h.close()
-	if err == nil || !errors.Is(err, os.ErrClosed) {
-		f.cleanup.Stop()
-	}
+	f.cleanup.Stop() // closed by hand (or already): nothing left for the cleanup
 	if err != nil {
 		return asPathError("close", f.name, err)
 	}

@@ -42,7 +42,8 @@
 
 /**
  * `pread(fd, buf, len, offset)`; `offset == URB_OFFSET_CURRENT` reads at and
- * advances the file position. `op_flags`: `RWF_*`. Result: bytes read.
+ * advances the file position; on pipes and sockets the offset is ignored
+ * (no `-ESPIPE`). `op_flags`: `RWF_*`. Result: bytes read.
  */
 #define URB_OP_READ 1
 
@@ -150,6 +151,21 @@
  * Longest chain accepted by the chain calls.
  */
 #define URB_CHAIN_MAX 256
+
+/**
+ * The descriptor can be read (or accepted on).
+ */
+#define URB_EV_READ 1
+
+/**
+ * The descriptor can be written.
+ */
+#define URB_EV_WRITE 2
+
+/**
+ * Error or hang-up; reported whatever was asked for.
+ */
+#define URB_EV_ERROR 4
 
 /**
  * The one buffer group of a ring.
@@ -284,6 +300,85 @@ typedef struct urb_op {
  * SQE, or a negative errno to abandon it (that value is then returned).
  */
 typedef int32_t (*urb_sqe_fill_fn)(void *ctx, struct io_uring_sqe *sqe);
+
+/**
+ * One ready descriptor, as `poll` reports it.
+ */
+typedef struct urb_event {
+  int32_t fd;
+  /**
+   * `URB_EV_*` bits.
+   */
+  uint32_t events;
+} urb_event;
+
+/**
+ * A readiness backend. Obtain one with `urb_backend_default`,
+ * `urb_backend_io_uring` or `urb_backend_epoll`; the table is static (never
+ * free it). A backend *instance* is the `void *state` that `create` returns:
+ * pass it to the other functions, free it with `destroy`.
+ *
+ * Threading, as GHC's I/O manager uses it: one thread at a time calls `poll`
+ * on an instance, while any threads call `modify_fd` / `modify_fd_once` on it
+ * concurrently; a registration made while `poll` sleeps wakes it when the
+ * descriptor is ready.
+ *
+ * A persistent registration (`modify_fd`) reports an fd when it *becomes*
+ * ready — when data arrives or room frees up — not again on every `poll`
+ * while it stays ready (epoll's `EPOLLET`; io_uring's multishot poll): read
+ * or write until `EAGAIN`. A one-shot registration (`modify_fd_once`) reports
+ * an fd that is ready when registered, or as soon as it becomes ready, once.
+ * An fd has at most one registration: each `modify_fd`/`modify_fd_once`
+ * replaces the previous one, persistent or one-shot. A registration lasts
+ * until it is replaced or removed, whichever thread made it and whether or
+ * not that thread still exists. Both implementations behave alike; the same
+ * tests run on both.
+ *
+ * Remove an fd's registration before closing the fd: an io_uring poll
+ * request holds a reference to the open file, so closing the fd alone
+ * neither ends the registration nor really closes the file (a socket's peer
+ * would not see the connection end). An instance belongs to the process
+ * that created it: in a child after `fork`, `poll` and `modify_fd*` refuse
+ * with `-ECHILD` (`destroy` is allowed).
+ */
+typedef struct urb_backend_vtable {
+  /**
+   * `"io_uring"` or `"epoll"`. Static.
+   */
+  const char *name;
+  /**
+   * A new instance, or NULL if the kernel refused one.
+   */
+  void *(*create)(void);
+  /**
+   * Waits up to `timeout_ms` (-1: no limit, 0: do not wait) for ready
+   * descriptors and writes up to `max` of them to `out`. Returns how many
+   * (0 after the timeout), or `-errno` (`-EINVAL` for NULL `state`/`out` or
+   * `max == 0`). Ready descriptors beyond `max` are reported by the next
+   * call; one call reports each fd at most once. A signal never makes it
+   * fail.
+   */
+  int32_t (*poll)(void *state, int32_t timeout_ms, struct urb_event *out, uint32_t max);
+  /**
+   * Changes the persistent interest in `fd` from `old_events` to
+   * `new_events` (`URB_EV_READ`/`URB_EV_WRITE`); `new_events == 0` removes
+   * the fd's registration (0 also when it had none). `old_events` is a
+   * hint: whatever the fd had is replaced. Returns 0 or `-errno` (`-EBADF`
+   * for a closed fd, `-EINVAL` for a negative fd or unknown bits).
+   */
+  int32_t (*modify_fd)(void *state, int32_t fd, uint32_t old_events, uint32_t new_events);
+  /**
+   * Registers interest in `events` on `fd` for one report, replacing the
+   * fd's registration: after `poll` has reported it once, the
+   * registration is gone. Returns 0 or `-errno`.
+   */
+  int32_t (*modify_fd_once)(void *state, int32_t fd, uint32_t events);
+  /**
+   * Frees an instance and everything registered on it. NULL is a no-op. No
+   * other call on the instance may be running or follow.
+   */
+  void (*destroy)(void *state);
+} urb_backend_vtable;
 
 /**
  * How an async ring is built. Zero every field you do not set: 0 means the
@@ -677,6 +772,24 @@ int32_t urb_prep_poll(int32_t fd, uint32_t events, struct urb_op *out);
 int32_t urb_prep_timeout(uint64_t ns, struct urb_op *out);
 
 /**
+ * The readiness backend of the engine chosen at load: io_uring's, or epoll's
+ * where `urb_backend_io_uring` is NULL. Static; never NULL.
+ */
+const struct urb_backend_vtable *urb_backend_default(void);
+
+/**
+ * The io_uring readiness backend (`IORING_OP_POLL_ADD`), or NULL where the
+ * engine is not io_uring or the kernel predates multishot poll (5.13).
+ * Static.
+ */
+const struct urb_backend_vtable *urb_backend_io_uring(void);
+
+/**
+ * The epoll readiness backend; always available. Static.
+ */
+const struct urb_backend_vtable *urb_backend_epoll(void);
+
+/**
  * Creates a ring and its owner thread. `cfg` may be NULL for the defaults;
  * it is read during the call only. On success `*out` holds the ring, which
  * must eventually be freed with `urb_ring_free`, and 0 is returned. Errors:
@@ -701,7 +814,9 @@ void urb_ring_free(struct urb_ring *ring);
  * completion). Returns 0 once the ring has taken it — the result arrives
  * later as a completion, exactly once — or `-errno` if it was refused (then
  * no completion follows): `-EINVAL` (bad request), `-ENOSYS` (kernel lacks
- * the operation), `-EACCES` (outside the ring's allow-list). Costs no system
+ * the operation), `-EACCES` (outside the ring's allow-list), `-ECHILD` (in a
+ * child after `fork`: a ring belongs to the process that created it; the
+ * child makes its own), `-ESHUTDOWN` (the ring is being freed). Costs no system
  * call while the owner thread is awake. `op` is copied; the memory its
  * pointers name must stay valid until the completion has been delivered.
  */

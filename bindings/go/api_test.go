@@ -1,0 +1,62 @@
+package uringbridge
+
+import (
+	"io"
+	"syscall"
+	"time"
+)
+
+// The public API with its exact signatures. This file has no build
+// constraint, so it also compiles against the stub (CGO_ENABLED=0, other
+// systems) and fails to build if the two implementations drift apart.
+var (
+	_ func() bool                                   = Supported
+	_ func() string                                 = BackendName
+	_ func() string                                 = Version
+	_ func(Opcode) bool                             = OpSupported
+	_ func() error                                  = Nop
+	_ func(int, []byte, int64) (int, error)         = Read
+	_ func(int, []byte, int64) (int, error)         = Write
+	_ func(int, [][]byte, int64) (int, error)       = Readv
+	_ func(int, [][]byte, int64) (int, error)       = Writev
+	_ func(int, []byte, int) (int, error)           = Recv
+	_ func(int, []byte, int) (int, error)           = Send
+	_ func(int, int) (int, syscall.Sockaddr, error) = Accept
+	_ func(int, syscall.Sockaddr) error             = Connect
+	_ func(int, string, int, uint32) (int, error)   = Openat
+	_ func(int) error                               = Close
+	_ func(int, bool) error                         = Fsync
+	_ func(int, string, int, uint32) (*Stat, error) = Statx
+	_ func(int) (*Stat, error)                      = Fstat
+	_ func(int, int) error                          = Shutdown
+	_ func(int, uint32) (uint32, error)             = Poll
+	_ func(time.Duration) error                     = Sleep
+	_ func() *Op                                    = PrepNop
+	_ func(int, []byte, int64) *Op                  = PrepRead
+	_ func(int, []byte, int64) *Op                  = PrepWrite
+	_ func(int, [][]byte, int64) *Op                = PrepReadv
+	_ func(int, [][]byte, int64) *Op                = PrepWritev
+	_ func(int, bool) *Op                           = PrepFsync
+	_ func(int, string, int, uint32) *Op            = PrepOpenat
+	_ func(int) *Op                                 = PrepClose
+	_ func(int, string, int, uint32, *Stat) *Op     = PrepStatx
+	_ func(int, []byte, int) *Op                    = PrepRecv
+	_ func(int, []byte, int) *Op                    = PrepSend
+	_ func(int, int) *Op                            = PrepAccept
+	_ func(int, syscall.Sockaddr) *Op               = PrepConnect
+	_ func(int, int) *Op                            = PrepShutdown
+	_ func(int, uint32) *Op                         = PrepPoll
+	_ func(time.Duration) *Op                       = PrepTimeout
+	_ func(*Op) (int32, error)                      = Submit
+	_ func(*Op, time.Duration) (int32, error)       = SubmitTimeout
+	_ func([]*Op) ([]int32, error)                  = SubmitChain
+	_ func(*Op) Opcode                              = (*Op).Opcode
+	_ func(*Op) syscall.Sockaddr                    = (*Op).Sockaddr
+	_ func(string) (*File, error)                   = Open
+	_ func(string) (*File, error)                   = Create
+	_ func(int, string) *File                       = NewFile
+	_ io.ReadWriteCloser                            = (*File)(nil)
+	_ io.ReaderAt                                   = (*File)(nil)
+	_ io.WriterAt                                   = (*File)(nil)
+	_ io.Seeker                                     = (*File)(nil)
+)

@@ -1,0 +1,85 @@
+//go:build !linux || !cgo
+
+package uringbridge
+
+// Without Linux or without cgo the library cannot be reached. This file
+// keeps the package compiling there with the same API, every call failing
+// with ErrUnsupported, so programs that merely import it still build.
+
+import (
+	"syscall"
+	"time"
+)
+
+const oCloexec = 0
+
+// Supported reports false: io_uring is unreachable in this build.
+func Supported() bool { return false }
+
+// BackendName reports that no engine is reachable in this build.
+func BackendName() string { return "unavailable (needs linux and cgo)" }
+
+// Version is empty: no library is linked in this build.
+func Version() string { return "" }
+
+// OpSupported reports false for every operation in this build.
+func OpSupported(code Opcode) bool { return false }
+
+func Nop() error                                          { return ErrUnsupported }
+func Read(fd int, p []byte, off int64) (int, error)       { return 0, ErrUnsupported }
+func Write(fd int, p []byte, off int64) (int, error)      { return 0, ErrUnsupported }
+func Readv(fd int, bufs [][]byte, off int64) (int, error) { return 0, ErrUnsupported }
+func Writev(fd int, bufs [][]byte, off int64) (int, error) {
+	return 0, ErrUnsupported
+}
+func Recv(fd int, p []byte, flags int) (int, error) { return 0, ErrUnsupported }
+func Send(fd int, p []byte, flags int) (int, error) { return 0, ErrUnsupported }
+func Accept(fd int, flags int) (int, syscall.Sockaddr, error) {
+	return -1, nil, ErrUnsupported
+}
+func Connect(fd int, sa syscall.Sockaddr) error { return ErrUnsupported }
+func Openat(dirfd int, path string, flags int, mode uint32) (int, error) {
+	return -1, ErrUnsupported
+}
+func Close(fd int) error                         { return ErrUnsupported }
+func Fsync(fd int, datasync bool) error          { return ErrUnsupported }
+func Fstat(fd int) (*Stat, error)                { return nil, ErrUnsupported }
+func Shutdown(fd, how int) error                 { return ErrUnsupported }
+func Poll(fd int, events uint32) (uint32, error) { return 0, ErrUnsupported }
+func Sleep(d time.Duration) error                { return ErrUnsupported }
+func Statx(dirfd int, path string, flags int, mask uint32) (*Stat, error) {
+	return nil, ErrUnsupported
+}
+
+func seek(fd int, offset int64, whence int) (int64, error) { return 0, ErrUnsupported }
+
+// Op is one request; in this build it can be built but never performed.
+type Op struct{ code Opcode }
+
+func (op *Op) Opcode() Opcode             { return op.code }
+func (op *Op) Sockaddr() syscall.Sockaddr { return nil }
+
+func PrepNop() *Op                                    { return &Op{OpNop} }
+func PrepRead(fd int, p []byte, off int64) *Op        { return &Op{OpRead} }
+func PrepWrite(fd int, p []byte, off int64) *Op       { return &Op{OpWrite} }
+func PrepReadv(fd int, bufs [][]byte, off int64) *Op  { return &Op{OpReadv} }
+func PrepWritev(fd int, bufs [][]byte, off int64) *Op { return &Op{OpWritev} }
+func PrepFsync(fd int, datasync bool) *Op             { return &Op{OpFsync} }
+func PrepClose(fd int) *Op                            { return &Op{OpClose} }
+func PrepRecv(fd int, p []byte, flags int) *Op        { return &Op{OpRecv} }
+func PrepSend(fd int, p []byte, flags int) *Op        { return &Op{OpSend} }
+func PrepAccept(fd int, flags int) *Op                { return &Op{OpAccept} }
+func PrepConnect(fd int, sa syscall.Sockaddr) *Op     { return &Op{OpConnect} }
+func PrepShutdown(fd, how int) *Op                    { return &Op{OpShutdown} }
+func PrepPoll(fd int, events uint32) *Op              { return &Op{OpPoll} }
+func PrepTimeout(d time.Duration) *Op                 { return &Op{OpTimeout} }
+func PrepOpenat(dirfd int, path string, flags int, mode uint32) *Op {
+	return &Op{OpOpenat}
+}
+func PrepStatx(dirfd int, path string, flags int, mask uint32, out *Stat) *Op {
+	return &Op{OpStatx}
+}
+
+func Submit(op *Op) (int32, error)                         { return 0, ErrUnsupported }
+func SubmitTimeout(op *Op, d time.Duration) (int32, error) { return 0, ErrUnsupported }
+func SubmitChain(ops []*Op) ([]int32, error)               { return nil, ErrUnsupported }

@@ -1,0 +1,29 @@
+//go:build !linux || !cgo
+
+package uringbridge
+
+import (
+	"errors"
+	"syscall"
+	"testing"
+)
+
+// Without the library every call must say so, never pretend to work.
+func TestStubReportsUnsupported(t *testing.T) {
+	if Supported() || Version() != "" || OpSupported(OpNop) {
+		t.Fatal("stub claims a working library")
+	}
+	_, readErr := Read(0, make([]byte, 1), 0)
+	_, openErr := Open("/etc/hostname")
+	_, submitErr := Submit(PrepNop())
+	_, chainErr := SubmitChain([]*Op{PrepNop()})
+	errs := map[string]error{
+		"Nop": Nop(), "Read": readErr, "Open": openErr, "Submit": submitErr,
+		"SubmitChain": chainErr, "Connect": Connect(0, &syscall.SockaddrInet4{}),
+	}
+	for name, err := range errs {
+		if !errors.Is(err, ErrUnsupported) || !errors.Is(err, errors.ErrUnsupported) {
+			t.Errorf("%s: got %v, want ErrUnsupported", name, err)
+		}
+	}
+}
