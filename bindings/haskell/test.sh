@@ -62,5 +62,11 @@ for engine in auto fallback; do
         echo "   http-server --io $io: $(echo "$out" | sed -n 's/^Requests per second: *\([0-9.]*\).*/\1/p') req/s (ab -n 2000 -c 50 -k)"
         kill "$server"; wait "$server" 2>/dev/null || true; server=""
     done
+    "$bin/urb-echo-server/urb-echo-server" --port 0 +RTS -N2 > "$work/echo.log" 2>&1 &
+    server=$!
+    for _ in $(seq 100); do grep -q "listening on" "$work/echo.log" && break; sleep 0.05; done
+    port=$(sed -n 's/^listening on \([0-9]*\).*/\1/p' "$work/echo.log")
+    timeout 60 python3 "$repo/tests/echo_client.py" "$port" 50 10
+    kill "$server"; wait "$server" 2>/dev/null || true; server=""
 done
 echo "haskell examples: passed"

@@ -6,11 +6,8 @@ use parking_lot::{Condvar, Mutex};
 use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// How long `wait` watches the queue before blocking: a completion that is
-/// microseconds away is taken without a futex sleep and wake-up.
-const SPIN: Duration = Duration::from_micros(30);
 
 /// More completions will follow for this token (a multishot request that is
 /// still armed). Same bit as the kernel's `IORING_CQE_F_MORE`.
@@ -152,7 +149,7 @@ impl Delivery {
     /// Blocks until `min` completions wait (or `deadline` passes, or `stop()`
     /// says the ring is going away), then takes up to `out.len()`.
     pub fn wait(&self, out: &mut [urb_completion], min: usize, deadline: Option<Instant>, stop: impl Fn() -> bool) -> usize {
-        let spin_until = Instant::now() + SPIN;
+        let spin_until = Instant::now() + super::spin_budget();
         while self.queued.load(Ordering::Acquire) < min && Instant::now() < spin_until {
             for _ in 0..64 {
                 std::hint::spin_loop();

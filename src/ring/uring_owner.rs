@@ -11,8 +11,6 @@ use crate::op::{Opcode, ValidOp};
 
 const IORING_ENTER_GETEVENTS: u32 = 1;
 
-/// How long an idle owner watches for work before sleeping in the kernel.
-const SPIN: Duration = Duration::from_micros(30);
 
 enum Spun {
     Requests,
@@ -22,7 +20,7 @@ enum Spun {
 use crate::uring::encode::{encode, link_timeout, timespec, SqeArgs};
 use io_uring::{cqueue, opcode, squeue::Entry, squeue::Flags, types, IoUring};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 // user_data = tag << 60 | slot index.
 const TAG_SHIFT: u32 = 60;
@@ -198,7 +196,7 @@ impl Owner {
                 }
                 std::hint::spin_loop();
             }
-            if start.elapsed() >= SPIN {
+            if start.elapsed() >= super::spin_budget() {
                 return Spun::Nothing;
             }
         }

@@ -5,11 +5,12 @@ import qualified Data.ByteString as B
 import qualified Data.ByteString.Char8 as BC
 import Data.Bits ((.|.))
 import Data.IORef
+import Data.Word (Word8)
 import Foreign.C.Error (Errno (..), eBADF)
 import Foreign.C.String (withCString)
 import Foreign.Marshal.Alloc (allocaBytes, free, mallocBytes)
 import Foreign.Marshal.Array (peekArray, pokeArray)
-import Foreign.Ptr (castPtr)
+import Foreign.Ptr (Ptr, castPtr, plusPtr)
 import GHC.IO.Exception (IOException (..))
 import qualified Network.Socket as NS
 import System.IO.Error (isDoesNotExistError)
@@ -25,6 +26,12 @@ oRDWR, oCREAT, oTRUNC :: Num a => a
 oRDWR = 2
 oCREAT = 0o100
 oTRUNC = 0o1000
+
+pad8 :: Int -> String
+pad8 i = let s = show i in replicate (8 - length s) '0' ++ s
+
+plusPtr' :: Ptr a -> Int -> Ptr a
+plusPtr' = plusPtr
 
 withTempFd :: (Fd -> IO a) -> IO a
 withTempFd act = do
@@ -110,6 +117,23 @@ main = do
           pure v
         mapM_ takeMVar vars
         readIORef done `shouldReturn` 100
+      it "10,000 green threads each make 50 requests, every result checked" $ withTempFd $ \fd -> do
+        -- a file of 8-byte records: record i holds i
+        allocaBytes (8 * 512) $ \p -> do
+          forM_ [0 .. 511 :: Int] $ \i -> pokeArray (p `plusPtr'` (8 * i)) (map (fromIntegral . fromEnum) (pad8 i))
+          U.writeBuf fd p (8 * 512) 0 `shouldReturn` (8 * 512)
+        bad <- newIORef (0 :: Int)
+        vars <- forM [0 .. 9999 :: Int] $ \t -> do
+          v <- newEmptyMVar
+          _ <- forkIO $ allocaBytes 8 (\q -> forM_ [0 .. 49 :: Int] $ \k -> do
+              let i = (t * 50 + k) `mod` 512
+              n <- U.readBuf fd q 8 (fromIntegral (8 * i))
+              s' <- map (toEnum . fromIntegral) <$> peekArray 8 q
+              unless (n == 8 && s' == pad8 i) $ atomicModifyIORef' bad (\x -> (x + 1, ())))
+            `finally` putMVar v ()
+          pure v
+        mapM_ takeMVar vars
+        readIORef bad `shouldReturn` 0
       it "killThread cancels an in-flight recv and its buffer is never written after" $ do
         (a, b) <- NS.socketPair NS.AF_UNIX NS.Stream 0
         buf <- mallocBytes 8
@@ -119,11 +143,16 @@ main = do
         threadDelay 20000
         killThread t
         takeMVar finished
+        -- The buffer is freed right away and its memory handed out again:
+        -- the cancelled request must never write into it.
+        free buf
+        canaries <- replicateM 4 (mallocBytes 8) :: IO [Ptr Word8]
+        forM_ canaries $ \c -> pokeArray c (replicate 8 0x5A)
         U.sendAll a (BC.pack "late")
         threadDelay 20000
-        peekArray 8 buf `shouldReturn` replicate 8 0xA5
+        forM_ canaries $ \c -> peekArray 8 c `shouldReturn` replicate 8 0x5A
         U.recv b 8 `shouldReturn` BC.pack "late"
-        free buf
+        mapM_ free canaries
         NS.close a >> NS.close b
       it "System.Timeout.timeout around a recv gives Nothing and leaves the data" $ do
         (a, b) <- NS.socketPair NS.AF_UNIX NS.Stream 0

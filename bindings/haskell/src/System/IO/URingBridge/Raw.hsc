@@ -79,6 +79,9 @@ foreign import ccall unsafe "urb_version" c_version :: IO CString
 foreign import ccall unsafe "urb_prep_nop" c_prep_nop :: Ptr UrbOp -> IO Int32
 foreign import ccall unsafe "urb_prep_read" c_prep_read :: CInt -> Ptr Word8 -> Word32 -> Word64 -> Ptr UrbOp -> IO Int32
 foreign import ccall unsafe "urb_prep_write" c_prep_write :: CInt -> Ptr Word8 -> Word32 -> Word64 -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_readv" c_prep_readv :: CInt -> Ptr () -> Word32 -> Word64 -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_writev" c_prep_writev :: CInt -> Ptr () -> Word32 -> Word64 -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_statx" c_prep_statx :: CInt -> CString -> CInt -> Word32 -> Ptr () -> Ptr UrbOp -> IO Int32
 foreign import ccall unsafe "urb_prep_fsync" c_prep_fsync :: CInt -> Word32 -> Ptr UrbOp -> IO Int32
 foreign import ccall unsafe "urb_prep_openat" c_prep_openat :: CInt -> CString -> CInt -> Word32 -> Ptr UrbOp -> IO Int32
 foreign import ccall unsafe "urb_prep_close" c_prep_close :: CInt -> Ptr UrbOp -> IO Int32
@@ -95,6 +98,28 @@ foreign import ccall safe "urb_submit_blocking" c_submit_blocking :: Ptr UrbOp -
 foreign import ccall safe "urb_submit_blocking_timeout" c_submit_blocking_timeout :: Ptr UrbOp -> Word64 -> IO Int32
 foreign import ccall safe "urb_submit_chain_blocking" c_submit_chain_blocking :: Ptr UrbOp -> CSize -> Ptr Int32 -> IO Int32
 
+-- | A raw-SQE filler: @fill(ctx, sqe)@ returns 0 to submit.
+type SqeFillFn = Ptr () -> Ptr () -> IO Int32
+foreign import ccall safe "urb_submit_blocking_sqe" c_submit_blocking_sqe :: FunPtr SqeFillFn -> Ptr () -> IO Int32
+
+-- one call per operation on the calling OS thread's ring (may wait: safe)
+foreign import ccall safe "urb_nop" c_nop :: IO Int32
+foreign import ccall safe "urb_read" c_read :: CInt -> Ptr Word8 -> Word32 -> Word64 -> IO Int32
+foreign import ccall safe "urb_write" c_write :: CInt -> Ptr Word8 -> Word32 -> Word64 -> IO Int32
+foreign import ccall safe "urb_readv" c_readv :: CInt -> Ptr () -> Word32 -> Word64 -> IO Int32
+foreign import ccall safe "urb_writev" c_writev :: CInt -> Ptr () -> Word32 -> Word64 -> IO Int32
+foreign import ccall safe "urb_recv" c_recv :: CInt -> Ptr Word8 -> Word32 -> CInt -> IO Int32
+foreign import ccall safe "urb_send" c_send :: CInt -> Ptr Word8 -> Word32 -> CInt -> IO Int32
+foreign import ccall safe "urb_accept" c_accept :: CInt -> Ptr () -> Ptr Word32 -> CInt -> IO Int32
+foreign import ccall safe "urb_connect" c_connect :: CInt -> Ptr () -> Word32 -> IO Int32
+foreign import ccall safe "urb_openat" c_openat :: CInt -> CString -> CInt -> Word32 -> IO Int32
+foreign import ccall safe "urb_close" c_close :: CInt -> IO Int32
+foreign import ccall safe "urb_fsync" c_fsync :: CInt -> Word32 -> IO Int32
+foreign import ccall safe "urb_statx" c_statx :: CInt -> CString -> CInt -> Word32 -> Ptr () -> IO Int32
+foreign import ccall safe "urb_shutdown" c_shutdown :: CInt -> CInt -> IO Int32
+foreign import ccall safe "urb_poll" c_poll :: CInt -> Word32 -> IO Int32
+foreign import ccall safe "urb_sleep_ns" c_sleep_ns :: Word64 -> IO Int32
+
 -- async rings
 foreign import ccall safe "urb_ring_new" c_ring_new :: Ptr RingConfig -> Ptr (Ptr URing) -> IO Int32
 foreign import ccall safe "urb_ring_free" c_ring_free :: Ptr URing -> IO ()
@@ -102,7 +127,25 @@ foreign import ccall safe "urb_ring_free" c_ring_free :: Ptr URing -> IO ()
 foreign import ccall unsafe "urb_ring_submit" c_ring_submit :: Ptr URing -> Ptr UrbOp -> Word64 -> IO Int32
 foreign import ccall unsafe "urb_ring_submit_timeout" c_ring_submit_timeout :: Ptr URing -> Ptr UrbOp -> Word64 -> Word64 -> IO Int32
 foreign import ccall unsafe "urb_ring_submit_chain" c_ring_submit_chain :: Ptr URing -> Ptr UrbOp -> CSize -> Ptr Word64 -> IO Int32
+foreign import ccall unsafe "urb_ring_submit_batch" c_ring_submit_batch :: Ptr URing -> Ptr UrbOp -> CSize -> Ptr Word64 -> IO Int32
 foreign import ccall unsafe "urb_ring_cancel" c_ring_cancel :: Ptr URing -> Word64 -> IO Int32
+foreign import ccall unsafe "urb_ring_accept_multishot" c_ring_accept_multishot :: Ptr URing -> CInt -> CInt -> Word64 -> IO Int32
+foreign import ccall unsafe "urb_ring_recv_multishot" c_ring_recv_multishot :: Ptr URing -> CInt -> CInt -> Word64 -> IO Int32
+foreign import ccall unsafe "urb_ring_poll_multishot" c_ring_poll_multishot :: Ptr URing -> CInt -> Word32 -> Word64 -> IO Int32
+-- | A @urb_completion@.
+data Completion
+sizeOfCompletion :: Int
+sizeOfCompletion = #{size urb_completion}
+foreign import ccall unsafe "urb_ring_reap" c_ring_reap :: Ptr URing -> Ptr Completion -> Word32 -> IO Int32
+foreign import ccall safe "urb_ring_wait" c_ring_wait :: Ptr URing -> Ptr Completion -> Word32 -> Word32 -> Word64 -> IO Int32
+foreign import ccall unsafe "urb_ring_fd" c_ring_fd :: Ptr URing -> IO CInt
+-- | A @urb_stats@.
+data Stats
+sizeOfStats :: Int
+sizeOfStats = #{size urb_stats}
+foreign import ccall unsafe "urb_ring_stats" c_ring_stats :: Ptr URing -> Ptr Stats -> IO Int32
+foreign import ccall unsafe "urb_ring_buffer" c_ring_buffer :: Ptr URing -> Word32 -> Ptr (Ptr ()) -> IO Int32
+foreign import ccall unsafe "urb_ring_buffer_release" c_ring_buffer_release :: Ptr URing -> Word32 -> IO Int32
 foreign import ccall unsafe "urb_ring_set_callback" c_ring_set_callback
   :: Ptr URing -> FunPtr (Ptr () -> Word64 -> Int32 -> Word32 -> IO ()) -> Ptr () -> IO Int32
 
