@@ -790,3 +790,32 @@ fn chains_longer_than_the_free_sq_space_stay_whole() {
         }
     }
 }
+
+#[test]
+fn restricted_rings_still_run_timeouts_cancels_and_chains() {
+    // The kernel enforces the allow-list too (IORING_REGISTER_RESTRICTIONS):
+    // what the library issues on its own behalf must stay allowed.
+    let allowed = [URB_OP_NOP, URB_OP_READ];
+    let mut cfg = config();
+    cfg.allowed_ops = allowed.as_ptr();
+    cfg.n_allowed_ops = 2;
+    let r = new_ring(Some(cfg));
+    let (rd, wr) = pipe();
+    let mut buf = [0u8; 4];
+    let read = prep::read(rd, buf.as_mut_ptr().cast(), 4, 0);
+    assert_eq!(urb_ring_submit_timeout(r.0, &read, 1, 5_000_000), 0);
+    assert_eq!(wait_n(&r, 1)[0].res, -libc::ETIME);
+    assert_eq!(urb_ring_submit(r.0, &read, 2), 0);
+    std::thread::sleep(Duration::from_millis(5));
+    assert_eq!(urb_ring_cancel(r.0, 2), 0);
+    assert_eq!(wait_n(&r, 1)[0].res, -libc::ECANCELED);
+    let chain = [prep::nop(), prep::nop(), prep::nop()];
+    assert_eq!(urb_ring_submit_chain(r.0, chain.as_ptr(), 3, [3u64, 4, 5].as_ptr()), 0);
+    assert!(wait_n(&r, 3).iter().all(|c| c.res == 0));
+    write_all(wr, b"data");
+    assert_eq!(urb_ring_submit(r.0, &read, 6), 0);
+    assert_eq!(wait_n(&r, 1)[0].res, 4);
+    assert_eq!(urb_ring_submit(r.0, &prep::fsync(rd, 0), 7), -libc::EACCES);
+    close(rd);
+    close(wr);
+}

@@ -116,4 +116,12 @@ impl RingConfig {
     pub fn allows(&self, code: Opcode) -> bool {
         self.allowed[code as usize]
     }
+
+    /// The allow-list, when the caller gave one.
+    pub fn allow_list(&self) -> Option<Vec<Opcode>> {
+        if self.allowed.iter().all(|&a| a) {
+            return None;
+        }
+        Some(Opcode::ALL.iter().copied().filter(|&c| self.allows(c)).collect())
+    }
 }

@@ -18,7 +18,7 @@ enum Spun {
     Nothing,
 }
 use crate::uring::encode::{encode, link_timeout, timespec, SqeArgs};
-use io_uring::{cqueue, opcode, squeue::Entry, squeue::Flags, types, IoUring};
+use io_uring::{cqueue, opcode, register, squeue::Entry, squeue::Flags, types, IoUring};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -69,20 +69,45 @@ pub struct Owner {
 /// Sets the ring up on the calling thread, which becomes its owner: with
 /// SINGLE_ISSUER the creating thread must be the one that submits.
 pub fn start(shared: Arc<Shared>) -> Result<Owner, i32> {
-    let ring = build(&shared).map_err(|e| -e.raw_os_error().unwrap_or(libc::ENOMEM))?;
+    let errno = |e: std::io::Error| -e.raw_os_error().unwrap_or(libc::EINVAL);
+    let allow_list = shared.config.allow_list();
+    let ring = build(&shared, allow_list.is_some()).map_err(errno)?;
     if let Some(b) = &shared.buffers {
         // SAFETY: the buffer ring mapping lives as long as `shared`, which
         // the owner holds until the ring is gone.
         unsafe { ring.submitter().register_buf_ring_with_flags(b.ring_addr(), b.count() as u16, super::buffers::GROUP_ID, 0) }
-            .map_err(|e| -e.raw_os_error().unwrap_or(libc::EINVAL))?;
+            .map_err(errno)?;
+    }
+    if let Some(ops) = allow_list {
+        // The allow-list is enforced before a request reaches the ring; the
+        // kernel enforces it again, so even a bug in the library cannot
+        // issue anything else. The ring was created disabled for this.
+        ring.submitter().register_restrictions(&mut kernel_restrictions(&ops)).map_err(errno)?;
+        ring.submitter().register_enable_rings().map_err(errno)?;
     }
     Ok(Owner::new(ring, shared))
 }
 
-fn build(shared: &Shared) -> std::io::Result<IoUring> {
+/// The kernel-side allow-list: the allowed operations plus what the owner
+/// itself issues (its wake-up read, cancels, link timeouts).
+fn kernel_restrictions(ops: &[Opcode]) -> Vec<register::Restriction> {
+    let own = [opcode::Read::CODE, opcode::AsyncCancel::CODE, opcode::LinkTimeout::CODE];
+    let mut codes: Vec<u8> = ops.iter().map(|c| c.kernel_opcode()).chain(own).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let mut r: Vec<register::Restriction> = codes.into_iter().map(register::Restriction::sqe_op).collect();
+    let link_and_buffers = (Flags::IO_LINK | Flags::BUFFER_SELECT).bits();
+    r.push(register::Restriction::sqe_flags_allowed(link_and_buffers));
+    r
+}
+
+fn build(shared: &Shared, disabled: bool) -> std::io::Result<IoUring> {
     let cfg = &shared.config;
     let mut b = IoUring::builder();
     b.dontfork();
+    if disabled {
+        b.setup_r_disabled();
+    }
     b.setup_cqsize(cfg.cq_entries);
     if let Some(idle) = cfg.sqpoll_idle_ms {
         b.setup_sqpoll(idle);
@@ -97,6 +122,9 @@ fn build(shared: &Shared) -> std::io::Result<IoUring> {
             // An older kernel without the optional flags.
             let mut b = IoUring::builder();
             b.dontfork().setup_cqsize(cfg.cq_entries);
+            if disabled {
+                b.setup_r_disabled();
+            }
             if let Some(idle) = cfg.sqpoll_idle_ms {
                 b.setup_sqpoll(idle);
             }
