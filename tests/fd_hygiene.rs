@@ -9,6 +9,12 @@ use uringbridge::ffi::blocking::*;
 use uringbridge::ffi::ring::*;
 use uringbridge::prep;
 
+fn rss_kib() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: usize = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4
+}
+
 #[test]
 fn thread_rings_and_async_rings_leave_nothing_behind() {
     engine();
@@ -16,9 +22,13 @@ fn thread_rings_and_async_rings_leave_nothing_behind() {
     assert_eq!(urb_nop(), 0);
     let before = open_fds();
 
-    // 1,000 threads, each with its own ring doing real I/O, then exiting.
-    for wave in 0..20 {
-        let threads: Vec<_> = (0..50)
+    // 10,000 threads, each with its own ring doing real I/O, then exiting.
+    let mut rss_after_first_wave = 0;
+    for wave in 0..100 {
+        if wave == 1 {
+            rss_after_first_wave = rss_kib();
+        }
+        let threads: Vec<_> = (0..100)
             .map(|i| {
                 std::thread::spawn(move || {
                     let (rd, wr) = pipe();
@@ -37,6 +47,9 @@ fn thread_rings_and_async_rings_leave_nothing_behind() {
         }
     }
     assert_eq!(open_fds(), before, "thread rings leaked descriptors");
+    let growth = rss_kib().saturating_sub(rss_after_first_wave);
+    eprintln!("10,000 thread lifetimes: RSS grew {growth} KiB after the first wave");
+    assert!(growth < 16 * 1024, "RSS grew {growth} KiB over 9,900 thread lifetimes");
 
     // Async rings freed with requests in flight: cancelled and waited for.
     for _ in 0..20 {
