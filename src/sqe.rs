@@ -13,6 +13,16 @@ pub struct io_uring_sqe {
     bytes: [u8; 64],
 }
 
+const TIMEOUT_ABS: u32 = 1 << 0;
+const TIMEOUT_ETIME_SUCCESS: u32 = 1 << 5;
+
+fn monotonic_ns() -> u64 {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: a valid out-parameter.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
+}
+
 // Kernel UAPI flag bits that the library must control itself.
 const IOSQE_IO_LINK: u8 = 1 << 2;
 const IOSQE_IO_HARDLINK: u8 = 1 << 3;
@@ -56,9 +66,10 @@ impl io_uring_sqe {
         use io_uring::opcode as k;
         let enosys = Err(-libc::ENOSYS);
         // Any flag (fixed file, drain, async, buffer select...) or feature
-        // field means io_uring semantics the fallback does not emulate.
+        // field (ioprio, buffer index, personality, file index, addr3) means
+        // io_uring semantics the fallback does not emulate.
         let flags = self.u8_at(1) & !(IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS);
-        if flags != 0 || self.u16_at(40) != 0 || self.u32_at(44) != 0 || self.u64_at(48) != 0 {
+        if flags != 0 || self.u16_at(2) != 0 || self.u16_at(40) != 0 || self.u16_at(42) != 0 || self.u32_at(44) != 0 || self.u64_at(48) != 0 {
             return enosys;
         }
         let fd = self.u32_at(4) as i32;
@@ -117,13 +128,21 @@ impl io_uring_sqe {
                 o.op_flags = op_flags;
                 op::URB_OP_POLL
             }
-            c if c == k::Timeout::CODE && off == 0 && !addr.is_null() => {
+            c if c == k::Timeout::CODE && (op_flags & !(TIMEOUT_ABS | TIMEOUT_ETIME_SUCCESS) != 0 || off != 0) => {
+                // Boot-time, realtime, multishot or counting timeouts are not
+                // emulated.
+                return enosys;
+            }
+            c if c == k::Timeout::CODE && (len != 1 || addr.is_null()) => return Err(-libc::EINVAL),
+            c if c == k::Timeout::CODE => {
                 // SAFETY: a TIMEOUT SQE's addr is the caller's __kernel_timespec.
                 let ts = unsafe { *(addr as *const [i64; 2]) };
-                if ts[0] < 0 || ts[1] < 0 {
+                if ts[0] < 0 || !(0..1_000_000_000).contains(&ts[1]) {
                     return Err(-libc::EINVAL);
                 }
-                o.offset = (ts[0] as u64).saturating_mul(1_000_000_000).saturating_add(ts[1] as u64);
+                let at = (ts[0] as u64).saturating_mul(1_000_000_000).saturating_add(ts[1] as u64);
+                // An absolute timeout is a CLOCK_MONOTONIC instant, as in the kernel.
+                o.offset = if op_flags & TIMEOUT_ABS != 0 { at.saturating_sub(monotonic_ns()) } else { at };
                 op::URB_OP_TIMEOUT
             }
             _ => return enosys,

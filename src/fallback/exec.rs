@@ -10,19 +10,35 @@ use libc::c_void;
 /// regular files do not wait for readiness and run to completion, as they
 /// would under io_uring in practice.
 pub fn execute(op: &ValidOp, deadline: Deadline) -> i32 {
-    let r = &op.raw;
-    let fd = r.fd;
-    if let Some(events) = readiness_needed(op.code, r.op_flags) {
-        if deadline.is_some() && is_pollable(fd) {
-            let ready = poll_fd(fd, events, deadline);
-            if ready < 0 {
-                return ready;
-            }
-            if op.code == Opcode::Poll {
-                return ready;
+    let fd = op.raw.fd;
+    let waits_for = readiness_needed(op.code, op.raw.op_flags);
+    loop {
+        if let Some(events) = waits_for {
+            if deadline.is_some() && is_pollable(fd) {
+                let ready = poll_fd(fd, events, deadline);
+                if ready < 0 || op.code == Opcode::Poll {
+                    return ready;
+                }
             }
         }
+        let res = perform(op, deadline);
+        match waits_for {
+            // An O_NONBLOCK descriptor (Go and GHC make every socket one):
+            // io_uring waits for readiness instead of failing, and so do we.
+            Some(events) if res == -libc::EAGAIN => {
+                let ready = poll_fd(fd, events, deadline);
+                if ready < 0 {
+                    return ready;
+                }
+            }
+            _ => return res,
+        }
     }
+}
+
+fn perform(op: &ValidOp, deadline: Deadline) -> i32 {
+    let r = &op.raw;
+    let fd = r.fd;
     // SAFETY (all arms): the pointers were supplied by the caller for
     // exactly these calls; validate() checked them for NULL.
     unsafe {
@@ -71,8 +87,18 @@ pub fn execute(op: &ValidOp, deadline: Deadline) -> i32 {
     }
 }
 
-/// The events to wait for before a bounded operation may start.
+/// The events an operation waits for; None for those that do not wait, and
+/// for those the caller asked not to (`MSG_DONTWAIT`, `RWF_NOWAIT`: they get
+/// `-EAGAIN` at once, as on io_uring).
 fn readiness_needed(code: Opcode, op_flags: u32) -> Option<i16> {
+    let no_wait = match code {
+        Opcode::Recv | Opcode::Send => op_flags & libc::MSG_DONTWAIT as u32 != 0,
+        Opcode::Read | Opcode::Readv | Opcode::Write | Opcode::Writev => op_flags & libc::RWF_NOWAIT as u32 != 0,
+        _ => false,
+    };
+    if no_wait {
+        return None;
+    }
     match code {
         Opcode::Read | Opcode::Readv | Opcode::Recv | Opcode::Accept => Some(libc::POLLIN),
         Opcode::Write | Opcode::Writev | Opcode::Send => Some(libc::POLLOUT),

@@ -4,7 +4,7 @@
 use super::ffi_boundary;
 use crate::engine::{self, Engine};
 use crate::readiness::epoll::Epoll;
-use crate::readiness::uring_poll::UringPoll;
+use crate::readiness::uring_poll::{self, UringPoll};
 use crate::readiness::{urb_backend_vtable, urb_event, Readiness};
 use libc::c_void;
 
@@ -69,22 +69,23 @@ const fn table<R: Readiness>(name: &'static std::ffi::CStr) -> urb_backend_vtabl
 static EPOLL: urb_backend_vtable = table::<Epoll>(c"epoll");
 static IO_URING: urb_backend_vtable = table::<UringPoll>(c"io_uring");
 
+fn io_uring_table() -> Option<&'static urb_backend_vtable> {
+    (engine::engine() == Engine::IoUring && uring_poll::supported()).then_some(&IO_URING)
+}
+
 /// The readiness backend of the engine chosen at load: io_uring's, or epoll's
-/// where io_uring is unavailable or `URB_BACKEND=fallback`. Static; never NULL.
+/// where `urb_backend_io_uring` is NULL. Static; never NULL.
 #[no_mangle]
 pub extern "C" fn urb_backend_default() -> *const urb_backend_vtable {
-    ffi_boundary! {
-        if engine::engine() == Engine::IoUring { &IO_URING } else { &EPOLL }
-    }
+    ffi_boundary! { io_uring_table().unwrap_or(&EPOLL) }
 }
 
 /// The io_uring readiness backend (`IORING_OP_POLL_ADD`), or NULL where the
-/// engine is not io_uring. Static.
+/// engine is not io_uring or the kernel predates multishot poll (5.13).
+/// Static.
 #[no_mangle]
 pub extern "C" fn urb_backend_io_uring() -> *const urb_backend_vtable {
-    ffi_boundary! {
-        if engine::engine() == Engine::IoUring { &IO_URING } else { std::ptr::null() }
-    }
+    ffi_boundary! { io_uring_table().map_or(std::ptr::null(), |t| t as *const _) }
 }
 
 /// The epoll readiness backend; always available. Static.

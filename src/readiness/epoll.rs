@@ -2,13 +2,18 @@
 //! interest uses `EPOLLONESHOT` (re-armed with `MOD`, or `ADD` on first use),
 //! as GHC's own EPoll backend does.
 
-use super::{check_fd, events_from_mask, mask_from_events, remaining_ms, urb_event, Readiness};
+use super::{check_fd, check_process, events_from_mask, mask_from_events, remaining_ms, urb_event, Readiness};
+use crate::engine;
 use crate::fallback::wait::errno;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Instant;
 
+/// Most events one `epoll_wait` returns; more are reported by the next call.
+const BATCH: usize = 512;
+
 pub struct Epoll {
     fd: OwnedFd,
+    fork_generation: u64,
 }
 
 impl Epoll {
@@ -43,16 +48,18 @@ impl Readiness for Epoll {
         if fd < 0 {
             return Err(-errno());
         }
-        Ok(Epoll { fd: unsafe { OwnedFd::from_raw_fd(fd) } })
+        Ok(Epoll { fd: unsafe { OwnedFd::from_raw_fd(fd) }, fork_generation: engine::fork_generation() })
     }
 
     fn poll(&self, timeout_ms: i32, out: &mut [urb_event]) -> Result<usize, i32> {
-        let mut evs = vec![libc::epoll_event { events: 0, u64: 0 }; out.len()];
+        check_process(self.fork_generation)?;
+        let mut evs = [libc::epoll_event { events: 0, u64: 0 }; BATCH];
+        let max = out.len().min(BATCH);
         let start = Instant::now();
         loop {
             let wait = remaining_ms(timeout_ms, start);
-            // SAFETY: evs has out.len() entries.
-            let n = unsafe { libc::epoll_wait(self.fd.as_raw_fd(), evs.as_mut_ptr(), evs.len() as i32, wait) };
+            // SAFETY: evs has room for `max` entries.
+            let n = unsafe { libc::epoll_wait(self.fd.as_raw_fd(), evs.as_mut_ptr(), max as i32, wait) };
             if n < 0 {
                 match errno() {
                     libc::EINTR => continue,
@@ -68,6 +75,7 @@ impl Readiness for Epoll {
 
     fn modify(&self, fd: i32, old_events: u32, new_events: u32) -> Result<(), i32> {
         check_fd(fd, old_events | new_events)?;
+        check_process(self.fork_generation)?;
         if new_events == 0 {
             return match self.ctl(libc::EPOLL_CTL_DEL, fd, 0) {
                 Err(e) if e == -libc::ENOENT => Ok(()),
@@ -80,6 +88,7 @@ impl Readiness for Epoll {
 
     fn modify_once(&self, fd: i32, events: u32) -> Result<(), i32> {
         check_fd(fd, events)?;
+        check_process(self.fork_generation)?;
         if events == 0 {
             return Err(-libc::EINVAL);
         }

@@ -5,6 +5,7 @@
 
 pub mod epoll;
 pub mod uring_poll;
+pub mod user_data;
 
 use libc::c_void;
 
@@ -40,7 +41,18 @@ pub struct urb_event {
 /// while it stays ready (epoll's `EPOLLET`; io_uring's multishot poll): read
 /// or write until `EAGAIN`. A one-shot registration (`modify_fd_once`) reports
 /// an fd that is ready when registered, or as soon as it becomes ready, once.
-/// Both implementations behave alike; the same tests run on both.
+/// An fd has at most one registration: each `modify_fd`/`modify_fd_once`
+/// replaces the previous one, persistent or one-shot. A registration lasts
+/// until it is replaced or removed, whichever thread made it and whether or
+/// not that thread still exists. Both implementations behave alike; the same
+/// tests run on both.
+///
+/// Remove an fd's registration before closing the fd: an io_uring poll
+/// request holds a reference to the open file, so closing the fd alone
+/// neither ends the registration nor really closes the file (a socket's peer
+/// would not see the connection end). An instance belongs to the process
+/// that created it: in a child after `fork`, `poll` and `modify_fd*` refuse
+/// with `-ECHILD` (`destroy` is allowed).
 #[repr(C)]
 pub struct urb_backend_vtable {
     /// `"io_uring"` or `"epoll"`. Static.
@@ -51,15 +63,18 @@ pub struct urb_backend_vtable {
     /// descriptors and writes up to `max` of them to `out`. Returns how many
     /// (0 after the timeout), or `-errno` (`-EINVAL` for NULL `state`/`out` or
     /// `max == 0`). Ready descriptors beyond `max` are reported by the next
-    /// call. A signal never makes it fail.
+    /// call; one call reports each fd at most once. A signal never makes it
+    /// fail.
     pub poll: extern "C" fn(state: *mut c_void, timeout_ms: i32, out: *mut urb_event, max: u32) -> i32,
     /// Changes the persistent interest in `fd` from `old_events` to
     /// `new_events` (`URB_EV_READ`/`URB_EV_WRITE`); `new_events == 0` removes
-    /// it. Returns 0 or `-errno` (`-EBADF` for a closed fd, `-EINVAL` for a
-    /// negative fd or unknown bits).
+    /// the fd's registration (0 also when it had none). `old_events` is a
+    /// hint: whatever the fd had is replaced. Returns 0 or `-errno` (`-EBADF`
+    /// for a closed fd, `-EINVAL` for a negative fd or unknown bits).
     pub modify_fd: extern "C" fn(state: *mut c_void, fd: i32, old_events: u32, new_events: u32) -> i32,
-    /// Registers interest in `events` on `fd` for one report: after `poll`
-    /// has reported it once, the registration is gone. Returns 0 or `-errno`.
+    /// Registers interest in `events` on `fd` for one report, replacing the
+    /// fd's registration: after `poll` has reported it once, the
+    /// registration is gone. Returns 0 or `-errno`.
     pub modify_fd_once: extern "C" fn(state: *mut c_void, fd: i32, events: u32) -> i32,
     /// Frees an instance and everything registered on it. NULL is a no-op. No
     /// other call on the instance may be running or follow.
@@ -112,6 +127,14 @@ pub fn check_fd(fd: i32, events: u32) -> Result<(), i32> {
     // SAFETY: F_GETFD only inspects the descriptor table.
     if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
         return Err(-libc::EBADF);
+    }
+    Ok(())
+}
+
+/// `-ECHILD` in a child after `fork`: an instance belongs to its process.
+pub fn check_process(created_in: u64) -> Result<(), i32> {
+    if created_in != crate::engine::fork_generation() {
+        return Err(-libc::ECHILD);
     }
     Ok(())
 }

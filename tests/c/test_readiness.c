@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void nonblocking_pipe(int p[2]) {
@@ -25,6 +26,54 @@ static void *write_later(void *arg) {
     usleep(30000);
     if (write(w->fd, "!", 1) != 1) return (void *)1;
     return NULL;
+}
+
+struct registration { const urb_backend_vtable *vt; void *st; int fd; int32_t rc; };
+
+static void *register_once_and_exit(void *arg) {
+    struct registration *r = arg;
+    r->rc = r->vt->modify_fd_once(r->st, r->fd, URB_EV_READ);
+    return NULL;
+}
+
+/* io_uring cancels a request when the thread that submitted it exits; the
+ * registration must stand anyway. And each registration replaces the last. */
+static void check_lifetimes(const urb_backend_vtable *vt) {
+    void *st = vt->create();
+    CHECK(st != NULL);
+    int p[2];
+    nonblocking_pipe(p);
+    urb_event ev[8];
+    struct registration r = {vt, st, p[0], -1};
+    pthread_t t;
+    pthread_create(&t, NULL, register_once_and_exit, &r);
+    pthread_join(t, NULL);
+    CHECK_RES(r.rc, 0);
+    usleep(20000);
+    CHECK(write(p[1], "x", 1) == 1);
+    CHECK_RES(poll_n(vt, st, 1000, ev, 8), 1);
+    CHECK(ev[0].fd == p[0] && ev[0].events == URB_EV_READ);
+
+    /* persistent write, replaced by one-shot read: no write event follows */
+    CHECK_RES(vt->modify_fd(st, p[1], 0, URB_EV_WRITE), 0);
+    CHECK_RES(vt->modify_fd_once(st, p[1], URB_EV_READ), 0);
+    CHECK_RES(poll_n(vt, st, 30, ev, 8), 0);
+
+    /* a child after fork is refused, without harm to the parent */
+    CHECK_RES(vt->modify_fd_once(st, p[0], URB_EV_READ), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        urb_event cev[2];
+        _exit(vt->poll(st, 0, cev, 2) == -ECHILD && vt->modify_fd(st, p[0], 0, URB_EV_READ) == -ECHILD ? 0 : 1);
+    }
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_RES(poll_n(vt, st, 1000, ev, 8), 1);
+    CHECK(ev[0].fd == p[0]);
+
+    vt->destroy(st);
+    close(p[0]);
+    close(p[1]);
 }
 
 static void check_table(const urb_backend_vtable *vt) {
@@ -86,6 +135,8 @@ static void check_table(const urb_backend_vtable *vt) {
     vt->destroy(st);
     vt->destroy(NULL);
     close(p[0]);
+
+    check_lifetimes(vt);
 }
 
 int main(void) {

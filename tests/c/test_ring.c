@@ -221,11 +221,11 @@ static void test_bad_input(void) {
 
 int main(void) {
     harness_start("test_ring");
-    test_pull_face();
-    test_timeout_cancel_chain_batch();
-    test_callback_face();
-    test_exiting_submitters_and_tiny_cq();
-    test_multishot_accept();
-    test_bad_input();
+    RUN(test_pull_face);
+    RUN(test_timeout_cancel_chain_batch);
+    RUN(test_callback_face);
+    RUN(test_exiting_submitters_and_tiny_cq);
+    RUN(test_multishot_accept);
+    RUN(test_bad_input);
     return harness_finish();
 }
