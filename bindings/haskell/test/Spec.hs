@@ -15,12 +15,15 @@ import GHC.IO.Exception (IOException (..))
 import qualified Network.Socket as NS
 import System.IO.Error (isDoesNotExistError)
 import System.Posix.IO (closeFd, createPipe, fdWrite)
+import System.Posix.Process (getProcessID)
 import System.Posix.Types (Fd (..))
 import System.Timeout (timeout)
 import Test.Hspec
 
 import qualified System.IO.URingBridge as U
 import qualified System.IO.URingBridge.Readiness as R
+import Vectors (vectorsSpec)
+import Operations (operationsSpec)
 
 oRDWR, oCREAT, oTRUNC :: Num a => a
 oRDWR = 2
@@ -35,13 +38,17 @@ plusPtr' = plusPtr
 
 withTempFd :: (Fd -> IO a) -> IO a
 withTempFd act = do
-  let path = "/tmp/urb-hs-test"
+  -- per process: two suites running at once must not truncate each other's file
+  pid <- getProcessID
+  let path = "/tmp/urb-hs-test-" ++ show pid
   bracket (U.openFile path (oRDWR .|. oCREAT .|. oTRUNC) 0o600) U.closeFd act
 
 main :: IO ()
 main = do
   putStrLn ("engine: " ++ U.backendName ++ " (uringbridge " ++ U.version ++ ")")
   hspec $ do
+    vectorsSpec
+    operationsSpec
     describe "files" $ do
       it "writes, syncs, reads at offsets and at the file position" $ withTempFd $ \fd ->
         allocaBytes 16 $ \p -> do

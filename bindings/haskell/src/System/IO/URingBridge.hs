@@ -8,24 +8,43 @@
 --
 -- Every operation runs on io_uring where the kernel allows it and on the
 -- library's fallback engine otherwise ('backendName' says which); results
--- are the same. Failures are 'IOError's carrying the errno and the
--- operation's name.
+-- are the same. Failures are 'IOError's carrying the errno ('ioe_errno') and
+-- the operation's name ('ioe_location').
+--
+-- Two ways to wait for a request:
+--
+-- * 'submitBlocking' and everything typed here: the request goes to the
+--   calling capability's async ring and the green thread sleeps on an MVar;
+--   no OS thread waits.
+-- * 'submitBlockingOS': the calling OS thread's own ring, through a @safe@
+--   foreign call; the capability is released but the OS thread waits (GHC
+--   starts another worker for the capability meanwhile). For bound threads,
+--   foreign callers, and as the plain reference the async path must match.
 module System.IO.URingBridge
   ( -- * Engine
     supportsIOURing
   , backendName
   , version
+  , opSupported
     -- * Requests
   , Op (..)
+  , opName
   , submitBlocking
   , submitBlockingTimeout
   , submitChain
   , submitBlockingOS
-  , strerror
+  , submitBlockingOSTimeout
+  , submitChainOS
+  , chainMax
   , offsetCurrent
+    -- * Results
+  , strerror
+  , throwIfNegative
     -- * Typed operations
   , readBuf
   , writeBuf
+  , readv
+  , writev
   , recvBuf
   , sendBuf
   , sendAllBuf
@@ -34,24 +53,33 @@ module System.IO.URingBridge
   , openFile
   , closeFd
   , fsync
+  , fdatasync
+  , shutdownFd
+  , pollFd
+  , fileSize
   , sleep
     -- * Sockets and ByteStrings
   , recv
   , sendAll
   , acceptSocket
+  , connectSocket
   ) where
 
-import Control.Monad (when)
+import Control.Monad (forM_, when)
 import qualified Data.ByteString as B
 import qualified Data.ByteString.Internal as BI
 import qualified Data.ByteString.Unsafe as BU
 import Data.Int (Int32)
 import Data.Word (Word32, Word64, Word8)
-import Foreign.C.Error (Errno (..), errnoToIOError)
+import Foreign.C.Error (Errno (..), eINVAL, errnoToIOError)
 import Foreign.C.String (peekCString, withCString)
-import Foreign.C.Types (CInt)
+import Foreign.C.Types (CInt, CSize)
+import Foreign.Marshal.Alloc (allocaBytes)
+import Foreign.Marshal.Array (allocaArray, peekArray, pokeArray)
 import Foreign.Ptr (Ptr, castPtr, plusPtr)
+import Foreign.Storable (peekByteOff, pokeByteOff)
 import qualified Network.Socket as NS
+import qualified Network.Socket.Address as NSA
 import System.IO.Unsafe (unsafePerformIO)
 import System.IO.URingBridge.Manager
 import System.IO.URingBridge.Op
@@ -60,10 +88,11 @@ import System.Posix.Types (Fd (..))
 
 -- | True when requests in this process run on io_uring.
 supportsIOURing :: Bool
-supportsIOURing = unsafePerformIO c_supported
+supportsIOURing = unsafePerformIO ((/= 0) <$> c_supported)
 {-# NOINLINE supportsIOURing #-}
 
--- | @"io_uring"@ or @"fallback"@.
+-- | @"io_uring"@ or @"fallback"@ (@"none"@ when @URB_BACKEND=io_uring@ was
+-- forced on a kernel that refuses io_uring).
 backendName :: String
 backendName = unsafePerformIO (c_backend_name >>= peekCString)
 {-# NOINLINE backendName #-}
@@ -72,40 +101,106 @@ version :: String
 version = unsafePerformIO (c_version >>= peekCString)
 {-# NOINLINE version #-}
 
+-- | Whether the engine in use can perform this kind of request (the engine
+-- is chosen once, when the library is loaded). Submitting one it cannot
+-- gives @-ENOSYS@.
+opSupported :: Op -> Bool
+opSupported op = unsafePerformIO ((/= 0) <$> c_op_supported (opcode op))
+
 -- | The library's text for a result (@"success"@ for @>= 0@).
 strerror :: Int32 -> String
 strerror r = unsafePerformIO (c_strerror r >>= peekCString)
 
--- | The same request on the calling OS thread's own ring, through a @safe@
--- call: the capability is released while the OS thread waits. For bound
--- threads and foreign callers; green threads want 'submitBlocking'.
+-- | The request on the calling OS thread's own ring, through a @safe@ call:
+-- the capability is released while the OS thread waits for the completion.
+-- Returns the CQE's result (@>= 0@, or @-errno@).
 submitBlockingOS :: Op -> IO Int32
 submitBlockingOS op = withOp op c_submit_blocking
 
-check :: String -> Int32 -> IO Int
-check name r
-  | r < 0 = ioError (errnoToIOError name (Errno (fromIntegral (negate r))) Nothing Nothing)
+-- | 'submitBlockingOS' bounded by a timeout in nanoseconds: @-ETIME@ when the
+-- time ran out first (the request was then cancelled).
+submitBlockingOSTimeout :: Word64 -> Op -> IO Int32
+submitBlockingOSTimeout ns op = withOp op $ \p -> c_submit_blocking_timeout p ns
+
+-- | A linked chain on the calling OS thread's ring: each request starts after
+-- the previous one succeeded (a short read or write counts as a failure);
+-- after a failure the rest complete with @-ECANCELED@. Returns every
+-- request's result; a request the library refuses (bad arguments) shows its
+-- reason in its own slot and nothing is submitted. Throws an 'IOError'
+-- (@EINVAL@) only for a chain longer than 'chainMax'.
+--
+-- Unlike 'submitChain', whose ring refuses an invalid chain as a whole with
+-- an 'IOError', this reports a refusal per request, as the C call does.
+submitChainOS :: [Op] -> IO [Int32]
+submitChainOS [] = pure []
+submitChainOS ops
+  | length ops > chainMax = ioError (errnoToIOError "submitChainOS" eINVAL Nothing Nothing)
+  | otherwise = withOps ops $ \p n -> allocaArray n $ \results -> do
+      -- A slot the library never wrote means the call was refused as a whole.
+      pokeArray results (replicate n unwritten)
+      rc <- c_submit_chain_blocking p (fromIntegral n) results
+      rs <- peekArray n results
+      if any (== unwritten) rs then throwResult "submitChainOS" Nothing rc else pure rs
+  where
+    unwritten = minBound :: Int32
+
+throwResult :: String -> Maybe FilePath -> Int32 -> IO a
+throwResult name path r = ioError (errnoToIOError name (Errno (fromIntegral (negate r))) Nothing path)
+
+-- | The result as a count, or an 'IOError' named after the operation (its
+-- 'ioe_errno' is the errno) when it is negative.
+throwIfNegative :: String -> Int32 -> IO Int
+throwIfNegative name r
+  | r < 0 = throwResult name Nothing r
   | otherwise = pure (fromIntegral r)
 
 run :: Op -> IO Int
-run op = submitBlocking op >>= check (opName op)
+run op = submitBlocking op >>= throwIfNegative (opName op)
 
-len32 :: Int -> Word32
-len32 = fromIntegral . min (fromIntegral (maxBound :: Int32))
+-- | A caller's byte count as the library's 32-bit length: negative counts are
+-- refused (they would wrap to 4 GiB), counts beyond 2 GiB are clamped (a
+-- read or write may always move fewer bytes than asked).
+len32 :: String -> Int -> IO Word32
+len32 name n
+  | n < 0 = ioError (errnoToIOError name eINVAL Nothing Nothing)
+  | otherwise = pure (fromIntegral (min (fromIntegral (maxBound :: Int32)) n))
 
 -- | Reads up to @n@ bytes at @offset@ ('offsetCurrent': the file position).
 -- Returns the bytes read, 0 at end of file.
 readBuf :: Fd -> Ptr Word8 -> Int -> Word64 -> IO Int
-readBuf fd p n off = run (ReadOp fd p (len32 n) off)
+readBuf fd p n off = len32 "read" n >>= \l -> run (ReadOp fd p l off)
 
+-- | Writes up to @n@ bytes at @offset@. Returns the bytes written.
 writeBuf :: Fd -> Ptr Word8 -> Int -> Word64 -> IO Int
-writeBuf fd p n off = run (WriteOp fd p (len32 n) off)
+writeBuf fd p n off = len32 "write" n >>= \l -> run (WriteOp fd p l off)
 
+-- | An array of @struct iovec@ for the duration of the action.
+withIOVecs :: String -> [(Ptr Word8, Int)] -> (Ptr IOVec -> Word32 -> IO a) -> IO a
+withIOVecs name bufs act = allocaBytes (sizeOfIOVec * max 1 n) $ \iov -> do
+  forM_ (zip [0 ..] bufs) $ \(i, (p, len)) -> do
+    l <- len32 name len
+    pokeByteOff iov (i * sizeOfIOVec + offIOVecBase) p
+    pokeByteOff iov (i * sizeOfIOVec + offIOVecLen) (fromIntegral l :: CSize)
+  act iov (fromIntegral n)
+  where
+    n = length bufs
+
+-- | Scatter read: fills the buffers in order from @offset@. Returns the bytes read.
+readv :: Fd -> [(Ptr Word8, Int)] -> Word64 -> IO Int
+readv fd bufs off = withIOVecs "readv" bufs $ \iov n -> run (ReadvOp fd iov n off)
+
+-- | Gather write: writes the buffers in order at @offset@. Returns the bytes written.
+writev :: Fd -> [(Ptr Word8, Int)] -> Word64 -> IO Int
+writev fd bufs off = withIOVecs "writev" bufs $ \iov n -> run (WritevOp fd iov n off)
+
+-- | Receives up to @n@ bytes from a socket; 0 once the peer has shut down.
 recvBuf :: Fd -> Ptr Word8 -> Int -> IO Int
-recvBuf fd p n = run (RecvOp fd p (len32 n) 0)
+recvBuf fd p n = len32 "recv" n >>= \l -> run (RecvOp fd p l 0)
 
+-- | Sends up to @n@ bytes on a socket (never raises @SIGPIPE@: a closed peer
+-- gives @EPIPE@). Returns the bytes sent.
 sendBuf :: Fd -> Ptr Word8 -> Int -> IO Int
-sendBuf fd p n = run (SendOp fd p (len32 n) 0)
+sendBuf fd p n = len32 "send" n >>= \l -> run (SendOp fd p l 0)
 
 -- | Sends all @n@ bytes, however many sends it takes.
 sendAllBuf :: Fd -> Ptr Word8 -> Int -> IO ()
@@ -119,28 +214,60 @@ accept fd = fromIntegral <$> run (AcceptOp fd sockCloexec)
   where
     sockCloexec = 0o2000000 :: CInt
 
+-- | Connects a socket to the @struct sockaddr@ of @n@ bytes at @addr@.
 connect :: Fd -> Ptr () -> Int -> IO ()
-connect fd addr n = () <$ run (ConnectOp fd addr (fromIntegral n))
+connect fd addr n = len32 "connect" n >>= \l -> () <$ run (ConnectOp fd addr l)
 
--- | Opens a file (@O_*@ flags, mode for @O_CREAT@). The descriptor is the caller's.
+-- | Opens a file (@O_*@ flags, mode for @O_CREAT@) relative to the current
+-- directory. The descriptor is the caller's. Errors carry the path.
 openFile :: FilePath -> CInt -> Word32 -> IO Fd
 openFile path flags mode = withCString path $ \c ->
-  submitBlocking (OpenOp c flags mode) >>= fmap fromIntegral . check ("openat " ++ path)
+  submitBlocking (OpenOp c flags mode) >>= \r ->
+    if r < 0 then throwResult "openat" (Just path) r else pure (fromIntegral r)
 
 closeFd :: Fd -> IO ()
 closeFd fd = () <$ run (CloseOp fd)
 
+-- | Flushes data and metadata to storage.
 fsync :: Fd -> IO ()
 fsync fd = () <$ run (FsyncOp fd False)
 
--- | Sleeps on the engine's timer (microseconds, like 'threadDelay').
+-- | Flushes data (and the metadata needed to read it back) to storage.
+fdatasync :: Fd -> IO ()
+fdatasync fd = () <$ run (FsyncOp fd True)
+
+-- | Shuts down one or both directions of a connection.
+shutdownFd :: Fd -> NS.ShutdownCmd -> IO ()
+shutdownFd fd cmd = () <$ run (ShutdownOp fd how)
+  where
+    how = case cmd of
+      NS.ShutdownReceive -> 0
+      NS.ShutdownSend -> 1
+      NS.ShutdownBoth -> 2
+
+-- | Waits until @fd@ has one of the @poll(2)@ events (@POLLIN@ = 1,
+-- @POLLOUT@ = 4, ...) and returns the ready ones (error and hang-up always
+-- included).
+pollFd :: Fd -> Word32 -> IO Word32
+pollFd fd events = fromIntegral <$> run (PollOp fd events)
+
+-- | The size in bytes of the file at @path@ (@statx@, following symlinks).
+fileSize :: FilePath -> IO Word64
+fileSize path = withCString path $ \c -> allocaBytes sizeOfStatx $ \stx -> do
+  r <- submitBlocking (StatxOp (Fd (fromIntegral atFdCwd)) c 0 statxBasicStats stx)
+  when (r < 0) $ throwResult "statx" (Just path) r
+  peekByteOff stx offStatxSize
+
+-- | Sleeps on the engine's timer (microseconds, like 'Control.Concurrent.threadDelay';
+-- a negative time does not sleep).
 sleep :: Int -> IO ()
-sleep us = () <$ run (SleepOp (fromIntegral us * 1000))
+sleep us = () <$ run (SleepOp (fromIntegral (max 0 us) * 1000))
 
 -- | Receives up to @n@ bytes from a socket; empty at end of stream.
 recv :: NS.Socket -> Int -> IO B.ByteString
-recv s n = NS.withFdSocket s $ \fd ->
-  BI.createAndTrim n $ \p -> recvBuf (Fd fd) p n
+recv s n = do
+  _ <- len32 "recv" n
+  NS.withFdSocket s $ \fd -> BI.createAndTrim n $ \p -> recvBuf (Fd fd) p n
 
 -- | Sends the whole ByteString.
 sendAll :: NS.Socket -> B.ByteString -> IO ()
@@ -152,3 +279,12 @@ acceptSocket :: NS.Socket -> IO NS.Socket
 acceptSocket s = NS.withFdSocket s $ \fd -> do
   Fd c <- accept (Fd fd)
   NS.mkSocket c
+
+-- | Connects a socket to an address.
+connectSocket :: NS.Socket -> NS.SockAddr -> IO ()
+connectSocket s addr = NS.withFdSocket s $ \fd ->
+  allocaBytes size $ \p -> do
+    NSA.pokeSocketAddress p addr
+    connect (Fd fd) (castPtr p) size
+  where
+    size = NSA.sizeOfSocketAddress addr

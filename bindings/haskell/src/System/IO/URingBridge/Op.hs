@@ -4,6 +4,7 @@
 module System.IO.URingBridge.Op
   ( Op (..)
   , opName
+  , opcode
   , withOp
   , withOps
   ) where
@@ -26,7 +27,11 @@ data Op
   | SendOp Fd (Ptr Word8) Word32 CInt
   | AcceptOp Fd CInt                      -- ^ SOCK_* flags; the peer address is not kept
   | ConnectOp Fd (Ptr ()) Word32          -- ^ sockaddr and its length
+  | ReadvOp Fd (Ptr IOVec) Word32 Word64  -- ^ iovec array, its length, offset
+  | WritevOp Fd (Ptr IOVec) Word32 Word64
   | OpenOp CString CInt Word32            -- ^ path (relative to the cwd), O_* flags, mode
+  | OpenAtOp Fd CString CInt Word32       -- ^ directory, path, O_* flags, mode
+  | StatxOp Fd CString CInt Word32 (Ptr Statx) -- ^ directory, path, AT_* flags, STATX_* mask, result
   | CloseOp Fd
   | FsyncOp Fd Bool                       -- ^ True: data only (fdatasync)
   | ShutdownOp Fd CInt
@@ -44,15 +49,37 @@ opName op = case op of
   SendOp {} -> "send"
   AcceptOp {} -> "accept"
   ConnectOp {} -> "connect"
+  ReadvOp {} -> "readv"
+  WritevOp {} -> "writev"
   OpenOp {} -> "openat"
+  OpenAtOp {} -> "openat"
+  StatxOp {} -> "statx"
   CloseOp {} -> "close"
   FsyncOp {} -> "fsync"
   ShutdownOp {} -> "shutdown"
   PollOp {} -> "poll"
   SleepOp {} -> "sleep"
 
-atCwd :: CInt
-atCwd = -100
+-- | The @URB_OP_*@ value the request is submitted as.
+opcode :: Op -> Word8
+opcode op = case op of
+  Nop -> opNop
+  ReadOp {} -> opRead
+  WriteOp {} -> opWrite
+  RecvOp {} -> opRecv
+  SendOp {} -> opSend
+  AcceptOp {} -> opAccept
+  ConnectOp {} -> opConnect
+  ReadvOp {} -> opReadv
+  WritevOp {} -> opWritev
+  OpenOp {} -> opOpenat
+  OpenAtOp {} -> opOpenat
+  StatxOp {} -> opStatx
+  CloseOp {} -> opClose
+  FsyncOp {} -> opFsync
+  ShutdownOp {} -> opShutdown
+  PollOp {} -> opPoll
+  SleepOp {} -> opTimeout
 
 -- | Fills a @urb_op@ through the library's own constructor.
 prep :: Op -> Ptr UrbOp -> IO Int32
@@ -64,14 +91,19 @@ prep op p = case op of
   SendOp (Fd fd) b n fl -> c_prep_send fd b n fl p
   AcceptOp (Fd fd) fl -> c_prep_accept fd nullPtr nullPtr fl p
   ConnectOp (Fd fd) a n -> c_prep_connect fd a n p
-  OpenOp path fl mode -> c_prep_openat atCwd path fl mode p
+  ReadvOp (Fd fd) iov n off -> c_prep_readv fd iov n off p
+  WritevOp (Fd fd) iov n off -> c_prep_writev fd iov n off p
+  OpenOp path fl mode -> c_prep_openat atFdCwd path fl mode p
+  OpenAtOp (Fd dir) path fl mode -> c_prep_openat dir path fl mode p
+  StatxOp (Fd dir) path fl mask out -> c_prep_statx dir path fl mask out p
   CloseOp (Fd fd) -> c_prep_close fd p
   FsyncOp (Fd fd) dataOnly -> c_prep_fsync fd (if dataOnly then fsyncDatasync else 0) p
   ShutdownOp (Fd fd) how -> c_prep_shutdown fd how p
   PollOp (Fd fd) ev -> c_prep_poll fd ev p
   SleepOp ns -> c_prep_timeout ns p
 
--- | A filled @urb_op@ for the duration of the action.
+-- | A filled @urb_op@ for the duration of the action. (The constructors only
+-- fail for a NULL output pointer, which 'allocaBytes' never gives.)
 withOp :: Op -> (Ptr UrbOp -> IO a) -> IO a
 withOp op act = allocaBytes sizeOfOp $ \p -> prep op p >> act p
 

@@ -8,10 +8,12 @@ module System.IO.URingBridge.Raw where
 import Data.Int (Int32)
 import Data.Word (Word8, Word32, Word64)
 import Foreign.C.String (CString)
-import Foreign.C.Types (CInt (..), CSize (..))
+import Foreign.C.Types (CBool (..), CInt (..), CSize (..))
 import Foreign.Ptr (FunPtr, Ptr)
 
 #include <uringbridge.h>
+#include <fcntl.h>
+#include <linux/stat.h>
 #include "hs_uringbridge.h"
 
 -- | A @urb_op@ (opaque; filled by the @urb_prep_*@ functions).
@@ -33,6 +35,23 @@ sizeOfWait = #{size struct hs_urb_wait}
 sizeOfEvent = #{size urb_event}
 sizeOfConfig = #{size urb_ring_config}
 
+-- | Field offsets of @urb_op@, for callers that fill one by hand (the shared
+-- test vectors do; everyone else uses the @urb_prep_*@ constructors).
+offOpOpcode, offOpFlags, offOpReserved0, offOpFd, offOpOffset, offOpBuf, offOpLen,
+  offOpOpFlags, offOpBuf2, offOpMode, offOpReserved1, offOpReserved2 :: Int
+offOpOpcode = #{offset urb_op, opcode}
+offOpFlags = #{offset urb_op, flags}
+offOpReserved0 = #{offset urb_op, reserved0}
+offOpFd = #{offset urb_op, fd}
+offOpOffset = #{offset urb_op, offset}
+offOpBuf = #{offset urb_op, buf}
+offOpLen = #{offset urb_op, len}
+offOpOpFlags = #{offset urb_op, op_flags}
+offOpBuf2 = #{offset urb_op, buf2}
+offOpMode = #{offset urb_op, mode}
+offOpReserved1 = #{offset urb_op, reserved1}
+offOpReserved2 = #{offset urb_op, reserved2}
+
 offWaitCapability, offWaitMVar, offWaitRes, offWaitFlags :: Int
 offWaitCapability = #{offset struct hs_urb_wait, capability}
 offWaitMVar = #{offset struct hs_urb_wait, mvar}
@@ -51,8 +70,50 @@ offVtModify = #{offset urb_backend_vtable, modify_fd}
 offVtModifyOnce = #{offset urb_backend_vtable, modify_fd_once}
 offVtDestroy = #{offset urb_backend_vtable, destroy}
 
-opCount :: Word8
+-- | The @URB_OP_*@ opcodes, from the header.
+opNop, opRead, opWrite, opReadv, opWritev, opFsync, opOpenat, opClose, opStatx,
+  opRecv, opSend, opAccept, opConnect, opShutdown, opPoll, opTimeout, opCount :: Word8
+opNop = #{const URB_OP_NOP}
+opRead = #{const URB_OP_READ}
+opWrite = #{const URB_OP_WRITE}
+opReadv = #{const URB_OP_READV}
+opWritev = #{const URB_OP_WRITEV}
+opFsync = #{const URB_OP_FSYNC}
+opOpenat = #{const URB_OP_OPENAT}
+opClose = #{const URB_OP_CLOSE}
+opStatx = #{const URB_OP_STATX}
+opRecv = #{const URB_OP_RECV}
+opSend = #{const URB_OP_SEND}
+opAccept = #{const URB_OP_ACCEPT}
+opConnect = #{const URB_OP_CONNECT}
+opShutdown = #{const URB_OP_SHUTDOWN}
+opPoll = #{const URB_OP_POLL}
+opTimeout = #{const URB_OP_TIMEOUT}
 opCount = #{const URB_OP_COUNT}
+
+-- | Longest chain the chain calls accept.
+chainMax :: Int
+chainMax = #{const URB_CHAIN_MAX}
+
+-- | A @struct iovec@ (readv/writev take an array of them).
+data IOVec
+sizeOfIOVec, offIOVecBase, offIOVecLen :: Int
+sizeOfIOVec = #{size struct iovec}
+offIOVecBase = #{offset struct iovec, iov_base}
+offIOVecLen = #{offset struct iovec, iov_len}
+
+-- | A @struct statx@ (filled by @URB_OP_STATX@); only the fields the binding reads.
+data Statx
+sizeOfStatx, offStatxSize, offStatxMode :: Int
+sizeOfStatx = #{size struct statx}
+offStatxSize = #{offset struct statx, stx_size}
+offStatxMode = #{offset struct statx, stx_mode}
+
+statxBasicStats :: Word32
+statxBasicStats = #{const STATX_BASIC_STATS}
+
+atFdCwd :: CInt
+atFdCwd = #{const AT_FDCWD}
 
 offsetCurrent :: Word64
 offsetCurrent = #{const URB_OFFSET_CURRENT}
@@ -69,9 +130,12 @@ cqeMore :: Word32
 cqeMore = #{const URB_CQE_F_MORE}
 
 -- information (never blocks)
-foreign import ccall unsafe "urb_supported" c_supported :: IO Bool
+-- The C functions return @bool@, which the x86-64 ABI defines in the low
+-- byte only (the library sets it with @sete %al@); Haskell's 'Bool' result
+-- is a whole machine word, so it is read as 'CBool' (one byte) instead.
+foreign import ccall unsafe "urb_supported" c_supported :: IO CBool
 foreign import ccall unsafe "urb_backend_name" c_backend_name :: IO CString
-foreign import ccall unsafe "urb_op_supported" c_op_supported :: Word8 -> IO Bool
+foreign import ccall unsafe "urb_op_supported" c_op_supported :: Word8 -> IO CBool
 foreign import ccall unsafe "urb_strerror" c_strerror :: Int32 -> IO CString
 foreign import ccall unsafe "urb_version" c_version :: IO CString
 
@@ -79,9 +143,9 @@ foreign import ccall unsafe "urb_version" c_version :: IO CString
 foreign import ccall unsafe "urb_prep_nop" c_prep_nop :: Ptr UrbOp -> IO Int32
 foreign import ccall unsafe "urb_prep_read" c_prep_read :: CInt -> Ptr Word8 -> Word32 -> Word64 -> Ptr UrbOp -> IO Int32
 foreign import ccall unsafe "urb_prep_write" c_prep_write :: CInt -> Ptr Word8 -> Word32 -> Word64 -> Ptr UrbOp -> IO Int32
-foreign import ccall unsafe "urb_prep_readv" c_prep_readv :: CInt -> Ptr () -> Word32 -> Word64 -> Ptr UrbOp -> IO Int32
-foreign import ccall unsafe "urb_prep_writev" c_prep_writev :: CInt -> Ptr () -> Word32 -> Word64 -> Ptr UrbOp -> IO Int32
-foreign import ccall unsafe "urb_prep_statx" c_prep_statx :: CInt -> CString -> CInt -> Word32 -> Ptr () -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_readv" c_prep_readv :: CInt -> Ptr IOVec -> Word32 -> Word64 -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_writev" c_prep_writev :: CInt -> Ptr IOVec -> Word32 -> Word64 -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_statx" c_prep_statx :: CInt -> CString -> CInt -> Word32 -> Ptr Statx -> Ptr UrbOp -> IO Int32
 foreign import ccall unsafe "urb_prep_fsync" c_prep_fsync :: CInt -> Word32 -> Ptr UrbOp -> IO Int32
 foreign import ccall unsafe "urb_prep_openat" c_prep_openat :: CInt -> CString -> CInt -> Word32 -> Ptr UrbOp -> IO Int32
 foreign import ccall unsafe "urb_prep_close" c_prep_close :: CInt -> Ptr UrbOp -> IO Int32
@@ -106,8 +170,8 @@ foreign import ccall safe "urb_submit_blocking_sqe" c_submit_blocking_sqe :: Fun
 foreign import ccall safe "urb_nop" c_nop :: IO Int32
 foreign import ccall safe "urb_read" c_read :: CInt -> Ptr Word8 -> Word32 -> Word64 -> IO Int32
 foreign import ccall safe "urb_write" c_write :: CInt -> Ptr Word8 -> Word32 -> Word64 -> IO Int32
-foreign import ccall safe "urb_readv" c_readv :: CInt -> Ptr () -> Word32 -> Word64 -> IO Int32
-foreign import ccall safe "urb_writev" c_writev :: CInt -> Ptr () -> Word32 -> Word64 -> IO Int32
+foreign import ccall safe "urb_readv" c_readv :: CInt -> Ptr IOVec -> Word32 -> Word64 -> IO Int32
+foreign import ccall safe "urb_writev" c_writev :: CInt -> Ptr IOVec -> Word32 -> Word64 -> IO Int32
 foreign import ccall safe "urb_recv" c_recv :: CInt -> Ptr Word8 -> Word32 -> CInt -> IO Int32
 foreign import ccall safe "urb_send" c_send :: CInt -> Ptr Word8 -> Word32 -> CInt -> IO Int32
 foreign import ccall safe "urb_accept" c_accept :: CInt -> Ptr () -> Ptr Word32 -> CInt -> IO Int32
@@ -115,7 +179,7 @@ foreign import ccall safe "urb_connect" c_connect :: CInt -> Ptr () -> Word32 ->
 foreign import ccall safe "urb_openat" c_openat :: CInt -> CString -> CInt -> Word32 -> IO Int32
 foreign import ccall safe "urb_close" c_close :: CInt -> IO Int32
 foreign import ccall safe "urb_fsync" c_fsync :: CInt -> Word32 -> IO Int32
-foreign import ccall safe "urb_statx" c_statx :: CInt -> CString -> CInt -> Word32 -> Ptr () -> IO Int32
+foreign import ccall safe "urb_statx" c_statx :: CInt -> CString -> CInt -> Word32 -> Ptr Statx -> IO Int32
 foreign import ccall safe "urb_shutdown" c_shutdown :: CInt -> CInt -> IO Int32
 foreign import ccall safe "urb_poll" c_poll :: CInt -> Word32 -> IO Int32
 foreign import ccall safe "urb_sleep_ns" c_sleep_ns :: Word64 -> IO Int32
