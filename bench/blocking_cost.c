@@ -15,7 +15,9 @@
  * Every side runs in every round; the order of the sides rotates from round
  * to round so drift on a noisy machine hits them all alike. A round times N
  * operations, N calibrated so one side's round lasts about --round-ms.
- * Reported: median ns/op over rounds [min-max], ratios of medians.
+ * Reported: median ns/op over rounds [min-max], ratios of medians; and for
+ * bench/run's report, every round's figure as a tab-separated line
+ *   @sample <TAB> blocking:<engine> <TAB> nop|read4k <TAB> <side key> <TAB> round <TAB> ns/op
  *
  *   blocking_cost [--rounds N] [--round-ms MS] [--dir DIR]
  */
@@ -104,6 +106,7 @@ typedef void (*op_fn)(void);
 
 struct side {
     const char *name;
+    const char *key; /* for the @sample lines */
     op_fn op;
     double *ns_per_op; /* one sample per round */
     double median, min, max;
@@ -156,10 +159,14 @@ static void run_rounds(struct side *sides, int nsides, int rounds, long n) {
     for (int s = 0; s < nsides; s++) summarize(&sides[s], rounds);
 }
 
-static void print_sides(const char *title, struct side *sides, int nsides, int rounds, long n) {
+static void print_sides(const char *title, const char *key, struct side *sides, int nsides, int rounds, long n) {
     printf("%s: %d rounds x %ld ops per side, median ns/op [min-max over rounds]\n", title, rounds, n);
     for (int s = 0; s < nsides; s++)
         printf("  %-40s %8.1f  [%.1f-%.1f]\n", sides[s].name, sides[s].median, sides[s].min, sides[s].max);
+    for (int s = 0; s < nsides; s++)
+        for (int r = 0; r < rounds; r++)
+            printf("@sample\tblocking:%s\t%s\t%s\t%d\t%.2f\n", urb_backend_name(), key, sides[s].key, r,
+                   sides[s].ns_per_op[r]);
 }
 
 /* The ratio of medians, and beside it the median of the per-round ratios
@@ -227,14 +234,14 @@ int main(int argc, char **argv) {
     if (!have_matched) printf("(no SINGLE_ISSUER|DEFER_TASKRUN ring on this kernel: that side is skipped)\n");
 
     struct side nop[] = {
-        {.name = "urb_nop", .op = op_urb_nop},
-        {.name = "liburing nop (anchor)", .op = op_liburing_nop},
-        {.name = "liburing nop, library's flags (info)", .op = op_liburing_nop_matched},
+        {.name = "urb_nop", .key = "urb", .op = op_urb_nop},
+        {.name = "liburing nop (anchor)", .key = "liburing", .op = op_liburing_nop},
+        {.name = "liburing nop, library's flags (info)", .key = "liburing_flags", .op = op_liburing_nop_matched},
     };
     int n_nop = have_matched ? 3 : 2;
     long n = calibrate(nop, n_nop, round_ms);
     run_rounds(nop, n_nop, rounds, n);
-    print_sides("nop round trip", nop, n_nop, rounds, n);
+    print_sides("nop round trip", "nop", nop, n_nop, rounds, n);
     double nop_ratio = print_ratio(&nop[0], &nop[1], rounds);
     if (have_matched) print_ratio(&nop[0], &nop[2], rounds);
     /* The fallback engine's nop makes no round trip: the target means nothing there. */
@@ -244,15 +251,15 @@ int main(int argc, char **argv) {
     free_sides(nop, n_nop);
 
     struct side rd[] = {
-        {.name = "urb_read 4K", .op = op_urb_read},
-        {.name = "pread 4K", .op = op_pread},
-        {.name = "liburing read 4K (anchor)", .op = op_liburing_read},
-        {.name = "liburing read 4K, library's flags (info)", .op = op_liburing_read_matched},
+        {.name = "urb_read 4K", .key = "urb", .op = op_urb_read},
+        {.name = "pread 4K", .key = "pread", .op = op_pread},
+        {.name = "liburing read 4K (anchor)", .key = "liburing", .op = op_liburing_read},
+        {.name = "liburing read 4K, library's flags (info)", .key = "liburing_flags", .op = op_liburing_read_matched},
     };
     int n_rd = have_matched ? 4 : 3;
     n = calibrate(rd, n_rd, round_ms);
     run_rounds(rd, n_rd, rounds, n);
-    print_sides("4 KiB page-cached read, random offsets", rd, n_rd, rounds, n);
+    print_sides("4 KiB page-cached read, random offsets", "read4k", rd, n_rd, rounds, n);
     print_ratio(&rd[0], &rd[2], rounds);
     print_ratio(&rd[1], &rd[2], rounds);
     if (have_matched) print_ratio(&rd[0], &rd[3], rounds);

@@ -7,7 +7,7 @@ package uringbridge
 #include <fcntl.h>
 #include <poll.h>
 #include <linux/stat.h>
-#include "include/uringbridge.h"
+#include "shim.h"
 */
 import "C"
 
@@ -63,6 +63,10 @@ func bufPtr(p []byte) unsafe.Pointer {
 	return unsafe.Pointer(&p[0])
 }
 
+// bufAddr is bufPtr as an integer, for the shim.h functions (see there why
+// buffers cross as integers).
+func bufAddr(p []byte) C.uintptr_t { return C.uintptr_t(uintptr(bufPtr(p))) }
+
 // offsetArg maps an offset to the library's: OffsetCurrent becomes
 // URB_OFFSET_CURRENT; other negative offsets are invalid.
 func offsetArg(off int64) (C.uint64_t, bool) {
@@ -91,7 +95,8 @@ func Read(fd int, p []byte, off int64) (int, error) {
 		return 0, syscallErr("read", negEINVAL)
 	}
 	p = p[:min(len(p), maxRW)]
-	res := int32(C.urb_read(C.int32_t(fd), bufPtr(p), C.uint32_t(len(p)), coff))
+	res := int32(C.gourb_read(C.int32_t(fd), bufAddr(p), C.uint32_t(len(p)), coff))
+	runtime.KeepAlive(p)
 	if res < 0 {
 		return 0, syscallErr("read", res)
 	}
@@ -107,7 +112,8 @@ func Write(fd int, p []byte, off int64) (int, error) {
 		return 0, syscallErr("write", negEINVAL)
 	}
 	p = p[:min(len(p), maxRW)]
-	res := int32(C.urb_write(C.int32_t(fd), bufPtr(p), C.uint32_t(len(p)), coff))
+	res := int32(C.gourb_write(C.int32_t(fd), bufAddr(p), C.uint32_t(len(p)), coff))
+	runtime.KeepAlive(p)
 	if res < 0 {
 		return 0, syscallErr("write", res)
 	}
@@ -172,7 +178,8 @@ func vectored(name string, fd int, bufs [][]byte, off int64) (int, error) {
 // returns 0 once the peer has shut down its side.
 func Recv(fd int, p []byte, flags int) (int, error) {
 	p = p[:min(len(p), maxRW)]
-	res := int32(C.urb_recv(C.int32_t(fd), bufPtr(p), C.uint32_t(len(p)), C.int32_t(flags)))
+	res := int32(C.gourb_recv(C.int32_t(fd), bufAddr(p), C.uint32_t(len(p)), C.int32_t(flags)))
+	runtime.KeepAlive(p)
 	if res < 0 {
 		return 0, syscallErr("recv", res)
 	}
@@ -183,7 +190,8 @@ func Recv(fd int, p []byte, flags int) (int, error) {
 // is always added: a closed peer gives EPIPE, never SIGPIPE.
 func Send(fd int, p []byte, flags int) (int, error) {
 	p = p[:min(len(p), maxRW)]
-	res := int32(C.urb_send(C.int32_t(fd), bufPtr(p), C.uint32_t(len(p)), C.int32_t(flags)))
+	res := int32(C.gourb_send(C.int32_t(fd), bufAddr(p), C.uint32_t(len(p)), C.int32_t(flags)))
+	runtime.KeepAlive(p)
 	if res < 0 {
 		return 0, syscallErr("send", res)
 	}

@@ -12,6 +12,10 @@ import (
 // errors.ErrUnsupported.
 var ErrUnsupported = fmt.Errorf("uringbridge: needs linux and cgo: %w", errors.ErrUnsupported)
 
+// ErrRingClosed is the error of a request made on a closed [Ring], and of a
+// request that Close cancelled. It wraps os.ErrClosed.
+var ErrRingClosed = fmt.Errorf("uringbridge: ring closed: %w", os.ErrClosed)
+
 // ChainError reports the request that broke a chain passed to [SubmitChain].
 // Err is that request's error (an *os.SyscallError or *os.PathError holding
 // the errno), so errors.Is(err, syscall.EBADF) sees through a ChainError.

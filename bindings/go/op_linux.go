@@ -4,7 +4,7 @@ package uringbridge
 
 /*
 #include <linux/stat.h>
-#include "include/uringbridge.h"
+#include "shim.h"
 */
 import "C"
 
@@ -140,7 +140,7 @@ func PrepRead(fd int, p []byte, off int64) *Op {
 	}
 	p = p[:min(len(p), maxRW)]
 	op.keep(bufPtr(p))
-	return op.prepared(C.urb_prep_read(C.int32_t(fd), bufPtr(p), C.uint32_t(len(p)), coff, &op.raw))
+	return op.prepared(C.gourb_prep_read(C.int32_t(fd), bufAddr(p), C.uint32_t(len(p)), coff, &op.raw))
 }
 
 // PrepWrite builds a write of p at off or, with [OffsetCurrent], the file
@@ -153,7 +153,7 @@ func PrepWrite(fd int, p []byte, off int64) *Op {
 	}
 	p = p[:min(len(p), maxRW)]
 	op.keep(bufPtr(p))
-	return op.prepared(C.urb_prep_write(C.int32_t(fd), bufPtr(p), C.uint32_t(len(p)), coff, &op.raw))
+	return op.prepared(C.gourb_prep_write(C.int32_t(fd), bufAddr(p), C.uint32_t(len(p)), coff, &op.raw))
 }
 
 // PrepReadv builds a scatter read into bufs (urb_prep_readv).
@@ -235,7 +235,7 @@ func PrepRecv(fd int, p []byte, flags int) *Op {
 	op := &Op{code: OpRecv}
 	p = p[:min(len(p), maxRW)]
 	op.keep(bufPtr(p))
-	return op.prepared(C.urb_prep_recv(C.int32_t(fd), bufPtr(p), C.uint32_t(len(p)), C.int32_t(flags), &op.raw))
+	return op.prepared(C.gourb_prep_recv(C.int32_t(fd), bufAddr(p), C.uint32_t(len(p)), C.int32_t(flags), &op.raw))
 }
 
 // PrepSend builds a send of p (urb_prep_send; MSG_NOSIGNAL is always added).
@@ -243,7 +243,7 @@ func PrepSend(fd int, p []byte, flags int) *Op {
 	op := &Op{code: OpSend}
 	p = p[:min(len(p), maxRW)]
 	op.keep(bufPtr(p))
-	return op.prepared(C.urb_prep_send(C.int32_t(fd), bufPtr(p), C.uint32_t(len(p)), C.int32_t(flags), &op.raw))
+	return op.prepared(C.gourb_prep_send(C.int32_t(fd), bufAddr(p), C.uint32_t(len(p)), C.int32_t(flags), &op.raw))
 }
 
 // PrepAccept builds an accept on listening socket fd (urb_prep_accept); the
@@ -355,10 +355,14 @@ func SubmitChain(ops []*Op) (results []int32, err error) {
 	}
 	C.urb_submit_chain_blocking(&raw[0], C.size_t(len(raw)), (*C.int32_t)(unsafe.Pointer(&results[0])))
 	pin.Unpin()
+	return results, chainResult(ops, results)
+}
 
-	// The request that broke the chain is the first failure that is not a
-	// cancellation (a request refused before submission leaves the ones
-	// before it -ECANCELED too); all -ECANCELED means the chain itself was.
+// chainResult completes every request of a finished chain and names the
+// one that broke it: the first failure that is not a cancellation (a
+// request refused before submission leaves the ones before it -ECANCELED
+// too); all -ECANCELED means the chain itself was cancelled.
+func chainResult(ops []*Op, results []int32) (err error) {
 	broken := -1
 	for i, op := range ops {
 		if e := op.complete(results[i]); e != nil {
@@ -368,5 +372,5 @@ func SubmitChain(ops []*Op) (results []int32, err error) {
 			}
 		}
 	}
-	return results, err
+	return err
 }

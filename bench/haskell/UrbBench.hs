@@ -1,0 +1,173 @@
+{-# LANGUAGE BangPatterns #-}
+-- | urb-bench: the Haskell side of bench/haskell/run. A benchmark, not a
+-- test: it prints one line of @key=value@ figures per run.
+--
+--   urb-bench nop1 --side S [--ms MS]
+--       one green thread (forkIO, not the bound main thread) makes NOP round
+--       trips in a loop for MS ms after 2,000 warm-up calls; S is
+--         async       System.IO.URingBridge.submitBlocking Nop
+--                     (this capability's async ring; the thread sleeps on an MVar)
+--         os          submitBlockingOS Nop (the OS thread's own ring, safe call)
+--         ffi-safe    urb_nop() through a @safe@ import (this module)
+--         ffi-unsafe  urb_nop() through an @unsafe@ import (this module)
+--   urb-bench nopmany --side async|os [--threads N] [--warm-ms W] [--ms MS]
+--       N green threads (default 1,000) each make NOPs in a loop; after W ms
+--       of warm-up the NOPs started in the next MS ms are counted. Also reports
+--       process CPU time and context switches (getrusage) per NOP, heap
+--       allocation and GC CPU time per NOP (with +RTS -T), the OS threads
+--       alive at the end and how many green threads made a NOP in the window.
+module Main (main) where
+
+import Control.Concurrent
+import Control.Monad
+import Data.IORef
+import Data.Int (Int32, Int64)
+import Data.Maybe (isNothing)
+import Data.Word (Word64)
+import Foreign.C.Types (CInt (..))
+import Foreign.Marshal.Array (allocaArray, peekArray)
+import Foreign.Ptr (Ptr)
+import GHC.Clock (getMonotonicTimeNSec)
+import GHC.Stats (RTSStats (..), getRTSStats, getRTSStatsEnabled)
+import System.Directory (listDirectory)
+import System.Environment (getArgs)
+import System.Exit (exitFailure)
+import System.IO (hPutStrLn, stderr)
+import Text.Printf (printf)
+
+import qualified System.IO.URingBridge as U
+
+foreign import ccall safe "urb_nop" c_nop_safe :: IO Int32
+foreign import ccall unsafe "urb_nop" c_nop_unsafe :: IO Int32
+foreign import ccall unsafe "getrusage" c_getrusage :: CInt -> Ptr Int64 -> IO CInt
+
+data Usage = Usage {uCpuNs :: !Int64, uCtxsw :: !Int64}
+
+-- | Process-wide CPU time and context switches (getrusage counts threads that
+-- have exited too). struct rusage on 64-bit Linux: two timevals (ru_utime,
+-- ru_stime: 2 longs each), then 14 longs, ru_nvcsw and ru_nivcsw the last two.
+usage :: IO Usage
+usage = allocaArray 18 $ \p -> do
+  rc <- c_getrusage 0 p -- RUSAGE_SELF
+  when (rc /= 0) $ hPutStrLn stderr "urb-bench: getrusage failed" >> exitFailure
+  v <- peekArray 18 p
+  let at i = v !! i
+  pure (Usage ((at 0 + at 2) * 1000000000 + (at 1 + at 3) * 1000) (at 16 + at 17))
+
+-- | The action under test, chosen once: behind a constructor, so that GHC's
+-- state hack cannot push the string comparison into every call.
+data Action = Action (IO Int32)
+
+sideOp :: String -> Maybe Action
+sideOp s = case s of
+  "async" -> Just (Action (U.submitBlocking U.Nop))
+  "os" -> Just (Action (U.submitBlockingOS U.Nop))
+  "ffi-safe" -> Just (Action c_nop_safe)
+  "ffi-unsafe" -> Just (Action c_nop_unsafe)
+  _ -> Nothing
+
+main :: IO ()
+main = do
+  args <- getArgs
+  let opt k d = maybe d id (lookup k (zip args (drop 1 args)))
+      side = opt "--side" "async"
+  Action op <- case sideOp side of
+    Just a -> pure a
+    Nothing -> hPutStrLn stderr ("urb-bench: unknown side " ++ side) >> exitFailure
+  case args of
+    ("nop1" : _) -> nop1 side op (read (opt "--ms" "200"))
+    ("nopmany" : _) ->
+      nopMany side op (read (opt "--threads" "1000")) (read (opt "--warm-ms" "200")) (read (opt "--ms" "1000"))
+    _ -> hPutStrLn stderr "usage: urb-bench nop1|nopmany --side S [--ms MS] [--threads N] [--warm-ms W]" >> exitFailure
+
+check :: Int32 -> IO ()
+check r = when (r /= 0) $ hPutStrLn stderr ("urb-bench: NOP returned " ++ show r) >> exitFailure
+
+nop1 :: String -> IO Int32 -> Double -> IO ()
+nop1 side op ms = do
+  done <- newEmptyMVar
+  _ <- forkIO $ do
+    replicateM_ 2000 (op >>= check)
+    t0 <- getMonotonicTimeNSec
+    let limit = t0 + round (ms * 1e6)
+        chunk :: Int -> IO ()
+        chunk 0 = pure ()
+        chunk k = op >>= check >> chunk (k - 1)
+        go !ops = do
+          chunk 256
+          t <- getMonotonicTimeNSec
+          if t < limit then go (ops + 256) else putMVar done (ops + 256, t - t0)
+    go (0 :: Int)
+  (ops, ns) <- takeMVar done
+  printf "side=%s ns_per_op=%.1f ops=%d backend=%s\n" side (fromIntegral ns / fromIntegral ops :: Double) ops U.backendName
+
+-- | The window is kept by the worker threads themselves, not by the main
+-- thread: a thread that the scheduler preempts (with submitBlockingOS each
+-- thread keeps its capability for a whole 20 ms time slice, so the run queue
+-- of 1,000 threads takes seconds to come round) would read the counters and
+-- the clock seconds apart. Each thread reads the clock before every chunk of
+-- 8 requests, counts the requests it starts inside [warm-up end, window end)
+-- and exits at the first look past the end; the first thread to cross each
+-- boundary snapshots CPU time, context switches and RTS stats.
+nopMany :: String -> IO Int32 -> Int -> Int -> Int -> IO ()
+nopMany side op nthreads warmMs ms = do
+  -- Every thread waits at the gate until all are forked: each forkIO asks
+  -- for a context switch, and the main thread would otherwise queue behind
+  -- every busy thread forked so far, once per fork.
+  gate <- newEmptyMVar
+  markWarm <- newIORef Nothing
+  markEnd <- newIORef Nothing
+  dones <- replicateM nthreads $ do
+    done <- newEmptyMVar
+    _ <- forkIO $ do
+      (tWarm, tEnd) <- readMVar gate
+      let chunk :: Int -> IO ()
+          chunk 0 = pure ()
+          chunk k = op >>= check >> chunk (k - 1)
+          go !n !base = do
+            t <- getMonotonicTimeNSec
+            if t >= tEnd
+              then mark markEnd t >> putMVar done (if base < 0 then 0 else n - base, n)
+              else do
+                base' <- if base < 0 && t >= tWarm then mark markWarm t >> pure n else pure base
+                chunk 8
+                go (n + 8) base'
+      go (0 :: Int) (-1)
+    pure done
+  now <- getMonotonicTimeNSec
+  let tWarm = now + fromIntegral warmMs * 1000000
+      tEnd = tWarm + fromIntegral ms * 1000000
+  putMVar gate (tWarm, tEnd)
+  results <- mapM takeMVar dones
+  tDone <- getMonotonicTimeNSec
+  osThreads <- length <$> listDirectory "/proc/self/task"
+  Just (Mark _ u0 s0) <- readIORef markWarm
+  Just (Mark _ u1 s1) <- readIORef markEnd
+  let ops = fromIntegral (sum (map fst results)) :: Double
+      secs = fromIntegral (tEnd - tWarm) / 1e9 :: Double
+  -- Allocation is counted at each GC: an approximation over many GCs.
+  let perOp :: (RTSStats -> Double) -> String
+      perOp f = maybe "n/a" (\(a, b) -> printf "%.1f" ((f b - f a) / ops)) ((,) <$> s0 <*> s1)
+  printf "side=%s threads=%d ops_per_s=%.0f cpu_ns_per_op=%.1f ctxsw_per_op=%.4f alloc_bytes_per_op=%s gc_cpu_ns_per_op=%s os_threads=%d ops_total=%d threads_in_window=%d stop_ms=%.1f backend=%s\n"
+    side nthreads (ops / secs)
+    (fromIntegral (uCpuNs u1 - uCpuNs u0) / ops)
+    (fromIntegral (uCtxsw u1 - uCtxsw u0) / ops)
+    (perOp (fromIntegral . allocated_bytes))
+    (perOp (fromIntegral . gc_cpu_ns))
+    osThreads (sum (map snd results)) (length (filter ((> 0) . fst) results))
+    (fromIntegral (tDone - tEnd) / 1e6 :: Double) U.backendName
+
+data Mark = Mark !Word64 !Usage !(Maybe RTSStats)
+
+-- | The first thread to cross a boundary records the snapshot.
+mark :: IORef (Maybe Mark) -> Word64 -> IO ()
+mark ref t = do
+  seen <- readIORef ref
+  when (isNothing seen) $ do
+    m <- Mark t <$> usage <*> rtsStats
+    atomicModifyIORef' ref (\old -> (maybe (Just m) Just old, ()))
+
+rtsStats :: IO (Maybe RTSStats)
+rtsStats = do
+  on <- getRTSStatsEnabled
+  if on then Just <$> getRTSStats else pure Nothing

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Benchmarks of the Go binding (not tests: nothing here fails on speed).
+#
+#   bindings/go/bench.sh [--quick|--full] [--diag]
+#
+# 1. Per-request cost in-process: `go test -bench` of the blocking Nop (one
+#    cgo call into urb_nop), Ring.Do round trips and Pinner cost, next to the
+#    C figure of urb_nop from build/bench/blocking_cost when it was built
+#    (`bench/run` builds it).
+# 2. HTTP: examples/httpserver -net uring (uringbridge.Listen on the shared
+#    ring) against -net std (net.Listen), the same program, under
+#    ab -n 10000 -c 5/50/500 -k, ab -c 50 without keep-alive, and
+#    wrk -t 1 -c 50 -d 3s. Rounds interleaved (the order alternates), a fresh
+#    server per measurement on a port of its own; medians [min-max] over
+#    rounds and the ratio of medians with the range of per-round ratios.
+#    Target: uring >= 0.95x std at c=50.
+# 3. --diag: per HTTP request, ring statistics (requests, io_uring_enter
+#    calls, owner wake-ups), CPU time and context switches of the server,
+#    `strace -c -f` system-call counts of both servers, and a CPU profile of
+#    the uring server (go tool pprof -top).
+#
+# Every load targets 127.0.0.1 and is bounded in requests or time; --quick
+# (the default: 3 rounds) takes about 2 minutes, --full (9 rounds) about 6.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cd "$here"
+export PATH="/usr/local/go/bin:$PATH" GOTOOLCHAIN=local
+
+rounds=3 diag=0
+for a in "$@"; do
+    case "$a" in
+        --quick) rounds=3 ;;
+        --full) rounds=9 ;;
+        --diag) diag=1 ;;
+        *) echo "usage: bench.sh [--quick|--full] [--diag]" >&2; exit 2 ;;
+    esac
+done
+
+for tool in ab wrk; do
+    if ! command -v "$tool" >/dev/null; then
+        pkg=$tool; [ "$tool" = ab ] && pkg=apache2-utils
+        echo "bench.sh: installing $pkg"
+        apt-get install -y -qq "$pkg" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$pkg" >/dev/null; }
+    fi
+done
+
+make -s -C "$repo" lib
+bin="$repo/build/go/bin"
+mkdir -p "$bin"
+go build -o "$bin/httpserver" ./examples/httpserver
+work=$(mktemp -d /tmp/urb-go-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+echo "# uringbridge Go binding benchmarks, $(date -u +%FT%TZ)"
+echo "# machine: $(nproc) cores, kernel $(uname -r), $(go version | cut -d' ' -f3), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+
+echo
+echo "## 1. Per-request cost, in-process (go test -bench, median of 5 runs of 1s)"
+go test -run '^$' -bench 'Nop|Pin' -benchtime 1s -count 5 . 2>/dev/null | awk '
+    /^Benchmark/ { name=$1; sub(/-[0-9]+$/, "", name); v[name]=v[name] " " $3 }
+    END {
+        for (n in v) {
+            k = split(substr(v[n], 2), a, " ")
+            # median of k values
+            for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+            printf "  %-30s %10.1f ns/op   [%s-%s]\n", n, a[int((k + 1) / 2)], a[1], a[k]
+        }
+    }' | sort
+if [ -x "$repo/build/bench/blocking_cost" ]; then
+    echo "  C, same machine (build/bench/blocking_cost --rounds 5, nop only):"
+    "$repo/build/bench/blocking_cost" --rounds 5 --round-ms 60 2>/dev/null | grep -E '^ *(urb_nop|liburing nop \(anchor\))' | sed 's/^ */    /'
+else
+    echo "  (build/bench/blocking_cost not built: run bench/run once for the C figure)"
+fi
+
+# start_server MODE [ENV...]: starts the HTTP server, sets $pid and $port.
+start_server() {
+    local mode=$1; shift
+    env "$@" "$bin/httpserver" -net "$mode" -addr 127.0.0.1:0 >"$work/srv.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do grep -q '^listening on' "$work/srv.log" 2>/dev/null && break; sleep 0.02; done
+    port=$(sed -n 's/^listening on [0-9.]*:\([0-9]*\) .*/\1/p' "$work/srv.log")
+    [ -n "$port" ] || { echo "bench.sh: server did not start:"; cat "$work/srv.log"; exit 1; }
+}
+stop_server() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
+
+# load NAME: runs one load against $port, prints requests/s.
+load() {
+    local url="http://127.0.0.1:$port/"
+    case "$1" in
+        ab-c5-k)   timeout 120 ab -q -n 10000 -c 5 -k "$url" ;;
+        ab-c50-k)  timeout 120 ab -q -n 10000 -c 50 -k "$url" ;;
+        ab-c500-k) timeout 120 ab -q -n 10000 -c 500 -k "$url" ;;
+        ab-c50)    timeout 120 ab -q -n 10000 -c 50 "$url" ;;
+        wrk-c50)   timeout 60 wrk -t 1 -c 50 -d 3s "$url" ;;
+    esac 2>&1 | awk '/^Requests per second:/ { print $4 } /^Requests\/sec:/ { print $2 }
+                     /^Failed requests:/ && $3 != 0 { print "FAILED " $3 > "/dev/stderr" }'
+}
+
+loads=(ab-c5-k ab-c50-k ab-c500-k ab-c50 wrk-c50)
+echo
+echo "## 2. HTTP requests/s, examples/httpserver -net uring vs -net std ($rounds rounds, interleaved; higher is better)"
+samples="$work/samples"
+: >"$samples"
+start_server uring; echo "# $(head -1 "$work/srv.log")"; stop_server
+for r in $(seq "$rounds"); do
+    for l in "${loads[@]}"; do
+        order="uring std"; [ $((r % 2)) -eq 0 ] && order="std uring"
+        for m in $order; do
+            start_server "$m"
+            v=$(load "$l" | head -1)
+            stop_server
+            echo "$l $m $r ${v:-0}" >>"$samples"
+        done
+    done
+    echo "  round $r/$rounds done" >&2
+done
+python3 - "$samples" <<'EOF'
+import sys, statistics as st
+rows = [l.split() for l in open(sys.argv[1])]
+loads = []
+for l, *_ in rows:
+    if l not in loads: loads.append(l)
+def vals(l, m): return {int(r): float(v) for (L, M, r, v) in rows if L == l and M == m}
+print("| load | std (net.Listen) | uring (uringbridge.Listen) | ratio uring/std | per-round ratios | target | verdict |")
+print("|---|---|---|---|---|---|---|")
+for l in loads:
+    u, s = vals(l, "uring"), vals(l, "std")
+    mu, ms = st.median(u.values()), st.median(s.values())
+    per = sorted(u[r] / s[r] for r in u if s.get(r))
+    ratio = mu / ms if ms else 0
+    target = "≥ 0.95×" if l in ("ab-c50-k", "wrk-c50") else "—"
+    verdict = ("met" if ratio >= 0.95 else "MISSED") if target != "—" else "info"
+    if target != "—" and per and per[0] < 0.95 <= per[-1]: verdict += " (within noise)"
+    f = lambda d: f"{st.median(d.values()):,.0f} [{min(d.values()):,.0f}–{max(d.values()):,.0f}]"
+    print(f"| {l} | {f(s)} | {f(u)} | **{ratio:.3f}** | {per[0]:.2f}–{per[-1]:.2f} | {target} | {verdict} |")
+EOF
+
+[ "$diag" = 1 ] || exit 0
+
+echo
+echo "## 3. Diagnostics (ab -n 20000 -c 50 -k, one run each)"
+csw() { local t=0 v; for f in /proc/"$1"/task/*/status; do v=$(awk '/voluntary_ctxt_switches/ { s += $2 } END { print s + 0 }' "$f" 2>/dev/null || echo 0); t=$((t + v)); done; echo "$t"; }
+ticks() { awk '{ print $14 + $15 }' /proc/"$1"/stat; }
+hz=$(getconf CLK_TCK)
+for m in uring std; do
+    "$bin/httpserver" -net "$m" -addr 127.0.0.1:0 -max-requests 20000 >"$work/srv.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do grep -q '^listening on' "$work/srv.log" && break; sleep 0.02; done
+    port=$(sed -n 's/^listening on [0-9.]*:\([0-9]*\) .*/\1/p' "$work/srv.log")
+    c0=$(csw "$pid"); t0=$(ticks "$pid"); th=$(ls /proc/"$pid"/task | wc -l)
+    ab -q -n 20000 -c 50 -k "http://127.0.0.1:$port/" >/dev/null 2>&1
+    c1=$(csw "$pid"); t1=$(ticks "$pid")
+    wait "$pid" || true
+    awk -v m="$m" -v c=$((c1 - c0)) -v t=$((t1 - t0)) -v hz="$hz" -v th="$th" 'BEGIN {
+        printf "  %-5s CPU %.1f µs/request, %.2f voluntary context switches/request, %d threads\n", m, t * 1e6 / hz / 20000, c / 20000, th }'
+    grep '^ring:' "$work/srv.log" | sed 's/^/        /' || true
+done
+if command -v strace >/dev/null; then
+    for m in uring std; do
+        echo "  -- strace -c -f, -net $m (strace slows everything: counts, not times; per request)"
+        strace -f -c -o "$work/strace.$m" "$bin/httpserver" -net "$m" -addr 127.0.0.1:0 -max-requests 10000 >"$work/srv.log" 2>&1 &
+        spid=$!
+        for _ in $(seq 200); do grep -q '^listening on' "$work/srv.log" && break; sleep 0.05; done
+        port=$(sed -n 's/^listening on [0-9.]*:\([0-9]*\) .*/\1/p' "$work/srv.log")
+        ab -q -n 10000 -c 50 -k "http://127.0.0.1:$port/" >/dev/null 2>&1
+        wait "$spid" || true
+        awk '$NF ~ /^[a-z_0-9]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" { printf "     %-16s %6.3f\n", $NF, $4 / 10000 }' "$work/strace.$m" | sort -k2 -nr | head -8
+    done
+fi
+echo "  -- CPU profile of -net uring under ab -n 50000 -c 50 -k (go tool pprof -top, first lines)"
+"$bin/httpserver" -net uring -addr 127.0.0.1:0 -max-requests 50000 -cpuprofile "$work/cpu.prof" >"$work/srv.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q '^listening on' "$work/srv.log" && break; sleep 0.02; done
+port=$(sed -n 's/^listening on [0-9.]*:\([0-9]*\) .*/\1/p' "$work/srv.log")
+ab -q -n 50000 -c 50 -k "http://127.0.0.1:$port/" >/dev/null 2>&1
+wait "$pid" || true
+go tool pprof -top -nodecount 25 "$bin/httpserver" "$work/cpu.prof" 2>/dev/null | sed -n '1,32p' | sed 's/^/    /'

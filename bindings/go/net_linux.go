@@ -1,0 +1,697 @@
+//go:build linux && cgo
+
+package uringbridge
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// The network face: a net.Listener and net.Conn whose accept, connect,
+// receive and send requests run on a Ring, so that net/http (or anything
+// else written against package net's interfaces) can serve on io_uring.
+//
+// Listen, Dial and DialContext use one ring shared by the whole process
+// (created on first use; see sharedRing for why one). [Ring.Listen],
+// [Ring.Dial] and [Ring.DialContext] put connections on a ring of the
+// caller's choosing.
+
+var shared struct {
+	once sync.Once
+	ring *Ring
+	err  error
+}
+
+// sharedRing is the ring of the package-level Listen and Dial: one for the
+// process, whatever GOMAXPROCS is. A ring is one owner thread plus one
+// reaper goroutine; every connection's requests go through both. One ring
+// keeps the batches large (many sockets' requests per io_uring_enter, many
+// completions per reap, one eventfd wake-up for them all) and adds a single
+// OS thread, which matters where cores are few (on the 2-core machines this
+// was measured on, each extra owner thread competes with Go's own threads
+// for a core). A process that outgrows one owner thread can spread its
+// listeners over rings of its own with Ring.Listen.
+func sharedRing() (*Ring, error) {
+	shared.once.Do(func() {
+		shared.ring, shared.err = NewRing(&RingOptions{Entries: 1024})
+	})
+	return shared.ring, shared.err
+}
+
+// SharedRing returns the ring that Listen, Dial and DialContext put their
+// connections on (creating it on first use), for its statistics or to run
+// other requests next to them. Closing it breaks those connections.
+func SharedRing() (*Ring, error) { return sharedRing() }
+
+// Listen announces on the local address, like net.Listen, for the networks
+// "tcp", "tcp4", "tcp6" and "unix"; the accepted connections' I/O runs on
+// the process's shared ring. http.Serve(l, handler) works on it unchanged.
+func Listen(network, address string) (net.Listener, error) {
+	rg, err := sharedRing()
+	if err != nil {
+		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
+	}
+	return rg.Listen(network, address)
+}
+
+// Dial connects to address, like net.Dial, for "tcp", "tcp4", "tcp6" and
+// "unix"; the connection's I/O runs on the process's shared ring.
+func Dial(network, address string) (net.Conn, error) {
+	return DialContext(context.Background(), network, address)
+}
+
+// DialContext is Dial with a context that bounds the name lookup and the
+// connect request (a done ctx cancels it).
+func DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	rg, err := sharedRing()
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: err}
+	}
+	return rg.DialContext(ctx, network, address)
+}
+
+// ---- addresses -----------------------------------------------------------
+
+// endpoint is a resolved address in both forms.
+type endpoint struct {
+	family int
+	sa     syscall.Sockaddr
+	addr   net.Addr
+}
+
+func checkNetwork(network string) error {
+	switch network {
+	case "tcp", "tcp4", "tcp6", "unix":
+		return nil
+	}
+	return net.UnknownNetworkError(network)
+}
+
+// netAddr converts a kernel address to package net's form (never nil).
+func netAddr(network string, sa syscall.Sockaddr) net.Addr {
+	switch sa := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IPv4(sa.Addr[0], sa.Addr[1], sa.Addr[2], sa.Addr[3]), Port: sa.Port}
+	case *syscall.SockaddrInet6:
+		a := &net.TCPAddr{IP: append(net.IP(nil), sa.Addr[:]...), Port: sa.Port}
+		if sa.ZoneId != 0 {
+			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
+				a.Zone = ifi.Name
+			} else {
+				a.Zone = strconv.Itoa(int(sa.ZoneId))
+			}
+		}
+		return a
+	case *syscall.SockaddrUnix:
+		return &net.UnixAddr{Name: sa.Name, Net: "unix"}
+	}
+	if network == "unix" {
+		return &net.UnixAddr{Net: "unix"}
+	}
+	return &net.TCPAddr{}
+}
+
+// tcpEndpoint picks the socket family for ip (nil: the wildcard) the way
+// package net does: tcp4 → IPv4, tcp6 → IPv6 only, tcp → IPv4 for an IPv4
+// address, otherwise IPv6 (a wildcard listener then takes both, through
+// IPv4-mapped addresses).
+func tcpEndpoint(network string, ip net.IP, port int, zone string) (endpoint, error) {
+	ip4 := ip.To4()
+	switch {
+	case network == "tcp4" || (network == "tcp" && ip4 != nil && !ip.IsUnspecified()):
+		if ip != nil && ip4 == nil {
+			return endpoint{}, &net.AddrError{Err: "non-IPv4 address", Addr: ip.String()}
+		}
+		sa := &syscall.SockaddrInet4{Port: port}
+		if ip4 != nil {
+			copy(sa.Addr[:], ip4)
+		}
+		return endpoint{syscall.AF_INET, sa, &net.TCPAddr{IP: ip, Port: port}}, nil
+	default:
+		if network == "tcp6" && ip4 != nil && !ip.IsUnspecified() {
+			return endpoint{}, &net.AddrError{Err: "non-IPv6 address", Addr: ip.String()}
+		}
+		sa := &syscall.SockaddrInet6{Port: port}
+		if ip != nil && !(ip4 != nil && ip.IsUnspecified()) {
+			copy(sa.Addr[:], ip.To16())
+		}
+		if zone != "" {
+			if ifi, err := net.InterfaceByName(zone); err == nil {
+				sa.ZoneId = uint32(ifi.Index)
+			} else if n, err := strconv.Atoi(zone); err == nil {
+				sa.ZoneId = uint32(n)
+			}
+		}
+		return endpoint{syscall.AF_INET6, sa, &net.TCPAddr{IP: ip, Port: port, Zone: zone}}, nil
+	}
+}
+
+// ---- listener ------------------------------------------------------------
+
+type listener struct {
+	rg     *Ring
+	fd     int
+	net    string
+	addr   net.Addr
+	unlink string // the socket file a unix listener created, removed on Close
+
+	acceptMu sync.Mutex // one accept request at a time, as in package net
+	dir      ioDir
+	users    sync.WaitGroup
+	closing  atomic.Bool
+	cleanup  runtime.Cleanup
+}
+
+// Listen is [Listen] with the accepted connections' I/O on this ring.
+func (rg *Ring) Listen(network, address string) (net.Listener, error) {
+	opErr := func(err error) error {
+		return &net.OpError{Op: "listen", Net: network, Err: err}
+	}
+	if err := checkNetwork(network); err != nil {
+		return nil, opErr(err)
+	}
+	var ep endpoint
+	if network == "unix" {
+		ua, err := net.ResolveUnixAddr(network, address)
+		if err != nil {
+			return nil, opErr(err)
+		}
+		ep = endpoint{syscall.AF_UNIX, &syscall.SockaddrUnix{Name: ua.Name}, ua}
+	} else {
+		ta, err := net.ResolveTCPAddr(network, address)
+		if err != nil {
+			return nil, opErr(err)
+		}
+		if ep, err = tcpEndpoint(network, ta.IP, ta.Port, ta.Zone); err != nil {
+			return nil, opErr(err)
+		}
+	}
+	fd, err := syscall.Socket(ep.family, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil && ep.family == syscall.AF_INET6 && network == "tcp" {
+		// No IPv6 here: a wildcard "tcp" listener falls back to IPv4.
+		sa6 := ep.sa.(*syscall.SockaddrInet6)
+		if sa6.Addr == ([16]byte{}) {
+			ep = endpoint{syscall.AF_INET, &syscall.SockaddrInet4{Port: sa6.Port}, ep.addr}
+			fd, err = syscall.Socket(ep.family, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+		}
+	}
+	if err != nil {
+		return nil, opErr(os.NewSyscallError("socket", err))
+	}
+	fail := func(name string, err error) (net.Listener, error) {
+		syscall.Close(fd)
+		return nil, &net.OpError{Op: "listen", Net: network, Addr: ep.addr, Err: os.NewSyscallError(name, err)}
+	}
+	if ep.family != syscall.AF_UNIX {
+		if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1); err != nil {
+			return fail("setsockopt", err)
+		}
+	}
+	if ep.family == syscall.AF_INET6 {
+		v6only := 0
+		if network == "tcp6" {
+			v6only = 1
+		}
+		if err := syscall.SetsockoptInt(fd, syscall.IPPROTO_IPV6, syscall.IPV6_V6ONLY, v6only); err != nil {
+			return fail("setsockopt", err)
+		}
+	}
+	if err := syscall.Bind(fd, ep.sa); err != nil {
+		return fail("bind", err)
+	}
+	if err := syscall.Listen(fd, listenBacklog()); err != nil {
+		return fail("listen", err)
+	}
+	lsa, err := syscall.Getsockname(fd)
+	if err != nil {
+		return fail("getsockname", err)
+	}
+	l := &listener{rg: rg, fd: fd, net: network, addr: netAddr(network, lsa)}
+	if ua, ok := ep.addr.(*net.UnixAddr); ok && ua.Name != "" && ua.Name[0] != '@' {
+		l.unlink = ua.Name
+	}
+	l.cleanup = runtime.AddCleanup(l, func(fd int) { syscall.Close(fd) }, fd)
+	return l, nil
+}
+
+// listenBacklog is the kernel's limit, as package net uses.
+func listenBacklog() int {
+	b, err := os.ReadFile("/proc/sys/net/core/somaxconn")
+	if err == nil {
+		if n, err := strconv.Atoi(string(trimSpace(b))); err == nil && n > 0 {
+			return n
+		}
+	}
+	return syscall.SOMAXCONN
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == ' ') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func (l *listener) Addr() net.Addr { return l.addr }
+
+// Accept waits for the next connection (an accept request on the ring).
+// Close unblocks it with an error wrapping net.ErrClosed.
+func (l *listener) Accept() (net.Conn, error) {
+	l.acceptMu.Lock()
+	defer l.acceptMu.Unlock()
+	op := PrepAccept(l.fd, syscall.SOCK_CLOEXEC)
+	res, why := l.dir.run(l.rg.r, &l.users, func(s *slot) int32 {
+		op.beforeSubmit()
+		op.pin(&s.pin)
+		return l.rg.r.submitRaw(s, &op.raw)
+	})
+	runtime.KeepAlive(l)
+	if why != nil {
+		return nil, &net.OpError{Op: "accept", Net: l.net, Addr: l.addr, Err: why}
+	}
+	if err := op.complete(res); err != nil {
+		return nil, &net.OpError{Op: "accept", Net: l.net, Addr: l.addr, Err: err}
+	}
+	return newConn(l.rg, int(res), l.net, op.Sockaddr()), nil
+}
+
+// Close stops listening; a blocked Accept returns an error wrapping
+// net.ErrClosed. A unix listener removes its socket file.
+func (l *listener) Close() error {
+	if !l.closing.CompareAndSwap(false, true) {
+		return &net.OpError{Op: "close", Net: l.net, Addr: l.addr, Err: net.ErrClosed}
+	}
+	l.dir.close(l.rg.r)
+	l.users.Wait()
+	l.cleanup.Stop()
+	err := syscall.Close(l.fd)
+	if l.unlink != "" {
+		os.Remove(l.unlink)
+	}
+	if err != nil {
+		return &net.OpError{Op: "close", Net: l.net, Addr: l.addr, Err: os.NewSyscallError("close", err)}
+	}
+	return nil
+}
+
+// ---- one direction of a descriptor ----------------------------------------
+
+// ioDir is the state of one direction (reading, writing, accepting) of a
+// connection or listener: at most one request in flight (the caller
+// serialises), its token so that Close and deadlines can cancel it, and
+// the deadline.
+type ioDir struct {
+	mu      sync.Mutex
+	closed  bool
+	expired bool   // the deadline has passed
+	tok     uint64 // the request in flight, 0 if none
+	seq     uint64 // bumped by every deadline change: a stale timer does nothing
+	timer   *time.Timer
+}
+
+// run submits one request (submit pins what it names and submits it under
+// the slot's token) unless the direction is closed or past its deadline,
+// waits for its final completion and returns its result. why is set when
+// the result is not the request's own: net.ErrClosed,
+// os.ErrDeadlineExceeded or ErrRingClosed (for a request cancelled for that
+// reason, or never submitted because of it), or the submission's refusal.
+func (d *ioDir) run(r *ring, users *sync.WaitGroup, submit func(*slot) int32) (res int32, why error) {
+	d.mu.Lock()
+	switch {
+	case d.closed:
+		d.mu.Unlock()
+		return 0, net.ErrClosed
+	case d.expired:
+		d.mu.Unlock()
+		return 0, os.ErrDeadlineExceeded
+	}
+	if !r.begin() {
+		r.end()
+		d.mu.Unlock()
+		return 0, ErrRingClosed
+	}
+	s := r.alloc()
+	tok := s.token.Load()
+	res = submit(s)
+	r.end()
+	if res < 0 {
+		d.mu.Unlock()
+		return res, syscallErr("submit", res)
+	}
+	d.tok = tok
+	users.Add(1)
+	d.mu.Unlock()
+
+	c := <-s.ch
+	r.release(s, false)
+
+	d.mu.Lock()
+	d.tok = 0
+	closed, expired := d.closed, d.expired
+	d.mu.Unlock()
+	users.Done()
+	if c.res == negECANCELED {
+		switch {
+		case closed:
+			return c.res, net.ErrClosed
+		case expired:
+			return c.res, os.ErrDeadlineExceeded
+		case r.isClosed():
+			return c.res, ErrRingClosed
+		}
+	}
+	return c.res, nil
+}
+
+// setDeadline arms (or, with the zero time, disarms) the deadline. A
+// deadline that passes cancels the request in flight and fails the later
+// ones until it is moved.
+func (d *ioDir) setDeadline(r *ring, t time.Time) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return net.ErrClosed
+	}
+	d.seq++
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+	d.expired = false
+	if t.IsZero() {
+		return nil
+	}
+	wait := time.Until(t)
+	if wait <= 0 {
+		d.expire(r)
+		return nil
+	}
+	seq := d.seq
+	d.timer = time.AfterFunc(wait, func() {
+		d.mu.Lock()
+		if d.seq == seq {
+			d.expire(r)
+		}
+		d.mu.Unlock()
+	})
+	return nil
+}
+
+func (d *ioDir) expire(r *ring) {
+	d.expired = true
+	r.cancel(d.tok)
+}
+
+// close fails every later request and cancels the one in flight.
+func (d *ioDir) close(r *ring) {
+	d.mu.Lock()
+	d.closed = true
+	d.seq++
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+	r.cancel(d.tok)
+	d.mu.Unlock()
+}
+
+// ---- connection ----------------------------------------------------------
+
+// conn is a connected stream socket whose I/O runs on a ring.
+type conn struct {
+	rg           *Ring
+	fd           int
+	net          string
+	laddr, raddr net.Addr
+
+	readMu, writeMu sync.Mutex // one request in flight per direction
+	rd, wr          ioDir
+	users           sync.WaitGroup // requests in flight, awaited by Close
+	closing         atomic.Bool
+	cleanup         runtime.Cleanup
+}
+
+var _ net.Conn = (*conn)(nil)
+
+func newConn(rg *Ring, fd int, network string, peer syscall.Sockaddr) *conn {
+	if network != "unix" {
+		// As package net does: no Nagle delay on small writes.
+		syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
+	}
+	c := &conn{rg: rg, fd: fd, net: network, raddr: netAddr(network, peer)}
+	if lsa, err := syscall.Getsockname(fd); err == nil {
+		c.laddr = netAddr(network, lsa)
+	} else {
+		c.laddr = netAddr(network, nil)
+	}
+	// A connection dropped without Close must not leak its descriptor.
+	c.cleanup = runtime.AddCleanup(c, func(fd int) { syscall.Close(fd) }, fd)
+	return c
+}
+
+// Dial is [Dial] on this ring.
+func (rg *Ring) Dial(network, address string) (net.Conn, error) {
+	return rg.DialContext(context.Background(), network, address)
+}
+
+// DialContext is [DialContext] on this ring: the connect request runs on
+// the ring and a done ctx cancels it.
+func (rg *Ring) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	opErr := func(addr net.Addr, err error) error {
+		return &net.OpError{Op: "dial", Net: network, Addr: addr, Err: err}
+	}
+	if err := checkNetwork(network); err != nil {
+		return nil, opErr(nil, err)
+	}
+	var eps []endpoint
+	if network == "unix" {
+		ua, err := net.ResolveUnixAddr(network, address)
+		if err != nil {
+			return nil, opErr(nil, err)
+		}
+		eps = []endpoint{{syscall.AF_UNIX, &syscall.SockaddrUnix{Name: ua.Name}, ua}}
+	} else {
+		host, portStr, err := net.SplitHostPort(address)
+		if err != nil {
+			return nil, opErr(nil, err)
+		}
+		port, err := net.DefaultResolver.LookupPort(ctx, network, portStr)
+		if err != nil {
+			return nil, opErr(nil, err)
+		}
+		var ips []netip.Addr
+		if ip, err := netip.ParseAddr(host); err == nil {
+			ips = []netip.Addr{ip}
+		} else if host == "" {
+			ips = []netip.Addr{netip.IPv4Unspecified()}
+		} else {
+			ipNet := map[string]string{"tcp": "ip", "tcp4": "ip4", "tcp6": "ip6"}[network]
+			if ips, err = net.DefaultResolver.LookupNetIP(ctx, ipNet, host); err != nil {
+				return nil, opErr(nil, err)
+			}
+		}
+		for _, ip := range ips {
+			if (network == "tcp4" && !ip.Unmap().Is4()) || (network == "tcp6" && ip.Is4()) {
+				continue
+			}
+			if ip.IsUnspecified() { // as package net: the local system
+				if ip.Is4() {
+					ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+				} else {
+					ip = netip.IPv6Loopback()
+				}
+			}
+			ep, err := tcpEndpoint(network, net.IP(ip.Unmap().AsSlice()), port, ip.Zone())
+			if err == nil {
+				eps = append(eps, ep)
+			}
+		}
+		if len(eps) == 0 {
+			return nil, opErr(nil, &net.AddrError{Err: "no suitable address found", Addr: host})
+		}
+	}
+	var firstErr error
+	for _, ep := range eps {
+		c, err := rg.dialOne(ctx, network, ep)
+		if err == nil {
+			return c, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, firstErr
+}
+
+func (rg *Ring) dialOne(ctx context.Context, network string, ep endpoint) (net.Conn, error) {
+	fd, err := syscall.Socket(ep.family, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Addr: ep.addr, Err: os.NewSyscallError("socket", err)}
+	}
+	if _, err := rg.Do(ctx, PrepConnect(fd, ep.sa)); err != nil {
+		syscall.Close(fd)
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			err = mapContextErr(err)
+		}
+		return nil, &net.OpError{Op: "dial", Net: network, Addr: ep.addr, Err: err}
+	}
+	peer := ep.sa
+	if sa, err := syscall.Getpeername(fd); err == nil {
+		peer = sa
+	}
+	return newConn(rg, fd, network, peer), nil
+}
+
+// mapContextErr turns a context's deadline into the net.Error-shaped
+// timeout package net reports for DialContext.
+func mapContextErr(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return os.ErrDeadlineExceeded
+	}
+	return err
+}
+
+func (c *conn) LocalAddr() net.Addr  { return c.laddr }
+func (c *conn) RemoteAddr() net.Addr { return c.raddr }
+
+func (c *conn) opErr(op string, err error) error {
+	return &net.OpError{Op: op, Net: c.net, Source: c.laddr, Addr: c.raddr, Err: err}
+}
+
+// sock performs one receive or send of p (non-empty) and returns the
+// bytes moved.
+func (c *conn) sock(d *ioDir, code Opcode, p []byte) (int, error) {
+	r := c.rg.r
+	res, why := d.run(r, &c.users, func(s *slot) int32 {
+		s.pin.Pin(&p[0])
+		return r.submitSock(s, code, c.fd, unsafe.Pointer(&p[0]), len(p), 0)
+	})
+	runtime.KeepAlive(c)
+	name := "read"
+	if code == OpSend {
+		name = "write"
+	}
+	if why != nil {
+		return 0, c.opErr(name, why)
+	}
+	if res < 0 {
+		return 0, c.opErr(name, os.NewSyscallError(name, syscall.Errno(-res)))
+	}
+	return int(res), nil
+}
+
+// Read receives up to len(p) bytes; io.EOF once the peer has shut down its
+// side. Close or a passed read deadline cancels a Read in flight; p is not
+// written after Read has returned.
+func (c *conn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	n, err := c.sock(&c.rd, OpRecv, p[:min(len(p), maxRW)])
+	if n == 0 && err == nil {
+		return 0, io.EOF
+	}
+	return n, err
+}
+
+// Write sends all of p, or says why not (and how much was sent).
+func (c *conn) Write(p []byte) (int, error) {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	n := 0
+	if directSend {
+		for n < len(p) {
+			m, err := syscall.SendmsgN(c.fd, p[n:], nil, nil, syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL)
+			if err != nil {
+				break
+			}
+			n += m
+		}
+	}
+	for n < len(p) {
+		m, err := c.sock(&c.wr, OpSend, p[n:min(len(p), n+maxRW)])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// Close cancels the Read and Write in flight (they return an error wrapping
+// net.ErrClosed), waits until the kernel is done with them, and closes the
+// socket.
+func (c *conn) Close() error {
+	if !c.closing.CompareAndSwap(false, true) {
+		return c.opErr("close", net.ErrClosed)
+	}
+	r := c.rg.r
+	c.rd.close(r)
+	c.wr.close(r)
+	c.users.Wait()
+	c.cleanup.Stop()
+	if err := syscall.Close(c.fd); err != nil {
+		return c.opErr("close", os.NewSyscallError("close", err))
+	}
+	return nil
+}
+
+// CloseWrite shuts down the sending side (the peer reads EOF), as
+// *net.TCPConn's CloseWrite; net/http uses it when closing a connection.
+func (c *conn) CloseWrite() error { return c.shutdown(syscall.SHUT_WR) }
+
+// CloseRead shuts down the receiving side.
+func (c *conn) CloseRead() error { return c.shutdown(syscall.SHUT_RD) }
+
+func (c *conn) shutdown(how int) error {
+	// Under rd.mu, which Close takes to mark the connection closed before
+	// it closes the descriptor: the number cannot be another file's yet.
+	c.rd.mu.Lock()
+	defer c.rd.mu.Unlock()
+	if c.rd.closed {
+		return c.opErr("close", net.ErrClosed)
+	}
+	if err := syscall.Shutdown(c.fd, how); err != nil {
+		return c.opErr("close", os.NewSyscallError("shutdown", err))
+	}
+	return nil
+}
+
+func (c *conn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.SetWriteDeadline(t)
+}
+
+func (c *conn) SetReadDeadline(t time.Time) error {
+	if err := c.rd.setDeadline(c.rg.r, t); err != nil {
+		return c.opErr("set", err)
+	}
+	return nil
+}
+
+func (c *conn) SetWriteDeadline(t time.Time) error {
+	if err := c.wr.setDeadline(c.rg.r, t); err != nil {
+		return c.opErr("set", err)
+	}
+	return nil
+}
+
+var directSend = os.Getenv("URBGO_DIRECT") != ""

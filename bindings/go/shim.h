@@ -1,0 +1,53 @@
+/* Data buffers cross into C as integers (uintptr_t), not as pointers.
+ *
+ * cgo checks every Go pointer passed to C: the Go object it points into
+ * must hold no unpinned Go pointers. For a byte buffer that is part of a
+ * larger object (a [N]byte field of a struct that also holds pointers, as
+ * net/http's connection reader has) that check fails and the call panics,
+ * although C only ever touches the buffer's bytes. Passing the address as
+ * an integer skips that check; what makes it safe is the same as for the
+ * pointer: the caller keeps the buffer alive (runtime.KeepAlive) and in
+ * place (heap objects never move; a goroutine's stack does not move while
+ * it is inside a cgo call) for the duration of the call, or pins it with a
+ * runtime.Pinner for as long as a request may use it. */
+#ifndef GOURB_SHIM_H
+#define GOURB_SHIM_H
+#include <stdint.h>
+#include "include/uringbridge.h"
+
+static inline int32_t gourb_read(int32_t fd, uintptr_t buf, uint32_t len, uint64_t off) {
+	return urb_read(fd, (void *)buf, len, off);
+}
+static inline int32_t gourb_write(int32_t fd, uintptr_t buf, uint32_t len, uint64_t off) {
+	return urb_write(fd, (const void *)buf, len, off);
+}
+static inline int32_t gourb_recv(int32_t fd, uintptr_t buf, uint32_t len, int32_t flags) {
+	return urb_recv(fd, (void *)buf, len, flags);
+}
+static inline int32_t gourb_send(int32_t fd, uintptr_t buf, uint32_t len, int32_t flags) {
+	return urb_send(fd, (const void *)buf, len, flags);
+}
+static inline int32_t gourb_prep_read(int32_t fd, uintptr_t buf, uint32_t len, uint64_t off, urb_op *out) {
+	return urb_prep_read(fd, (void *)buf, len, off, out);
+}
+static inline int32_t gourb_prep_write(int32_t fd, uintptr_t buf, uint32_t len, uint64_t off, urb_op *out) {
+	return urb_prep_write(fd, (const void *)buf, len, off, out);
+}
+static inline int32_t gourb_prep_recv(int32_t fd, uintptr_t buf, uint32_t len, int32_t flags, urb_op *out) {
+	return urb_prep_recv(fd, (void *)buf, len, flags, out);
+}
+static inline int32_t gourb_prep_send(int32_t fd, uintptr_t buf, uint32_t len, int32_t flags, urb_op *out) {
+	return urb_prep_send(fd, (const void *)buf, len, flags, out);
+}
+
+/* One cgo call instead of two (prepare, then submit) for the socket I/O of
+ * the package's connections; buf is pinned until the final completion. */
+static inline int32_t gourb_ring_sock(const urb_ring *ring, uint8_t code, int32_t fd,
+                                      uintptr_t buf, uint32_t len, int32_t flags, uint64_t token) {
+	urb_op op;
+	int32_t res = code == URB_OP_RECV ? urb_prep_recv(fd, (void *)buf, len, flags, &op)
+	                                  : urb_prep_send(fd, (const void *)buf, len, flags, &op);
+	if (res < 0) return res;
+	return urb_ring_submit(ring, &op, token);
+}
+#endif
