@@ -40,9 +40,52 @@ pub fn submit(op: &urb_op, timeout_ns: Option<u64>) -> i32 {
     if let Err(e) = check_supported(v.code) {
         return e;
     }
+    submit_valid(&v, timeout_ns)
+}
+
+fn submit_valid(v: &ValidOp, timeout_ns: Option<u64>) -> i32 {
     match engine::engine() {
-        Engine::IoUring => uring_single(&v, timeout_ns).unwrap_or_else(|| fallback_single(&v, timeout_ns)),
-        _ => fallback_single(&v, timeout_ns),
+        Engine::IoUring => uring_single(v, timeout_ns).unwrap_or_else(|| fallback_single(v, timeout_ns)),
+        _ => fallback_single(v, timeout_ns),
+    }
+}
+
+/// Performs `op` on the calling thread only if it finishes without waiting:
+/// `Some(result)`, or `None` when it would have to wait (nothing was done,
+/// no byte moved) or is not of a kind tried this way.
+///
+/// This is the "try first" of green-thread runtimes (GHC's and Go's own I/O
+/// managers try the syscall before parking): a request that can finish at
+/// once costs one `io_uring_enter` on the caller's ring instead of two
+/// cross-thread wake-ups through an async ring. Because the request is
+/// complete when the call returns, nothing is left on a ring whose thread
+/// may exit afterwards.
+///
+/// Tried: NOP, and recv/send without `MSG_WAITALL` (with `MSG_DONTWAIT`,
+/// which io_uring answers with `-EAGAIN` instead of arming a poll). Reads
+/// and writes are not: `RWF_NOWAIT` on a partly cached file returns a short
+/// count where the waiting request would have returned the whole range.
+pub fn submit_nowait(op: &urb_op) -> Option<i32> {
+    let mut v = match op::validate(op) {
+        Ok(v) => v,
+        Err(e) => return Some(e),
+    };
+    if let Err(e) = check_supported(v.code) {
+        return Some(e);
+    }
+    let dontwait = libc::MSG_DONTWAIT as u32;
+    match v.code {
+        Opcode::Nop => Some(submit_valid(&v, None)),
+        Opcode::Recv | Opcode::Send if v.raw.op_flags & libc::MSG_WAITALL as u32 == 0 => {
+            // A caller's own MSG_DONTWAIT asks for -EAGAIN as the answer.
+            let callers_own = v.raw.op_flags & dontwait != 0;
+            v.raw.op_flags |= dontwait;
+            match submit_valid(&v, None) {
+                e if e == -libc::EAGAIN && !callers_own => None,
+                res => Some(res),
+            }
+        }
+        _ => None,
     }
 }
 

@@ -118,6 +118,68 @@ fn sockets_send_recv_accept_connect_shutdown() {
 }
 
 #[test]
+fn nowait_finishes_what_is_ready_and_leaves_the_rest_untouched() {
+    engine();
+    let mut res = 7;
+    assert_eq!(urb_submit_nowait(&prep::nop(), &mut res), 1);
+    assert_eq!(res, 0);
+
+    let (a, b) = socketpair();
+    let mut buf = [0u8; 8];
+    // Nothing to receive: 0, and the request did not happen.
+    res = 7;
+    assert_eq!(urb_submit_nowait(&prep::recv(b, buf.as_mut_ptr().cast(), 8, 0), &mut res), 0);
+    assert_eq!(res, 7, "result untouched when nothing was done");
+    common::write_all(a, b"ready");
+    assert_eq!(urb_submit_nowait(&prep::recv(b, buf.as_mut_ptr().cast(), 8, 0), &mut res), 1);
+    assert_eq!(res, 5);
+    assert_eq!(&buf[..5], b"ready");
+    // The caller's own MSG_DONTWAIT: -EAGAIN is the answer, not "would wait".
+    assert_eq!(urb_submit_nowait(&prep::recv(b, buf.as_mut_ptr().cast(), 8, libc::MSG_DONTWAIT), &mut res), 1);
+    assert_eq!(res, -libc::EAGAIN);
+    // MSG_WAITALL is never tried (a partial receive cannot be undone).
+    assert_eq!(urb_submit_nowait(&prep::recv(b, buf.as_mut_ptr().cast(), 8, libc::MSG_WAITALL), &mut res), 0);
+    assert_eq!(urb_submit_nowait(&prep::send(a, b"x".as_ptr().cast(), 1, 0), &mut res), 1);
+    assert_eq!(res, 1);
+
+    // A full socket: sends until there is no room, then 0 with nothing sent.
+    let chunk = vec![0u8; 65536];
+    let mut sent = 0usize;
+    loop {
+        match urb_submit_nowait(&prep::send(a, chunk.as_ptr().cast(), chunk.len() as u32, 0), &mut res) {
+            1 => {
+                assert!(res > 0, "send: {res}");
+                sent += res as usize;
+            }
+            0 => break,
+            other => panic!("urb_submit_nowait: {other}"),
+        }
+        assert!(sent < 64 << 20, "a socketpair never filled up");
+    }
+    let mut drained = 0usize;
+    let mut sink = vec![0u8; 65536];
+    while drained < sent + 1 {
+        let n = urb_recv(b, sink.as_mut_ptr().cast(), sink.len() as u32, 0);
+        assert!(n > 0);
+        drained += n as usize;
+    }
+    assert_eq!(drained, sent + 1, "every byte sent once, none by the refused tries");
+
+    // Everything else is left to the caller's ring; bad input finishes at once.
+    assert_eq!(urb_submit_nowait(&prep::read(b, buf.as_mut_ptr().cast(), 8, 0), &mut res), 0);
+    assert_eq!(urb_submit_nowait(&prep::recv(-1, buf.as_mut_ptr().cast(), 8, 0), &mut res), 1);
+    assert_eq!(res, -libc::EINVAL, "a missing descriptor is refused by validation");
+    let mut bad = prep::nop();
+    bad.opcode = URB_OP_COUNT;
+    assert_eq!(urb_submit_nowait(&bad, &mut res), 1);
+    assert_eq!(res, -libc::EINVAL);
+    assert_eq!(urb_submit_nowait(std::ptr::null(), &mut res), -libc::EINVAL);
+    assert_eq!(urb_submit_nowait(&prep::nop(), std::ptr::null_mut()), -libc::EINVAL);
+    close(a);
+    close(b);
+}
+
+#[test]
 fn poll_sleep_and_timeouts() {
     engine();
     let (rd, wr) = pipe();

@@ -3,7 +3,7 @@
 //! Each OS thread gets its own small ring on its first call; it is freed when
 //! the thread exits. Nothing is left in flight when a call returns.
 
-use super::{ffi_boundary, flatten, try_ref};
+use super::{ffi_boundary, flatten, try_mut, try_ref};
 use crate::op::{urb_op, URB_CHAIN_MAX};
 use crate::sqe::urb_sqe_fill_fn;
 use crate::{blocking, prep};
@@ -47,6 +47,43 @@ pub extern "C" fn urb_submit_chain_blocking(ops: *const urb_op, n: usize, result
             (std::slice::from_raw_parts(ops, n), std::slice::from_raw_parts_mut(results, n))
         };
         blocking::submit_chain(ops, results)
+    }
+}
+
+/// Performs `op` on the calling thread only if it can finish without
+/// waiting. Returns 1 when it finished (its result, `>= 0` or `-errno`, is in
+/// `*result`; a request refused by validation also finishes, with its
+/// `-errno`), 0 when it would have had to wait (nothing was done: no byte
+/// was moved, no descriptor created; `*result` is untouched), and `-EINVAL`
+/// for a NULL `op` or `result`.
+///
+/// For green-thread runtimes: try here first, and only hand requests that
+/// got 0 to an async ring (`urb_ring_submit`) and park — a request that can
+/// finish at once then costs one system call on the caller's thread instead
+/// of a hand-over to the ring's owner thread and a wake-up back. Never
+/// blocks, so it may be called where blocking is not allowed (GHC's `unsafe`
+/// calls, a Go goroutine). Nothing is left in flight when it returns.
+///
+/// Tried now: `URB_OP_NOP`; `URB_OP_RECV` and `URB_OP_SEND` without
+/// `MSG_WAITALL` (sent with `MSG_DONTWAIT`: a socket with no data or no room
+/// gives 0; a caller's own `MSG_DONTWAIT` gets `-EAGAIN` as the result). Every
+/// other operation gives 0 (reads and writes too: on a partly cached file a
+/// non-waiting read is short where the waiting one would not be).
+#[no_mangle]
+pub extern "C" fn urb_submit_nowait(op: *const urb_op, result: *mut i32) -> i32 {
+    ffi_boundary! {
+        // SAFETY: NULL or the caller's valid pointers (try_* check NULL).
+        let (op, result) = match unsafe { (try_ref(op), try_mut(result)) } {
+            (Ok(op), Ok(result)) => (op, result),
+            _ => return -libc::EINVAL,
+        };
+        match blocking::submit_nowait(op) {
+            Some(res) => {
+                *result = res;
+                1
+            }
+            None => 0,
+        }
     }
 }
 

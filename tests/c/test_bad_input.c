@@ -272,7 +272,7 @@ static void test_prep_refuses_null_out(void) {
 
 /* The convenience calls go through the same validation. */
 static void test_convenience_calls_refuse_bad_input(void) {
-    char b[8];
+    char b[8] = {0};
     int closed = fixture_closed_fd();
     CHECK_RES(urb_read(-1, b, sizeof b, 0), -EINVAL);
     CHECK_RES(urb_read(0, NULL, 4, 0), -EINVAL);

@@ -359,6 +359,44 @@ static void test_timeout_not_reached_when_data_is_there(void) {
         harness_run(#test " [urb_prep_* + urb_submit_blocking]", test);       \
     } while (0)
 
+/* urb_submit_nowait: a ready request finishes on the spot, one that would
+ * wait is not done at all (the runtime then hands it to an async ring). */
+static void test_nowait(void) {
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+    urb_op op;
+    int32_t res = 12345;
+    char buf[16] = {0};
+    CHECK_RES(urb_prep_nop(&op), 0);
+    CHECK_RES(urb_submit_nowait(&op, &res), 1);
+    CHECK_RES(res, 0);
+
+    CHECK_RES(urb_prep_recv(sv[1], buf, sizeof buf, 0, &op), 0);
+    res = 12345;
+    CHECK_RES(urb_submit_nowait(&op, &res), 0);
+    CHECK_RES(res, 12345);
+    CHECK_RES(urb_send(sv[0], "ping", 4, 0), 4);
+    CHECK_RES(urb_submit_nowait(&op, &res), 1);
+    CHECK_RES(res, 4);
+    CHECK(memcmp(buf, "ping", 4) == 0);
+
+    CHECK_RES(urb_prep_send(sv[1], "pong", 4, 0, &op), 0);
+    CHECK_RES(urb_submit_nowait(&op, &res), 1);
+    CHECK_RES(res, 4);
+    CHECK_RES(urb_recv(sv[0], buf, sizeof buf, 0), 4);
+
+    CHECK_RES(urb_prep_recv(sv[1], buf, sizeof buf, MSG_DONTWAIT, &op), 0);
+    CHECK_RES(urb_submit_nowait(&op, &res), 1);
+    CHECK_RES(res, -EAGAIN);
+    CHECK_RES(urb_prep_read(sv[1], buf, sizeof buf, 0, &op), 0);
+    CHECK_RES(urb_submit_nowait(&op, &res), 0); /* reads are never tried */
+
+    CHECK_RES(urb_submit_nowait(NULL, &res), -EINVAL);
+    CHECK_RES(urb_submit_nowait(&op, NULL), -EINVAL);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void) {
     harness_start("test_blocking");
     RUN_ON_BOTH_FACES(test_nop);
@@ -374,6 +412,7 @@ int main(void) {
     RUN_ON_BOTH_FACES(test_shutdown);
     RUN_ON_BOTH_FACES(test_poll);
     RUN_ON_BOTH_FACES(test_sleep);
+    RUN(test_nowait);
     RUN(test_timeout_fires_when_nothing_comes);
     RUN(test_timeout_not_reached_when_data_is_there);
     return harness_finish();

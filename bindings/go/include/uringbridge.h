@@ -529,6 +529,29 @@ int32_t urb_submit_blocking_timeout(const struct urb_op *op, uint64_t timeout_ns
 int32_t urb_submit_chain_blocking(const struct urb_op *ops, size_t n, int32_t *results);
 
 /**
+ * Performs `op` on the calling thread only if it can finish without
+ * waiting. Returns 1 when it finished (its result, `>= 0` or `-errno`, is in
+ * `*result`; a request refused by validation also finishes, with its
+ * `-errno`), 0 when it would have had to wait (nothing was done: no byte
+ * was moved, no descriptor created; `*result` is untouched), and `-EINVAL`
+ * for a NULL `op` or `result`.
+ *
+ * For green-thread runtimes: try here first, and only hand requests that
+ * got 0 to an async ring (`urb_ring_submit`) and park — a request that can
+ * finish at once then costs one system call on the caller's thread instead
+ * of a hand-over to the ring's owner thread and a wake-up back. Never
+ * blocks, so it may be called where blocking is not allowed (GHC's `unsafe`
+ * calls, a Go goroutine). Nothing is left in flight when it returns.
+ *
+ * Tried now: `URB_OP_NOP`; `URB_OP_RECV` and `URB_OP_SEND` without
+ * `MSG_WAITALL` (sent with `MSG_DONTWAIT`: a socket with no data or no room
+ * gives 0; a caller's own `MSG_DONTWAIT` gets `-EAGAIN` as the result). Every
+ * other operation gives 0 (reads and writes too: on a partly cached file a
+ * non-waiting read is short where the waiting one would not be).
+ */
+int32_t urb_submit_nowait(const struct urb_op *op, int32_t *result);
+
+/**
  * The thesis's `submitBlocking`: `fill(ctx, sqe)` fills a zeroed
  * `struct io_uring_sqe` (any opcode the kernel knows) and returns 0 to submit
  * it, or a negative errno to abandon it (returned as is). The library owns

@@ -13,7 +13,7 @@ import Data.Char (chr, ord)
 import Data.Int (Int32)
 import Data.IORef
 import Data.Word (Word32, Word64, Word8)
-import Foreign.C.Error (Errno (..), eBADF, eCONNREFUSED, eEXIST, eINVAL, eNOENT, eNOTSOCK, ePIPE, eTIME)
+import Foreign.C.Error (Errno (..), eAGAIN, eBADF, eCONNREFUSED, eEXIST, eINVAL, eNOENT, eNOTSOCK, ePIPE, eTIME)
 import Foreign.C.String (withCString)
 import Foreign.C.Types (CInt, CSize)
 import Foreign.Marshal.Alloc (allocaBytes, callocBytes, free)
@@ -69,6 +69,9 @@ pollHup = 0x10
 
 shutWr :: CInt
 shutWr = 1
+
+msgDontWait :: CInt
+msgDontWait = 0x40
 
 -- | A request's result for an errno.
 failure :: Errno -> Int32
@@ -253,6 +256,9 @@ faceSpec face = describe (faceName face) $ do
       submit face (U.SendOp fa p 5 0) `shouldReturn` 5
       submit face (U.RecvOp fb q 16 0) `shouldReturn` 5
       peekString q 5 `shouldReturn` "hello"
+      -- Nothing there: the caller's own MSG_DONTWAIT is answered, not waited on;
+      -- without it the request waits (the try on the spot refuses, the ring waits).
+      submit face (U.RecvOp fb q 16 msgDontWait) `shouldReturn` failure eAGAIN
       later (void (U.sendBuf fa p 5))
       submit face (U.RecvOp fb q 16 0) `shouldReturn` 5
       submit face (U.ShutdownOp fa shutWr) `shouldReturn` 0

@@ -100,12 +100,25 @@ awaitAll ring waits restore = do
 -- its completion before propagating, so buffers are never written after the
 -- call has returned.
 submitBlocking :: Op -> IO Int32
-submitBlocking op = withOp op $ \p -> submitOne (\ring tok -> c_ring_submit ring p tok)
+submitBlocking op = withOp op $ \p -> nowOrLater p (submitOne (\ring tok -> c_ring_submit ring p tok))
 
 -- | Like 'submitBlocking', bounded by a timeout in nanoseconds: @-ETIME@ when
 -- the time ran out and the request was cancelled.
 submitBlockingTimeout :: Word64 -> Op -> IO Int32
-submitBlockingTimeout ns op = withOp op $ \p -> submitOne (\ring tok -> c_ring_submit_timeout ring p tok ns)
+submitBlockingTimeout ns op = withOp op $ \p -> nowOrLater p (submitOne (\ring tok -> c_ring_submit_timeout ring p tok ns))
+
+-- | Tries the request on the spot first, as GHC's own I/O manager tries the
+-- system call before 'threadWaitRead': a receive with data waiting or a
+-- send with room finishes in one @unsafe@ call on this OS thread (one
+-- @io_uring_enter@, about the cost of C's @urb_nop@), where the trip through
+-- the capability's ring costs two cross-thread wake-ups (several
+-- microseconds). Only what would wait takes that trip. The C side never
+-- leaves the request in flight, so a worker thread exiting later loses
+-- nothing.
+nowOrLater :: Ptr UrbOp -> IO Int32 -> IO Int32
+nowOrLater p later = alloca $ \out -> do
+  done <- c_submit_nowait p out
+  if done == 1 then peek out else later
 
 submitOne :: (Ptr URing -> Word64 -> IO Int32) -> IO Int32
 submitOne submit = allocaBytes sizeOfWait $ \w -> mask $ \restore -> do

@@ -157,6 +157,9 @@ foreign import ccall unsafe "urb_prep_shutdown" c_prep_shutdown :: CInt -> CInt 
 foreign import ccall unsafe "urb_prep_poll" c_prep_poll :: CInt -> Word32 -> Ptr UrbOp -> IO Int32
 foreign import ccall unsafe "urb_prep_timeout" c_prep_timeout :: Word64 -> Ptr UrbOp -> IO Int32
 
+-- the request done on the spot, or not at all (never waits: unsafe)
+foreign import ccall unsafe "urb_submit_nowait" c_submit_nowait :: Ptr UrbOp -> Ptr Int32 -> IO Int32
+
 -- the blocking face on the calling OS thread's ring (may wait: safe)
 foreign import ccall safe "urb_submit_blocking" c_submit_blocking :: Ptr UrbOp -> IO Int32
 foreign import ccall safe "urb_submit_blocking_timeout" c_submit_blocking_timeout :: Ptr UrbOp -> Word64 -> IO Int32
