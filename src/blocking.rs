@@ -4,6 +4,7 @@
 
 use crate::engine::{self, Engine};
 use crate::fallback::{exec, wait};
+use crate::ring::fallback_owner::attempt::{self, Attempt};
 use crate::op::{self, urb_op, Opcode, ValidOp, URB_CHAIN_MAX};
 use crate::sqe::{io_uring_sqe, urb_sqe_fill_fn};
 use crate::uring::encode::{encode, link_timeout, timespec, SqeArgs};
@@ -61,9 +62,10 @@ fn submit_valid(v: &ValidOp, timeout_ns: Option<u64>) -> i32 {
 /// complete when the call returns, nothing is left on a ring whose thread
 /// may exit afterwards.
 ///
-/// Tried: NOP, and recv/send without `MSG_WAITALL` (with `MSG_DONTWAIT`,
-/// which io_uring answers with `-EAGAIN` instead of arming a poll). Reads
-/// and writes are not: `RWF_NOWAIT` on a partly cached file returns a short
+/// Tried: NOP, recv/send without `MSG_WAITALL` (with `MSG_DONTWAIT`, which
+/// io_uring answers with `-EAGAIN` instead of arming a poll), and accept
+/// where it can be asked not to wait (see [`accept_nowait`]). Reads and
+/// writes are not: `RWF_NOWAIT` on a partly cached file returns a short
 /// count where the waiting request would have returned the whole range.
 pub fn submit_nowait(op: &urb_op) -> Option<i32> {
     let mut v = match op::validate(op) {
@@ -85,8 +87,52 @@ pub fn submit_nowait(op: &urb_op) -> Option<i32> {
                 res => Some(res),
             }
         }
+        Opcode::Accept => accept_nowait(&v),
         _ => None,
     }
+}
+
+/// accept has no per-call `MSG_DONTWAIT`. io_uring has
+/// `IORING_ACCEPT_DONTWAIT` (Linux 6.10+; older kernels: not tried). The
+/// fallback engine tries only a listener in `O_NONBLOCK` mode, where
+/// `accept4` cannot wait even if another process takes the connection
+/// between the readiness check and the call.
+fn accept_nowait(v: &ValidOp) -> Option<i32> {
+    let res = match engine::engine() {
+        Engine::IoUring => {
+            if !*ACCEPT_DONTWAIT.get_or_init(probe_accept_dontwait) {
+                return None;
+            }
+            let mut args = SqeArgs::default();
+            let entry = io_uring_sqe::with_ioprio(encode(v, &mut args), ACCEPT_DONTWAIT_BIT);
+            v.finish(with_ring(1, |ring| ring.run_one(entry))?)
+        }
+        _ => {
+            // SAFETY: F_GETFL reads the descriptor's flags only.
+            let fl = unsafe { libc::fcntl(v.raw.fd, libc::F_GETFL) };
+            if fl < 0 || fl & libc::O_NONBLOCK == 0 {
+                return None;
+            }
+            let r = &v.raw;
+            match attempt::accept(r.fd, r.buf.cast(), r.buf2.cast(), r.op_flags as i32) {
+                Attempt::Done(res) => res,
+                Attempt::Again => return None,
+            }
+        }
+    };
+    (res != -libc::EAGAIN).then_some(res)
+}
+
+/// `IORING_ACCEPT_DONTWAIT` from the kernel's uapi header (the io-uring crate keeps it private).
+const ACCEPT_DONTWAIT_BIT: u16 = 1 << 1;
+static ACCEPT_DONTWAIT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Kernels without the flag refuse it in the request's preparation
+/// (`-EINVAL`); kernels with it get as far as the descriptor (`-EBADF`).
+fn probe_accept_dontwait() -> bool {
+    let entry = io_uring::opcode::Accept::new(io_uring::types::Fd(-1), std::ptr::null_mut(), std::ptr::null_mut()).build();
+    let entry = io_uring_sqe::with_ioprio(entry, ACCEPT_DONTWAIT_BIT);
+    with_ring(1, |ring| ring.run_one(entry)) == Some(-libc::EBADF)
 }
 
 fn uring_single(v: &ValidOp, timeout_ns: Option<u64>) -> Option<i32> {

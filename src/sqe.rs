@@ -59,6 +59,16 @@ impl io_uring_sqe {
         unsafe { std::mem::transmute::<io_uring_sqe, io_uring::squeue::Entry>(self) }
     }
 
+    /// `entry` with its `ioprio` field set: some opcodes keep option bits
+    /// there (`IORING_ACCEPT_DONTWAIT`, ...) that the io-uring crate does not
+    /// expose.
+    pub fn with_ioprio(entry: io_uring::squeue::Entry, ioprio: u16) -> io_uring::squeue::Entry {
+        // SAFETY: `Entry` is a `repr(C)` wrapper of the kernel's 64-byte SQE.
+        let mut sqe = unsafe { std::mem::transmute::<io_uring::squeue::Entry, io_uring_sqe>(entry) };
+        sqe.bytes[2..4].copy_from_slice(&ioprio.to_ne_bytes());
+        sqe.take_over()
+    }
+
     /// The same request as a `urb_op`, for the fallback engine; `-ENOSYS` for
     /// an SQE it cannot perform without io_uring (unknown opcode, fixed
     /// files, provided buffers, multishot, ...).

@@ -179,6 +179,46 @@ fn nowait_finishes_what_is_ready_and_leaves_the_rest_untouched() {
     close(b);
 }
 
+/// Linux version as (major, minor), from uname.
+fn kernel_version() -> (u32, u32) {
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::uname(&mut u) }, 0);
+    let release = unsafe { std::ffi::CStr::from_ptr(u.release.as_ptr()) }.to_string_lossy().into_owned();
+    let mut parts = release.split(|c: char| !c.is_ascii_digit()).map(|p| p.parse().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+#[test]
+fn nowait_accepts_a_waiting_connection_and_leaves_an_empty_backlog_alone() {
+    let engine = engine();
+    let (lfd, addr) = tcp_listener();
+    // O_NONBLOCK: the fallback engine only tries such listeners.
+    assert_eq!(unsafe { libc::fcntl(lfd, libc::F_SETFL, libc::O_NONBLOCK) }, 0);
+    let mut res = 7;
+    assert_eq!(urb_submit_nowait(&prep::accept(lfd, std::ptr::null_mut(), std::ptr::null_mut(), 0), &mut res), 0);
+    assert_eq!(res, 7);
+    let client = connect_blocking(&addr);
+    let tried = engine == "fallback" || kernel_version() >= (6, 10); // IORING_ACCEPT_DONTWAIT
+    let done = urb_submit_nowait(&prep::accept(lfd, std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_CLOEXEC), &mut res);
+    let conn = if tried {
+        assert_eq!(done, 1, "a waiting connection is accepted on the spot");
+        res
+    } else {
+        assert_eq!(done, 0);
+        urb_accept(lfd, std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_CLOEXEC)
+    };
+    assert!(conn >= 0, "accept: {conn}");
+    assert_eq!(urb_send(client, b"hi".as_ptr().cast(), 2, 0), 2);
+    let mut buf = [0u8; 2];
+    assert_eq!(urb_recv(conn, buf.as_mut_ptr().cast(), 2, 0), 2);
+    assert_eq!(&buf, b"hi");
+    // Backlog empty again.
+    assert_eq!(urb_submit_nowait(&prep::accept(lfd, std::ptr::null_mut(), std::ptr::null_mut(), 0), &mut res), 0);
+    close(conn);
+    close(client);
+    close(lfd);
+}
+
 #[test]
 fn poll_sleep_and_timeouts() {
     engine();

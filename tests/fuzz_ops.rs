@@ -167,3 +167,25 @@ fn random_requests_on_an_async_ring() {
     }
     urb_ring_free(ring);
 }
+
+/// The try-on-the-spot call: never waits (the test would hang), and a
+/// request it declines was not performed (nothing to check but the guards).
+#[test]
+fn random_requests_tried_on_the_spot() {
+    engine();
+    let t = targets();
+    let (mut a, mut b) = (Guarded::new(), Guarded::new());
+    let mut iov = [libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; 2];
+    let addr = unreachable_unix_addr();
+    let mut rng = Rng(0x94D049BB133111EB);
+    for _ in 0..iterations() {
+        let op = random_op(&mut rng, &t, &mut a, &mut b, &mut iov, &addr);
+        let mut res = i32::MIN;
+        match urb_submit_nowait(&op, &mut res) {
+            1 => check_result(res, &op),
+            0 => assert_eq!(res, i32::MIN, "a declined request wrote its result"),
+            other => panic!("urb_submit_nowait returned {other} for {op:?}"),
+        }
+        assert!(a.guards_intact() && b.guards_intact(), "a write outside the buffer: {op:?}");
+    }
+}

@@ -66,9 +66,12 @@ pub extern "C" fn urb_submit_chain_blocking(ops: *const urb_op, n: usize, result
 ///
 /// Tried now: `URB_OP_NOP`; `URB_OP_RECV` and `URB_OP_SEND` without
 /// `MSG_WAITALL` (sent with `MSG_DONTWAIT`: a socket with no data or no room
-/// gives 0; a caller's own `MSG_DONTWAIT` gets `-EAGAIN` as the result). Every
-/// other operation gives 0 (reads and writes too: on a partly cached file a
-/// non-waiting read is short where the waiting one would not be).
+/// gives 0; a caller's own `MSG_DONTWAIT` gets `-EAGAIN` as the result);
+/// `URB_OP_ACCEPT` with io_uring's `IORING_ACCEPT_DONTWAIT` (Linux 6.10+) or,
+/// on the fallback engine, on a listener in `O_NONBLOCK` mode (an empty
+/// backlog gives 0). Every other operation gives 0 (reads and writes too: on
+/// a partly cached file a non-waiting read is short where the waiting one
+/// would not be).
 #[no_mangle]
 pub extern "C" fn urb_submit_nowait(op: *const urb_op, result: *mut i32) -> i32 {
     ffi_boundary! {

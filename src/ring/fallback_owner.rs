@@ -16,7 +16,7 @@
 //!   (as under io_uring), but should the number be reused it may act on the
 //!   new file. Cancel before closing.
 
-mod attempt;
+pub(crate) mod attempt;
 mod parking;
 mod pool;
 

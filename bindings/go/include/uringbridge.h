@@ -545,9 +545,12 @@ int32_t urb_submit_chain_blocking(const struct urb_op *ops, size_t n, int32_t *r
  *
  * Tried now: `URB_OP_NOP`; `URB_OP_RECV` and `URB_OP_SEND` without
  * `MSG_WAITALL` (sent with `MSG_DONTWAIT`: a socket with no data or no room
- * gives 0; a caller's own `MSG_DONTWAIT` gets `-EAGAIN` as the result). Every
- * other operation gives 0 (reads and writes too: on a partly cached file a
- * non-waiting read is short where the waiting one would not be).
+ * gives 0; a caller's own `MSG_DONTWAIT` gets `-EAGAIN` as the result);
+ * `URB_OP_ACCEPT` with io_uring's `IORING_ACCEPT_DONTWAIT` (Linux 6.10+) or,
+ * on the fallback engine, on a listener in `O_NONBLOCK` mode (an empty
+ * backlog gives 0). Every other operation gives 0 (reads and writes too: on
+ * a partly cached file a non-waiting read is short where the waiting one
+ * would not be).
  */
 int32_t urb_submit_nowait(const struct urb_op *op, int32_t *result);
 
