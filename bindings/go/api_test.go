@@ -1,7 +1,10 @@
 package uringbridge
 
 import (
+	"context"
 	"io"
+	"io/fs"
+	"net"
 	"syscall"
 	"time"
 )
@@ -59,4 +62,22 @@ var (
 	_ io.ReaderAt                                   = (*File)(nil)
 	_ io.WriterAt                                   = (*File)(nil)
 	_ io.Seeker                                     = (*File)(nil)
+
+	_ func(*RingOptions) (*Ring, error)                               = NewRing
+	_ func(*Ring) error                                               = (*Ring).Close
+	_ func(*Ring) (RingStats, error)                                  = (*Ring).Stats
+	_ func(*Ring, context.Context, *Op) (int32, error)                = (*Ring).Do
+	_ func(*Ring, context.Context, *Op, time.Duration) (int32, error) = (*Ring).DoTimeout
+	_ func(*Ring, context.Context, []*Op) ([]int32, error)            = (*Ring).DoBatch
+	_ func(*Ring, context.Context, []*Op) ([]int32, error)            = (*Ring).DoChain
+	_ func(*Ring, string, string) (net.Listener, error)               = (*Ring).Listen
+	_ func(*Ring, string, string) (net.Conn, error)                   = (*Ring).Dial
+	_ func(*Ring, context.Context, string, string) (net.Conn, error)  = (*Ring).DialContext
+	_ func(*Ring, string) (*File, error)                              = (*Ring).Open
+	_ func(*Ring, string, int, fs.FileMode) (*File, error)            = (*Ring).OpenFile
+	_ func(*Ring, int, string) *File                                  = (*Ring).NewFile
+	_ func() (*Ring, error)                                           = SharedRing
+	_ func(string, string) (net.Listener, error)                      = Listen
+	_ func(string, string) (net.Conn, error)                          = Dial
+	_ func(context.Context, string, string) (net.Conn, error)         = DialContext
 )

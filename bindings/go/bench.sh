@@ -4,9 +4,13 @@
 #   bindings/go/bench.sh [--quick|--full] [--diag]
 #
 # 1. Per-request cost in-process: `go test -bench` of the blocking Nop (one
-#    cgo call into urb_nop), Ring.Do round trips and Pinner cost, next to the
-#    C figure of urb_nop from build/bench/blocking_cost when it was built
-#    (`bench/run` builds it).
+#    cgo call into urb_nop) interleaved with the C figure of the same round
+#    trip (bench/blocking_cost.c, built here against target/release), ratio
+#    and target (<= 1.3x); Ring.Do round trips, Pinner cost and a 64-byte
+#    ping-pong over Listen/Dial vs package net (latency) for information.
+# 1b. File.ReadAt of 4 KiB at random offsets, 32 goroutines: a File on an
+#    async ring (Ring.Open) vs os.File.ReadAt (and the blocking-face File,
+#    for information), interleaved; target ring >= 1.0x os.File.
 # 2. HTTP: examples/httpserver -net uring (uringbridge.Listen on the shared
 #    ring) against -net std (net.Listen), the same program, under
 #    ab -n 10000 -c 5/50/500 -k, ab -c 50 without keep-alive, and
@@ -56,24 +60,93 @@ trap 'rm -rf "$work"' EXIT
 echo "# uringbridge Go binding benchmarks, $(date -u +%FT%TZ)"
 echo "# machine: $(nproc) cores, kernel $(uname -r), $(go version | cut -d' ' -f3), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo
-echo "## 1. Per-request cost, in-process (go test -bench, median of 5 runs of 1s)"
-go test -run '^$' -bench 'Nop|Pin' -benchtime 1s -count 5 . 2>/dev/null | awk '
-    /^Benchmark/ { name=$1; sub(/-[0-9]+$/, "", name); v[name]=v[name] " " $3 }
-    END {
-        for (n in v) {
-            k = split(substr(v[n], 2), a, " ")
-            # median of k values
-            for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-            printf "  %-30s %10.1f ns/op   [%s-%s]\n", n, a[int((k + 1) / 2)], a[1], a[k]
-        }
-    }' | sort
-if [ -x "$repo/build/bench/blocking_cost" ]; then
-    echo "  C, same machine (build/bench/blocking_cost --rounds 5, nop only):"
-    "$repo/build/bench/blocking_cost" --rounds 5 --round-ms 60 2>/dev/null | grep -E '^ *(urb_nop|liburing nop \(anchor\))' | sed 's/^ */    /'
-else
-    echo "  (build/bench/blocking_cost not built: run bench/run once for the C figure)"
+go test -c -o "$bin/uringbridge.test" .
+# The C figure of the same round trip: bench/blocking_cost.c, built here
+# against this checkout's library (bench/run builds its own copy too).
+cbench=""
+if pkg-config --exists liburing 2>/dev/null &&
+    cc -std=c11 -D_GNU_SOURCE -O2 "$repo/bench/blocking_cost.c" -o "$bin/blocking_cost" \
+        -I"$repo/include" -L"$repo/target/release" -luringbridge -Wl,-rpath,"$repo/target/release" \
+        $(pkg-config --libs liburing) 2>"$work/cc.log"; then
+    cbench="$bin/blocking_cost"
+elif [ -x "$repo/build/bench/blocking_cost" ]; then
+    cbench="$repo/build/bench/blocking_cost"
 fi
+gobench() { # gobench REGEX TIME: one run of the Go benchmarks matching REGEX
+    "$bin/uringbridge.test" -test.run '^$' -test.bench "$1" -test.benchtime "$2" 2>/dev/null
+}
+
+echo
+echo "## 1. Per-request cost, in-process ($rounds rounds, interleaved; ns/op, lower is better)"
+nsamples="$work/nop.samples"
+: >"$nsamples"
+for r in $(seq "$rounds"); do
+    gobench '^BenchmarkNop$' 1s | awk -v r="$r" '/^BenchmarkNop/ { print "go-nop", r, $3 }' >>"$nsamples"
+    if [ -n "$cbench" ]; then
+        "$cbench" --rounds 1 --round-ms 300 2>/dev/null |
+            awk -v r="$r" -F'\t' '$1 == "@sample" && $2 == "blocking:io_uring" && $3 == "nop" && $4 == "urb" { print "c-urb_nop", r, $6 }' >>"$nsamples"
+    fi
+    gobench '^Benchmark(RingDoNop|RingDoNopParallel|RingDoBatch32Nop|PinUnpin|ConnPingPong|ConnPingPongStd)$' 300ms |
+        awk -v r="$r" '/^Benchmark/ { n = $1; sub(/-[0-9]+$/, "", n); sub(/^Benchmark/, "", n); print n, r, $3 }' >>"$nsamples"
+done
+[ -n "$cbench" ] || echo "  (no C figure: liburing's pkg-config file is missing and build/bench/blocking_cost is not built)"
+python3 - "$nsamples" <<'PY'
+import sys, statistics as st
+series = {}
+for name, r, v in (l.split() for l in open(sys.argv[1])):
+    series.setdefault(name, {})[int(r)] = float(v)
+f = lambda d: f"{st.median(d.values()):9.1f} [{min(d.values()):.1f}-{max(d.values()):.1f}]"
+labels = {"go-nop": "Go Nop() (blocking, one cgo call)", "c-urb_nop": "C urb_nop() (bench/blocking_cost.c)"}
+for name in ["go-nop", "c-urb_nop"] + sorted(n for n in series if n not in labels):
+    if name in series:
+        print(f"  {labels.get(name, 'Go ' + name + ' (info)'):40s} {f(series[name])} ns/op")
+g, c = series.get("go-nop"), series.get("c-urb_nop")
+if g and c:
+    ratio = st.median(g.values()) / st.median(c.values())
+    per = sorted(g[r] / c[r] for r in g if r in c)
+    verdict = "met" if ratio <= 1.3 else "MISSED"
+    if per[0] <= 1.3 < per[-1]:
+        verdict += " (within noise)"
+    print(f"  ratio Go Nop / C urb_nop = {ratio:.3f}  (per-round {per[0]:.2f}-{per[-1]:.2f}); target <= 1.3x: {verdict}")
+PY
+
+echo
+echo "## 1b. File.ReadAt of 4 KiB at random offsets of a 64 MiB page-cached file, 32 goroutines"
+echo "##     ($rounds rounds of 1s per side, interleaved; ns per read, lower is better)"
+fsamples="$work/file.samples"
+: >"$fsamples"
+for r in $(seq "$rounds"); do
+    order="Ring OS Blocking"
+    [ $((r % 2)) -eq 0 ] && order="OS Ring Blocking"
+    for m in $order; do
+        gobench "^BenchmarkFileReadAt4KRandom32$m\$" 1s |
+            awk -v r="$r" -v m="$m" '/^Benchmark/ { x = ""; for (i = 4; i < NF; i += 2) if ($(i + 1) ~ /\/op$/) x = x " " $(i + 1) "=" $i; print m, r, $3 x }' >>"$fsamples"
+    done
+done
+python3 - "$fsamples" <<'PY'
+import sys, statistics as st
+series, extra = {}, {}
+for l in open(sys.argv[1]):
+    m, r, v, *rest = l.split()
+    series.setdefault(m, {})[int(r)] = float(v)
+    for kv in rest:
+        k, _, x = kv.partition("=")
+        extra.setdefault(m, {}).setdefault(k, []).append(float(x))
+f = lambda d: f"{st.median(d.values()):8.1f} [{min(d.values()):.1f}-{max(d.values()):.1f}]"
+labels = {"OS": "os.File.ReadAt (pread)", "Ring": "File on an async ring (Ring.Open)", "Blocking": "File, blocking face (info)"}
+for m in ("OS", "Ring", "Blocking"):
+    if m in series:
+        more = "".join(f", {st.median(v):.3f} {k}" for k, v in extra.get(m, {}).items() if k not in ("B/op", "allocs/op"))
+        print(f"  {labels[m]:36s} {f(series[m])} ns/read{more}")
+o, g = series.get("OS"), series.get("Ring")
+if o and g:
+    ratio = st.median(o.values()) / st.median(g.values())
+    per = sorted(o[r] / g[r] for r in g if r in o)
+    verdict = "met" if ratio >= 1.0 else "MISSED"
+    if per[0] < 1.0 <= per[-1]:
+        verdict += " (within noise)"
+    print(f"  throughput ratio ring / os.File = {ratio:.3f}  (per-round {per[0]:.2f}-{per[-1]:.2f}); target >= 1.0x: {verdict}")
+PY
 
 # start_server MODE [ENV...]: starts the HTTP server, sets $pid and $port.
 start_server() {

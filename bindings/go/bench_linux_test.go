@@ -4,7 +4,14 @@ package uringbridge
 
 import (
 	"context"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -84,5 +91,138 @@ func BenchmarkPinUnpin(b *testing.B) {
 	for b.Loop() {
 		p.Pin(&buf[0])
 		p.Unpin()
+	}
+}
+
+// The file reads of the benchmark: 4 KiB at random (block-aligned)
+// offsets of a 64 MiB file in the page cache, by 32 goroutines at once,
+// through a File on an async ring against *os.File (each ReadAt a pread(2)
+// on the calling goroutine's thread) and against the blocking-face File.
+const (
+	readAtBlock      = 4096
+	readAtFileSize   = 64 << 20
+	readAtGoroutines = 32
+)
+
+var readAtFile struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// readAtPath creates the file once per test binary (writing it leaves it
+// in the page cache for every variant), removed by TestMain at the end.
+func readAtPath(b *testing.B) string {
+	readAtFile.once.Do(func() {
+		dir, err := os.MkdirTemp("", "urb-go-bench")
+		if err != nil {
+			readAtFile.err = err
+			return
+		}
+		afterTests = append(afterTests, func() { os.RemoveAll(dir) })
+		readAtFile.path = filepath.Join(dir, "data")
+		data := make([]byte, readAtFileSize)
+		rand.NewChaCha8([32]byte{1}).Read(data)
+		readAtFile.err = os.WriteFile(readAtFile.path, data, 0o600)
+	})
+	if readAtFile.err != nil {
+		b.Fatal(readAtFile.err)
+	}
+	return readAtFile.path
+}
+
+// benchReadAt runs b.N ReadAts of 4 KiB, shared among 32 goroutines.
+func benchReadAt(b *testing.B, r io.ReaderAt) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.SetBytes(readAtBlock)
+	b.ResetTimer()
+	for g := range readAtGoroutines {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(g), 3))
+			buf := make([]byte, readAtBlock)
+			for next.Add(1) <= int64(b.N) {
+				off := rng.Int64N(readAtFileSize/readAtBlock) * readAtBlock
+				if n, err := r.ReadAt(buf, off); n != readAtBlock || err != nil {
+					b.Errorf("ReadAt %d: %d, %v", off, n, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func BenchmarkFileReadAt4KRandom32Ring(b *testing.B) {
+	rg := benchRing(b)
+	f, err := rg.Open(readAtPath(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	before, _ := rg.Stats()
+	benchReadAt(b, f)
+	// Where a ring request's cost goes: io_uring_enter calls and wake-ups
+	// of a sleeping owner thread, per read.
+	after, _ := rg.Stats()
+	b.ReportMetric(float64(after.Enters-before.Enters)/float64(b.N), "enters/op")
+	b.ReportMetric(float64(after.Wakeups-before.Wakeups)/float64(b.N), "wakeups/op")
+}
+
+func BenchmarkFileReadAt4KRandom32OS(b *testing.B) {
+	f, err := os.Open(readAtPath(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	benchReadAt(b, f)
+}
+
+func BenchmarkFileReadAt4KRandom32Blocking(b *testing.B) {
+	f, err := Open(readAtPath(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	benchReadAt(b, f)
+}
+
+// BenchmarkConnPingPong is one request/reply exchange of 64 bytes over a
+// loopback TCP pair, Listen/Dial on the shared ring: the latency of the
+// network face (a Write and a Read on each side, each a ring round trip).
+// BenchmarkConnPingPongStd is the same over package net, for reference.
+func BenchmarkConnPingPong(b *testing.B) { benchPingPong(b, Listen, Dial) }
+
+func BenchmarkConnPingPongStd(b *testing.B) { benchPingPong(b, net.Listen, net.Dial) }
+
+func benchPingPong(b *testing.B, listen func(string, string) (net.Listener, error), dial func(string, string) (net.Conn, error)) {
+	l, err := listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.Copy(c, c)
+	}()
+	c, err := dial("tcp", l.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	msg := make([]byte, 64)
+	buf := make([]byte, 64)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Write(msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, buf); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

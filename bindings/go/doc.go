@@ -44,7 +44,27 @@
 //
 // [Open], [OpenFile] and [Create] return a [*File] whose I/O runs through the
 // library: it is an [io.ReaderAt], [io.WriterAt], [io.ReadWriteCloser] and
-// [io.Seeker], and behaves like [*os.File] where the two overlap.
+// [io.Seeker], and behaves like [*os.File] where the two overlap. Those
+// files use the blocking face; [Ring.Open] and [Ring.OpenFile] return a
+// File whose requests run on an async ring instead.
+//
+// # The async ring
+//
+// A [Ring] (see [NewRing]) is a library ring with an owner thread of its
+// own. [Ring.Do] submits an [Op] from any goroutine and parks only that
+// goroutine: the ring's eventfd sits in Go's netpoller, one reaper
+// goroutine per ring takes the completions in batches and wakes their
+// goroutines. A done context cancels the request; Do still waits for its
+// final completion, so the buffer it names is never written after Do has
+// returned. Ten thousand goroutines waiting on a ring need no OS thread
+// each.
+//
+// # Network
+//
+// [Listen] returns a net.Listener whose connections (net.Conn, with
+// deadlines) run their accept, receive and send requests on a ring, so
+// http.Serve(l, handler) serves net/http on io_uring unchanged; [Dial] and
+// [DialContext] connect likewise.
 //
 // # Linking
 //

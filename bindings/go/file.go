@@ -19,6 +19,7 @@ import (
 // the kernel's file position, as with *os.File.
 type File struct {
 	h       *fdHandle
+	ring    *Ring // nil: the blocking face (each call blocks its OS thread)
 	name    string
 	append  bool
 	cleanup runtime.Cleanup
@@ -108,6 +109,35 @@ func OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
 // closes it on Close (or when the File is garbage collected unclosed).
 func NewFile(fd int, name string) *File { return newFile(fd, name, false) }
 
+// Open is [Open] on this ring (see [Ring.OpenFile]).
+func (rg *Ring) Open(name string) (*File, error) { return rg.OpenFile(name, os.O_RDONLY, 0) }
+
+// OpenFile is [OpenFile] with the file's requests on this ring: the open,
+// and then ReadAt, WriteAt, Read, Write and Sync park only the calling
+// goroutine while the ring's owner thread drives the kernel, instead of
+// blocking an OS thread per call as the package-level functions do. Many
+// goroutines reading one File at once then need no OS thread each, and
+// their requests reach the kernel in batches. Seek, Stat and Close stay
+// on the blocking face (short calls that do not wait for a device). The
+// File keeps the ring reachable; closing the ring makes the file's later
+// requests fail with [ErrRingClosed].
+func (rg *Ring) OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
+	fd, err := rg.openat(name, flag|oCloexec, permToMode(perm))
+	if err != nil {
+		return nil, asPathError("open", name, err)
+	}
+	f := newFile(fd, name, flag&os.O_APPEND != 0)
+	f.ring = rg
+	return f, nil
+}
+
+// NewFile is [NewFile] with the file's requests on this ring.
+func (rg *Ring) NewFile(fd int, name string) *File {
+	f := newFile(fd, name, false)
+	f.ring = rg
+	return f
+}
+
 func newFile(fd int, name string, appendMode bool) *File {
 	f := &File{h: &fdHandle{fd: fd}, name: name, append: appendMode}
 	// A File dropped without Close must not leak its descriptor. The
@@ -171,7 +201,7 @@ func (f *File) Read(p []byte) (n int, err error) {
 	}
 	err = f.use("read", func(fd int) error {
 		var e error
-		n, e = Read(fd, p[:min(len(p), maxRW)], OffsetCurrent)
+		n, e = f.read(fd, p[:min(len(p), maxRW)], OffsetCurrent)
 		return e
 	})
 	if err == nil && n == 0 {
@@ -189,7 +219,7 @@ func (f *File) ReadAt(p []byte, off int64) (n int, err error) {
 	eof := false
 	err = f.use("read", func(fd int) error {
 		for len(p) > 0 {
-			m, e := Read(fd, p[:min(len(p), maxRW)], off)
+			m, e := f.read(fd, p[:min(len(p), maxRW)], off)
 			if e != nil {
 				return e
 			}
@@ -214,7 +244,7 @@ func (f *File) ReadAt(p []byte, off int64) (n int, err error) {
 func (f *File) Write(p []byte) (n int, err error) {
 	err = f.use("write", func(fd int) error {
 		for len(p) > 0 {
-			m, e := Write(fd, p[:min(len(p), maxRW)], OffsetCurrent)
+			m, e := f.write(fd, p[:min(len(p), maxRW)], OffsetCurrent)
 			if e != nil {
 				return e
 			}
@@ -241,7 +271,7 @@ func (f *File) WriteAt(p []byte, off int64) (n int, err error) {
 	}
 	err = f.use("write", func(fd int) error {
 		for len(p) > 0 {
-			m, e := Write(fd, p[:min(len(p), maxRW)], off)
+			m, e := f.write(fd, p[:min(len(p), maxRW)], off)
 			if e != nil {
 				return e
 			}
@@ -270,7 +300,26 @@ func (f *File) Seek(offset int64, whence int) (ret int64, err error) {
 
 // Sync flushes the file's data and metadata to storage (fsync).
 func (f *File) Sync() error {
-	return f.use("sync", func(fd int) error { return Fsync(fd, false) })
+	return f.use("sync", func(fd int) error {
+		if f.ring != nil {
+			return f.ring.fsync(fd)
+		}
+		return Fsync(fd, false)
+	})
+}
+
+func (f *File) read(fd int, p []byte, off int64) (int, error) {
+	if f.ring != nil {
+		return f.ring.rw(OpRead, fd, p, off)
+	}
+	return Read(fd, p, off)
+}
+
+func (f *File) write(fd int, p []byte, off int64) (int, error) {
+	if f.ring != nil {
+		return f.ring.rw(OpWrite, fd, p, off)
+	}
+	return Write(fd, p, off)
 }
 
 // Stat describes the file. Its Sys method returns the *[Stat].

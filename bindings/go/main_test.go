@@ -10,5 +10,13 @@ import (
 // results are for (URB_BACKEND=fallback or io_uring).
 func TestMain(m *testing.M) {
 	fmt.Println("engine:", BackendName())
-	os.Exit(m.Run())
+	code := m.Run()
+	for _, f := range afterTests {
+		f()
+	}
+	os.Exit(code)
 }
+
+// afterTests holds what a test or benchmark leaves for the end of the
+// binary's run (files shared by several benchmarks).
+var afterTests []func()

@@ -615,15 +615,6 @@ func (c *conn) Write(p []byte) (int, error) {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	n := 0
-	if directSend {
-		for n < len(p) {
-			m, err := syscall.SendmsgN(c.fd, p[n:], nil, nil, syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL)
-			if err != nil {
-				break
-			}
-			n += m
-		}
-	}
 	for n < len(p) {
 		m, err := c.sock(&c.wr, OpSend, p[n:min(len(p), n+maxRW)])
 		n += m
@@ -693,5 +684,3 @@ func (c *conn) SetWriteDeadline(t time.Time) error {
 	}
 	return nil
 }
-
-var directSend = os.Getenv("URBGO_DIRECT") != ""

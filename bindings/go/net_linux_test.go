@@ -489,7 +489,6 @@ func TestNetTenThousandGoroutinesFewThreads(t *testing.T) {
 	}
 	runtime.GC()
 	threadsBefore := countThreads(t, "")
-	statsBefore, _ := rg.Stats()
 
 	conns := make([]*conn, 0, 2*pairs)
 	for range pairs {
@@ -519,7 +518,9 @@ func TestNetTenThousandGoroutinesFewThreads(t *testing.T) {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		st, _ := rg.Stats()
-		if st.InFlight >= statsBefore.InFlight+2*pairs {
+		// Absolute: requests other tests left on the shared ring may finish
+		// meanwhile, so a count relative to them might never be reached.
+		if st.InFlight >= 2*pairs {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -40,37 +39,6 @@ import (
 type Ring struct {
 	r       *ring
 	cleanup runtime.Cleanup
-}
-
-// RingOptions configures [NewRing]; the zero value (or nil) gives the
-// library's defaults.
-type RingOptions struct {
-	// Entries is the submission queue size (rounded up to a power of two,
-	// at most 32768); 0 means 256. It also bounds the length of a chain.
-	Entries uint32
-	// CQEntries is the completion queue size (>= Entries); 0 means twice
-	// Entries. A full completion queue loses nothing.
-	CQEntries uint32
-	// SQPoll asks for a kernel submission-polling thread (off by default:
-	// it burns a core while busy). Ignored by the fallback engine.
-	SQPoll bool
-	// SQPollIdle is how long that thread spins before sleeping; 0 = 1s.
-	SQPollIdle time.Duration
-	// Fallback runs this ring on the fallback engine (plain system calls)
-	// even where io_uring works.
-	Fallback bool
-}
-
-// RingStats are a ring's counters since it was created (urb_ring_stats).
-type RingStats struct {
-	Submitted   uint64 // requests accepted (a chain counts each request)
-	Completions uint64 // completions delivered
-	Enters      uint64 // io_uring_enter calls by the owner thread (fallback: wake-ups)
-	SQFullWaits uint64 // times the owner found the submission queue full
-	CQOverflows uint64 // completion queue overflows the kernel reported (nothing lost)
-	Cancels     uint64 // cancellations requested
-	Wakeups     uint64 // times a submitter woke a sleeping owner thread
-	InFlight    uint64 // requests in flight when the snapshot was taken
 }
 
 // ring is the part the reaper goroutine and the cleanup use: it never
@@ -183,20 +151,12 @@ func (r *ring) reap(rc syscall.RawConn) {
 	// completion arriving after that reap makes it readable again and the
 	// netpoller (edge-triggered) reports that edge: nothing is lost
 	// between the last reap and the next wait.
-	spins := reaperSpins
 	_ = rc.Read(func(uintptr) bool {
-		idle := 0
 		for {
 			n := C.urb_ring_reap(r.ptr, &r.cq[0], max)
 			if n <= 0 {
-				if idle < spins {
-					idle++
-					runtime.Gosched()
-					continue
-				}
 				return false
 			}
-			idle = 0
 			slots := *r.slots.Load()
 			for i := range int(n) {
 				c := &r.cq[i]
@@ -208,8 +168,6 @@ func (r *ring) reap(rc syscall.RawConn) {
 		}
 	})
 }
-
-var reaperSpins = func() int { n, _ := strconv.Atoi(os.Getenv("URBGO_SPINS")); return n }()
 
 // deliver hands one completion to the slot its token names.
 func (r *ring) deliver(slots []*slot, token uint64, res int32, flags uint32) {

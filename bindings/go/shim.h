@@ -50,4 +50,14 @@ static inline int32_t gourb_ring_sock(const urb_ring *ring, uint8_t code, int32_
 	if (res < 0) return res;
 	return urb_ring_submit(ring, &op, token);
 }
+
+/* The same for the reads and writes of a File on a ring. */
+static inline int32_t gourb_ring_rw(const urb_ring *ring, uint8_t code, int32_t fd,
+                                    uintptr_t buf, uint32_t len, uint64_t off, uint64_t token) {
+	urb_op op;
+	int32_t res = code == URB_OP_READ ? urb_prep_read(fd, (void *)buf, len, off, &op)
+	                                  : urb_prep_write(fd, (const void *)buf, len, off, &op);
+	if (res < 0) return res;
+	return urb_ring_submit(ring, &op, token);
+}
 #endif

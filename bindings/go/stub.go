@@ -7,6 +7,8 @@ package uringbridge
 // with ErrUnsupported, so programs that merely import it still build.
 
 import (
+	"context"
+	"net"
 	"syscall"
 	"time"
 )
@@ -83,3 +85,48 @@ func PrepStatx(dirfd int, path string, flags int, mask uint32, out *Stat) *Op {
 func Submit(op *Op) (int32, error)                         { return 0, ErrUnsupported }
 func SubmitTimeout(op *Op, d time.Duration) (int32, error) { return 0, ErrUnsupported }
 func SubmitChain(ops []*Op) ([]int32, error)               { return nil, ErrUnsupported }
+
+// Ring is an async ring; in this build none can be created.
+type Ring struct{}
+
+func NewRing(opts *RingOptions) (*Ring, error) { return nil, ErrUnsupported }
+func (rg *Ring) Close() error                  { return ErrUnsupported }
+func (rg *Ring) Stats() (RingStats, error)     { return RingStats{}, ErrUnsupported }
+func (rg *Ring) Do(ctx context.Context, op *Op) (int32, error) {
+	return 0, ErrUnsupported
+}
+func (rg *Ring) DoTimeout(ctx context.Context, op *Op, d time.Duration) (int32, error) {
+	return 0, ErrUnsupported
+}
+func (rg *Ring) DoBatch(ctx context.Context, ops []*Op) ([]int32, error) {
+	return nil, ErrUnsupported
+}
+func (rg *Ring) DoChain(ctx context.Context, ops []*Op) ([]int32, error) {
+	return nil, ErrUnsupported
+}
+func (rg *Ring) Listen(network, address string) (net.Listener, error) {
+	return nil, &net.OpError{Op: "listen", Net: network, Err: ErrUnsupported}
+}
+func (rg *Ring) Dial(network, address string) (net.Conn, error) {
+	return nil, &net.OpError{Op: "dial", Net: network, Err: ErrUnsupported}
+}
+func (rg *Ring) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	return rg.Dial(network, address)
+}
+
+func (rg *Ring) rw(code Opcode, fd int, p []byte, off int64) (int, error) {
+	return 0, ErrUnsupported
+}
+func (rg *Ring) openat(path string, flags int, mode uint32) (int, error) {
+	return -1, ErrUnsupported
+}
+func (rg *Ring) fsync(fd int) error { return ErrUnsupported }
+
+func SharedRing() (*Ring, error) { return nil, ErrUnsupported }
+func Listen(network, address string) (net.Listener, error) {
+	return (*Ring)(nil).Listen(network, address)
+}
+func Dial(network, address string) (net.Conn, error) { return (*Ring)(nil).Dial(network, address) }
+func DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	return (*Ring)(nil).Dial(network, address)
+}

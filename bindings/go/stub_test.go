@@ -17,9 +17,14 @@ func TestStubReportsUnsupported(t *testing.T) {
 	_, openErr := Open("/etc/hostname")
 	_, submitErr := Submit(PrepNop())
 	_, chainErr := SubmitChain([]*Op{PrepNop()})
+	_, ringErr := NewRing(nil)
+	_, listenErr := Listen("tcp", "127.0.0.1:0")
+	_, dialErr := Dial("tcp", "127.0.0.1:1")
+	_, ringOpenErr := (&Ring{}).Open("/etc/hostname")
 	errs := map[string]error{
 		"Nop": Nop(), "Read": readErr, "Open": openErr, "Submit": submitErr,
 		"SubmitChain": chainErr, "Connect": Connect(0, &syscall.SockaddrInet4{}),
+		"NewRing": ringErr, "Listen": listenErr, "Dial": dialErr, "Ring.Open": ringOpenErr,
 	}
 	for name, err := range errs {
 		if !errors.Is(err, ErrUnsupported) || !errors.Is(err, errors.ErrUnsupported) {

@@ -59,30 +59,15 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 
-	var l net.Listener
-	var err error
-	switch *netFlag {
-	case "uring":
-		l, err = uringbridge.Listen("tcp", *addr)
-	case "std":
-		l, err = net.Listen("tcp", *addr)
-	default:
-		err = fmt.Errorf("-net must be uring or std, not %q", *netFlag)
-	}
+	l, err := listen(*netFlag, *addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "httpserver:", err)
 		os.Exit(1)
 	}
 	fmt.Printf("listening on %s (%s, engine %s)\n", l.Addr(), *netFlag, uringbridge.BackendName())
 	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				fmt.Fprintln(os.Stderr, "httpserver: accept:", err)
-				os.Exit(1)
-			}
-			go serve(c)
-		}
+		fmt.Fprintln(os.Stderr, "httpserver: accept:", serveAll(l))
+		os.Exit(1)
 	}()
 	<-done
 	fmt.Printf("served %d requests\n", served.Load())
@@ -94,6 +79,30 @@ func main() {
 					st.Submitted, st.Completions, float64(st.Enters)/n, float64(st.Wakeups)/n)
 			}
 		}
+	}
+}
+
+// listen listens on addr with uringbridge.Listen (mode "uring") or
+// net.Listen (mode "std").
+func listen(mode, addr string) (net.Listener, error) {
+	switch mode {
+	case "uring":
+		return uringbridge.Listen("tcp", addr)
+	case "std":
+		return net.Listen("tcp", addr)
+	}
+	return nil, fmt.Errorf("-net must be uring or std, not %q", mode)
+}
+
+// serveAll serves every connection l accepts, each on a goroutine of its
+// own, until Accept fails (the listener was closed).
+func serveAll(l net.Listener) error {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return err
+		}
+		go serve(c)
 	}
 }
 

@@ -1,0 +1,74 @@
+//go:build linux && cgo
+
+package uringbridge
+
+/*
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"context"
+	"runtime"
+)
+
+// The requests of a File opened on a Ring ([Ring.OpenFile]).
+
+// rw reads (OpRead) or writes (OpWrite) p at off on the ring, parking only
+// the calling goroutine. No Op is built: one cgo call prepares and submits
+// (gourb_ring_rw), which matters for small random reads, where the
+// allocation and pinning of an Op would be a good part of the cost.
+func (rg *Ring) rw(code Opcode, fd int, p []byte, off int64) (int, error) {
+	name := "read"
+	if code == OpWrite {
+		name = "write"
+	}
+	coff, ok := offsetArg(off)
+	if !ok {
+		return 0, syscallErr(name, negEINVAL)
+	}
+	p = p[:min(len(p), maxRW)]
+	r := rg.r
+	if !r.begin() {
+		r.end()
+		return 0, ErrRingClosed
+	}
+	s := r.alloc()
+	if len(p) > 0 {
+		// Pinned until the final completion, as the kernel writes p (or
+		// reads it) after this call has returned.
+		s.pin.Pin(&p[0])
+	}
+	res := int32(C.gourb_ring_rw(r.ptr, C.uint8_t(code), C.int32_t(fd), bufAddr(p), C.uint32_t(len(p)), coff, C.uint64_t(s.token.Load())))
+	r.end()
+	if res < 0 {
+		r.release(s, true)
+		runtime.KeepAlive(rg)
+		return 0, syscallErr(name, res)
+	}
+	c := <-s.ch
+	r.release(s, false)
+	runtime.KeepAlive(rg)
+	if c.res < 0 {
+		if c.res == negECANCELED && r.isClosed() {
+			return 0, ErrRingClosed
+		}
+		return 0, syscallErr(name, c.res)
+	}
+	return int(c.res), nil
+}
+
+// openat opens path relative to the working directory on the ring.
+func (rg *Ring) openat(path string, flags int, mode uint32) (int, error) {
+	res, err := rg.Do(context.Background(), PrepOpenat(AtFdcwd, path, flags, mode))
+	if err != nil {
+		return -1, err
+	}
+	return int(res), nil
+}
+
+// fsync flushes fd on the ring.
+func (rg *Ring) fsync(fd int) error {
+	_, err := rg.Do(context.Background(), PrepFsync(fd, false))
+	return err
+}
