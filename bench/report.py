@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """bench/report.py RESULTS_DIR: turns what bench/run left in RESULTS_DIR
-(meta.env, samples.tsv, raw/notes.txt) into RESULTS_DIR/report.md and PNG
-plots. Medians [min-max] over rounds; ratios are ratios of medians, with the
-range of the per-round ratios beside them (each round ran A and B back to
-back, so a per-round range that straddles the target means the verdict is
-within the machine's noise). Plots need matplotlib; without it the report
-says so and keeps the tables."""
+(meta.env, samples.tsv, raw/notes.txt, and haskell/ from bench/haskell/run)
+into RESULTS_DIR/report.md and PNG plots. Medians [min-max] over rounds;
+ratios are ratios of medians, with the range of the per-round ratios beside
+them (each round ran A and B back to back, so a per-round range that
+straddles the target means the verdict is within the machine's noise).
+Plots need matplotlib; without it the report says so and keeps the tables."""
 
 import collections
 import os
@@ -13,26 +13,46 @@ import statistics
 import sys
 
 res_dir = sys.argv[1]
-meta = {}
-with open(os.path.join(res_dir, "meta.env")) as f:
-    for line in f:
-        if "=" in line:
-            k, v = line.rstrip("\n").split("=", 1)
-            meta[k] = v
 
-# data[(group, case, side)] = {round: value}
+
+def read_meta(path):
+    m = {}
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                if "=" in line:
+                    k, v = line.rstrip("\n").split("=", 1)
+                    m[k] = v
+    return m
+
+
+# data[(group, case, side)] = {round: value}; the Haskell suite's groups get
+# an "hs:" prefix, so one set of helpers serves every runtime.
 data = collections.defaultdict(dict)
-with open(os.path.join(res_dir, "samples.tsv")) as f:
-    next(f)
-    for line in f:
-        parts = line.rstrip("\n").split("\t")
-        if len(parts) != 5 or parts[4] == "":
-            continue
-        g, c, s, r, v = parts
-        try:
-            data[(g, c, s)][int(r)] = float(v)
-        except ValueError:
-            pass
+
+
+def read_samples(path, prefix=""):
+    if not os.path.exists(path):
+        return False
+    with open(path) as f:
+        next(f, None)
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 5 or parts[4] == "":
+                continue
+            g, c, s, r, v = parts
+            try:
+                data[(prefix + g, c, s)][int(r)] = float(v)
+            except ValueError:
+                pass
+    return True
+
+
+meta = read_meta(os.path.join(res_dir, "meta.env"))
+read_samples(os.path.join(res_dir, "samples.tsv"))
+hs_dir = os.path.join(res_dir, "haskell")
+hs_meta = read_meta(os.path.join(hs_dir, "meta.env"))
+have_hs = read_samples(os.path.join(hs_dir, "samples.tsv"), "hs:") and any(k[0] == "hs:http" for k in data)
 
 notes_path = os.path.join(res_dir, "raw", "notes.txt")
 notes = [l.rstrip("\n") for l in open(notes_path)] if os.path.exists(notes_path) else []
@@ -68,9 +88,9 @@ def cell(g, c, s, digits=None):
     return f"{fmt_num(statistics.median(v), digits)} [{fmt_num(min(v), digits)}–{fmt_num(max(v), digits)}]"
 
 
-def ratio(g, c, a, b, ga=None):
-    """(ratio of medians, per-round ratios) of side a (group ga or g) over b."""
-    ra, rb = data.get((ga or g, c, a), {}), data.get((g, c, b), {})
+def ratio(g, c, a, b, ca=None):
+    """(ratio of medians, per-round ratios) of side a (case ca or c) over b."""
+    ra, rb = data.get((g, ca or c, a), {}), data.get((g, c, b), {})
     if not ra or not rb:
         return None, []
     per = [ra[r] / rb[r] for r in ra if r in rb and rb[r] > 0]
@@ -81,15 +101,15 @@ def ratio_cell(rat, per):
     if rat is None:
         return "—"
     if not per:
-        return f"{rat:.3f}"
+        return f"**{rat:.3f}**"
     return f"**{rat:.3f}** ({min(per):.2f}–{max(per):.2f})"
 
 
 def verdict(rat, per, op, target):
-    if rat is None:
-        return "not measured"
     if target is None:
         return "info"
+    if rat is None:
+        return "not measured"
     ok = rat <= target if op == "<=" else rat >= target
     word = "met" if ok else "**MISSED**"
     if per and min(per) <= target <= max(per):
@@ -101,51 +121,51 @@ def target_txt(op, target):
     return "—" if target is None else f"{'≤' if op == '<=' else '≥'} {target:.2f}×"
 
 
+# Every row with a target also goes to the summary at the top (and the
+# README): (runtime, pair, anchor cell, ours cell, ratio cell, target, verdict, area).
+summary = []
+
+
+def judged(runtime, label, g, c, a, b, op, target, anchor_name, area, ca=None, headline=True):
+    rat, per = ratio(g, c, a, b, ca)
+    v = verdict(rat, per, op, target)
+    if target is not None and headline:
+        summary.append((runtime, label, f"{anchor_name}: {cell(g, c, b)}", cell(g, ca or c, a), ratio_cell(rat, per),
+                        target_txt(op, target), v, area))
+    return rat, per, v
+
+
 out = []
 w = out.append
-missed = []
+quick = meta.get("mode") == "--quick"
 
-engine_rows = [k for k in data if k[0].startswith("blocking:")]
-engine = "io_uring" if any(k[0] == "blocking:io_uring" for k in engine_rows) else "?"
-w(f"# uringbridge benchmarks, {meta.get('date', '?')}")
-w("")
-w(f"- Command: `{meta.get('command', 'bench/run')}` (from the repository root), commit {meta.get('commit', '?')}")
-w(f"- Machine: {meta.get('cores', '?')} cores ({meta.get('cpu', '?')}), {meta.get('memory', '?')}, "
-  f"kernel {meta.get('kernel', '?')}, {meta.get('os', '?')}; load average before {meta.get('load_before', '?')}, "
-  f"after {meta.get('load_after', '?')}")
-w(f"- Tools: {meta.get('tools', '?')}. Loads and servers share the machine's cores (nothing pinned); "
-  "every load goes to 127.0.0.1.")
-w("- Every cell: median [min–max] over rounds; A and B interleaved round by round, order rotating. "
-  "Ratio = uringbridge / anchor, ratio of medians in bold, the range of per-round ratios in brackets; "
-  "\"within noise\" = the per-round ratios straddle the target.")
-w("")
-
-# ---------------------------------------------------------------- per-request
-w("## Per-request cost (in-process, ns per request unless stated)")
+# ================================================================ C: per-request
+sec = []
+w = sec.append
+w("## C: per-request cost (in-process, ns per request unless stated)")
 w("")
 w("| measure | anchor | anchor | uringbridge | ratio | target | verdict |")
 w("|---|---|---|---|---|---|---|")
 rows = [
     ("blocking face: `urb_nop()` round trip", "blocking:io_uring", "nop", "urb", "liburing",
-     "liburing nop, default flags", "<=", 1.10),
+     "liburing nop, default flags", "<=", 1.10, "c_nop"),
     ("blocking face: `urb_read()` 4 KiB page-cached", "blocking:io_uring", "read4k", "urb", "liburing",
-     "liburing read, default flags", "<=", None),
+     "liburing read, default flags", "<=", None, None),
     ("async ring: 32 NOPs via `urb_ring_submit_batch` + `urb_ring_wait`", "async", "batch32", "urb_batch",
-     "liburing", "liburing 32 × prep_nop + submit_and_wait(32)", "<=", 1.10),
+     "liburing", "liburing 32 × prep_nop + submit_and_wait(32)", "<=", 1.10, "c_batch"),
     ("async ring: 32 × `urb_ring_submit` + `urb_ring_wait`", "async", "batch32", "urb_x32", "liburing",
-     "liburing 32 × prep_nop + submit_and_wait(32)", "<=", None),
+     "liburing 32 × prep_nop + submit_and_wait(32)", "<=", None, None),
     ("async ring: 8 threads submitting NOPs, M requests/s (higher is better)", "async", "threads8", "urb",
-     "liburing_mutex", "8 threads, one liburing ring behind a mutex, a submit per request", ">=", None),
+     "liburing_mutex", "8 threads, one liburing ring behind a mutex, a submit per request", ">=", None, None),
     ("*with `URB_SPIN_US=30` (information):* 32 NOPs via `urb_ring_submit_batch` + `urb_ring_wait`", "async_spin30",
-     "batch32", "urb_batch", "liburing", "liburing 32 × prep_nop + submit_and_wait(32)", "<=", None),
+     "batch32", "urb_batch", "liburing", "liburing 32 × prep_nop + submit_and_wait(32)", "<=", None, None),
     ("*with `URB_SPIN_US=30` (information):* 8 threads, M requests/s", "async_spin30", "threads8", "urb",
-     "liburing_mutex", "8 threads, one liburing ring behind a mutex", ">=", None),
+     "liburing_mutex", "8 threads, one liburing ring behind a mutex", ">=", None, None),
 ]
-for label, g, c, a, b, anchor_name, op, target in rows:
-    rat, per = ratio(g, c, a, b)
-    v = verdict(rat, per, op, target)
-    if "MISSED" in v:
-        missed.append((label, rat, target, op))
+short = {"c_nop": "`urb_nop()` vs liburing NOP round trip (ns)",
+         "c_batch": "batches of 32 async NOPs vs liburing batches (ns per NOP)"}
+for label, g, c, a, b, anchor_name, op, target, key in rows:
+    rat, per, v = judged("C", short.get(key, label), g, c, a, b, op, target, "liburing", key)
     w(f"| {label} | {anchor_name} | {cell(g, c, b)} | {cell(g, c, a)} | {ratio_cell(rat, per)} | "
       f"{target_txt(op, target)} | {v} |")
 extra = []
@@ -172,66 +192,91 @@ if extra:
     for e in extra:
         w(f"- {e}")
 w("")
-w("![per-request cost](per_request_cost.png)")
-w("")
+c_cost = sec
 
-# ---------------------------------------------------------------- network
-servers = [s for s in ("epoll", "liburing", "liburing_dt", "urb_ring", "urb_vtable") if any(k[2] == s and k[0] == "http" for k in data)]
+# ================================================================ network, shared
+# The targets name c=50; the summary carries the two keep-alive loads at c=50
+# (ab as the seeds ran it, and wrk), the group tables every load.
+C50 = ("ab_k_c50", "ab_c50", "wrk_c50")
+HEADLINE = ("ab_k_c50", "wrk_c50")
 loads = [("ab_k_c5", "ab -n 10000 -c 5 -k"), ("ab_k_c50", "ab -n 10000 -c 50 -k"),
          ("ab_k_c500", "ab -n 10000 -c 500 -k"), ("ab_c50", "ab -n 10000 -c 50 (no keep-alive)"),
          ("wrk_c50", "wrk -t 1 -c 50 -d 3s")]
+names = {"epoll": "C epoll (anchor)", "liburing": "C liburing (anchor)", "liburing_dt": "C liburing DEFER_TASKRUN (info)",
+         "urb_ring": "C uringbridge ring", "urb_vtable": "C uringbridge vtable",
+         "go_std": "Go net.Listen (anchor)", "go_uring": "Go uringbridge.Listen",
+         "ghc_N1": "Haskell --io ghc -N1 (anchor)", "uring_N1": "Haskell --io uring -N1",
+         "ghc_N2": "Haskell --io ghc -N2 (anchor)", "uring_N2": "Haskell --io uring -N2"}
+servers = [s for s in ("epoll", "liburing", "liburing_dt", "urb_ring", "urb_vtable", "go_std", "go_uring")
+           if any(k[2] == s and k[0] == "http" for k in data)]
+c_servers = [s for s in servers if not s.startswith("go_")]
+hs_configs = [s for s in ("ghc_N1", "uring_N1", "ghc_N2", "uring_N2") if vals("hs:http", "ab_k_c50", s)]
+
+# ================================================================ C: network
+sec = []
+w = sec.append
 faces = [(s, {"urb_ring": "`http_server --face ring` (async completion face)",
               "urb_vtable": "`http_server --face vtable` (readiness vtable)"}[s])
          for s in ("urb_ring", "urb_vtable") if s in servers]
-w("## Network: HTTP requests/s on 127.0.0.1 (higher is better)")
+w("## C: HTTP requests/s on 127.0.0.1 (higher is better)")
 w("")
-w("Anchors: `bench/epoll_http_server` (plain single-threaded epoll, the target's anchor) and "
-  "`bench/liburing_http_server` (the same program as the example, straight on one liburing ring with no setup "
-  "flags, one thread); for information the same liburing server with `--defer-taskrun` "
-  "(SINGLE_ISSUER|DEFER_TASKRUN, the flags the library's own rings use): the gap between it and uringbridge is "
-  "the library's hand-over to its owner thread. All send the same bytes.")
+w("`examples-c/http_server` against `bench/epoll_http_server` (plain single-threaded epoll, the target's anchor) and "
+  "`bench/liburing_http_server` (the same program straight on one liburing ring, no setup flags, one thread)"
+  + (", and for information the same liburing server with `--defer-taskrun` (the flags the library's own rings "
+     "use): the gap between it and uringbridge is the library's hand-over to its owner thread" if "liburing_dt" in servers
+     else "") + ". All send the same bytes.")
 w("")
 for face, face_name in faces:
     w(f"### {face_name}")
     w("")
-    w("| load | epoll (anchor) | liburing (anchor) | liburing DEFER_TASKRUN (info) | uringbridge | ratio vs epoll "
-      "| ratio vs liburing | ratio vs liburing DEFER_TASKRUN | target | verdict |")
-    w("|---|---|---|---|---|---|---|---|---|---|")
+    dt = "liburing_dt" in servers
+    w("| load | epoll (anchor) | liburing (anchor) | " + ("liburing DEFER_TASKRUN (info) | " if dt else "")
+      + "uringbridge | ratio vs epoll | ratio vs liburing | " + ("ratio vs DEFER_TASKRUN | " if dt else "")
+      + "target | verdict |")
+    w("|---|---|---|" + ("---|" if dt else "") + "---|---|---|" + ("---|" if dt else "") + "---|---|")
     for c, name in loads:
-        rat, per = ratio("http", c, face, "epoll")
+        rat, per, v = judged("C", f"HTTP `--face {face[4:]}` vs epoll, {name} (req/s)", "http", c, face, "epoll",
+                             ">=", 1.0, "epoll", "c_http", headline=c in HEADLINE)
         ratl, perl = ratio("http", c, face, "liburing")
         ratd, perd = ratio("http", c, face, "liburing_dt")
-        v = verdict(rat, per, ">=", 1.0)
-        if "MISSED" in v:
-            missed.append((f"{face} {name}", rat, 1.0, ">="))
-        w(f"| {name} | {cell('http', c, 'epoll')} | {cell('http', c, 'liburing')} | {cell('http', c, 'liburing_dt')} | "
-          f"{cell('http', c, face)} | {ratio_cell(rat, per)} | {ratio_cell(ratl, perl)} | {ratio_cell(ratd, perd)} | "
-          f"≥ 1.00× epoll | {v} |")
+        w(f"| {name} | {cell('http', c, 'epoll')} | {cell('http', c, 'liburing')} | "
+          + (f"{cell('http', c, 'liburing_dt')} | " if dt else "")
+          + f"{cell('http', c, face)} | {ratio_cell(rat, per)} | {ratio_cell(ratl, perl)} | "
+          + (f"{ratio_cell(ratd, perd)} | " if dt else "") + f"≥ 1.00× epoll | {v} |")
     w("")
-if not any(s == "urb_vtable" for s in servers):
+if "urb_vtable" not in servers:
     w("- `--face vtable`: not measured (see Notes).")
     w("")
-w("### Latency at c=50 (wrk -t 1 -c 50 -d 3s --latency), µs (lower is better)")
-w("")
-pcts = [p for p in ("p50", "p75", "p90", "p99") if any(k[0] == "http_lat" and k[1] == p for k in data)]
-w("| server | " + " | ".join(pcts) + " | p99 ratio vs epoll |")
-w("|---|" + "---|" * (len(pcts) + 1))
-names = {"epoll": "epoll (anchor)", "liburing": "liburing (anchor)", "liburing_dt": "liburing DEFER_TASKRUN (info)",
-         "urb_ring": "uringbridge ring",
-         "urb_vtable": "uringbridge vtable"}
-for s in servers:
-    rat, per = ratio("http_lat", "p99", s, "epoll")
-    w(f"| {names[s]} | " + " | ".join(cell("http_lat", p, s) for p in pcts) + f" | {ratio_cell(rat, per)} |")
-w("")
-w("![requests/s vs concurrency](rps_vs_concurrency.png)")
-w("![latency percentiles at c=50](latency_c50.png)")
-w("")
+c_net = sec
 
-# ---------------------------------------------------------------- file I/O
-file_cases = [c for c in ("cached_qd1", "cached_qd32", "direct_qd1", "direct_qd32") if vals("file", c, "fio_io_uring") or vals("file", c, "urb_ring")]
+# ================================================================ latency (all runtimes)
+pcts = [p for p in ("p50", "p75", "p90", "p99")
+        if any(k[0] in ("http_lat", "hs:http_lat") and k[1] == p for k in data)]
+anchor_of = {"urb_ring": "epoll", "urb_vtable": "epoll", "liburing": "epoll", "liburing_dt": "epoll",
+             "go_uring": "go_std", "uring_N1": "ghc_N1", "uring_N2": "ghc_N2"}
+sec = []
+w = sec.append
+w("## Latency at c=50 (wrk -t 1 -c 50 -d 3s --latency), µs (lower is better)")
+w("")
+w("| server | " + " | ".join(pcts) + " | p99 ratio vs its anchor |")
+w("|---|" + "---|" * (len(pcts) + 1))
+for s, g in [(s, "http_lat") for s in servers] + [(s, "hs:http_lat") for s in hs_configs]:
+    a = anchor_of.get(s)
+    rat, per = ratio(g, "p99", s, a) if a else (None, [])
+    w(f"| {names[s]} | " + " | ".join(cell(g, p, s) for p in pcts) + f" | {ratio_cell(rat, per)} |")
+w("")
+w("![latency CDF at c=50](latency_c50.png)")
+w("")
+lat = sec
+
+# ================================================================ C: file I/O
+file_cases = [c for c in ("cached_qd1", "cached_qd32", "direct_qd1", "direct_qd32")
+              if vals("file", c, "fio_io_uring") or vals("file", c, "urb_ring")]
 case_names = {"cached_qd1": "page-cached, QD1", "cached_qd32": "page-cached, QD32", "direct_qd1": "O_DIRECT, QD1",
               "direct_qd32": "O_DIRECT, QD32"}
-w("## File I/O: 4 KiB random reads, IOPS (higher is better)")
+sec = []
+w = sec.append
+w("## C: file I/O, 4 KiB random reads, IOPS (higher is better)")
 w("")
 w("One 256 MiB file on the repository's filesystem; fio runs `--rw=randread --bs=4k --invalidate=0 "
   "--norandommap`, `--direct=1` for O_DIRECT; uringbridge is `bench/file_reads` (one async ring, "
@@ -242,11 +287,9 @@ w("| case | fio io_uring (anchor) | fio psync | uringbridge ring | ratio vs fio 
   "ring: enters / wake-ups per read | `urb_read` (blocking face) |")
 w("|---|---|---|---|---|---|---|---|---|")
 for c in file_cases:
-    rat, per = ratio("file", c, "urb_ring", "fio_io_uring")
     target = 0.90 if c.endswith("qd32") else None
-    v = verdict(rat, per, ">=", target)
-    if "MISSED" in v:
-        missed.append((f"file reads {case_names[c]}", rat, target, ">="))
+    rat, per, v = judged("C", f"file reads {case_names[c]} (IOPS)", "file", c, "urb_ring", "fio_io_uring", ">=",
+                         target, "fio io_uring", "c_file")
     e, wk = med("file_stats", f"{c}_enters_per_read", "urb_ring"), med("file_stats", f"{c}_wakeups_per_read", "urb_ring")
     stats_txt = "—" if e is None else f"{e:.3f} / {wk:.3f}"
     w(f"| {case_names[c]} | {cell('file', c, 'fio_io_uring')} | {cell('file', c, 'fio_psync')} | "
@@ -255,30 +298,275 @@ for c in file_cases:
 w("")
 w("![file reads](file_reads.png)")
 w("")
+c_file = sec
 
-# ---------------------------------------------------------------- diagnostics
+# ================================================================ Go
+sec = []
+w = sec.append
+go_status = meta.get("go_status", "not run")
+w("## Go")
+w("")
+w(f"Status: {go_status}. Per-request cost: `bench/go/nop` (a loop of `uringbridge.Nop()`, the blocking face) "
+  "against `urb_nop()` timed in C by `bench/blocking_cost`, alternating processes round by round. File: "
+  "`bench/go/fileread`, `File.ReadAt` on a file opened on the shared ring with QD goroutines, against "
+  "`os.File.ReadAt` with as many goroutines (the Go anchor), in the same rounds as the C file pairs. HTTP: "
+  "`bindings/go/examples/httpserver -net uring` (uringbridge.Listen) against `-net std` (net.Listen), the same "
+  "program, as two more servers of the network rounds above.")
+w("")
+have_go_cost = bool(vals("go_cost", "Nop", "go_nop"))
+have_go_file = any(vals("file", c, "go_ring") for c in file_cases)
+have_go_http = "go_uring" in servers
+if have_go_cost:
+    w("| per-request cost, ns | C `urb_nop()` (anchor) | Go | ratio | target | verdict |")
+    w("|---|---|---|---|---|---|")
+    rat, per, v = judged("Go", "blocking `Nop()` vs C `urb_nop()` (ns)", "go_cost", "Nop", "go_nop", "c_urb", "<=",
+                         1.30, "C urb_nop", "go_nop")
+    w(f"| `uringbridge.Nop()` (blocking face) | {cell('go_cost', 'Nop', 'c_urb')} | {cell('go_cost', 'Nop', 'go_nop')} | "
+      f"{ratio_cell(rat, per)} | ≤ 1.30× | {v} |")
+    rat, per = ratio("go_cost", "Nop", "go_ring", "c_urb")
+    w(f"| `SharedRing().Do(PrepNop())`, one goroutine (info) | {cell('go_cost', 'Nop', 'c_urb')} | "
+      f"{cell('go_cost', 'Nop', 'go_ring')} | {ratio_cell(rat, per)} | — | info |")
+    w("")
+if have_go_file:
+    w("| file reads, IOPS (os.File at QD32 only: at QD1 it is the C table's psync) | os.File (anchor) | fio io_uring | "
+      "Go File on the shared ring | ratio vs os.File | "
+      "ratio vs fio io_uring | target | verdict |")
+    w("|---|---|---|---|---|---|---|---|")
+    for c in [c for c in file_cases if vals("file", c, "go_ring")]:
+        target = 1.0 if c.endswith("qd32") else None
+        rat, per, v = judged("Go", f"`File.ReadAt` vs `os.File.ReadAt`, {case_names[c]} (IOPS)", "file", c, "go_ring",
+                             "go_os", ">=", target, "os.File", "go_file")
+        ratf, perf = ratio("file", c, "go_ring", "fio_io_uring")
+        w(f"| {case_names[c]} | {cell('file', c, 'go_os')} | {cell('file', c, 'fio_io_uring')} | "
+          f"{cell('file', c, 'go_ring')} | {ratio_cell(rat, per)} | {ratio_cell(ratf, perf)} | "
+          f"{target_txt('>=', target)} | {v} |")
+    w("")
+if have_go_http:
+    w("| HTTP load, req/s | net.Listen (anchor) | uringbridge.Listen | ratio | target | verdict |")
+    w("|---|---|---|---|---|---|")
+    for c, name in loads:
+        target = 0.95 if c in C50 else None
+        rat, per, v = judged("Go", f"HTTP Listen vs net.Listen, {name} (req/s)", "http", c, "go_uring", "go_std", ">=",
+                             target, "net", "go_http", headline=c in HEADLINE)
+        w(f"| {name} | {cell('http', c, 'go_std')} | {cell('http', c, 'go_uring')} | {ratio_cell(rat, per)} | "
+          f"{target_txt('>=', target)} | {v} |")
+    w("")
+if not (have_go_cost or have_go_file or have_go_http):
+    w("No Go figures this run.")
+    w("")
+go_sec = sec
+
+# ================================================================ Haskell
+sec = []
+w = sec.append
+w("## Haskell")
+w("")
+hs_status = meta.get("haskell_status", "not run")
+if not have_hs:
+    w(f"Not measured: {hs_status}.")
+    w("")
+else:
+    w(f"`bench/haskell/run {meta.get('mode', '')}` (GHC {hs_meta.get('ghc', '?')}, engine "
+      f"{hs_meta.get('engine', '?')}; rounds: {hs_meta.get('rounds', '?')}), run by bench/run after the C and Go "
+      "parts; its full report, with the 1,000-green-thread figures, perf and strace counts: "
+      "[haskell/report.md](haskell/report.md). `examples-haskell/HttpServer.hs` with `--io uring` against "
+      "`--io ghc` (GHC's own I/O manager), the four configurations interleaved round by round.")
+    w("")
+    w("| pair | anchor | uringbridge | ratio | target | verdict |")
+    w("|---|---|---|---|---|---|")
+    rat, per, v = judged("Haskell", "`submitBlocking` NOP, one green thread, vs C `urb_nop()` (ns)", "hs:nop1",
+                         "rt_ns", "hs_submitBlocking", "c_urb_nop", "<=", 2.0, "C urb_nop", "hs_nop")
+    w(f"| `submitBlocking` NOP round trip, one green thread, -N1 (ns) | C `urb_nop()` {cell('hs:nop1', 'rt_ns', 'c_urb_nop')} "
+      f"| {cell('hs:nop1', 'rt_ns', 'hs_submitBlocking')} | {ratio_cell(rat, per)} | ≤ 2.00× | {v} |")
+    rat, per = ratio("hs:nop1", "rt_ns", "hs_submitBlockingOS", "c_urb_nop")
+    w(f"| `submitBlockingOS` (info, the calling OS thread's ring) | C `urb_nop()` | "
+      f"{cell('hs:nop1', 'rt_ns', 'hs_submitBlockingOS')} | {ratio_cell(rat, per)} | — | info |")
+    if vals("hs:nopmany", "ops_per_s", "async"):
+        rat, per, v = judged("Haskell", "1,000 green threads, NOPs/s, vs one enter per request", "hs:nopmany",
+                             "ops_per_s", "async", "os", ">=", 3.0, "submitBlockingOS", "hs_many")
+        w(f"| 1,000 green threads, NOPs/s, -N2 | `submitBlockingOS` {cell('hs:nopmany', 'ops_per_s', 'os')} | "
+          f"{cell('hs:nopmany', 'ops_per_s', 'async')} | {ratio_cell(rat, per)} | ≥ 3.00× | {v} |")
+    for n in ("N1", "N2"):
+        for c, name in loads:
+            target = 1.10 if c in C50 else None
+            rat, per, v = judged("Haskell", f"HTTP uring vs ghc -{n}, {name} (req/s)", "hs:http", c, f"uring_{n}",
+                                 f"ghc_{n}", ">=", target, "ghc", "hs_http", headline=c in HEADLINE)
+            w(f"| HTTP -{n}, {name} (req/s) | `--io ghc` {cell('hs:http', c, f'ghc_{n}')} | "
+              f"{cell('hs:http', c, f'uring_{n}')} | {ratio_cell(rat, per)} | {target_txt('>=', target)} | {v} |")
+    for c, name in loads:
+        if c not in C50:
+            continue
+        rat, per, v = judged("Haskell", f"HTTP uring -N2 vs -N1, {name} (req/s)", "hs:http", c, "uring_N2", "uring_N1",
+                             ">=", 1.0, "uring -N1", "hs_scale", headline=c in HEADLINE)
+        w(f"| `--io uring` -N2 vs -N1, {name} (req/s) | -N1 {cell('hs:http', c, 'uring_N1')} | "
+          f"{cell('hs:http', c, 'uring_N2')} | {ratio_cell(rat, per)} | ≥ 1.00× | {v} |")
+    for n in ("N1", "N2"):
+        if not vals("hs:rts", "max_residency_bytes", f"uring_{n}"):
+            continue
+        rat, per, v = judged("Haskell", f"maximum residency at c=500, -{n} (bytes, +RTS -s)", "hs:rts",
+                             "max_residency_bytes", f"uring_{n}", f"ghc_{n}", "<=", 1.0, "ghc", "hs_res")
+        w(f"| maximum residency under ab -c 500 -k, -{n} (bytes, `+RTS -s`) | `--io ghc` "
+          f"{cell('hs:rts', 'max_residency_bytes', f'ghc_{n}')} | {cell('hs:rts', 'max_residency_bytes', f'uring_{n}')} "
+          f"| {ratio_cell(rat, per)} | ≤ 1.00× | {v} |")
+    w("")
+hs_sec = sec
+
+# ================================================================ diagnostics
+sec = []
+w = sec.append
 w("## Diagnostics: system calls per HTTP request (ab -n 10000 -c 50 -k, one run each)")
 w("")
-w("| server | io_uring_enter per request (own count) | syscalls per request (strace -c -f) | top syscalls per request |")
-w("|---|---|---|---|")
+w("| server | io_uring_enter per request (own count) | owner wake-ups per request | syscalls per request "
+  "(strace -c -f) | top syscalls per request |")
+w("|---|---|---|---|---|")
+
+
+def top_syscalls(g, case_prefix, s, n=4):
+    return sorted(((v[0], k[1].split(":", 1)[1]) for k, v in data.items()
+                   if k[0] == g and k[1].startswith(case_prefix) and k[2] == s), reverse=True)[:n]
+
+
 for s in servers:
-    top = sorted(((v[0], k[1].split(":", 1)[1]) for k, v in data.items()
-                  if k[0] == "diag" and k[1].startswith("syscalls_per_request:") and k[2] == s), reverse=True)[:4]
-    e = med("diag", "enters_per_request", s)
-    t = med("diag", "syscalls_per_request", s)
-    w(f"| {names[s]} | {'—' if e is None else f'{e:.3f}'} | {'—' if t is None else f'{t:.2f}'} | "
+    top = top_syscalls("diag", "syscalls_per_request:", s)
+    e, wk, t = med("diag", "enters_per_request", s), med("diag", "wakeups_per_request", s), \
+        med("diag", "syscalls_per_request", s)
+    w(f"| {names[s]} | {'—' if e is None else f'{e:.3f}'} | {'—' if wk is None else f'{wk:.3f}'} | "
+      f"{'—' if t is None else f'{t:.2f}'} | " + ", ".join(f"{n} {v:.2f}" for v, n in top) + " |")
+for cfg in ("uring_N1/k", "ghc_N1/k", "uring_N1/close", "ghc_N1/close"):
+    t = med("hs:strace_http", "total", cfg)
+    if t is None:
+        continue
+    top = sorted(((v[0], k[1]) for k, v in data.items()
+                  if k[0] == "hs:strace_http" and k[2] == cfg and k[1] != "total"), reverse=True)[:4]
+    io, mode_ = cfg.split("/")
+    w(f"| Haskell --io {io.split('_')[0]} -N1, ab -n 5000 -c 50{' -k' if mode_ == 'k' else ''} | — | — | {t:.2f} | "
       + ", ".join(f"{n} {v:.2f}" for v, n in top) + " |")
 w("")
-w("Full `strace -c -f` tables, including one of the async batches: `diagnostics.txt`. Program outputs: "
-  "`blocking_cost.txt`, `async_cost.txt`; every sample: `samples.tsv`.")
+w("Full `strace -c -f` tables, including one of the async batches: `diagnostics.txt` (Haskell: "
+  "`haskell/diagnostics.txt`). Program outputs: `blocking_cost.txt`, `async_cost.txt`; every sample: `samples.tsv`.")
 w("")
+diag = sec
 
-# ---------------------------------------------------------------- noise & notes
+
+# ================================================================ what the profile shows for misses
+def fmt(x, d=2):
+    return "—" if x is None else f"{x:.{d}f}"
+
+
+def profile(area):
+    """One line per missed area, from the counters this run collected."""
+    if area == "c_nop":
+        return ("the library's rings use SINGLE_ISSUER|DEFER_TASKRUN|SUBMIT_ALL; liburing with those flags costs "
+                f"{cell('blocking:io_uring', 'nop', 'liburing_flags')} ns per NOP against "
+                f"{cell('blocking:io_uring', 'nop', 'liburing')} without: the rest is the library's own path "
+                "(one io_uring_enter per call either way).")
+    if area == "c_batch":
+        return ("requests per io_uring_enter on the async ring: submit_batch "
+                f"{fmt(med('async', 'batch32_req_per_enter', 'urb_batch'), 1)} (liburing: 32); the cost is the "
+                "hand-over to the ring's owner thread and the wake-up back, not the number of enters (strace of the "
+                "batches in diagnostics.txt).")
+    if area == "c_file":
+        return ("the ring made " + ", ".join(
+            f"{case_names[c]} {fmt(med('file_stats', f'{c}_enters_per_read', 'urb_ring'), 3)} enters and "
+            f"{fmt(med('file_stats', f'{c}_wakeups_per_read', 'urb_ring'), 3)} owner wake-ups per read"
+            for c in file_cases if c.endswith("qd32")) + "; fio drives its ring from the submitting thread itself.")
+    if area == "c_http":
+        def one(s):
+            e = med("diag", "enters_per_request", s)
+            return (f"{names[s]}: " + (f"{e:.3f} io_uring_enter and " if e is not None else "")
+                    + f"{fmt(med('diag', 'syscalls_per_request', s))} system calls per request under strace")
+        return "; ".join(one(s) for s in ("epoll", "liburing", "urb_ring", "urb_vtable") if s in servers) + "."
+    if area == "go_nop":
+        return ("`Nop()` is one cgo call into `urb_nop`; the difference from C is cgo's entry and exit "
+                f"(the C figure in the same rounds: {cell('go_cost', 'Nop', 'c_urb')} ns).")
+    if area == "go_file":
+        return ("`File.ReadAt` on the shared ring hands each read to the ring's owner thread and parks the goroutine "
+                "until the netpoller sees the completion eventfd; `os.File.ReadAt` is a plain pread on the calling "
+                "thread, which page-cached reads make the cheapest possible path.")
+    if area == "go_http":
+        return (f"Go uringbridge.Listen: {fmt(med('diag', 'enters_per_request', 'go_uring'), 3)} io_uring_enter and "
+                f"{fmt(med('diag', 'wakeups_per_request', 'go_uring'), 3)} owner wake-ups per request (ring stats), "
+                f"{fmt(med('diag', 'syscalls_per_request', 'go_uring'))} system calls per request under strace, "
+                f"against {fmt(med('diag', 'syscalls_per_request', 'go_std'))} for net.Listen.")
+    if area == "hs_nop":
+        return ("a green thread's request goes to the capability's ring owner and back: C's eventfd ping-pong between "
+                f"two threads alone costs {cell('hs:nop1', 'rt_ns', 'c_eventfd_pingpong')} ns here.")
+    if area == "hs_many":
+        e = med("hs:perf_nop", "io_uring_enter", "async")
+        return (f"NOPs per io_uring_enter with 1,000 threads (perf stat): {fmt(1 / e, 1) if e else '—'}; context "
+                f"switches per NOP {cell('hs:nopmany', 'ctxsw_per_op', 'async', 4)} against "
+                f"{cell('hs:nopmany', 'ctxsw_per_op', 'os', 4)}, CPU ns per NOP "
+                f"{cell('hs:nopmany', 'cpu_ns_per_op', 'async')} against {cell('hs:nopmany', 'cpu_ns_per_op', 'os')} "
+                "(haskell/report.md has the perf profile).")
+    if area == "hs_scale":
+        return ("the load generator (ab, wrk) shares the same 2 cores, so a second capability competes with it "
+                "rather than adding a free CPU; the system-call counts are under Haskell HTTP.")
+    if area == "hs_http":
+        parts = []
+        for cfg in ("uring_N1/k", "ghc_N1/k", "uring_N1/close", "ghc_N1/close"):
+            t = med("hs:strace_http", "total", cfg)
+            if t is not None:
+                parts.append(f"{cfg.replace('_N1', ' -N1').replace('/k', ' keep-alive').replace('/close', ' no keep-alive')}"
+                             f" {t:.2f} system calls per request (io_uring_enter "
+                             f"{fmt(med('hs:strace_http', 'io_uring_enter', cfg))})")
+        return "strace -c -f: " + "; ".join(parts) + "." if parts else "no strace counts this run."
+    if area == "hs_res":
+        return "peak RSS (KiB) uring -N1 " + cell("hs:rts", "peak_rss_kib", "uring_N1") + ", ghc -N1 " + \
+            cell("hs:rts", "peak_rss_kib", "ghc_N1") + "."
+    return ""
+
+
+# ================================================================ assemble
+w = out.append
+w(f"# uringbridge benchmarks, {meta.get('date', '?')}")
+w("")
+w(f"- Command: `{meta.get('command', 'bench/run')}` (from the repository root), commit {meta.get('commit', '?')}")
+w(f"- Machine: {meta.get('cores', '?')} cores ({meta.get('cpu', '?')}), {meta.get('memory', '?')}, "
+  f"kernel {meta.get('kernel', '?')}, {meta.get('os', '?')}; load average before {meta.get('load_before', '?')}, "
+  f"after {meta.get('load_after', '?')}")
+w(f"- Tools: {meta.get('tools', '?')}. Loads and servers share the machine's cores (nothing pinned); "
+  "every load goes to 127.0.0.1.")
+w(f"- Rounds: {meta.get('rounds', '?')}; Haskell: {hs_meta.get('rounds', '—')}.")
+if quick:
+    w("- **Quick mode**: fewer rounds than `--full`, 1 s file runs, and it leaves out the liburing DEFER_TASKRUN "
+      "server (information only). For a look, not for publishing: `bench/run --full`.")
+w("- Every cell: median [min–max] over rounds; A and B interleaved round by round, order rotating. "
+  "Ratio = uringbridge / anchor, ratio of medians in bold, the range of per-round ratios in brackets; "
+  "\"within noise\" = the per-round ratios straddle the target.")
+w(f"- Groups: C measured; Go {go_status}; Haskell {hs_status}.")
+w("")
+w("## Targets")
+w("")
+w("| runtime | pair | anchor | uringbridge | ratio | target | verdict |")
+w("|---|---|---|---|---|---|---|")
+for rt, label, anc, ours, rc, tt, v, _ in summary:
+    w(f"| {rt} | {label} | {anc} | {ours} | {rc} | {tt} | {v} |")
+w("")
+w("![requests/s vs concurrency](rps_vs_concurrency.png)")
+w("![per-request cost](per_request_cost.png)")
+w("")
+missed_areas = []
+for *_, v, area in summary:
+    if "MISSED" in v and area not in missed_areas:
+        missed_areas.append(area)
+if missed_areas:
+    w("### What the profile shows where a target is missed")
+    w("")
+    titles = {"c_nop": "C `urb_nop`", "c_batch": "C async batches", "c_file": "C file reads", "c_http": "C HTTP",
+              "go_nop": "Go `Nop`", "go_file": "Go `File`", "go_http": "Go HTTP", "hs_nop": "Haskell `submitBlocking`",
+              "hs_many": "Haskell 1,000 green threads", "hs_http": "Haskell HTTP", "hs_scale": "Haskell -N2 vs -N1",
+              "hs_res": "Haskell residency"}
+    for a in missed_areas:
+        w(f"- {titles[a]}: {profile(a)}")
+    w("")
+for part in (c_cost, c_net, lat, c_file, go_sec, hs_sec, diag):
+    out.extend(part)
+
 w("## Noise and notes")
 w("")
 spreads = []
 for (g, c, s), d in data.items():
-    if g in ("http", "file") and s in ("epoll", "fio_io_uring") and len(d) > 1:
+    if g in ("http", "file", "hs:http") and s in ("epoll", "fio_io_uring", "go_std", "ghc_N1", "ghc_N2") and len(d) > 1:
         m = statistics.median(d.values())
         spreads.append(((max(d.values()) - min(d.values())) / m, f"{g} {c} {s}"))
 for (g, c, s), d in data.items():
@@ -287,7 +575,7 @@ for (g, c, s), d in data.items():
         spreads.append(((max(d.values()) - min(d.values())) / m, f"{c} liburing"))
 loads_by_phase = collections.defaultdict(list)
 for (g, c, s_), d in data.items():
-    if g == "load":
+    if g in ("load", "hs:load"):
         loads_by_phase[s_].extend(d.values())
 if loads_by_phase:
     w("- 1-minute load average at the start of each round (2 cores; the benchmark itself accounts for about 1 in the "
@@ -296,11 +584,7 @@ if loads_by_phase:
 if spreads:
     spreads.sort(reverse=True)
     w(f"- Anchor spread (max−min)/median across rounds: largest {spreads[0][0] * 100:.0f}% ({spreads[0][1]}), "
-      f"median {statistics.median(x for x, _ in spreads) * 100:.0f}%. Load average before {meta.get('load_before', '?')}, "
-      f"after {meta.get('load_after', '?')} (other jobs share this 2-core machine).")
-if missed:
-    w("- Targets missed: " + "; ".join(f"{l} ({r:.2f}× vs {'≤' if o == '<=' else '≥'} {t:.2f}×)" for l, r, t, o in missed)
-      + ". README.md's Performance section says what was seen and which code is suspected.")
+      f"median {statistics.median(x for x, _ in spreads) * 100:.0f}%.")
 for n in notes:
     w(f"- {n}")
 w("")
@@ -308,18 +592,24 @@ w("")
 with open(os.path.join(res_dir, "report.md"), "w") as f:
     f.write("\n".join(out))
 
-# ---------------------------------------------------------------- plots
+# ================================================================ plots
 try:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 except ImportError:
     with open(os.path.join(res_dir, "report.md"), "a") as f:
         f.write("\n(matplotlib unavailable: no plots this run)\n")
     sys.exit(0)
 
-colors = {"epoll": "#4c72b0", "liburing": "#55a868", "liburing_dt": "#8172b3", "urb_ring": "#c44e52", "urb_vtable": "#dd8452",
-          "fio_io_uring": "#55a868", "fio_psync": "#4c72b0", "urb_blocking": "#dd8452"}
+colors = {"epoll": "#4c72b0", "liburing": "#55a868", "liburing_dt": "#8172b3", "urb_ring": "#c44e52",
+          "urb_vtable": "#dd8452", "go_std": "#4c72b0", "go_uring": "#c44e52",
+          "ghc_N1": "#4c72b0", "uring_N1": "#c44e52", "ghc_N2": "#64b5cd", "uring_N2": "#dd8452",
+          "fio_io_uring": "#55a868", "fio_psync": "#4c72b0", "urb_blocking": "#dd8452", "go_ring": "#937860",
+          "go_os": "#8c8c8c"}
+stamp = (f"{meta.get('date', '?')[:10]}, {meta.get('cores', '?')} cores ({meta.get('cpu', '?')}), "
+         f"kernel {meta.get('kernel', '?')}, bench/run {meta.get('mode', '')}")
 
 
 def errbar(g, c, s):
@@ -330,79 +620,88 @@ def errbar(g, c, s):
     return m, (m - min(v), max(v) - m)
 
 
-# requests/s vs concurrency
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.8), gridspec_kw={"width_ratios": [3, 2]})
-for s in servers:
-    xs, ys, lo, hi = [], [], [], []
-    for conc in (5, 50, 500):
-        m, (l, h) = errbar("http", f"ab_k_c{conc}", s)
-        if m is not None:
-            xs.append(conc), ys.append(m / 1000), lo.append(l / 1000), hi.append(h / 1000)
-    ax1.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=4, label=names[s], color=colors[s])
-ax1.set_xscale("log")
-ax1.set_xticks([5, 50, 500], ["5", "50", "500"])
-ax1.set_xlabel("concurrency (ab -n 10000 -k)")
-ax1.set_ylabel("thousand requests/s (median, min–max)")
-ax1.set_ylim(bottom=0)
-ax1.grid(alpha=0.3)
-ax1.legend()
-ax1.set_title("keep-alive: requests/s vs concurrency")
-width = 0.8 / max(1, len(servers))
-for i, s in enumerate(servers):
-    ms, errs = [], [[], []]
-    for c in ("ab_c50", "wrk_c50"):
-        m, (l, h) = errbar("http", c, s)
-        ms.append((m or 0) / 1000), errs[0].append(l / 1000), errs[1].append(h / 1000)
-    ax2.bar([j + i * width for j in range(2)], ms, width, yerr=errs, capsize=3, label=names[s], color=colors[s])
-ax2.set_xticks([j + width * (len(servers) - 1) / 2 for j in range(2)], ["ab -c 50\nno keep-alive", "wrk -t1 -c 50\n3 s"])
-ax2.set_ylabel("thousand requests/s")
-ax2.grid(alpha=0.3, axis="y")
-ax2.set_title("c = 50")
-fig.suptitle(f"HTTP on 127.0.0.1, {meta.get('cores', '?')} cores, kernel {meta.get('kernel', '?')}, {meta.get('mode', '')}")
+# requests/s vs concurrency, one panel per runtime
+panels = [("C", "http", c_servers), ("Go", "http", [s for s in servers if s.startswith("go_")]),
+          ("Haskell", "hs:http", hs_configs)]
+panels = [p for p in panels if p[2]]
+fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.8), squeeze=False)
+for ax, (title, g, srv) in zip(axes[0], panels):
+    for s in srv:
+        xs, ys, lo, hi = [], [], [], []
+        for conc in (5, 50, 500):
+            m, (l, h) = errbar(g, f"ab_k_c{conc}", s)
+            if m is not None:
+                xs.append(conc), ys.append(m / 1000), lo.append(l / 1000), hi.append(h / 1000)
+        ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=4, label=names[s], color=colors[s],
+                    linestyle="--" if "anchor" in names[s] else "-")
+    ax.set_xscale("log")
+    ax.set_xticks([5, 50, 500], ["5", "50", "500"])
+    ax.set_xlabel("concurrency (ab -n 10000 -k)")
+    ax.set_ylabel("thousand requests/s (median, min–max)")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title)
+fig.suptitle(f"HTTP requests/s vs concurrency on 127.0.0.1 (dashed: anchors)\n{stamp}", fontsize=10)
 fig.tight_layout()
-fig.savefig(os.path.join(res_dir, "rps_vs_concurrency.png"), dpi=110)
+fig.savefig(os.path.join(res_dir, "rps_vs_concurrency.png"), dpi=100)
 plt.close(fig)
 
-# latency percentiles at c=50
-fig, ax = plt.subplots(figsize=(7, 4.8))
-for s in servers:
-    xs, ys, lo, hi = [], [], [], []
-    for p in pcts:
-        m, (l, h) = errbar("http_lat", p, s)
-        if m is not None:
-            xs.append(int(p[1:])), ys.append(m), lo.append(l), hi.append(h)
-    ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", capsize=4, label=names[s], color=colors[s])
-ax.set_xticks([int(p[1:]) for p in pcts], [f"p{p[1:]}" for p in pcts])
-ax.set_xlabel("percentile (wrk --latency)")
-ax.set_ylabel("latency, µs (median over rounds, min–max)")
-ax.set_ylim(bottom=0)
-ax.grid(alpha=0.3)
-ax.legend()
-ax.set_title("HTTP latency at 50 connections (wrk -t 1 -c 50 -d 3s)")
+# latency CDF at c=50, from wrk's percentiles
+panels = [("C", "http_lat", c_servers), ("Go", "http_lat", [s for s in servers if s.startswith("go_")]),
+          ("Haskell", "hs:http_lat", hs_configs)]
+panels = [p for p in panels if p[2]]
+fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.8), squeeze=False)
+for ax, (title, g, srv) in zip(axes[0], panels):
+    for s in srv:
+        pts = [(med(g, p, s), int(p[1:])) for p in pcts if med(g, p, s) is not None]
+        if not pts:
+            continue
+        ax.plot([x for x, _ in pts], [y for _, y in pts], marker="o", label=names[s], color=colors[s],
+                linestyle="--" if "anchor" in names[s] else "-")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xlabel("latency, µs (median over rounds)")
+    ax.set_ylabel("percentile of requests")
+    ax.set_ylim(40, 100)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    ax.set_title(title)
+fig.suptitle(f"Latency CDF at 50 connections (wrk -t 1 -c 50 -d 3s --latency: p50, p75, p90, p99)\n{stamp}",
+             fontsize=10)
 fig.tight_layout()
-fig.savefig(os.path.join(res_dir, "latency_c50.png"), dpi=110)
+fig.savefig(os.path.join(res_dir, "latency_c50.png"), dpi=100)
 plt.close(fig)
 
 # per-request cost bars
-fig, axes = plt.subplots(1, 3, figsize=(15, 5), gridspec_kw={"width_ratios": [3, 2.4, 1.6]})
+fig, axes = plt.subplots(1, 4, figsize=(19, 5), gridspec_kw={"width_ratios": [3, 2.4, 1.6, 3]})
 panels = [
-    (axes[0], "blocking face, ns per request", [
+    (axes[0], "C blocking face, ns per request", False, [
         ("urb_nop", "blocking:io_uring", "nop", "urb", "#c44e52"),
         ("liburing nop", "blocking:io_uring", "nop", "liburing", "#55a868"),
         ("urb_read 4K", "blocking:io_uring", "read4k", "urb", "#c44e52"),
         ("liburing read 4K", "blocking:io_uring", "read4k", "liburing", "#55a868"),
         ("pread 4K", "blocking:io_uring", "read4k", "pread", "#4c72b0")]),
-    (axes[1], "batches of 32 NOPs, ns per request", [
+    (axes[1], "C batches of 32 NOPs, ns per request", False, [
         ("urb submit_batch", "async", "batch32", "urb_batch", "#c44e52"),
         ("urb submit ×32", "async", "batch32", "urb_x32", "#dd8452"),
         ("urb submit_batch\nURB_SPIN_US=30", "async_spin30", "batch32", "urb_batch", "#e8a0a0"),
         ("liburing", "async", "batch32", "liburing", "#55a868")]),
-    (axes[2], "8 threads, M requests/s", [
+    (axes[2], "C 8 threads, M requests/s", False, [
         ("urb", "async", "threads8", "urb", "#c44e52"),
         ("urb\nURB_SPIN_US=30", "async_spin30", "threads8", "urb", "#e8a0a0"),
         ("liburing\n+ mutex", "async", "threads8", "liburing_mutex", "#55a868")]),
+    (axes[3], "NOP round trip across runtimes, ns (log scale)", True, [
+        ("C urb_nop\n(Go's rounds)", "go_cost", "Nop", "c_urb", "#55a868"),
+        ("Go Nop()", "go_cost", "Nop", "go_nop", "#c44e52"),
+        ("Go ring Do\n(info)", "go_cost", "Nop", "go_ring", "#e8a0a0"),
+        ("C urb_nop\n(Haskell's rounds)", "hs:nop1", "rt_ns", "c_urb_nop", "#55a868"),
+        ("Haskell\nsubmitBlocking", "hs:nop1", "rt_ns", "hs_submitBlocking", "#c44e52"),
+        ("Haskell\nsubmitBlockingOS", "hs:nop1", "rt_ns", "hs_submitBlockingOS", "#e8a0a0")]),
 ]
-for ax, title, bars in panels:
+for ax, title, log, bars in panels:
     labels, ms, lo, hi, cs = [], [], [], [], []
     for label, g, c, s, col in bars:
         m, (l, h) = errbar(g, c, s)
@@ -412,23 +711,27 @@ for ax, title, bars in panels:
     ax.bar(range(len(ms)), ms, yerr=[lo, hi], capsize=4, color=cs)
     for i, m in enumerate(ms):
         ax.text(i, m + hi[i], f"{m:.0f}" if m >= 10 else f"{m:.2f}", ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(range(len(ms)), labels, rotation=20, ha="right", fontsize=9)
-    ax.set_title(title)
+    ax.set_xticks(range(len(ms)), labels, rotation=20, ha="right", fontsize=8)
+    if log and ms:
+        ax.set_yscale("log")
+    ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3, axis="y")
-fig.suptitle("Per-request cost, in-process (median over rounds, min–max); red = uringbridge, green = liburing anchor")
+fig.suptitle(f"Per-request cost, in-process (median over rounds, min–max; red = uringbridge, green = anchor)\n{stamp}",
+             fontsize=10)
 fig.tight_layout()
-fig.savefig(os.path.join(res_dir, "per_request_cost.png"), dpi=110)
+fig.savefig(os.path.join(res_dir, "per_request_cost.png"), dpi=100)
 plt.close(fig)
 
 # file reads
 kinds = [k for k in ("cached", "direct") if any(c.startswith(k) for c in file_cases)]
 if kinds:
-    fig, axes = plt.subplots(1, len(kinds), figsize=(6.5 * len(kinds), 4.8), squeeze=False)
-    sides = [("urb_ring", "uringbridge ring"), ("fio_io_uring", "fio io_uring"), ("fio_psync", "fio psync"),
-             ("urb_blocking", "urb_read (blocking)")]
+    fig, axes = plt.subplots(1, len(kinds), figsize=(7 * len(kinds), 4.8), squeeze=False)
+    sides = [("urb_ring", "C uringbridge ring"), ("fio_io_uring", "fio io_uring"), ("fio_psync", "fio psync"),
+             ("urb_blocking", "C urb_read (blocking)"), ("go_ring", "Go File (shared ring)"),
+             ("go_os", "Go os.File")]
     for ax, kind in zip(axes[0], kinds):
         cases = [c for c in file_cases if c.startswith(kind)]
-        width = 0.2
+        width = 0.14
         present = {c: [s for s, _ in sides if vals("file", c, s)] for c in cases}
         labelled = set()
         for j, c in enumerate(cases):
@@ -445,6 +748,7 @@ if kinds:
         ax.set_title({"cached": "page-cached", "direct": "O_DIRECT"}[kind] + ", 4 KiB random reads")
         ax.grid(alpha=0.3, axis="y")
         ax.legend(fontsize=8)
+    fig.suptitle(stamp, fontsize=10)
     fig.tight_layout()
-    fig.savefig(os.path.join(res_dir, "file_reads.png"), dpi=110)
+    fig.savefig(os.path.join(res_dir, "file_reads.png"), dpi=100)
     plt.close(fig)
