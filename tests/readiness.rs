@@ -463,3 +463,28 @@ fn a_forked_child_is_refused_and_destroy_frees_everything() {
         close(w);
     });
 }
+
+fn thread_cpu() -> std::time::Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    assert_eq!(unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) }, 0);
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// A poll with nothing ready sleeps in the kernel: it must not spin (a
+/// to_submit larger than what is queued once made every io_uring wait
+/// return at once, so an idle server burned a core).
+#[test]
+fn an_idle_poll_sleeps_instead_of_spinning() {
+    each(|b| {
+        let (r, w) = nonblocking_pipe();
+        assert_eq!(b.modify(r, 0, URB_EV_READ), 0);
+        let before = thread_cpu();
+        assert!(b.poll(300, 8).is_empty(), "{}", b.name());
+        // A waiting thread uses next to no CPU; a spinning one uses ~300 ms.
+        let used = thread_cpu() - before;
+        assert!(used < std::time::Duration::from_millis(100), "{}: {used:?} of CPU in a 300 ms idle poll", b.name());
+        assert_eq!(b.modify(r, URB_EV_READ, 0), 0);
+        close(r);
+        close(w);
+    });
+}

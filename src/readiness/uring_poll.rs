@@ -103,19 +103,38 @@ impl UringPoll {
     /// Hands whatever the SQ holds to the kernel. `to_submit` is the SQ size
     /// rather than a count read from the ring, so no lock is needed: the
     /// kernel takes what has been published.
-    fn enter(&self, min_complete: u32, flags: u32, wait: Option<&types::SubmitArgs<'_, '_>>) -> std::io::Result<usize> {
+    /// `to_submit` must be exactly what is queued: the kernel skips the wait
+    /// for completions when it submits fewer SQEs than `to_submit` says, so
+    /// a larger number (say, the SQ's size) turns every wait into a busy loop.
+    fn enter(
+        &self,
+        to_submit: u32,
+        min_complete: u32,
+        flags: u32,
+        wait: Option<&types::SubmitArgs<'_, '_>>,
+    ) -> std::io::Result<usize> {
         // SAFETY: `wait`, when present, is an io_uring_getevents_arg (EXT_ARG).
         unsafe {
             match wait {
-                Some(args) => self.ring.submitter().enter(SQ_ENTRIES, min_complete, flags | IORING_ENTER_EXT_ARG, Some(args)),
-                None => self.ring.submitter().enter::<libc::sigset_t>(SQ_ENTRIES, min_complete, flags, None),
+                Some(args) => self.ring.submitter().enter(to_submit, min_complete, flags | IORING_ENTER_EXT_ARG, Some(args)),
+                None => self.ring.submitter().enter::<libc::sigset_t>(to_submit, min_complete, flags, None),
             }
         }
     }
 
+    /// SQEs written but not yet taken by the kernel. Read under the registry
+    /// lock, as every SQ access is: the snapshot's drop writes back the tail
+    /// it read, which must not undo a concurrent push.
+    fn queued(&self) -> u32 {
+        let _reg = self.registry.lock();
+        // SAFETY: the SQ is only touched under the registry lock, held here.
+        let n = unsafe { self.ring.submission_shared() }.len();
+        n as u32
+    }
+
     fn submit_queued(&self) -> Result<(), i32> {
         loop {
-            match self.enter(0, 0, None) {
+            match self.enter(self.queued(), 0, 0, None) {
                 Ok(_) => return Ok(()),
                 Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
                 // Left in the SQ: the next enter, by `poll` or `modify`, takes them.
@@ -132,7 +151,7 @@ impl UringPoll {
         }
         sq.sync();
         loop {
-            match self.enter(0, 0, None) {
+            match self.enter(sq.len() as u32, 0, 0, None) {
                 Ok(_) => break,
                 Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
                 Err(e) => return Err(os_err(e)),
@@ -239,13 +258,13 @@ impl UringPoll {
     /// `Some(ZERO)`, without limit for `None`.
     fn wait(&self, left: Option<Duration>) -> Result<(), i32> {
         let r = match left {
-            Some(d) if d.is_zero() => self.enter(0, IORING_ENTER_GETEVENTS, None),
+            Some(d) if d.is_zero() => self.enter(self.queued(), 0, IORING_ENTER_GETEVENTS, None),
             Some(d) => {
                 let ts = types::Timespec::from(d);
                 let args = types::SubmitArgs::new().timespec(&ts);
-                self.enter(1, IORING_ENTER_GETEVENTS, Some(&args))
+                self.enter(self.queued(), 1, IORING_ENTER_GETEVENTS, Some(&args))
             }
-            None => self.enter(1, IORING_ENTER_GETEVENTS, None),
+            None => self.enter(self.queued(), 1, IORING_ENTER_GETEVENTS, None),
         };
         match r {
             Ok(_) => Ok(()),
