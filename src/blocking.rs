@@ -95,8 +95,7 @@ pub fn submit_nowait(op: &urb_op) -> Option<i32> {
 /// accept has no per-call `MSG_DONTWAIT`. io_uring has
 /// `IORING_ACCEPT_DONTWAIT` (Linux 6.10+; older kernels: not tried). The
 /// fallback engine tries only a listener in `O_NONBLOCK` mode, where
-/// `accept4` cannot wait even if another process takes the connection
-/// between the readiness check and the call.
+/// `accept4` itself answers `EAGAIN` instead of waiting.
 fn accept_nowait(v: &ValidOp) -> Option<i32> {
     let res = match engine::engine() {
         Engine::IoUring => {
@@ -114,7 +113,7 @@ fn accept_nowait(v: &ValidOp) -> Option<i32> {
                 return None;
             }
             let r = &v.raw;
-            match attempt::accept(r.fd, r.buf.cast(), r.buf2.cast(), r.op_flags as i32) {
+            match attempt::accept_nonblocking(r.fd, r.buf.cast(), r.buf2.cast(), r.op_flags as i32) {
                 Attempt::Done(res) => res,
                 Attempt::Again => return None,
             }

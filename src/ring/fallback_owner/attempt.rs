@@ -186,8 +186,21 @@ fn is_stream(fd: i32) -> bool {
 /// readiness first. (Another process accepting in between could still make
 /// a blocking listener's accept wait.)
 pub fn accept(fd: i32, addr: *mut libc::sockaddr, addrlen: *mut libc::socklen_t, flags: i32) -> Attempt {
+    when_ready(fd, libc::POLLIN as u32, || accept4(fd, addr, addrlen, flags))
+}
+
+/// accept on a listener known to be in `O_NONBLOCK` mode: it cannot wait,
+/// so no readiness check is needed first.
+pub fn accept_nonblocking(fd: i32, addr: *mut libc::sockaddr, addrlen: *mut libc::socklen_t, flags: i32) -> Attempt {
+    match accept4(fd, addr, addrlen, flags) {
+        e if e == -libc::EAGAIN => Attempt::Again,
+        n => Attempt::Done(n),
+    }
+}
+
+fn accept4(fd: i32, addr: *mut libc::sockaddr, addrlen: *mut libc::socklen_t, flags: i32) -> i32 {
     // SAFETY: NULL or the caller's address buffers, valid until completion.
-    when_ready(fd, libc::POLLIN as u32, || retry(|| unsafe { libc::accept4(fd, addr, addrlen, flags) as isize }))
+    retry(|| unsafe { libc::accept4(fd, addr, addrlen, flags) as isize })
 }
 
 /// Starts the connection without waiting, then waits until the socket is
