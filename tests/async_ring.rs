@@ -843,3 +843,45 @@ fn many_file_reads_at_distinct_offsets_carry_the_right_records() {
     }
     close(file);
 }
+
+#[test]
+fn submit_try_finishes_on_the_spot_or_hands_over() {
+    let r = new_ring(None);
+    let mut res = -1;
+    // A NOP never waits: done here, and no completion follows.
+    assert_eq!(urb_ring_submit_try(r.0, &prep::nop(), 1, &mut res), 1);
+    assert_eq!(res, 0);
+    // A receive with data waiting finishes here with the data.
+    let (a, b) = socketpair();
+    write_all(b, b"hello");
+    let mut buf = [0u8; 16];
+    let recv = prep::recv(a, buf.as_mut_ptr().cast(), buf.len() as u32, 0);
+    res = -1;
+    assert_eq!(urb_ring_submit_try(r.0, &recv, 2, &mut res), 1);
+    assert_eq!(res, 5);
+    assert_eq!(&buf[..5], b"hello");
+    // One with nothing to receive is handed over; its completion comes once
+    // data arrives, and carries the data.
+    res = -1;
+    assert_eq!(urb_ring_submit_try(r.0, &recv, 3, &mut res), 0);
+    assert_eq!(res, -1, "res is untouched when handed over");
+    std::thread::sleep(Duration::from_millis(20));
+    write_all(b, b"later");
+    let got = wait_n(&r, 1);
+    assert_eq!(got, vec![urb_completion { token: 3, res: 5, flags: 0 }]);
+    assert_eq!(&buf[..5], b"later");
+    // Nothing else was queued: the tries left no completion behind.
+    let mut more = [urb_completion::default(); 4];
+    assert_eq!(urb_ring_reap(r.0, more.as_mut_ptr(), 4), 0);
+    // Refused requests: -errno, res untouched, no completion.
+    let mut bad = prep::nop();
+    bad.flags = 1;
+    res = -1;
+    assert_eq!(urb_ring_submit_try(r.0, &bad, 4, &mut res), -libc::EINVAL);
+    assert_eq!(res, -1);
+    assert_eq!(urb_ring_submit_try(r.0, &prep::nop(), 5, std::ptr::null_mut()), -libc::EINVAL);
+    assert_eq!(urb_ring_submit_try(std::ptr::null(), &prep::nop(), 5, &mut res), -libc::EINVAL);
+    assert_eq!(urb_ring_reap(r.0, more.as_mut_ptr(), 4), 0);
+    close(a);
+    close(b);
+}

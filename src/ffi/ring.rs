@@ -76,6 +76,41 @@ pub extern "C" fn urb_ring_submit(ring: *const urb_ring, op: *const urb_op, toke
     ffi_boundary! { with_ring(ring, |r| r.submit(unsafe { try_ref(op) }?, token, None).map(|_| 0)) }
 }
 
+/// Tries `op` on the calling thread first, and hands it to the ring only if
+/// it would have to wait. Returns 1 when it finished on the spot: `*res`
+/// holds its result and no completion follows. Returns 0 when the ring took
+/// it: exactly one completion tagged `token` follows, as after
+/// `urb_ring_submit`. Returns `-errno` (the errors of `urb_ring_submit`) when
+/// it was refused; then `*res` is untouched and no completion follows.
+///
+/// This is the call green-thread runtimes make for every request: a receive
+/// with data waiting, a send with room, a NOP, an accept with a connection
+/// queued or a read of cached file data costs one system call on this
+/// thread and no hand-over to the ring's owner thread. What is tried, and
+/// why the result is always the one the waiting request would give, is
+/// described at `urb_submit_nowait`; a read that returns part of the range
+/// without waiting hands the rest to the ring, and its completion then
+/// carries the whole count. Nothing tried here is left in flight on this
+/// thread, so the thread may exit at any time. `op` is copied; the memory
+/// its pointers name must stay valid until the result is known (at once
+/// for 1, at the completion for 0). `res` must not be NULL (`-EINVAL`).
+#[no_mangle]
+pub extern "C" fn urb_ring_submit_try(ring: *const urb_ring, op: *const urb_op, token: u64, res: *mut i32) -> i32 {
+    ffi_boundary! {
+        with_ring(ring, |r| {
+            // SAFETY: NULL or the caller's valid pointers (try_* check NULL).
+            let (op, res) = unsafe { (try_ref(op)?, try_mut(res)?) };
+            r.submit_try(op, token).map(|now| match now {
+                Some(v) => {
+                    *res = v;
+                    1
+                }
+                None => 0,
+            })
+        })
+    }
+}
+
 /// Like `urb_ring_submit`, bounded by `timeout_ns`: when the time runs out
 /// first the request is cancelled and completes with `-ETIME`.
 #[no_mangle]

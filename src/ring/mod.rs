@@ -140,6 +140,22 @@ impl Ring {
         self.push(&[Request::Op { op, token, timeout_ns, linked: false }])
     }
 
+    /// `Some(result)` when `o` finished on the calling thread, `None` when
+    /// the ring took it (a completion tagged `token` follows).
+    pub fn submit_try(&self, o: &urb_op, token: u64) -> Result<Option<i32>, i32> {
+        self.usable()?;
+        let op = self.check(o)?;
+        // A ring made with URB_RING_FALLBACK runs everything on the fallback
+        // engine, tries included; otherwise the engine of the process tries.
+        if !self.shared.config.force_fallback {
+            if let Some(res) = crate::blocking::submit_nowait(o) {
+                return Ok(Some(res));
+            }
+        }
+        self.push(&[Request::Op { op, token, timeout_ns: None, linked: false }])?;
+        Ok(None)
+    }
+
     pub fn submit_chain(&self, ops: &[urb_op], tokens: &[u64]) -> Result<(), i32> {
         if ops.is_empty() || ops.len() > self.shared.config.entries.min(op::URB_CHAIN_MAX) as usize {
             return Err(-libc::EINVAL);

@@ -849,6 +849,31 @@ void urb_ring_free(struct urb_ring *ring);
 int32_t urb_ring_submit(const struct urb_ring *ring, const struct urb_op *op, uint64_t token);
 
 /**
+ * Tries `op` on the calling thread first, and hands it to the ring only if
+ * it would have to wait. Returns 1 when it finished on the spot: `*res`
+ * holds its result and no completion follows. Returns 0 when the ring took
+ * it: exactly one completion tagged `token` follows, as after
+ * `urb_ring_submit`. Returns `-errno` (the errors of `urb_ring_submit`) when
+ * it was refused; then `*res` is untouched and no completion follows.
+ *
+ * This is the call green-thread runtimes make for every request: a receive
+ * with data waiting, a send with room, a NOP, an accept with a connection
+ * queued or a read of cached file data costs one system call on this
+ * thread and no hand-over to the ring's owner thread. What is tried, and
+ * why the result is always the one the waiting request would give, is
+ * described at `urb_submit_nowait`; a read that returns part of the range
+ * without waiting hands the rest to the ring, and its completion then
+ * carries the whole count. Nothing tried here is left in flight on this
+ * thread, so the thread may exit at any time. `op` is copied; the memory
+ * its pointers name must stay valid until the result is known (at once
+ * for 1, at the completion for 0). `res` must not be NULL (`-EINVAL`).
+ */
+int32_t urb_ring_submit_try(const struct urb_ring *ring,
+                            const struct urb_op *op,
+                            uint64_t token,
+                            int32_t *res);
+
+/**
  * Like `urb_ring_submit`, bounded by `timeout_ns`: when the time runs out
  * first the request is cancelled and completes with `-ETIME`.
  */
