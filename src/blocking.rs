@@ -117,9 +117,7 @@ fn read_nowait(v: &mut ValidOp) -> Option<i32> {
         // The caller's own RWF_NOWAIT asks for -EAGAIN as the answer.
         return Some(submit_valid(v, None));
     }
-    // SAFETY: F_GETFL reads the descriptor's flags only.
-    let fl = unsafe { libc::fcntl(v.raw.fd, libc::F_GETFL) };
-    if fl < 0 || fl & libc::O_DIRECT != 0 {
+    if !buffered(v.raw.fd) {
         return None;
     }
     v.raw.op_flags |= nowait;
@@ -130,6 +128,88 @@ fn read_nowait(v: &mut ValidOp) -> Option<i32> {
         r if r > 0 && (r as u64) < v.expected_len && positional_file(v.raw.fd) => None,
         r => Some(r),
     }
+}
+
+/// What `urb_ring_submit` and `urb_ring_submit_batch` finish on the caller:
+/// requests whose result is at hand — NOPs, and reads that
+/// [`read_nowait`] would try (cached file data). Sockets are left to the
+/// ring there: an event loop submits a receive when it expects to wait, and
+/// `urb_ring_submit_try` is the call that tries them. `out[i]` is
+/// `Some(result)` for a request finished here, `None` for one to hand over.
+/// Every request tried goes to the kernel in one submission (per 64).
+pub fn try_at_hand(ops: &[ValidOp], out: &mut [Option<i32>]) {
+    out.fill(None);
+    if engine::engine() != Engine::IoUring {
+        return;
+    }
+    if let [v] = ops {
+        // The common case, without the batch's bookkeeping.
+        out[0] = match v.code {
+            Opcode::Nop => uring_single(v, None),
+            Opcode::Read | Opcode::Readv if v.raw.op_flags & libc::RWF_NOWAIT as u32 == 0 => {
+                (v.raw.offset != op::URB_OFFSET_CURRENT).then(|| read_nowait(&mut v.clone())).flatten()
+            }
+            _ => None,
+        };
+        return;
+    }
+    const CHUNK: usize = 64;
+    let nowait = libc::RWF_NOWAIT as u32;
+    let mut picked = [0usize; CHUNK];
+    let mut entries = Vec::with_capacity(ops.len().min(CHUNK));
+    let mut results = [0i32; CHUNK];
+    let mut start = 0;
+    while start < ops.len() {
+        let mut n = 0;
+        let mut i = start;
+        while i < ops.len() && n < CHUNK {
+            let v = &ops[i];
+            let tried = match v.code {
+                Opcode::Nop => true,
+                Opcode::Read | Opcode::Readv => {
+                    v.raw.offset != op::URB_OFFSET_CURRENT && v.raw.op_flags & nowait == 0 && buffered(v.raw.fd)
+                }
+                _ => false,
+            };
+            if tried {
+                let mut copy = *v;
+                copy.raw.op_flags |= nowait * (v.code != Opcode::Nop) as u32;
+                entries.push(encode(&copy, &mut SqeArgs::default()));
+                picked[n] = i;
+                n += 1;
+            }
+            i += 1;
+        }
+        start = i;
+        if n == 0 {
+            continue;
+        }
+        let ran = with_ring(n as u32, |ring| match n {
+            1 => results[0] = ring.run_one(entries[0].clone()),
+            _ => ring.run(&mut entries, &mut results[..n]),
+        });
+        entries.clear();
+        if ran.is_none() {
+            continue; // no ring on this thread: the owner does it all
+        }
+        for (&i, &res) in picked[..n].iter().zip(&results[..n]) {
+            let v = &ops[i];
+            out[i] = match res {
+                r if v.code == Opcode::Nop => Some(r),
+                r if r == -libc::EAGAIN || r == -libc::EOPNOTSUPP => None,
+                r if r > 0 && (r as u64) < v.expected_len && positional_file(v.raw.fd) => None,
+                r => Some(r),
+            };
+        }
+    }
+}
+
+/// Not `O_DIRECT` (whose non-waiting reads still wait for the device), and
+/// a descriptor at all.
+fn buffered(fd: i32) -> bool {
+    // SAFETY: F_GETFL reads the descriptor's flags only.
+    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    fl >= 0 && fl & libc::O_DIRECT == 0
 }
 
 /// Regular files and block devices: a short read there means "not all of it

@@ -18,7 +18,7 @@ use inbox::{Inbox, Multishot, Request};
 use stats::Stats;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
-use std::thread::{JoinHandle, ThreadId};
+use std::thread::JoinHandle;
 
 /// How long an idle owner thread watches for new requests, and
 /// `urb_ring_wait` for completions, before sleeping: `URB_SPIN_US`
@@ -35,6 +35,12 @@ pub fn spin_budget() -> Duration {
     })
 }
 
+thread_local! {
+    /// On an owner thread, the address of the `Shared` of the ring it owns
+    /// (0 elsewhere): telling the owner apart costs no `thread::current()`.
+    static OWNER_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// What the owner thread and the submitters share.
 pub struct Shared {
     pub config: RingConfig,
@@ -49,7 +55,6 @@ pub struct Shared {
 pub struct Ring {
     shared: Arc<Shared>,
     owner: Option<JoinHandle<()>>,
-    owner_id: ThreadId,
     fork_generation: u64,
 }
 
@@ -77,6 +82,7 @@ impl Ring {
         let owner = std::thread::Builder::new()
             .name("urb-ring".into())
             .spawn(move || {
+                OWNER_OF.with(|o| o.set(Arc::as_ptr(&for_owner) as usize));
                 if for_owner.on_io_uring {
                     match uring_owner::start(for_owner) {
                         Ok(owner) => {
@@ -93,9 +99,8 @@ impl Ring {
                 }
             })
             .map_err(|_| -libc::EAGAIN)?;
-        let owner_id = owner.thread().id();
         match rx.recv() {
-            Ok(Ok(())) => Ok(Ring { shared, owner: Some(owner), owner_id, fork_generation: engine::fork_generation() }),
+            Ok(Ok(())) => Ok(Ring { shared, owner: Some(owner), fork_generation: engine::fork_generation() }),
             Ok(Err(e)) => {
                 let _ = owner.join();
                 Err(e)
@@ -113,7 +118,7 @@ impl Ring {
     }
 
     fn on_owner(&self) -> bool {
-        std::thread::current().id() == self.owner_id
+        OWNER_OF.with(|o| o.get()) == Arc::as_ptr(&self.shared) as usize
     }
 
     fn check(&self, o: &urb_op) -> Result<ValidOp, i32> {
@@ -137,7 +142,35 @@ impl Ring {
 
     pub fn submit(&self, o: &urb_op, token: u64, timeout_ns: Option<u64>) -> Result<(), i32> {
         let op = self.check(o)?;
+        if self.finishes_on_caller() {
+            let mut now = [None];
+            crate::blocking::try_at_hand(std::slice::from_ref(&op), &mut now);
+            if let Some(res) = now[0] {
+                return self.deliver_here(&[urb_completion { token, res, flags: 0 }]);
+            }
+        }
         self.push(&[Request::Op { op, token, timeout_ns, linked: false }])
+    }
+
+    /// Whether `urb_ring_submit*` may finish requests whose result is at
+    /// hand on the calling thread and queue their completions itself: not
+    /// while a callback is set (callbacks run on the owner thread only),
+    /// not on a ring forced onto the fallback engine.
+    fn finishes_on_caller(&self) -> bool {
+        !self.shared.config.force_fallback && !self.shared.delivery.has_callback()
+    }
+
+    /// Queues completions of requests finished on the calling thread, as if
+    /// the owner had delivered them (counted as submitted and completed).
+    fn deliver_here(&self, done: &[urb_completion]) -> Result<(), i32> {
+        self.usable()?;
+        if self.shared.inbox.is_closing() {
+            return Err(-libc::ESHUTDOWN);
+        }
+        Stats::bump(&self.shared.stats.submitted, done.len() as u64);
+        Stats::bump(&self.shared.stats.completions, done.len() as u64);
+        self.shared.delivery.deliver(done);
+        Ok(())
     }
 
     /// `Some(result)` when `o` finished on the calling thread, `None` when
@@ -173,12 +206,27 @@ impl Ring {
     /// Independent requests (not linked) handed over in one go: one lock and
     /// at most one wake-up for the lot. All or nothing.
     pub fn submit_batch(&self, ops: &[urb_op], tokens: &[u64]) -> Result<(), i32> {
-        let reqs = ops
-            .iter()
-            .zip(tokens)
-            .map(|(o, &token)| Ok(Request::Op { op: self.check(o)?, token, timeout_ns: None, linked: false }))
-            .collect::<Result<Vec<_>, i32>>()?;
-        self.push(&reqs)
+        let valid = ops.iter().map(|o| self.check(o)).collect::<Result<Vec<_>, i32>>()?;
+        let mut now = vec![None; valid.len()];
+        if self.finishes_on_caller() {
+            self.usable()?;
+            crate::blocking::try_at_hand(&valid, &mut now);
+        }
+        let mut done = Vec::new();
+        let mut reqs = Vec::with_capacity(valid.len());
+        for ((op, &token), res) in valid.into_iter().zip(tokens).zip(now) {
+            match res {
+                Some(res) => done.push(urb_completion { token, res, flags: 0 }),
+                None => reqs.push(Request::Op { op, token, timeout_ns: None, linked: false }),
+            }
+        }
+        if !reqs.is_empty() {
+            self.push(&reqs)?;
+        }
+        if !done.is_empty() {
+            self.deliver_here(&done)?;
+        }
+        Ok(())
     }
 
     pub fn submit_multishot(&self, kind: Multishot, token: u64) -> Result<(), i32> {
