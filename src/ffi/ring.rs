@@ -253,14 +253,29 @@ pub extern "C" fn urb_ring_set_callback(ring: *const urb_ring, f: urb_completion
     ffi_boundary! { with_ring(ring, |r| { r.set_callback(f, ctx); Ok(0) }) }
 }
 
-/// Copies the ring's counters into `*out`.
+/// Copies the ring's counters into `*out`. Returns 0, or — the counters
+/// still copied — the `-errno` the ring failed with: its owner thread met
+/// an error it cannot recover from (a failed `io_uring_enter`, or a bug
+/// caught as a panic: `-ENOTRECOVERABLE`). A failed ring never hangs: the
+/// requests it held complete with that error (or their real result, if the
+/// kernel still delivered it), waits return what is queued, and every later
+/// submission is refused with the error. Free it and make a new one.
 #[no_mangle]
 pub extern "C" fn urb_ring_stats(ring: *const urb_ring, out: *mut urb_stats) -> i32 {
     ffi_boundary! {
         with_ring(ring, |r| {
             *unsafe { try_mut(out) }? = r.stats();
-            Ok(0)
+            Ok(r.failure())
         })
+    }
+}
+
+/// Test hook (not part of the C ABI): makes the ring's owner thread fail.
+#[doc(hidden)]
+pub fn inject_owner_fault(ring: *const urb_ring, fault: crate::ring::OwnerFault) {
+    // SAFETY: the tests pass a live ring.
+    if let Ok(r) = unsafe { try_ref(ring) } {
+        r.ring.inject_fault(fault);
     }
 }
 

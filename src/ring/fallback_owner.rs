@@ -154,6 +154,7 @@ impl Owner {
 
     fn run(mut self) {
         loop {
+            self.shared.injected_panic();
             self.closing = self.shared.inbox.is_closing();
             self.shared.inbox.take(&mut self.taken);
             let had_work = !self.taken.is_empty();

@@ -16,6 +16,7 @@ use config::RingConfig;
 use delivery::{urb_completion, urb_completion_fn, Delivery};
 use inbox::{Inbox, Multishot, Request};
 use stats::Stats;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use std::thread::JoinHandle;
@@ -49,6 +50,40 @@ pub struct Shared {
     pub stats: Stats,
     pub buffers: Option<ProvidedBuffers>,
     pub on_io_uring: bool,
+    /// A test's injected failure (see [`OwnerFault`]); 0 for none.
+    fault: AtomicU64,
+}
+
+/// A failure a test injects into a ring's owner thread, to check that a
+/// ring that can no longer work says so instead of hanging.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub enum OwnerFault {
+    /// The owner panics at its next turn.
+    Panic,
+    /// The owner's next `io_uring_enter` fails with this (positive) errno.
+    EnterError(i32),
+}
+
+const FAULT_PANIC: u64 = 1 << 32;
+const FAULT_ENTER: u64 = 2 << 32;
+
+impl Shared {
+    /// Owner: panics if a test injected a panic.
+    pub fn injected_panic(&self) {
+        if self.fault.load(Relaxed) == FAULT_PANIC && self.fault.swap(0, Relaxed) == FAULT_PANIC {
+            panic!("uringbridge: owner panic injected by a test");
+        }
+    }
+
+    /// Owner: the errno a test made the next `io_uring_enter` fail with.
+    pub fn take_enter_fault(&self) -> Option<i32> {
+        let f = self.fault.load(Relaxed);
+        if f & !0xffff_ffff != FAULT_ENTER {
+            return None;
+        }
+        (self.fault.swap(0, Relaxed) == f).then_some(f as u32 as i32)
+    }
 }
 
 /// The handle behind `urb_ring *`.
@@ -76,6 +111,7 @@ impl Ring {
             buffers,
             config,
             on_io_uring,
+            fault: AtomicU64::new(0),
         });
         let (tx, rx) = std::sync::mpsc::channel::<Result<(), i32>>();
         let for_owner = shared.clone();
@@ -95,7 +131,13 @@ impl Ring {
                     }
                 } else {
                     let _ = tx.send(Ok(()));
-                    fallback_owner::run(for_owner);
+                    let shared = for_owner.clone();
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fallback_owner::run(for_owner))).is_err() {
+                        // Requests in its hands are lost with it; what waits
+                        // in the inbox and everything after is refused.
+                        shared.inbox.fail(crate::errors::PANICKED);
+                        shared.delivery.wake_waiters();
+                    }
                 }
             })
             .map_err(|_| -libc::EAGAIN)?;
@@ -109,12 +151,16 @@ impl Ring {
         }
     }
 
-    /// A ring inherited through `fork` has no owner thread in the child.
+    /// A ring inherited through `fork` has no owner thread in the child; a
+    /// failed ring has none that works.
     fn usable(&self) -> Result<(), i32> {
         if self.fork_generation != engine::fork_generation() {
             return Err(-libc::ECHILD);
         }
-        Ok(())
+        match self.shared.inbox.failure() {
+            0 => Ok(()),
+            err => Err(err),
+        }
     }
 
     fn on_owner(&self) -> bool {
@@ -268,7 +314,7 @@ impl Ring {
         }
         let deadline = timeout_ns.map(crate::fallback::wait::deadline_after);
         let inbox = &self.shared.inbox;
-        Ok(self.shared.delivery.wait(out, min.min(out.len()), deadline, || inbox.is_closing()))
+        Ok(self.shared.delivery.wait(out, min.min(out.len()), deadline, || inbox.is_closing() || inbox.failure() != 0))
     }
 
     pub fn fd(&self) -> i32 {
@@ -281,6 +327,22 @@ impl Ring {
 
     pub fn stats(&self) -> stats::urb_stats {
         self.shared.stats.snapshot()
+    }
+
+    /// 0, or the error the ring failed with (its owner thread could no
+    /// longer serve it).
+    pub fn failure(&self) -> i32 {
+        self.shared.inbox.failure()
+    }
+
+    #[doc(hidden)]
+    pub fn inject_fault(&self, fault: OwnerFault) {
+        let v = match fault {
+            OwnerFault::Panic => FAULT_PANIC,
+            OwnerFault::EnterError(errno) => FAULT_ENTER | errno as u32 as u64,
+        };
+        self.shared.fault.store(v, Relaxed);
+        self.shared.inbox.poke_owner();
     }
 
     pub fn buffers(&self) -> Option<&ProvidedBuffers> {
