@@ -68,8 +68,19 @@ pub extern "C" fn urb_ring_free(ring: *mut urb_ring) {
 /// no completion follows): `-EINVAL` (bad request), `-ENOSYS` (kernel lacks
 /// the operation), `-EACCES` (outside the ring's allow-list), `-ECHILD` (in a
 /// child after `fork`: a ring belongs to the process that created it; the
-/// child makes its own), `-ESHUTDOWN` (the ring is being freed). Costs no system
-/// call while the owner thread is awake. `op` is copied; the memory its
+/// child makes its own), `-ESHUTDOWN` (the ring is being freed), or the error
+/// a failed ring reports (see `urb_ring_stats`).
+///
+/// A request whose result is at hand — a NOP, a read at an explicit offset
+/// of cached file data (as `urb_submit_nowait` tries it) — is performed on
+/// the calling thread during the call, and its completion is queued before
+/// the call returns: no hand-over to the owner thread and no wake-up back,
+/// so one request submitted and waited for costs about what the blocking
+/// face costs. Not while a callback is set (callbacks always run on the
+/// owner thread), and not on `URB_RING_FALLBACK` rings. Everything else is
+/// handed to the owner thread, which costs no system call while it is
+/// awake. Independent requests on one descriptor may complete in any order
+/// (as on io_uring); link them to order them. `op` is copied; the memory its
 /// pointers name must stay valid until the completion has been delivered.
 #[no_mangle]
 pub extern "C" fn urb_ring_submit(ring: *const urb_ring, op: *const urb_op, token: u64) -> i32 {
@@ -142,9 +153,11 @@ pub const URB_BATCH_MAX: u32 = 65536;
 
 /// Submits `ops[0..n]` as independent requests, request i tagged
 /// `tokens[i]`: the same as n calls of `urb_ring_submit`, for one lock and at
-/// most one wake-up of the owner thread. All or nothing: if any request is
-/// refused, none is submitted and its error is returned. `n` is 1 to
-/// `URB_BATCH_MAX`.
+/// most one wake-up of the owner thread; the requests whose result is at
+/// hand (see `urb_ring_submit`) go to the calling thread's ring in one
+/// submission (per 64) and their completions are queued before the call
+/// returns. All or nothing: if any request is refused by validation, none is
+/// submitted and its error is returned. `n` is 1 to `URB_BATCH_MAX`.
 #[no_mangle]
 pub extern "C" fn urb_ring_submit_batch(ring: *const urb_ring, ops: *const urb_op, n: usize, tokens: *const u64) -> i32 {
     ffi_boundary! {

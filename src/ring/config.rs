@@ -2,9 +2,12 @@
 
 use crate::op::{Opcode, URB_OP_COUNT};
 
-/// Opt in to a kernel submission-queue polling thread. Off by default: SQPOLL
-/// work runs with the credentials of the ring's creator (CVE-2024-22017), and
-/// it burns a core while busy. Ignored by the fallback engine.
+/// Opt in to a kernel submission-queue polling thread: the kernel's SQ thread
+/// takes requests from the ring without an `io_uring_enter` per batch (the
+/// owner still wakes it when it has gone idle after `sqpoll_idle_ms`). Off by
+/// default: SQPOLL work runs with the credentials of the ring's creator
+/// (CVE-2024-22017), and the SQ thread spins on a core while work arrives.
+/// Ignored by the fallback engine.
 pub const URB_RING_SQPOLL: u32 = 1;
 /// Run this ring on the fallback engine even where io_uring works (tests,
 /// comparisons). `URB_BACKEND=fallback` does the same for every ring.
