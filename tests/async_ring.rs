@@ -925,3 +925,18 @@ fn sqpoll_rings_serve_requests_after_the_sq_thread_slept() {
     close(rd);
     close(wr);
 }
+
+/// A ring asked for one SQ entry still runs a request with a timeout (two
+/// SQEs that must be submitted together): found by fuzz/ring_calls.
+#[test]
+fn a_one_entry_ring_runs_timed_requests() {
+    let mut cfg = config();
+    cfg.entries = 1;
+    let r = new_ring(Some(cfg));
+    let (rd, wr) = pipe();
+    let mut buf = [0u8; 8];
+    assert_eq!(urb_ring_submit_timeout(r.0, &prep::read(rd, buf.as_mut_ptr().cast(), 8, 0), 7, 5_000_000), 0);
+    assert_eq!(wait_n(&r, 1), vec![urb_completion { token: 7, res: -libc::ETIME, flags: 0 }]);
+    close(rd);
+    close(wr);
+}

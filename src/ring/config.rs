@@ -20,8 +20,9 @@ const KNOWN_FLAGS: u32 = URB_RING_SQPOLL | URB_RING_FALLBACK;
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct urb_ring_config {
-    /// Submission queue size, rounded up to a power of two (1..=32768);
-    /// 0 = 256. Also the longest chain this ring accepts.
+    /// Submission queue size, rounded up to a power of two of at least 2
+    /// (1..=32768 accepted); 0 = 256. Also the longest chain this ring
+    /// accepts.
     pub entries: u32,
     /// Completion queue size (>= entries); 0 = twice `entries`. A full CQ
     /// never loses completions: the kernel holds the overflow and the owner
@@ -78,7 +79,9 @@ impl RingConfig {
             return einval;
         }
         if c.entries != 0 {
-            out.entries = c.entries.next_power_of_two();
+            // At least 2: a request with a timeout is two SQEs that must go
+            // in together (with 1, the owner waited for room for ever).
+            out.entries = c.entries.next_power_of_two().max(2);
         }
         out.cq_entries = if c.cq_entries == 0 { out.entries * 2 } else { c.cq_entries.next_power_of_two() };
         if out.cq_entries < out.entries {
