@@ -35,7 +35,10 @@ fn fail_with(fault: OwnerFault, expected: i32, label: &str) {
     assert_eq!(urb_ring_new(std::ptr::null(), &mut ring), 0);
     let (rd, wr) = pipe();
     let mut buf = Box::new([0u8; 8]);
-    assert_eq!(urb_ring_submit(ring, &prep::read(rd, buf.as_mut_ptr().cast(), 8, 0), 1), 0);
+    assert_eq!(
+        urb_ring_submit(ring, &prep::read(rd, buf.as_mut_ptr().cast(), 8, 0), 1),
+        0
+    );
     assert_eq!(urb_ring_submit(ring, &sleep_op(60_000_000_000), 2), 0);
     std::thread::sleep(Duration::from_millis(20)); // both in the owner's hands
     inject_owner_fault(ring, fault);
@@ -45,34 +48,64 @@ fn fail_with(fault: OwnerFault, expected: i32, label: &str) {
     tokens.sort();
     let engine = engine();
     if engine == "io_uring" {
-        assert_eq!(tokens, vec![1, 2], "{label}: each held request completes once: {got:?}");
+        assert_eq!(
+            tokens,
+            vec![1, 2],
+            "{label}: each held request completes once: {got:?}"
+        );
         for c in &got {
-            assert!(c.res == expected || c.res == -libc::ECANCELED, "{label}: {c:?}");
+            assert!(
+                c.res == expected || c.res == -libc::ECANCELED,
+                "{label}: {c:?}"
+            );
         }
     } else {
         // The fallback owner's requests in hand are lost with it (see the
         // header); what matters here is that nothing hangs.
-        assert!(tokens.iter().all(|t| [1, 2].contains(t)), "{label}: {got:?}");
+        assert!(
+            tokens.iter().all(|t| [1, 2].contains(t)),
+            "{label}: {got:?}"
+        );
     }
     let mut s = urb_stats::default();
-    assert_eq!(urb_ring_stats(ring, &mut s), expected, "{label}: stats report the failure");
+    assert_eq!(
+        urb_ring_stats(ring, &mut s),
+        expected,
+        "{label}: stats report the failure"
+    );
     if engine == "io_uring" {
         assert_eq!(s.in_flight, 0, "{label}");
     }
     // Later submissions are refused with the error, whatever the call.
     assert_eq!(urb_ring_submit(ring, &prep::nop(), 3), expected, "{label}");
     let mut res = 0;
-    assert_eq!(urb_ring_submit_try(ring, &prep::nop(), 4, &mut res), expected, "{label}");
+    assert_eq!(
+        urb_ring_submit_try(ring, &prep::nop(), 4, &mut res),
+        expected,
+        "{label}"
+    );
     let ops = [prep::nop(), prep::nop()];
-    assert_eq!(urb_ring_submit_batch(ring, ops.as_ptr(), 2, [5u64, 6].as_ptr()), expected, "{label}");
+    assert_eq!(
+        urb_ring_submit_batch(ring, ops.as_ptr(), 2, [5u64, 6].as_ptr()),
+        expected,
+        "{label}"
+    );
     // A wait does not block for completions that cannot come.
     let start = Instant::now();
     let mut out = [urb_completion::default(); 4];
-    assert_eq!(urb_ring_wait(ring, out.as_mut_ptr(), 4, 1, URB_WAIT_FOREVER), 0, "{label}");
+    assert_eq!(
+        urb_ring_wait(ring, out.as_mut_ptr(), 4, 1, URB_WAIT_FOREVER),
+        0,
+        "{label}"
+    );
     assert!(start.elapsed() < Duration::from_secs(5), "{label}");
     let start = Instant::now();
     urb_ring_free(ring);
-    assert!(start.elapsed() < Duration::from_secs(5), "{label}: free took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{label}: free took {:?}",
+        start.elapsed()
+    );
     drop(buf);
     close(rd);
     close(wr);
@@ -93,7 +126,9 @@ fn an_enter_error_fails_the_ring_with_that_errno() {
 
 unsafe extern "C" fn record(ctx: *mut libc::c_void, token: u64, res: i32, flags: u32) {
     let seen = &*(ctx as *const std::sync::Mutex<Vec<urb_completion>>);
-    seen.lock().unwrap().push(urb_completion { token, res, flags });
+    seen.lock()
+        .unwrap()
+        .push(urb_completion { token, res, flags });
 }
 
 #[test]
@@ -104,10 +139,16 @@ fn a_failed_ring_reports_through_its_callback_too() {
     let mut ring = std::ptr::null_mut();
     assert_eq!(urb_ring_new(std::ptr::null(), &mut ring), 0);
     let seen = Box::new(std::sync::Mutex::new(Vec::<urb_completion>::new()));
-    assert_eq!(urb_ring_set_callback(ring, Some(record), &*seen as *const _ as *mut _), 0);
+    assert_eq!(
+        urb_ring_set_callback(ring, Some(record), &*seen as *const _ as *mut _),
+        0
+    );
     let (rd, wr) = pipe();
     let mut buf = [0u8; 8];
-    assert_eq!(urb_ring_submit(ring, &prep::read(rd, buf.as_mut_ptr().cast(), 8, 0), 7), 0);
+    assert_eq!(
+        urb_ring_submit(ring, &prep::read(rd, buf.as_mut_ptr().cast(), 8, 0), 7),
+        0
+    );
     std::thread::sleep(Duration::from_millis(20));
     inject_owner_fault(ring, OwnerFault::Panic);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -117,7 +158,10 @@ fn a_failed_ring_reports_through_its_callback_too() {
     let got = seen.lock().unwrap().clone();
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].token, 7);
-    assert!(got[0].res == -libc::ENOTRECOVERABLE || got[0].res == -libc::ECANCELED, "{got:?}");
+    assert!(
+        got[0].res == -libc::ENOTRECOVERABLE || got[0].res == -libc::ECANCELED,
+        "{got:?}"
+    );
     urb_ring_free(ring);
     close(rd);
     close(wr);

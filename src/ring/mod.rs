@@ -18,8 +18,8 @@ use inbox::{Inbox, Multishot, Request};
 use stats::Stats;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 /// How long an idle owner thread watches for new requests, and
 /// `urb_ring_wait` for completions, before sleeping: `URB_SPIN_US`
@@ -31,7 +31,10 @@ use std::thread::JoinHandle;
 pub fn spin_budget() -> Duration {
     static BUDGET: OnceLock<Duration> = OnceLock::new();
     *BUDGET.get_or_init(|| {
-        let us = std::env::var("URB_SPIN_US").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+        let us = std::env::var("URB_SPIN_US")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         Duration::from_micros(us)
     })
 }
@@ -132,7 +135,11 @@ impl Ring {
                 } else {
                     let _ = tx.send(Ok(()));
                     let shared = for_owner.clone();
-                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fallback_owner::run(for_owner))).is_err() {
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        fallback_owner::run(for_owner)
+                    }))
+                    .is_err()
+                    {
                         // Requests in its hands are lost with it; what waits
                         // in the inbox and everything after is refused.
                         shared.inbox.fail(crate::errors::PANICKED);
@@ -142,7 +149,11 @@ impl Ring {
             })
             .map_err(|_| -libc::EAGAIN)?;
         match rx.recv() {
-            Ok(Ok(())) => Ok(Ring { shared, owner: Some(owner), fork_generation: engine::fork_generation() }),
+            Ok(Ok(())) => Ok(Ring {
+                shared,
+                owner: Some(owner),
+                fork_generation: engine::fork_generation(),
+            }),
             Ok(Err(e)) => {
                 let _ = owner.join();
                 Err(e)
@@ -180,8 +191,13 @@ impl Ring {
 
     fn push(&self, reqs: &[Request]) -> Result<(), i32> {
         self.usable()?;
-        self.shared.inbox.push(reqs, self.on_owner(), &self.shared.stats)?;
-        let ops = reqs.iter().filter(|r| !matches!(r, Request::Cancel { .. })).count();
+        self.shared
+            .inbox
+            .push(reqs, self.on_owner(), &self.shared.stats)?;
+        let ops = reqs
+            .iter()
+            .filter(|r| !matches!(r, Request::Cancel { .. }))
+            .count();
         Stats::bump(&self.shared.stats.submitted, ops as u64);
         Ok(())
     }
@@ -192,10 +208,19 @@ impl Ring {
             let mut now = [None];
             crate::blocking::try_at_hand(std::slice::from_ref(&op), &mut now);
             if let Some(res) = now[0] {
-                return self.deliver_here(&[urb_completion { token, res, flags: 0 }]);
+                return self.deliver_here(&[urb_completion {
+                    token,
+                    res,
+                    flags: 0,
+                }]);
             }
         }
-        self.push(&[Request::Op { op, token, timeout_ns, linked: false }])
+        self.push(&[Request::Op {
+            op,
+            token,
+            timeout_ns,
+            linked: false,
+        }])
     }
 
     /// Whether `urb_ring_submit*` may finish requests whose result is at
@@ -231,12 +256,18 @@ impl Ring {
                 return Ok(Some(res));
             }
         }
-        self.push(&[Request::Op { op, token, timeout_ns: None, linked: false }])?;
+        self.push(&[Request::Op {
+            op,
+            token,
+            timeout_ns: None,
+            linked: false,
+        }])?;
         Ok(None)
     }
 
     pub fn submit_chain(&self, ops: &[urb_op], tokens: &[u64]) -> Result<(), i32> {
-        if ops.is_empty() || ops.len() > self.shared.config.entries.min(op::URB_CHAIN_MAX) as usize {
+        if ops.is_empty() || ops.len() > self.shared.config.entries.min(op::URB_CHAIN_MAX) as usize
+        {
             return Err(-libc::EINVAL);
         }
         let last = ops.len() - 1;
@@ -244,7 +275,14 @@ impl Ring {
             .iter()
             .zip(tokens)
             .enumerate()
-            .map(|(i, (o, &token))| Ok(Request::Op { op: self.check(o)?, token, timeout_ns: None, linked: i < last }))
+            .map(|(i, (o, &token))| {
+                Ok(Request::Op {
+                    op: self.check(o)?,
+                    token,
+                    timeout_ns: None,
+                    linked: i < last,
+                })
+            })
             .collect::<Result<Vec<_>, i32>>()?;
         self.push(&reqs)
     }
@@ -252,7 +290,10 @@ impl Ring {
     /// Independent requests (not linked) handed over in one go: one lock and
     /// at most one wake-up for the lot. All or nothing.
     pub fn submit_batch(&self, ops: &[urb_op], tokens: &[u64]) -> Result<(), i32> {
-        let valid = ops.iter().map(|o| self.check(o)).collect::<Result<Vec<_>, i32>>()?;
+        let valid = ops
+            .iter()
+            .map(|o| self.check(o))
+            .collect::<Result<Vec<_>, i32>>()?;
         let mut now = vec![None; valid.len()];
         if self.finishes_on_caller() {
             self.usable()?;
@@ -262,8 +303,17 @@ impl Ring {
         let mut reqs = Vec::with_capacity(valid.len());
         for ((op, &token), res) in valid.into_iter().zip(tokens).zip(now) {
             match res {
-                Some(res) => done.push(urb_completion { token, res, flags: 0 }),
-                None => reqs.push(Request::Op { op, token, timeout_ns: None, linked: false }),
+                Some(res) => done.push(urb_completion {
+                    token,
+                    res,
+                    flags: 0,
+                }),
+                None => reqs.push(Request::Op {
+                    op,
+                    token,
+                    timeout_ns: None,
+                    linked: false,
+                }),
             }
         }
         if !reqs.is_empty() {
@@ -308,13 +358,23 @@ impl Ring {
         self.shared.delivery.reap(out)
     }
 
-    pub fn wait(&self, out: &mut [urb_completion], min: usize, timeout_ns: Option<u64>) -> Result<usize, i32> {
+    pub fn wait(
+        &self,
+        out: &mut [urb_completion],
+        min: usize,
+        timeout_ns: Option<u64>,
+    ) -> Result<usize, i32> {
         if self.on_owner() && min > 0 {
             return Err(-libc::EDEADLK); // the owner cannot wait for itself
         }
         let deadline = timeout_ns.map(crate::fallback::wait::deadline_after);
         let inbox = &self.shared.inbox;
-        Ok(self.shared.delivery.wait(out, min.min(out.len()), deadline, || inbox.is_closing() || inbox.failure() != 0))
+        Ok(self
+            .shared
+            .delivery
+            .wait(out, min.min(out.len()), deadline, || {
+                inbox.is_closing() || inbox.failure() != 0
+            }))
     }
 
     pub fn fd(&self) -> i32 {
