@@ -299,8 +299,9 @@ impl Ring {
             self.usable()?;
             crate::blocking::try_at_hand(&valid, &mut now);
         }
-        let mut done = Vec::new();
-        let mut reqs = Vec::with_capacity(valid.len());
+        let finished = now.iter().filter(|r| r.is_some()).count();
+        let mut done = Vec::with_capacity(finished);
+        let mut reqs = Vec::with_capacity(valid.len() - finished);
         for ((op, &token), res) in valid.into_iter().zip(tokens).zip(now) {
             match res {
                 Some(res) => done.push(urb_completion {
