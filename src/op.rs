@@ -221,7 +221,10 @@ impl Opcode {
     /// Whether a result other than the full length breaks an `IOSQE_IO_LINK`
     /// chain: the kernel treats a short read or write as a failed link.
     fn short_result_breaks_chain(self) -> bool {
-        matches!(self, Opcode::Read | Opcode::Write | Opcode::Readv | Opcode::Writev)
+        matches!(
+            self,
+            Opcode::Read | Opcode::Write | Opcode::Readv | Opcode::Writev
+        )
     }
 }
 
@@ -238,13 +241,17 @@ pub struct ValidOp {
 // keeps valid until the request completes, whichever thread performs it.
 unsafe impl Send for ValidOp {}
 
-const AT_FDCWD: i32 = libc::AT_FDCWD;
 const IOV_MAX: u32 = 1024;
 
 /// Checks everything that can be checked without the kernel: opcode, reserved
-/// fields, descriptors, pointers and lengths. Errors are negative errno values.
+/// fields, descriptors, pointers and lengths. Errors are negative errno
+/// values, the ones the system call would give: `-EBADF` for a negative
+/// descriptor, `-EFAULT` for a NULL pointer the call would have to use,
+/// `-EINVAL` for what the call itself would refuse as invalid (and for the
+/// library's own limits and reserved fields).
 pub fn validate(op: &urb_op) -> Result<ValidOp, i32> {
     let einval = Err(-libc::EINVAL);
+    let efault = Err(-libc::EFAULT);
     let code = match Opcode::from_u8(op.opcode) {
         Some(c) => c,
         None => return einval,
@@ -252,32 +259,45 @@ pub fn validate(op: &urb_op) -> Result<ValidOp, i32> {
     if op.flags != 0 || op.reserved0 != 0 || op.reserved1 != 0 || op.reserved2 != [0, 0] {
         return einval;
     }
-    let needs_fd = !matches!(code, Opcode::Nop | Opcode::Timeout);
-    let dirfd_ok = matches!(code, Opcode::Openat | Opcode::Statx) && op.fd == AT_FDCWD;
-    if needs_fd && op.fd < 0 && !dirfd_ok {
-        return einval;
+    // openat/statx take a directory descriptor the kernel ignores for an
+    // absolute path, so only the kernel can say whether a negative one is bad.
+    let needs_fd = !matches!(
+        code,
+        Opcode::Nop | Opcode::Timeout | Opcode::Openat | Opcode::Statx
+    );
+    if needs_fd && op.fd < 0 {
+        return Err(-libc::EBADF);
     }
     let mut expected_len = 0u64;
     match code {
         Opcode::Read | Opcode::Write | Opcode::Recv | Opcode::Send => {
-            if op.len > i32::MAX as u32 || (op.buf.is_null() && op.len != 0) {
+            if op.len > i32::MAX as u32 {
                 return einval;
+            }
+            if op.buf.is_null() && op.len != 0 {
+                return efault;
             }
             expected_len = op.len as u64;
         }
         Opcode::Readv | Opcode::Writev => {
-            if op.len > IOV_MAX || (op.buf.is_null() && op.len != 0) {
+            if op.len > IOV_MAX {
                 return einval;
+            }
+            if op.buf.is_null() && op.len != 0 {
+                return efault;
             }
             let iovs = unsafe { iovecs(op) };
             for iov in iovs {
-                if iov.iov_base.is_null() && iov.iov_len != 0 {
-                    return einval;
-                }
                 expected_len = expected_len.saturating_add(iov.iov_len as u64);
             }
             if expected_len > i32::MAX as u64 {
                 return einval;
+            }
+            if iovs
+                .iter()
+                .any(|iov| iov.iov_base.is_null() && iov.iov_len != 0)
+            {
+                return efault;
             }
         }
         Opcode::Fsync => {
@@ -287,22 +307,27 @@ pub fn validate(op: &urb_op) -> Result<ValidOp, i32> {
         }
         Opcode::Openat => {
             if op.buf.is_null() {
-                return einval;
+                return efault;
             }
         }
         Opcode::Statx => {
             if op.buf.is_null() || op.buf2.is_null() {
-                return einval;
+                return efault;
             }
         }
         Opcode::Accept => {
+            // accept4(2) would take the connection and then fail to report
+            // its address: refused before anything is taken.
             if !op.buf.is_null() && op.buf2.is_null() {
-                return einval;
+                return efault;
             }
         }
         Opcode::Connect => {
-            if op.buf.is_null() || op.len == 0 {
+            if op.len == 0 {
                 return einval;
+            }
+            if op.buf.is_null() {
+                return efault;
             }
         }
         Opcode::Shutdown => {
@@ -311,7 +336,8 @@ pub fn validate(op: &urb_op) -> Result<ValidOp, i32> {
             }
         }
         Opcode::Poll => {
-            if op.op_flags == 0 || op.op_flags > u16::MAX as u32 {
+            // events == 0 is poll(2)'s "error or hang-up only".
+            if op.op_flags > u16::MAX as u32 {
                 return einval;
             }
         }
@@ -322,7 +348,11 @@ pub fn validate(op: &urb_op) -> Result<ValidOp, i32> {
         }
         Opcode::Nop | Opcode::Close => {}
     }
-    Ok(ValidOp { code, raw: *op, expected_len })
+    Ok(ValidOp {
+        code,
+        raw: *op,
+        expected_len,
+    })
 }
 
 /// The iovec array of a readv/writev request.
@@ -401,13 +431,13 @@ mod tests {
         op.opcode = URB_OP_READ;
         op.fd = 0;
         op.len = 10;
-        assert_eq!(validate(&op).unwrap_err(), -libc::EINVAL, "NULL buffer");
+        assert_eq!(validate(&op).unwrap_err(), -libc::EFAULT, "NULL buffer");
 
         let mut buf = [0u8; 4];
         op.buf = buf.as_mut_ptr().cast();
         op.len = 4;
         op.fd = -1;
-        assert_eq!(validate(&op).unwrap_err(), -libc::EINVAL, "missing fd");
+        assert_eq!(validate(&op).unwrap_err(), -libc::EBADF, "missing fd");
         op.fd = 0;
         assert!(validate(&op).is_ok());
         op.reserved2[1] = 1;
@@ -416,7 +446,7 @@ mod tests {
         let mut op = urb_op::zeroed();
         op.opcode = URB_OP_OPENAT;
         op.fd = libc::AT_FDCWD;
-        assert_eq!(validate(&op).unwrap_err(), -libc::EINVAL, "NULL path");
+        assert_eq!(validate(&op).unwrap_err(), -libc::EFAULT, "NULL path");
     }
 
     #[test]

@@ -95,7 +95,12 @@ pub extern "C" fn urb_ring_submit(ring: *const urb_ring, op: *const urb_op, toke
 /// its pointers name must stay valid until the result is known (at once
 /// for 1, at the completion for 0). `res` must not be NULL (`-EINVAL`).
 #[no_mangle]
-pub extern "C" fn urb_ring_submit_try(ring: *const urb_ring, op: *const urb_op, token: u64, res: *mut i32) -> i32 {
+pub extern "C" fn urb_ring_submit_try(
+    ring: *const urb_ring,
+    op: *const urb_op,
+    token: u64,
+    res: *mut i32,
+) -> i32 {
     ffi_boundary! {
         with_ring(ring, |r| {
             // SAFETY: NULL or the caller's valid pointers (try_* check NULL).
@@ -114,7 +119,12 @@ pub extern "C" fn urb_ring_submit_try(ring: *const urb_ring, op: *const urb_op, 
 /// Like `urb_ring_submit`, bounded by `timeout_ns`: when the time runs out
 /// first the request is cancelled and completes with `-ETIME`.
 #[no_mangle]
-pub extern "C" fn urb_ring_submit_timeout(ring: *const urb_ring, op: *const urb_op, token: u64, timeout_ns: u64) -> i32 {
+pub extern "C" fn urb_ring_submit_timeout(
+    ring: *const urb_ring,
+    op: *const urb_op,
+    token: u64,
+    timeout_ns: u64,
+) -> i32 {
     ffi_boundary! { with_ring(ring, |r| r.submit(unsafe { try_ref(op) }?, token, Some(timeout_ns)).map(|_| 0)) }
 }
 
@@ -124,7 +134,12 @@ pub extern "C" fn urb_ring_submit_timeout(ring: *const urb_ring, op: *const urb_
 /// refused, none is submitted. `n` is at most `URB_CHAIN_MAX` and the ring's
 /// `entries`.
 #[no_mangle]
-pub extern "C" fn urb_ring_submit_chain(ring: *const urb_ring, ops: *const urb_op, n: usize, tokens: *const u64) -> i32 {
+pub extern "C" fn urb_ring_submit_chain(
+    ring: *const urb_ring,
+    ops: *const urb_op,
+    n: usize,
+    tokens: *const u64,
+) -> i32 {
     ffi_boundary! {
         with_ring(ring, |r| {
             if ops.is_null() || tokens.is_null() || n == 0 || n > crate::op::URB_CHAIN_MAX as usize {
@@ -146,7 +161,12 @@ pub const URB_BATCH_MAX: u32 = 65536;
 /// refused, none is submitted and its error is returned. `n` is 1 to
 /// `URB_BATCH_MAX`.
 #[no_mangle]
-pub extern "C" fn urb_ring_submit_batch(ring: *const urb_ring, ops: *const urb_op, n: usize, tokens: *const u64) -> i32 {
+pub extern "C" fn urb_ring_submit_batch(
+    ring: *const urb_ring,
+    ops: *const urb_op,
+    n: usize,
+    tokens: *const u64,
+) -> i32 {
     ffi_boundary! {
         with_ring(ring, |r| {
             if ops.is_null() || tokens.is_null() || n == 0 || n > URB_BATCH_MAX as usize {
@@ -165,7 +185,12 @@ pub extern "C" fn urb_ring_submit_batch(ring: *const urb_ring, ops: *const urb_o
 /// `URB_CQE_F_MORE` (after `urb_ring_cancel`: `-ECANCELED`). `flags`:
 /// `SOCK_NONBLOCK`, `SOCK_CLOEXEC`.
 #[no_mangle]
-pub extern "C" fn urb_ring_accept_multishot(ring: *const urb_ring, fd: i32, flags: i32, token: u64) -> i32 {
+pub extern "C" fn urb_ring_accept_multishot(
+    ring: *const urb_ring,
+    fd: i32,
+    flags: i32,
+    token: u64,
+) -> i32 {
     ffi_boundary! { with_ring(ring, |r| r.submit_multishot(Multishot::Accept { fd, flags }, token).map(|_| 0)) }
 }
 
@@ -178,14 +203,24 @@ pub extern "C" fn urb_ring_accept_multishot(ring: *const urb_ring, fd: i32, flag
 /// request (no `URB_CQE_F_MORE`); so does running out of buffers
 /// (`-ENOBUFS`): resubmit after releasing some. `flags`: `MSG_*`.
 #[no_mangle]
-pub extern "C" fn urb_ring_recv_multishot(ring: *const urb_ring, fd: i32, flags: i32, token: u64) -> i32 {
+pub extern "C" fn urb_ring_recv_multishot(
+    ring: *const urb_ring,
+    fd: i32,
+    flags: i32,
+    token: u64,
+) -> i32 {
     ffi_boundary! { with_ring(ring, |r| r.submit_multishot(Multishot::Recv { fd, flags }, token).map(|_| 0)) }
 }
 
 /// Multishot poll: a completion (`res` = ready events) every time `fd`
 /// becomes ready for one of `events`, with `URB_CQE_F_MORE` while armed.
 #[no_mangle]
-pub extern "C" fn urb_ring_poll_multishot(ring: *const urb_ring, fd: i32, events: u32, token: u64) -> i32 {
+pub extern "C" fn urb_ring_poll_multishot(
+    ring: *const urb_ring,
+    fd: i32,
+    events: u32,
+    token: u64,
+) -> i32 {
     ffi_boundary! { with_ring(ring, |r| r.submit_multishot(Multishot::Poll { fd, events }, token).map(|_| 0)) }
 }
 
@@ -216,7 +251,13 @@ pub extern "C" fn urb_ring_reap(ring: *const urb_ring, out: *mut urb_completion,
 /// after the timeout). `-EDEADLK` if called with `min > 0` from the ring's own
 /// callback.
 #[no_mangle]
-pub extern "C" fn urb_ring_wait(ring: *const urb_ring, out: *mut urb_completion, max: u32, min: u32, timeout_ns: u64) -> i32 {
+pub extern "C" fn urb_ring_wait(
+    ring: *const urb_ring,
+    out: *mut urb_completion,
+    max: u32,
+    min: u32,
+    timeout_ns: u64,
+) -> i32 {
     ffi_boundary! {
         with_ring(ring, |r| {
             let out = completions_out(out, max)?;
@@ -226,7 +267,10 @@ pub extern "C" fn urb_ring_wait(ring: *const urb_ring, out: *mut urb_completion,
     }
 }
 
-fn completions_out<'a>(out: *mut urb_completion, max: u32) -> Result<&'a mut [urb_completion], i32> {
+fn completions_out<'a>(
+    out: *mut urb_completion,
+    max: u32,
+) -> Result<&'a mut [urb_completion], i32> {
     if out.is_null() || max == 0 || max > i32::MAX as u32 {
         return Err(-libc::EINVAL);
     }
@@ -249,7 +293,11 @@ pub extern "C" fn urb_ring_fd(ring: *const urb_ring) -> i32 {
 /// the callback may do. Designed for GHC's `hs_try_putmvar` behind a small C
 /// shim: it wakes a Haskell thread without entering Haskell.
 #[no_mangle]
-pub extern "C" fn urb_ring_set_callback(ring: *const urb_ring, f: urb_completion_fn, ctx: *mut c_void) -> i32 {
+pub extern "C" fn urb_ring_set_callback(
+    ring: *const urb_ring,
+    f: urb_completion_fn,
+    ctx: *mut c_void,
+) -> i32 {
     ffi_boundary! { with_ring(ring, |r| { r.set_callback(f, ctx); Ok(0) }) }
 }
 

@@ -77,12 +77,20 @@ impl RingConfig {
         if c.entries != 0 {
             out.entries = c.entries.next_power_of_two();
         }
-        out.cq_entries = if c.cq_entries == 0 { out.entries * 2 } else { c.cq_entries.next_power_of_two() };
+        out.cq_entries = if c.cq_entries == 0 {
+            out.entries * 2
+        } else {
+            c.cq_entries.next_power_of_two()
+        };
         if out.cq_entries < out.entries {
             return einval;
         }
         if c.flags & URB_RING_SQPOLL != 0 {
-            out.sqpoll_idle_ms = Some(if c.sqpoll_idle_ms == 0 { 1000 } else { c.sqpoll_idle_ms });
+            out.sqpoll_idle_ms = Some(if c.sqpoll_idle_ms == 0 {
+                1000
+            } else {
+                c.sqpoll_idle_ms
+            });
         }
         out.force_fallback = c.flags & URB_RING_FALLBACK != 0;
         if c.buf_count != 0 {
@@ -100,7 +108,8 @@ impl RingConfig {
         if !c.allowed_ops.is_null() {
             out.allowed = [false; URB_OP_COUNT as usize];
             // SAFETY: the caller promises n_allowed_ops readable bytes.
-            let ops = unsafe { std::slice::from_raw_parts(c.allowed_ops, c.n_allowed_ops as usize) };
+            let ops =
+                unsafe { std::slice::from_raw_parts(c.allowed_ops, c.n_allowed_ops as usize) };
             for &code in ops {
                 if Opcode::from_u8(code).is_none() {
                     return einval;
@@ -122,6 +131,12 @@ impl RingConfig {
         if self.allowed.iter().all(|&a| a) {
             return None;
         }
-        Some(Opcode::ALL.iter().copied().filter(|&c| self.allows(c)).collect())
+        Some(
+            Opcode::ALL
+                .iter()
+                .copied()
+                .filter(|&c| self.allows(c))
+                .collect(),
+        )
     }
 }

@@ -17,9 +17,19 @@ pub enum Multishot {
 #[derive(Clone, Copy, Debug)]
 pub enum Request {
     /// `linked`: the next request in the inbox belongs to the same chain.
-    Op { op: ValidOp, token: u64, timeout_ns: Option<u64>, linked: bool },
-    Multishot { kind: Multishot, token: u64 },
-    Cancel { token: u64 },
+    Op {
+        op: ValidOp,
+        token: u64,
+        timeout_ns: Option<u64>,
+        linked: bool,
+    },
+    Multishot {
+        kind: Multishot,
+        token: u64,
+    },
+    Cancel {
+        token: u64,
+    },
 }
 
 pub struct Inbox {

@@ -17,8 +17,8 @@ use delivery::{urb_completion, urb_completion_fn, Delivery};
 use inbox::{Inbox, Multishot, Request};
 use stats::Stats;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 use std::thread::{JoinHandle, ThreadId};
+use std::time::Duration;
 
 /// How long an idle owner thread watches for new requests, and
 /// `urb_ring_wait` for completions, before sleeping: `URB_SPIN_US`
@@ -30,7 +30,10 @@ use std::thread::{JoinHandle, ThreadId};
 pub fn spin_budget() -> Duration {
     static BUDGET: OnceLock<Duration> = OnceLock::new();
     *BUDGET.get_or_init(|| {
-        let us = std::env::var("URB_SPIN_US").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+        let us = std::env::var("URB_SPIN_US")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         Duration::from_micros(us)
     })
 }
@@ -95,7 +98,12 @@ impl Ring {
             .map_err(|_| -libc::EAGAIN)?;
         let owner_id = owner.thread().id();
         match rx.recv() {
-            Ok(Ok(())) => Ok(Ring { shared, owner: Some(owner), owner_id, fork_generation: engine::fork_generation() }),
+            Ok(Ok(())) => Ok(Ring {
+                shared,
+                owner: Some(owner),
+                owner_id,
+                fork_generation: engine::fork_generation(),
+            }),
             Ok(Err(e)) => {
                 let _ = owner.join();
                 Err(e)
@@ -129,15 +137,25 @@ impl Ring {
 
     fn push(&self, reqs: &[Request]) -> Result<(), i32> {
         self.usable()?;
-        self.shared.inbox.push(reqs, self.on_owner(), &self.shared.stats)?;
-        let ops = reqs.iter().filter(|r| !matches!(r, Request::Cancel { .. })).count();
+        self.shared
+            .inbox
+            .push(reqs, self.on_owner(), &self.shared.stats)?;
+        let ops = reqs
+            .iter()
+            .filter(|r| !matches!(r, Request::Cancel { .. }))
+            .count();
         Stats::bump(&self.shared.stats.submitted, ops as u64);
         Ok(())
     }
 
     pub fn submit(&self, o: &urb_op, token: u64, timeout_ns: Option<u64>) -> Result<(), i32> {
         let op = self.check(o)?;
-        self.push(&[Request::Op { op, token, timeout_ns, linked: false }])
+        self.push(&[Request::Op {
+            op,
+            token,
+            timeout_ns,
+            linked: false,
+        }])
     }
 
     /// `Some(result)` when `o` finished on the calling thread, `None` when
@@ -152,12 +170,18 @@ impl Ring {
                 return Ok(Some(res));
             }
         }
-        self.push(&[Request::Op { op, token, timeout_ns: None, linked: false }])?;
+        self.push(&[Request::Op {
+            op,
+            token,
+            timeout_ns: None,
+            linked: false,
+        }])?;
         Ok(None)
     }
 
     pub fn submit_chain(&self, ops: &[urb_op], tokens: &[u64]) -> Result<(), i32> {
-        if ops.is_empty() || ops.len() > self.shared.config.entries.min(op::URB_CHAIN_MAX) as usize {
+        if ops.is_empty() || ops.len() > self.shared.config.entries.min(op::URB_CHAIN_MAX) as usize
+        {
             return Err(-libc::EINVAL);
         }
         let last = ops.len() - 1;
@@ -165,7 +189,14 @@ impl Ring {
             .iter()
             .zip(tokens)
             .enumerate()
-            .map(|(i, (o, &token))| Ok(Request::Op { op: self.check(o)?, token, timeout_ns: None, linked: i < last }))
+            .map(|(i, (o, &token))| {
+                Ok(Request::Op {
+                    op: self.check(o)?,
+                    token,
+                    timeout_ns: None,
+                    linked: i < last,
+                })
+            })
             .collect::<Result<Vec<_>, i32>>()?;
         self.push(&reqs)
     }
@@ -176,7 +207,14 @@ impl Ring {
         let reqs = ops
             .iter()
             .zip(tokens)
-            .map(|(o, &token)| Ok(Request::Op { op: self.check(o)?, token, timeout_ns: None, linked: false }))
+            .map(|(o, &token)| {
+                Ok(Request::Op {
+                    op: self.check(o)?,
+                    token,
+                    timeout_ns: None,
+                    linked: false,
+                })
+            })
             .collect::<Result<Vec<_>, i32>>()?;
         self.push(&reqs)
     }
@@ -214,13 +252,21 @@ impl Ring {
         self.shared.delivery.reap(out)
     }
 
-    pub fn wait(&self, out: &mut [urb_completion], min: usize, timeout_ns: Option<u64>) -> Result<usize, i32> {
+    pub fn wait(
+        &self,
+        out: &mut [urb_completion],
+        min: usize,
+        timeout_ns: Option<u64>,
+    ) -> Result<usize, i32> {
         if self.on_owner() && min > 0 {
             return Err(-libc::EDEADLK); // the owner cannot wait for itself
         }
         let deadline = timeout_ns.map(crate::fallback::wait::deadline_after);
         let inbox = &self.shared.inbox;
-        Ok(self.shared.delivery.wait(out, min.min(out.len()), deadline, || inbox.is_closing()))
+        Ok(self
+            .shared
+            .delivery
+            .wait(out, min.min(out.len()), deadline, || inbox.is_closing()))
     }
 
     pub fn fd(&self) -> i32 {

@@ -11,7 +11,6 @@ use crate::op::{Opcode, ValidOp};
 
 const IORING_ENTER_GETEVENTS: u32 = 1;
 
-
 enum Spun {
     Requests,
     Completions,
@@ -75,14 +74,23 @@ pub fn start(shared: Arc<Shared>) -> Result<Owner, i32> {
     if let Some(b) = &shared.buffers {
         // SAFETY: the buffer ring mapping lives as long as `shared`, which
         // the owner holds until the ring is gone.
-        unsafe { ring.submitter().register_buf_ring_with_flags(b.ring_addr(), b.count() as u16, super::buffers::GROUP_ID, 0) }
-            .map_err(errno)?;
+        unsafe {
+            ring.submitter().register_buf_ring_with_flags(
+                b.ring_addr(),
+                b.count() as u16,
+                super::buffers::GROUP_ID,
+                0,
+            )
+        }
+        .map_err(errno)?;
     }
     if let Some(ops) = allow_list {
         // The allow-list is enforced before a request reaches the ring; the
         // kernel enforces it again, so even a bug in the library cannot
         // issue anything else. The ring was created disabled for this.
-        ring.submitter().register_restrictions(&mut kernel_restrictions(&ops)).map_err(errno)?;
+        ring.submitter()
+            .register_restrictions(&mut kernel_restrictions(&ops))
+            .map_err(errno)?;
         ring.submitter().register_enable_rings().map_err(errno)?;
     }
     Ok(Owner::new(ring, shared))
@@ -91,11 +99,18 @@ pub fn start(shared: Arc<Shared>) -> Result<Owner, i32> {
 /// The kernel-side allow-list: the allowed operations plus what the owner
 /// itself issues (its wake-up read, cancels, link timeouts).
 fn kernel_restrictions(ops: &[Opcode]) -> Vec<register::Restriction> {
-    let own = [opcode::Read::CODE, opcode::AsyncCancel::CODE, opcode::LinkTimeout::CODE];
+    let own = [
+        opcode::Read::CODE,
+        opcode::AsyncCancel::CODE,
+        opcode::LinkTimeout::CODE,
+    ];
     let mut codes: Vec<u8> = ops.iter().map(|c| c.kernel_opcode()).chain(own).collect();
     codes.sort_unstable();
     codes.dedup();
-    let mut r: Vec<register::Restriction> = codes.into_iter().map(register::Restriction::sqe_op).collect();
+    let mut r: Vec<register::Restriction> = codes
+        .into_iter()
+        .map(register::Restriction::sqe_op)
+        .collect();
     let link_and_buffers = (Flags::IO_LINK | Flags::BUFFER_SELECT).bits();
     r.push(register::Restriction::sqe_flags_allowed(link_and_buffers));
     r
@@ -114,7 +129,10 @@ fn build(shared: &Shared, disabled: bool) -> std::io::Result<IoUring> {
     } else {
         // TASKRUN_FLAG: the kernel flags deferred completions in the SQ ring,
         // which lets the spinning owner see them without a system call.
-        b.setup_single_issuer().setup_defer_taskrun().setup_submit_all().setup_taskrun_flag();
+        b.setup_single_issuer()
+            .setup_defer_taskrun()
+            .setup_submit_all()
+            .setup_taskrun_flag();
     }
     match b.build(cfg.entries) {
         Ok(r) => Ok(r),
@@ -182,7 +200,11 @@ impl Owner {
                     break;
                 }
                 if !self.cancelled_all {
-                    self.push(opcode::AsyncCancel2::new(types::CancelBuilder::any()).build(), TAG_CANCEL, 0);
+                    self.push(
+                        opcode::AsyncCancel2::new(types::CancelBuilder::any()).build(),
+                        TAG_CANCEL,
+                        0,
+                    );
                     self.cancelled_all = true;
                 }
             } else if !self.wake_armed {
@@ -237,7 +259,11 @@ impl Owner {
         // runs completions.
         let flags = IORING_ENTER_GETEVENTS;
         // SAFETY: plain enter on our own ring, no extra argument.
-        let r = unsafe { self.ring.submitter().enter::<libc::sigset_t>(to_submit, want, flags, None) };
+        let r = unsafe {
+            self.ring
+                .submitter()
+                .enter::<libc::sigset_t>(to_submit, want, flags, None)
+        };
         if let Err(e) = r {
             match e.raw_os_error() {
                 Some(libc::EINTR) | Some(libc::EAGAIN) | Some(libc::EBUSY) => {}
@@ -305,26 +331,44 @@ impl Owner {
         self.slots[i as usize] = None;
         self.free.push(i);
         self.in_flight -= 1;
-        self.shared.stats.in_flight.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        self.shared
+            .stats
+            .in_flight
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn accept(&mut self, req: Request) {
         match req {
-            Request::Op { op, token, timeout_ns, linked } => self.accept_op(&op, token, timeout_ns, linked),
+            Request::Op {
+                op,
+                token,
+                timeout_ns,
+                linked,
+            } => self.accept_op(&op, token, timeout_ns, linked),
             Request::Multishot { kind, token } => {
                 let i = self.new_slot(token, None, 1);
                 let e = match kind {
-                    Multishot::Accept { fd, flags } => opcode::AcceptMulti::new(types::Fd(fd)).flags(flags).build(),
-                    Multishot::Poll { fd, events } => opcode::PollAdd::new(types::Fd(fd), events).multi(true).build(),
-                    Multishot::Recv { fd, flags } => opcode::RecvMulti::new(types::Fd(fd), super::buffers::GROUP_ID)
-                        .flags(flags)
+                    Multishot::Accept { fd, flags } => {
+                        opcode::AcceptMulti::new(types::Fd(fd)).flags(flags).build()
+                    }
+                    Multishot::Poll { fd, events } => opcode::PollAdd::new(types::Fd(fd), events)
+                        .multi(true)
                         .build(),
+                    Multishot::Recv { fd, flags } => {
+                        opcode::RecvMulti::new(types::Fd(fd), super::buffers::GROUP_ID)
+                            .flags(flags)
+                            .build()
+                    }
                 };
                 self.push(e, TAG_OP, i);
             }
             Request::Cancel { token } => {
                 let targets: Vec<u32> = (0..self.slots.len() as u32)
-                    .filter(|&i| self.slots[i as usize].as_ref().is_some_and(|s| s.token == token))
+                    .filter(|&i| {
+                        self.slots[i as usize]
+                            .as_ref()
+                            .is_some_and(|s| s.token == token)
+                    })
                     .collect();
                 for i in targets {
                     let e = opcode::AsyncCancel::new(TAG_OP << TAG_SHIFT | i as u64).build();
@@ -365,14 +409,21 @@ impl Owner {
     fn arm_wake(&mut self) {
         let fd = self.shared.inbox.wake_fd();
         let buf = &mut *self.wake_buf as *mut u64 as *mut u8;
-        self.push(opcode::Read::new(types::Fd(fd), buf, 8).build(), TAG_WAKE, 0);
+        self.push(
+            opcode::Read::new(types::Fd(fd), buf, 8).build(),
+            TAG_WAKE,
+            0,
+        );
         self.wake_armed = true;
     }
 
     fn reap(&mut self) {
         let overflow = self.ring.completion().overflow();
         if overflow != self.seen_overflow {
-            Stats::bump(&self.shared.stats.cq_overflows, overflow.wrapping_sub(self.seen_overflow) as u64);
+            Stats::bump(
+                &self.shared.stats.cq_overflows,
+                overflow.wrapping_sub(self.seen_overflow) as u64,
+            );
             self.seen_overflow = overflow;
         }
         let mut cqes = std::mem::take(&mut self.cqes);
@@ -395,12 +446,18 @@ impl Owner {
             TAG_WAKE => self.wake_armed = false,
             TAG_CANCEL => {}
             TAG_OP | TAG_TIMER => {
-                let Some(slot) = self.slots.get_mut(i as usize).and_then(|s| s.as_mut()) else { return };
+                let Some(slot) = self.slots.get_mut(i as usize).and_then(|s| s.as_mut()) else {
+                    return;
+                };
                 if tag == TAG_TIMER {
                     slot.timer_fired = res == -libc::ETIME;
                 } else if cqueue::more(flags) {
                     // A multishot shot: deliver now, the slot stays armed.
-                    let c = urb_completion { token: slot.token, res, flags: flags | URB_CQE_F_MORE };
+                    let c = urb_completion {
+                        token: slot.token,
+                        res,
+                        flags: flags | URB_CQE_F_MORE,
+                    };
                     self.batch.push(c);
                     return;
                 } else {
@@ -412,8 +469,16 @@ impl Owner {
                     return;
                 }
                 let own = slot.code.map_or(slot.res, |code| code.finish(slot.res));
-                let res = if slot.timer_fired { crate::blocking::timed_result(own, -libc::ETIME) } else { own };
-                let c = urb_completion { token: slot.token, res, flags: slot.flags };
+                let res = if slot.timer_fired {
+                    crate::blocking::timed_result(own, -libc::ETIME)
+                } else {
+                    own
+                };
+                let c = urb_completion {
+                    token: slot.token,
+                    res,
+                    flags: slot.flags,
+                };
                 self.batch.push(c);
                 self.release_slot(i);
             }

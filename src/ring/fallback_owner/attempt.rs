@@ -7,6 +7,7 @@
 //! short, a `MSG_WAITALL` receive or send on a stream keeps going until it
 //! is complete, and a caller's own `RWF_NOWAIT`/`MSG_DONTWAIT` gets `-EAGAIN`.
 
+use crate::fallback::descriptor;
 use crate::fallback::wait::errno;
 use crate::op::{self, Opcode, ValidOp};
 
@@ -31,16 +32,36 @@ pub fn try_op(op: &ValidOp, progress: &mut u32) -> Attempt {
     let r = &op.raw;
     match op.code {
         Opcode::Read | Opcode::Write => {
-            let iov = [libc::iovec { iov_base: r.buf, iov_len: r.len as usize }];
-            transfer(r.fd, &iov, r.offset, r.op_flags as i32, op.code == Opcode::Write)
+            let iov = [libc::iovec {
+                iov_base: r.buf,
+                iov_len: r.len as usize,
+            }];
+            transfer(
+                r.fd,
+                &iov,
+                r.offset,
+                r.op_flags as i32,
+                op.code == Opcode::Write,
+            )
         }
         Opcode::Readv | Opcode::Writev => {
             // SAFETY: validate() checked the iovec array; the caller keeps it alive.
             let iovs = unsafe { op::iovecs(r) };
-            transfer(r.fd, iovs, r.offset, r.op_flags as i32, op.code == Opcode::Writev)
+            transfer(
+                r.fd,
+                iovs,
+                r.offset,
+                r.op_flags as i32,
+                op.code == Opcode::Writev,
+            )
         }
         Opcode::Recv | Opcode::Send => stream(op, progress),
-        Opcode::Accept => accept(r.fd, r.buf as *mut libc::sockaddr, r.buf2 as *mut libc::socklen_t, r.op_flags as i32),
+        Opcode::Accept => accept(
+            r.fd,
+            r.buf as *mut libc::sockaddr,
+            r.buf2 as *mut libc::socklen_t,
+            r.op_flags as i32,
+        ),
         Opcode::Poll => match poll_now(r.fd, r.op_flags) {
             0 => Attempt::Again,
             n => Attempt::Done(n),
@@ -53,7 +74,11 @@ pub fn try_op(op: &ValidOp, progress: &mut u32) -> Attempt {
 /// The ready events among `events` (plus error and hang-up) right now, 0 for
 /// none, `-EBADF` for a descriptor poll(2) calls invalid.
 pub fn poll_now(fd: i32, events: u32) -> i32 {
-    let mut p = libc::pollfd { fd, events: events as u16 as i16, revents: 0 };
+    let mut p = libc::pollfd {
+        fd,
+        events: events as u16 as i16,
+        revents: 0,
+    };
     loop {
         // SAFETY: one valid pollfd.
         if unsafe { libc::poll(&mut p, 1, 0) } >= 0 {
@@ -106,7 +131,9 @@ fn transfer(fd: i32, iovs: &[libc::iovec], offset: u64, flags: i32, write: bool)
         // This kind of file cannot promise not to block (a tty, an old kernel).
         e if e == -libc::EOPNOTSUPP => {
             let events = if write { libc::POLLOUT } else { libc::POLLIN };
-            when_ready(fd, events as u32, || unsafe { rw(fd, iovs, offset, flags, write) })
+            when_ready(fd, events as u32, || unsafe {
+                rw(fd, iovs, offset, flags, write)
+            })
         }
         n => Attempt::Done(n),
     }
@@ -141,7 +168,10 @@ fn stream(op: &ValidOp, progress: &mut u32) -> Attempt {
     let flags = r.op_flags as i32 | if send { libc::MSG_NOSIGNAL } else { 0 };
     // SAFETY: the caller's buffer of r.len bytes, valid until completion.
     let call = |done: u32, flags: i32| {
-        let (buf, len) = (r.buf.cast::<u8>().wrapping_add(done as usize).cast(), (r.len - done) as usize);
+        let (buf, len) = (
+            r.buf.cast::<u8>().wrapping_add(done as usize).cast(),
+            (r.len - done) as usize,
+        );
         retry(|| unsafe {
             if send {
                 libc::send(r.fd, buf, len, flags)
@@ -150,7 +180,8 @@ fn stream(op: &ValidOp, progress: &mut u32) -> Attempt {
             }
         })
     };
-    if flags & libc::MSG_DONTWAIT != 0 {
+    // recv(MSG_ERRQUEUE) never waits in the kernel: an empty queue is -EAGAIN.
+    if flags & (libc::MSG_DONTWAIT | libc::MSG_ERRQUEUE) != 0 {
         return Attempt::Done(call(0, flags));
     }
     let mut done = *progress;
@@ -164,34 +195,46 @@ fn stream(op: &ValidOp, progress: &mut u32) -> Attempt {
             return Attempt::Done(if done > 0 { done as i32 } else { n });
         }
         done += n as u32;
-        let whole = n == 0 || done >= r.len || flags & libc::MSG_WAITALL == 0 || !is_stream(r.fd);
+        let whole = n == 0
+            || done >= r.len
+            || flags & libc::MSG_WAITALL == 0
+            || !descriptor::is_stream(r.fd);
         if whole {
             return Attempt::Done(done as i32);
         }
     }
 }
 
-/// Whether a partial transfer continues (as io_uring's `MSG_WAITALL` does
-/// for stream and seqpacket sockets only).
-fn is_stream(fd: i32) -> bool {
-    let mut kind: i32 = 0;
-    let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
-    // SAFETY: kind/len are valid out-parameters.
-    let ok =
-        unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, (&mut kind as *mut i32).cast(), &mut len) } == 0;
-    ok && (kind == libc::SOCK_STREAM || kind == libc::SOCK_SEQPACKET)
-}
-
 /// accept4 has no per-call non-blocking flag: wait for the listener's
 /// readiness first. (Another process accepting in between could still make
-/// a blocking listener's accept wait.)
-pub fn accept(fd: i32, addr: *mut libc::sockaddr, addrlen: *mut libc::socklen_t, flags: i32) -> Attempt {
-    when_ready(fd, libc::POLLIN as u32, || accept4(fd, addr, addrlen, flags))
+/// a blocking listener's accept wait.) A socket that is not listening (a
+/// connected or datagram socket) never becomes ready for accept, and
+/// accept4 fails on it at once: it is called then, so the request fails as
+/// the system call does instead of waiting forever.
+pub fn accept(
+    fd: i32,
+    addr: *mut libc::sockaddr,
+    addrlen: *mut libc::socklen_t,
+    flags: i32,
+) -> Attempt {
+    match when_ready(fd, libc::POLLIN as u32, || {
+        accept4(fd, addr, addrlen, flags)
+    }) {
+        Attempt::Again if !descriptor::is_listening(fd) => {
+            Attempt::Done(accept4(fd, addr, addrlen, flags))
+        }
+        other => other,
+    }
 }
 
 /// accept on a listener known to be in `O_NONBLOCK` mode: it cannot wait,
 /// so no readiness check is needed first.
-pub fn accept_nonblocking(fd: i32, addr: *mut libc::sockaddr, addrlen: *mut libc::socklen_t, flags: i32) -> Attempt {
+pub fn accept_nonblocking(
+    fd: i32,
+    addr: *mut libc::sockaddr,
+    addrlen: *mut libc::socklen_t,
+    flags: i32,
+) -> Attempt {
     match accept4(fd, addr, addrlen, flags) {
         e if e == -libc::EAGAIN => Attempt::Again,
         n => Attempt::Done(n),
@@ -243,7 +286,13 @@ fn connect(op: &ValidOp, progress: &mut u32) -> Attempt {
             let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
             // SAFETY: err/len are valid out-parameters.
             let rc = unsafe {
-                libc::getsockopt(r.fd, libc::SOL_SOCKET, libc::SO_ERROR, (&mut err as *mut i32).cast(), &mut len)
+                libc::getsockopt(
+                    r.fd,
+                    libc::SOL_SOCKET,
+                    libc::SO_ERROR,
+                    (&mut err as *mut i32).cast(),
+                    &mut len,
+                )
             };
             Attempt::Done(if rc != 0 { -errno() } else { -err })
         }
