@@ -368,8 +368,13 @@ pub unsafe fn iovecs(op: &urb_op) -> &[libc::iovec] {
 }
 
 impl ValidOp {
-    /// See [`Opcode::finish`].
+    /// See [`Opcode::finish`]. A poll reports what poll(2) would: the
+    /// requested events plus `POLLERR`/`POLLHUP` (io_uring adds
+    /// `POLLRDHUP` on its own).
     pub fn finish(&self, res: i32) -> i32 {
+        if self.code == Opcode::Poll && res > 0 {
+            return res & (self.raw.op_flags as i32 | (libc::POLLERR | libc::POLLHUP) as i32);
+        }
         self.code.finish(res)
     }
 
