@@ -3,13 +3,16 @@
 //! thread cannot have a ring, so a result always comes back.
 
 use crate::engine::{self, Engine};
-use crate::fallback::{exec, wait};
+use crate::fallback::sigpipe::SigpipeGuard;
+use crate::fallback::wait::Deadline;
+use crate::fallback::{descriptor, exec, wait};
 use crate::op::{self, urb_op, Opcode, ValidOp, URB_CHAIN_MAX};
 use crate::ring::fallback_owner::attempt::{self, Attempt};
 use crate::sqe::{io_uring_sqe, urb_sqe_fill_fn};
 use crate::uring::encode::{encode, link_timeout, timespec, SqeArgs};
 use crate::uring::thread_ring::with_ring;
 use io_uring::squeue::Flags;
+use std::time::Instant;
 
 /// `-ENOSYS` if the engine in use cannot perform `code`.
 fn check_supported(code: Opcode) -> Result<(), i32> {
@@ -47,13 +50,241 @@ pub fn submit(op: &urb_op, timeout_ns: Option<u64>) -> i32 {
     submit_valid(&v, timeout_ns)
 }
 
+/// One request with the system call's semantics, on either engine.
 fn submit_valid(v: &ValidOp, timeout_ns: Option<u64>) -> i32 {
+    let deadline = timeout_ns.map(wait::deadline_after);
+    let writes = matches!(v.code, Opcode::Write | Opcode::Writev);
+    let guard = writes.then(SigpipeGuard::new);
+    let res = if engine::engine() != Engine::IoUring && deadline.is_none() {
+        // The fallback's untimed request is the system call itself.
+        exec::execute(v, None)
+    } else {
+        match v.code {
+            Opcode::Recv | Opcode::Send => stream_call(v, deadline),
+            Opcode::Read | Opcode::Readv | Opcode::Write | Opcode::Writev => rw_call(v, deadline),
+            Opcode::Accept => accept_call(v, deadline),
+            Opcode::Connect => connect_call(v, deadline),
+            _ => once(v, deadline),
+        }
+    };
+    match guard {
+        Some(g) => g.finish(res),
+        None => res,
+    }
+}
+
+/// One request on the engine, bounded by `deadline` (`-ETIME` past it).
+fn once(v: &ValidOp, deadline: Deadline) -> i32 {
+    let timeout_ns = deadline.map(|d| {
+        d.saturating_duration_since(Instant::now())
+            .as_nanos()
+            .min(u64::MAX as u128) as u64
+    });
     match engine::engine() {
         Engine::IoUring => {
-            uring_single(v, timeout_ns).unwrap_or_else(|| fallback_single(v, timeout_ns))
+            uring_single(v, timeout_ns).unwrap_or_else(|| exec::execute(v, deadline))
         }
-        _ => fallback_single(v, timeout_ns),
+        _ => exec::execute(v, deadline),
     }
+}
+
+/// `v` with extra `op_flags` bits.
+fn with_flags(v: &ValidOp, bits: u32) -> ValidOp {
+    let mut w = *v;
+    w.raw.op_flags |= bits;
+    w
+}
+
+/// What the request gives when it stops after moving `done` bytes with
+/// `res`: the bytes if any moved (as the system call reports a partial
+/// transfer), the error otherwise.
+fn partial_or(done: u32, res: i32) -> i32 {
+    if done > 0 {
+        done as i32
+    } else {
+        res
+    }
+}
+
+/// The rest of a transfer after `done` bytes, and the iovecs it points to.
+fn remainder(v: &ValidOp, done: u32) -> (ValidOp, Vec<libc::iovec>) {
+    let mut w = *v;
+    let mut iovs = Vec::new();
+    if done == 0 {
+        return (w, iovs);
+    }
+    if w.raw.offset != op::URB_OFFSET_CURRENT && !matches!(v.code, Opcode::Recv | Opcode::Send) {
+        w.raw.offset += done as u64;
+    }
+    match v.code {
+        Opcode::Readv | Opcode::Writev => {
+            let mut skip = done as usize;
+            // SAFETY: validate() checked the array; the caller keeps it alive.
+            for iov in unsafe { op::iovecs(&v.raw) } {
+                if skip >= iov.iov_len {
+                    skip -= iov.iov_len;
+                    continue;
+                }
+                iovs.push(libc::iovec {
+                    iov_base: iov.iov_base.cast::<u8>().wrapping_add(skip).cast(),
+                    iov_len: iov.iov_len - skip,
+                });
+                skip = 0;
+            }
+            w.raw.buf = iovs.as_mut_ptr().cast();
+            w.raw.len = iovs.len() as u32;
+        }
+        _ => {
+            w.raw.buf = w.raw.buf.cast::<u8>().wrapping_add(done as usize).cast();
+            w.raw.len -= done;
+        }
+    }
+    w.expected_len -= done as u64;
+    (w, iovs)
+}
+
+/// A request that found nothing to do on a blocking descriptor waits, as
+/// the system call does, bounded by the caller's deadline and the socket's
+/// own `SO_RCVTIMEO`/`SO_SNDTIMEO` (whose expiry is `-EAGAIN`).
+fn wait_as_blocking(v: &ValidOp, deadline: Deadline, sockopt: Option<i32>) -> i32 {
+    let sock = sockopt.and_then(|which| descriptor::socket_timeout(v.raw.fd, which));
+    let (bound, by_socket) = descriptor::earliest(deadline, sock);
+    match once(v, bound) {
+        e if e == -libc::ETIME && by_socket => -libc::EAGAIN,
+        res => res,
+    }
+}
+
+/// recv/send: tried with `MSG_DONTWAIT` first, so a descriptor in
+/// `O_NONBLOCK` mode answers `-EAGAIN` as recv(2)/send(2) do (io_uring
+/// itself would wait); a send on a blocking stream socket goes on until
+/// everything is sent and a `MSG_WAITALL` receive until the buffer is full,
+/// as the system calls do (io_uring returns short counts there).
+fn stream_call(v: &ValidOp, deadline: Deadline) -> i32 {
+    let flags = v.raw.op_flags;
+    let send = v.code == Opcode::Send;
+    let never_waits = flags & (libc::MSG_DONTWAIT | libc::MSG_ERRQUEUE) as u32 != 0;
+    if never_waits {
+        return once(v, deadline);
+    }
+    let waitall = flags & libc::MSG_WAITALL as u32 != 0;
+    let peek = flags & libc::MSG_PEEK as u32 != 0;
+    let sockopt = Some(if send {
+        libc::SO_SNDTIMEO
+    } else {
+        libc::SO_RCVTIMEO
+    });
+    let dontwait = libc::MSG_DONTWAIT as u32;
+    if peek && waitall {
+        // A peek cannot be resumed part way: the kernel's own wait does it.
+        return match once(&with_flags(v, dontwait), None) {
+            res if res == -libc::EAGAIN || (res >= 0 && (res as u32) < v.raw.len) => {
+                if descriptor::nonblocking(v.raw.fd) == Some(true) {
+                    res
+                } else {
+                    wait_as_blocking(v, deadline, sockopt)
+                }
+            }
+            res => res,
+        };
+    }
+    let total = v.raw.len;
+    let mut done = 0u32;
+    loop {
+        let (part, _iovs) = remainder(v, done);
+        let mut res = once(&with_flags(&part, dontwait), None);
+        if res == -libc::EAGAIN {
+            if descriptor::nonblocking(v.raw.fd) != Some(false) {
+                return partial_or(done, res);
+            }
+            res = wait_as_blocking(&part, deadline, sockopt);
+        }
+        if res <= 0 {
+            return partial_or(done, res);
+        }
+        done += res as u32;
+        if done >= total {
+            return done as i32;
+        }
+        let goes_on = if send {
+            descriptor::nonblocking(v.raw.fd) == Some(false)
+        } else {
+            waitall && descriptor::is_stream(v.raw.fd)
+        };
+        if !goes_on {
+            return done as i32;
+        }
+    }
+}
+
+/// read/write and their vectored forms. A descriptor in `O_NONBLOCK` mode
+/// (a pipe, socket, tty: regular files ignore the flag) is asked with
+/// `RWF_NOWAIT`, so it answers `-EAGAIN` as read(2)/write(2) do where
+/// io_uring would wait; a write to a blocking pipe or socket goes on until
+/// everything is written, as write(2) does (io_uring returns short counts).
+fn rw_call(v: &ValidOp, deadline: Deadline) -> i32 {
+    let nowait = libc::RWF_NOWAIT as u32;
+    if v.raw.op_flags & nowait != 0 {
+        return once(v, deadline);
+    }
+    let fd = v.raw.fd;
+    match descriptor::nonblocking(fd) {
+        None => return once(v, deadline),
+        Some(true) if exec::is_pollable(fd) => return once(&with_flags(v, nowait), deadline),
+        _ => {}
+    }
+    if matches!(v.code, Opcode::Read | Opcode::Readv) {
+        return once(v, deadline);
+    }
+    let total = v.expected_len;
+    let mut done = 0u32;
+    loop {
+        let (part, _iovs) = remainder(v, done);
+        let res = once(&part, deadline);
+        if res <= 0 {
+            return partial_or(done, res);
+        }
+        done += res as u32;
+        if done as u64 >= total {
+            return done as i32;
+        }
+    }
+}
+
+/// accept: a listener in `O_NONBLOCK` mode answers `-EAGAIN` as accept4(2)
+/// does (io_uring would wait); a blocking one waits, bounded by its
+/// `SO_RCVTIMEO`.
+fn accept_call(v: &ValidOp, deadline: Deadline) -> i32 {
+    if let Some(res) = accept_nowait(v) {
+        return res;
+    }
+    let r = &v.raw;
+    match descriptor::nonblocking(r.fd) {
+        Some(true) => {
+            match attempt::accept_nonblocking(r.fd, r.buf.cast(), r.buf2.cast(), r.op_flags as i32)
+            {
+                Attempt::Done(res) => res,
+                Attempt::Again => -libc::EAGAIN,
+            }
+        }
+        Some(false) => wait_as_blocking(v, deadline, Some(libc::SO_RCVTIMEO)),
+        None => once(v, deadline),
+    }
+}
+
+/// connect: a socket in `O_NONBLOCK` mode gets connect(2)'s own answer
+/// (`-EINPROGRESS`, with `SO_ERROR` left for the caller to read); io_uring
+/// would wait for the connection.
+fn connect_call(v: &ValidOp, deadline: Deadline) -> i32 {
+    let r = &v.raw;
+    if descriptor::nonblocking(r.fd) == Some(true) {
+        // SAFETY: validate() checked the address; the call cannot wait.
+        return match unsafe { libc::connect(r.fd, r.buf as *const libc::sockaddr, r.len) } {
+            0 => 0,
+            _ => -wait::errno(),
+        };
+    }
+    once(v, deadline)
 }
 
 /// Performs `op` on the calling thread only if it finishes without waiting:
@@ -312,11 +543,6 @@ pub fn timed_result(op_res: i32, timer_res: i32) -> i32 {
     }
 }
 
-/// The fallback engine reports a finished sleep as 0 itself.
-fn fallback_single(v: &ValidOp, timeout_ns: Option<u64>) -> i32 {
-    exec::execute(v, timeout_ns.map(wait::deadline_after))
-}
-
 /// A linked chain: each request starts after the previous one succeeded;
 /// after a failure (an error, or a short read/write) the rest get
 /// `-ECANCELED`. Returns the first negative result, or 0.
@@ -336,8 +562,21 @@ pub fn submit_chain(ops: &[urb_op], results: &mut [i32]) -> i32 {
             }
         }
     }
-    let ran_on_uring =
-        engine::engine() == Engine::IoUring && uring_chain(&valid, results).is_some();
+    if valid.len() == 1 {
+        // A chain of one is the request alone, with the same semantics.
+        results[0] = submit_valid(&valid[0], None);
+        return results[0].min(0);
+    }
+    let writes = valid
+        .iter()
+        .any(|v| matches!(v.code, Opcode::Write | Opcode::Writev));
+    let guard = writes.then(SigpipeGuard::new);
+    let ran_on_uring = engine::engine() == Engine::IoUring && {
+        for v in valid.iter_mut() {
+            honour_nonblocking(v);
+        }
+        uring_chain(&valid, results).is_some()
+    };
     if ran_on_uring {
         for (v, r) in valid.iter().zip(results.iter_mut()) {
             *r = v.finish(*r);
@@ -345,7 +584,32 @@ pub fn submit_chain(ops: &[urb_op], results: &mut [i32]) -> i32 {
     } else {
         fallback_chain(&valid, results);
     }
+    if let Some(g) = guard {
+        g.finish(if results.contains(&-libc::EPIPE) {
+            -libc::EPIPE
+        } else {
+            0
+        });
+    }
     results.iter().copied().find(|r| *r < 0).unwrap_or(0)
+}
+
+/// In a chain on io_uring: a transfer on a pipe or socket in `O_NONBLOCK`
+/// mode is asked not to wait (`RWF_NOWAIT`/`MSG_DONTWAIT`), so it answers
+/// `-EAGAIN` (and ends the chain) as the system call would, where io_uring
+/// would wait. The fallback's chain members are the system calls already.
+fn honour_nonblocking(v: &mut ValidOp) {
+    let bit = match v.code {
+        Opcode::Recv | Opcode::Send => libc::MSG_DONTWAIT as u32,
+        Opcode::Read | Opcode::Readv | Opcode::Write | Opcode::Writev => libc::RWF_NOWAIT as u32,
+        _ => return,
+    };
+    let sockets_only = matches!(v.code, Opcode::Recv | Opcode::Send);
+    if descriptor::nonblocking(v.raw.fd) == Some(true)
+        && (sockets_only || exec::is_pollable(v.raw.fd))
+    {
+        v.raw.op_flags |= bit;
+    }
 }
 
 fn uring_chain(valid: &[ValidOp], results: &mut [i32]) -> Option<()> {

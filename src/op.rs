@@ -10,17 +10,44 @@ compile_error!("urb_op has a fixed 64-byte layout that assumes 64-bit pointers")
 /// Do nothing; completes with 0. Measures the library's own round trip.
 pub const URB_OP_NOP: u8 = 0;
 /// `pread(fd, buf, len, offset)`; `offset == URB_OFFSET_CURRENT` reads at and
-/// advances the file position; on pipes and sockets the offset is ignored
-/// (no `-ESPIPE`). `op_flags`: `RWF_*`. Result: bytes read.
+/// advances the file position. `op_flags`: `RWF_*`. Result: bytes read.
+///
+/// Where io_uring and the system call differ:
+/// - on pipes and sockets the offset is ignored, where pread(2) says
+///   `-ESPIPE`: io_uring does so, and one request shape then serves every
+///   descriptor;
+/// - `RWF_HIPRI` is accepted and changes nothing on io_uring (a ring not set
+///   up for polled I/O would refuse it with `-EINVAL`; preadv2(2) treats it
+///   as a hint);
+/// - on the blocking face a pipe, socket or tty in `O_NONBLOCK` mode with
+///   nothing to read answers `-EAGAIN` at once, as read(2) does (io_uring
+///   alone would wait for data); on an async ring the request waits for
+///   data whatever `O_NONBLOCK` says, as io_uring's do: ask with
+///   `RWF_NOWAIT` for `-EAGAIN` there;
+/// - a socket's `SO_RCVTIMEO` bounds the wait on the fallback engine only:
+///   use `URB_OP_RECV`, which honours it on both.
 pub const URB_OP_READ: u8 = 1;
 /// `pwrite(fd, buf, len, offset)`; offset and flags as for `URB_OP_READ`.
 /// Result: bytes written.
+///
+/// Where io_uring and the system call differ:
+/// - on the blocking face a write to a blocking pipe or socket moves
+///   everything before it returns, as write(2) does (io_uring alone stops
+///   at what fitted); in `O_NONBLOCK` mode it returns what fitted, or
+///   `-EAGAIN`;
+/// - on an async ring a write to a pipe or socket may be short, as
+///   io_uring's are, on both engines: write the rest;
+/// - a pipe or socket without a reader gives `-EPIPE` and never raises
+///   `SIGPIPE`, on every face: a library must not kill its host (Go's
+///   runtime cannot turn a SIGPIPE on a thread it does not own into EPIPE).
+///   A caller that already blocks SIGPIPE finds it pending, as after
+///   write(2).
 pub const URB_OP_WRITE: u8 = 2;
 /// `preadv2(fd, buf, len, offset, op_flags)`: `buf` is a `struct iovec`
-/// array of `len` entries (at most 1024).
+/// array of `len` entries (at most 1024). As `URB_OP_READ` otherwise.
 pub const URB_OP_READV: u8 = 3;
 /// `pwritev2(fd, buf, len, offset, op_flags)`: `buf` is a `struct iovec`
-/// array of `len` entries (at most 1024).
+/// array of `len` entries (at most 1024). As `URB_OP_WRITE` otherwise.
 pub const URB_OP_WRITEV: u8 = 4;
 /// `fsync(fd)`, or `fdatasync(fd)` when `op_flags` has `URB_FSYNC_DATASYNC`.
 pub const URB_OP_FSYNC: u8 = 5;
@@ -36,20 +63,57 @@ pub const URB_OP_CLOSE: u8 = 7;
 pub const URB_OP_STATX: u8 = 8;
 /// `recv(fd, buf, len, op_flags)`, `op_flags` being `MSG_*`. Result: bytes
 /// received, 0 once the peer has shut down.
+///
+/// Where io_uring and the system call differ:
+/// - on the blocking face a socket in `O_NONBLOCK` mode with no data
+///   answers `-EAGAIN` at once and `SO_RCVTIMEO` ends the wait with
+///   `-EAGAIN`, as recv(2) does (io_uring alone ignores both and waits); on
+///   an async ring the request waits for data whatever they say, as
+///   io_uring's do: `MSG_DONTWAIT` asks for `-EAGAIN` there;
+/// - `MSG_WAITALL` fills the buffer on stream sockets (a datagram is one
+///   message), on every face and engine, unless the socket is non-blocking
+///   or the peer shuts down;
+/// - `MSG_ERRQUEUE` never waits: an empty error queue is `-EAGAIN` at once
+///   on every face (io_uring would wait for an error that may never come),
+///   even on a socket that ignores the flag.
 pub const URB_OP_RECV: u8 = 9;
 /// `send(fd, buf, len, op_flags)`, `op_flags` being `MSG_*`. Result: bytes sent. Always
 /// sent with `MSG_NOSIGNAL`: a closed peer gives `-EPIPE`, never `SIGPIPE`.
+///
+/// Where io_uring and the system call differ: on the blocking face a
+/// blocking stream socket sends everything before the call returns, as
+/// send(2) does (io_uring alone returns what fitted); `O_NONBLOCK` and
+/// `SO_SNDTIMEO` act as for `URB_OP_RECV`. On an async ring a send may be
+/// short, as io_uring's are, on both engines.
 pub const URB_OP_SEND: u8 = 10;
 /// `accept4(fd, buf, buf2, op_flags)`: `buf` a `struct sockaddr` to fill,
 /// `buf2` its `socklen_t` length, `op_flags` the `SOCK_*` flags.
 /// `buf` and `buf2` may both be NULL. Result: the new socket, owned by the caller.
+///
+/// Where io_uring and the system call differ: `buf` without `buf2` is
+/// `-EFAULT` before any connection is taken (accept4(2) would take one and
+/// lose it); on the blocking face a listener in `O_NONBLOCK` mode with an
+/// empty backlog answers `-EAGAIN` and `SO_RCVTIMEO` bounds the wait, as
+/// accept4(2) does, while an async ring's request waits for a connection;
+/// a socket that is not listening fails at once on every face (`-EINVAL`,
+/// `-EOPNOTSUPP`).
 pub const URB_OP_ACCEPT: u8 = 11;
 /// `connect(fd, buf, len)`: `buf` the `struct sockaddr`, `len` its length.
+///
+/// Where io_uring and the system call differ: on the blocking face a socket
+/// in `O_NONBLOCK` mode gets connect(2)'s own answer (`-EINPROGRESS`, with
+/// `SO_ERROR` left for the caller to read); an async ring's request waits
+/// until the connection is made or refused and reports that, whatever
+/// `O_NONBLOCK` says, as io_uring's does.
 pub const URB_OP_CONNECT: u8 = 12;
 /// `shutdown(fd, op_flags)`, `op_flags` being `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`.
 pub const URB_OP_SHUTDOWN: u8 = 13;
 /// One-shot poll: waits until `fd` has one of the `op_flags` events
-/// (`POLLIN`, `POLLOUT`, ...). Result: the events that are ready (`revents`).
+/// (`POLLIN`, `POLLOUT`, ...). Result: the events that are ready
+/// (`revents`): those asked for, plus `POLLERR` and `POLLHUP`, as poll(2)
+/// reports them. `op_flags == 0` waits for an error or hang-up only, as in
+/// poll(2). A negative `fd` is `-EBADF` (poll(2) would skip the entry and
+/// sleep forever).
 pub const URB_OP_POLL: u8 = 14;
 /// Sleep for `offset` nanoseconds. Result: 0 once the time has passed. In a
 /// chain, a finished sleep does not break the chain (so "sleep, then write"
@@ -83,6 +147,26 @@ pub const URB_CHAIN_MAX: u32 = 256;
 /// | 40     | mode       |
 /// | 44     | reserved1  |
 /// | 48     | reserved2  |
+///
+/// The semantics, on both engines and every face: a request returns what
+/// the system call it names returns (its result, the bytes it moves, its
+/// side effects), unless its `URB_OP_*` says otherwise and why. In
+/// particular:
+/// - errors from validation are the system call's: `-EBADF` for a negative
+///   descriptor, `-EFAULT` for a NULL pointer with a length, `-EINVAL` for
+///   values the call refuses (and for the library's own limits: `len`
+///   beyond `INT32_MAX`, more than 1024 iovecs, reserved fields);
+/// - a call never returns `-EINTR`: a signal, with or without `SA_RESTART`,
+///   neither fails nor shortens a request, a poll or a sleep (the library
+///   restarts it). Runtimes signal their threads all the time (Go's
+///   preemption, GHC's timer), so a call that failed with EINTR would fail
+///   at random;
+/// - the blocking face never waits where the system call would return at
+///   once (`O_NONBLOCK`, `SO_RCVTIMEO`, `MSG_ERRQUEUE`, a socket that is
+///   not listening); an async ring's request waits for readiness as
+///   io_uring's do, whatever `O_NONBLOCK` says (the request exists to
+///   complete when the operation can be done; `MSG_DONTWAIT`/`RWF_NOWAIT`
+///   ask for `-EAGAIN`), and a timeout bounds it with `-ETIME`.
 ///
 /// Zero it, then set the fields the opcode uses (each `URB_OP_*` says which),
 /// or let a `urb_prep_*` function do it. Fields an opcode does not use are
@@ -241,13 +325,17 @@ pub struct ValidOp {
 // keeps valid until the request completes, whichever thread performs it.
 unsafe impl Send for ValidOp {}
 
-const AT_FDCWD: i32 = libc::AT_FDCWD;
 const IOV_MAX: u32 = 1024;
 
 /// Checks everything that can be checked without the kernel: opcode, reserved
-/// fields, descriptors, pointers and lengths. Errors are negative errno values.
+/// fields, descriptors, pointers and lengths. Errors are negative errno
+/// values, the ones the system call would give: `-EBADF` for a negative
+/// descriptor, `-EFAULT` for a NULL pointer the call would have to use,
+/// `-EINVAL` for what the call itself would refuse as invalid (and for the
+/// library's own limits and reserved fields).
 pub fn validate(op: &urb_op) -> Result<ValidOp, i32> {
     let einval = Err(-libc::EINVAL);
+    let efault = Err(-libc::EFAULT);
     let code = match Opcode::from_u8(op.opcode) {
         Some(c) => c,
         None => return einval,
@@ -255,32 +343,45 @@ pub fn validate(op: &urb_op) -> Result<ValidOp, i32> {
     if op.flags != 0 || op.reserved0 != 0 || op.reserved1 != 0 || op.reserved2 != [0, 0] {
         return einval;
     }
-    let needs_fd = !matches!(code, Opcode::Nop | Opcode::Timeout);
-    let dirfd_ok = matches!(code, Opcode::Openat | Opcode::Statx) && op.fd == AT_FDCWD;
-    if needs_fd && op.fd < 0 && !dirfd_ok {
-        return einval;
+    // openat/statx take a directory descriptor the kernel ignores for an
+    // absolute path, so only the kernel can say whether a negative one is bad.
+    let needs_fd = !matches!(
+        code,
+        Opcode::Nop | Opcode::Timeout | Opcode::Openat | Opcode::Statx
+    );
+    if needs_fd && op.fd < 0 {
+        return Err(-libc::EBADF);
     }
     let mut expected_len = 0u64;
     match code {
         Opcode::Read | Opcode::Write | Opcode::Recv | Opcode::Send => {
-            if op.len > i32::MAX as u32 || (op.buf.is_null() && op.len != 0) {
+            if op.len > i32::MAX as u32 {
                 return einval;
+            }
+            if op.buf.is_null() && op.len != 0 {
+                return efault;
             }
             expected_len = op.len as u64;
         }
         Opcode::Readv | Opcode::Writev => {
-            if op.len > IOV_MAX || (op.buf.is_null() && op.len != 0) {
+            if op.len > IOV_MAX {
                 return einval;
+            }
+            if op.buf.is_null() && op.len != 0 {
+                return efault;
             }
             let iovs = unsafe { iovecs(op) };
             for iov in iovs {
-                if iov.iov_base.is_null() && iov.iov_len != 0 {
-                    return einval;
-                }
                 expected_len = expected_len.saturating_add(iov.iov_len as u64);
             }
             if expected_len > i32::MAX as u64 {
                 return einval;
+            }
+            if iovs
+                .iter()
+                .any(|iov| iov.iov_base.is_null() && iov.iov_len != 0)
+            {
+                return efault;
             }
         }
         Opcode::Fsync => {
@@ -290,22 +391,27 @@ pub fn validate(op: &urb_op) -> Result<ValidOp, i32> {
         }
         Opcode::Openat => {
             if op.buf.is_null() {
-                return einval;
+                return efault;
             }
         }
         Opcode::Statx => {
             if op.buf.is_null() || op.buf2.is_null() {
-                return einval;
+                return efault;
             }
         }
         Opcode::Accept => {
+            // accept4(2) would take the connection and then fail to report
+            // its address: refused before anything is taken.
             if !op.buf.is_null() && op.buf2.is_null() {
-                return einval;
+                return efault;
             }
         }
         Opcode::Connect => {
-            if op.buf.is_null() || op.len == 0 {
+            if op.len == 0 {
                 return einval;
+            }
+            if op.buf.is_null() {
+                return efault;
             }
         }
         Opcode::Shutdown => {
@@ -314,7 +420,8 @@ pub fn validate(op: &urb_op) -> Result<ValidOp, i32> {
             }
         }
         Opcode::Poll => {
-            if op.op_flags == 0 || op.op_flags > u16::MAX as u32 {
+            // events == 0 is poll(2)'s "error or hang-up only".
+            if op.op_flags > u16::MAX as u32 {
                 return einval;
             }
         }
@@ -345,8 +452,13 @@ pub unsafe fn iovecs(op: &urb_op) -> &[libc::iovec] {
 }
 
 impl ValidOp {
-    /// See [`Opcode::finish`].
+    /// See [`Opcode::finish`]. A poll reports what poll(2) would: the
+    /// requested events plus `POLLERR`/`POLLHUP` (io_uring adds
+    /// `POLLRDHUP` on its own).
     pub fn finish(&self, res: i32) -> i32 {
+        if self.code == Opcode::Poll && res > 0 {
+            return res & (self.raw.op_flags as i32 | (libc::POLLERR | libc::POLLHUP) as i32);
+        }
         self.code.finish(res)
     }
 
@@ -408,13 +520,13 @@ mod tests {
         op.opcode = URB_OP_READ;
         op.fd = 0;
         op.len = 10;
-        assert_eq!(validate(&op).unwrap_err(), -libc::EINVAL, "NULL buffer");
+        assert_eq!(validate(&op).unwrap_err(), -libc::EFAULT, "NULL buffer");
 
         let mut buf = [0u8; 4];
         op.buf = buf.as_mut_ptr().cast();
         op.len = 4;
         op.fd = -1;
-        assert_eq!(validate(&op).unwrap_err(), -libc::EINVAL, "missing fd");
+        assert_eq!(validate(&op).unwrap_err(), -libc::EBADF, "missing fd");
         op.fd = 0;
         assert!(validate(&op).is_ok());
         op.reserved2[1] = 1;
@@ -423,7 +535,7 @@ mod tests {
         let mut op = urb_op::zeroed();
         op.opcode = URB_OP_OPENAT;
         op.fd = libc::AT_FDCWD;
-        assert_eq!(validate(&op).unwrap_err(), -libc::EINVAL, "NULL path");
+        assert_eq!(validate(&op).unwrap_err(), -libc::EFAULT, "NULL path");
     }
 
     #[test]

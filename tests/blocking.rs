@@ -253,8 +253,8 @@ fn nowait_finishes_what_is_ready_and_leaves_the_rest_untouched() {
     );
     assert_eq!(
         res,
-        -libc::EINVAL,
-        "a missing descriptor is refused by validation"
+        -libc::EBADF,
+        "a missing descriptor is refused by validation, as recv(2) would"
     );
     let mut bad = prep::nop();
     bad.opcode = URB_OP_COUNT;
@@ -551,8 +551,8 @@ fn bad_input_is_refused_with_errno() {
         -libc::EINVAL
     );
     let mut buf = [0u8; 4];
-    assert_eq!(urb_read(-1, buf.as_mut_ptr().cast(), 4, 0), -libc::EINVAL);
-    assert_eq!(urb_read(0, std::ptr::null_mut(), 4, 0), -libc::EINVAL);
+    assert_eq!(urb_read(-1, buf.as_mut_ptr().cast(), 4, 0), -libc::EBADF);
+    assert_eq!(urb_read(0, std::ptr::null_mut(), 4, 0), -libc::EFAULT);
     assert_eq!(
         urb_read(0, buf.as_mut_ptr().cast(), 0x8000_0000, 0),
         -libc::EINVAL

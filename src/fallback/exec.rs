@@ -3,35 +3,46 @@
 
 use super::wait::{deadline_after, errno, poll_fd, sleep_until, Deadline};
 use crate::op::{self, Opcode, ValidOp, URB_FSYNC_DATASYNC};
+use crate::ring::fallback_owner::attempt::{self, Attempt};
 use libc::c_void;
 
-/// Performs `op`, giving up with `-ETIME` at `deadline` where the operation
-/// waits on a pollable descriptor (sockets, pipes) or sleeps. Operations on
-/// regular files do not wait for readiness and run to completion, as they
-/// would under io_uring in practice.
+/// Performs `op` as one request, the fallback's twin of one io_uring SQE.
+///
+/// Without a deadline it is the system call itself, so a descriptor's
+/// `O_NONBLOCK`, `SO_RCVTIMEO`, `MSG_WAITALL` and the kernel's full-length
+/// blocking writes all behave as the call's manual says.
+///
+/// With a deadline (the stand-in for `IORING_OP_LINK_TIMEOUT`) a request on
+/// a pipe or socket is tried without waiting first, and only what would
+/// have to wait waits for readiness, giving up with `-ETIME` at `deadline`:
+/// a call that fails or finishes at once (a read on a pipe's write end, a
+/// recv on a listening socket, `MSG_OOB` with no urgent data, a zero-length
+/// read) does so at once. Operations on regular files do not wait for
+/// readiness and run to completion, as they would under io_uring.
 pub fn execute(op: &ValidOp, deadline: Deadline) -> i32 {
+    if deadline.is_none() || readiness_needed(op.code, op.raw.op_flags).is_none() {
+        return perform(op, deadline);
+    }
     let fd = op.raw.fd;
-    let waits_for = readiness_needed(op.code, op.raw.op_flags);
+    let sockets_only = matches!(
+        op.code,
+        Opcode::Recv | Opcode::Send | Opcode::Accept | Opcode::Connect
+    );
+    if op.code == Opcode::Poll || !(sockets_only || is_pollable(fd)) {
+        return perform(op, deadline);
+    }
+    let mut progress = 0u32;
     loop {
-        if let Some(events) = waits_for {
-            if deadline.is_some() && is_pollable(fd) {
-                let ready = poll_fd(fd, events, deadline);
-                if ready < 0 || op.code == Opcode::Poll {
-                    return ready;
-                }
-            }
-        }
-        let res = perform(op, deadline);
-        match waits_for {
-            // An O_NONBLOCK descriptor (Go and GHC make every socket one):
-            // io_uring waits for readiness instead of failing, and so do we.
-            Some(events) if res == -libc::EAGAIN => {
-                let ready = poll_fd(fd, events, deadline);
+        match attempt::try_op(op, &mut progress) {
+            Attempt::Done(res) => return res,
+            Attempt::Again => {
+                let ready = poll_fd(fd, attempt::interest(op) as i16, deadline);
                 if ready < 0 {
-                    return ready;
+                    // What a partly done MSG_WAITALL transfer moved is reported.
+                    let moved = matches!(op.code, Opcode::Recv | Opcode::Send) && progress > 0;
+                    return if moved { progress as i32 } else { ready };
                 }
             }
-            _ => return res,
         }
     }
 }
@@ -91,15 +102,11 @@ fn perform(op: &ValidOp, deadline: Deadline) -> i32 {
             }),
             Opcode::Recv => {
                 let flags = r.op_flags as i32;
-                socket_io(fd, libc::POLLIN, flags, deadline, |f| {
-                    libc::recv(fd, r.buf, r.len as usize, f)
-                })
+                socket_io(|| libc::recv(fd, r.buf, r.len as usize, flags))
             }
             Opcode::Send => {
                 let flags = r.op_flags as i32 | libc::MSG_NOSIGNAL;
-                socket_io(fd, libc::POLLOUT, flags, deadline, |f| {
-                    libc::send(fd, r.buf, r.len as usize, f)
-                })
+                socket_io(|| libc::send(fd, r.buf, r.len as usize, flags))
             }
             Opcode::Accept => retry(|| {
                 libc::accept4(
@@ -122,7 +129,10 @@ fn perform(op: &ValidOp, deadline: Deadline) -> i32 {
 /// `-EAGAIN` at once, as on io_uring).
 fn readiness_needed(code: Opcode, op_flags: u32) -> Option<i16> {
     let no_wait = match code {
-        Opcode::Recv | Opcode::Send => op_flags & libc::MSG_DONTWAIT as u32 != 0,
+        // The error queue never waits, whatever the flags say.
+        Opcode::Recv | Opcode::Send => {
+            op_flags & (libc::MSG_DONTWAIT | libc::MSG_ERRQUEUE) as u32 != 0
+        }
         Opcode::Read | Opcode::Readv | Opcode::Write | Opcode::Writev => {
             op_flags & libc::RWF_NOWAIT as u32 != 0
         }
@@ -133,7 +143,7 @@ fn readiness_needed(code: Opcode, op_flags: u32) -> Option<i16> {
     }
     match code {
         Opcode::Read | Opcode::Readv | Opcode::Recv | Opcode::Accept => Some(libc::POLLIN),
-        Opcode::Write | Opcode::Writev | Opcode::Send => Some(libc::POLLOUT),
+        Opcode::Write | Opcode::Writev | Opcode::Send | Opcode::Connect => Some(libc::POLLOUT),
         Opcode::Poll => Some(op_flags as i16),
         _ => None,
     }
@@ -194,28 +204,9 @@ unsafe fn rw(
     }
 }
 
-/// recv/send: with a deadline, non-blocking attempts between readiness waits
-/// so the deadline holds even if another reader wins the race.
-unsafe fn socket_io(
-    fd: i32,
-    events: i16,
-    flags: i32,
-    deadline: Deadline,
-    call: impl Fn(i32) -> isize,
-) -> i32 {
-    if deadline.is_none() {
-        return retry(|| call(flags));
-    }
-    loop {
-        let n = retry(|| call(flags | libc::MSG_DONTWAIT));
-        if n != -libc::EAGAIN || flags & libc::MSG_DONTWAIT != 0 {
-            return n;
-        }
-        let ready = poll_fd(fd, events, deadline);
-        if ready < 0 {
-            return ready;
-        }
-    }
+/// recv/send as the system call; a deadline is handled by [`execute`].
+unsafe fn socket_io(call: impl Fn() -> isize) -> i32 {
+    retry(call)
 }
 
 /// close(2) is never retried: on Linux the descriptor is gone even when it
@@ -230,14 +221,16 @@ unsafe fn close(fd: i32) -> i32 {
     }
 }
 
-/// A connect interrupted by a signal keeps going in the kernel; wait for it
-/// to finish instead of retrying (which would report EALREADY).
+/// connect(2). A connect interrupted by a signal keeps going in the kernel:
+/// wait for it to finish instead of retrying (which would report
+/// EALREADY). A non-blocking socket's `-EINPROGRESS` is the caller's to
+/// wait on, and its `SO_ERROR` is left for the caller to read.
 unsafe fn connect(fd: i32, addr: *const libc::sockaddr, len: u32, deadline: Deadline) -> i32 {
     if libc::connect(fd, addr, len) == 0 {
         return 0;
     }
     match errno() {
-        libc::EINTR | libc::EINPROGRESS => {}
+        libc::EINTR => {}
         e => return -e,
     }
     let ready = poll_fd(fd, libc::POLLOUT, deadline);

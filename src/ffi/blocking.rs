@@ -20,8 +20,13 @@ pub extern "C" fn urb_submit_blocking(op: *const urb_op) -> i32 {
 }
 
 /// Like `urb_submit_blocking`, but gives up after `timeout_ns` nanoseconds:
-/// then the request is cancelled and the result is `-ETIME`. A request that
-/// completes first returns its own result.
+/// then the request is cancelled and the result is `-ETIME` (or, for a
+/// transfer that had moved some bytes, their count). A request that
+/// completes first returns its own result; a socket's own `SO_RCVTIMEO` or
+/// `SO_SNDTIMEO` running out first gives `-EAGAIN`, as the system call
+/// does. Requests that fail or finish at once (a read on a pipe's write
+/// end, `MSG_OOB` with no urgent data, a zero-length read) do so at once,
+/// on both engines.
 #[no_mangle]
 pub extern "C" fn urb_submit_blocking_timeout(op: *const urb_op, timeout_ns: u64) -> i32 {
     ffi_boundary! { flatten(unsafe { try_ref(op) }.map(|op| blocking::submit(op, Some(timeout_ns)))) }
@@ -30,7 +35,13 @@ pub extern "C" fn urb_submit_blocking_timeout(op: *const urb_op, timeout_ns: u64
 /// Performs `ops[0..n]` as one `IOSQE_IO_LINK` chain: each request starts only
 /// after the previous one succeeded. A failure (an error, or a read/write that
 /// moved fewer bytes than asked) cancels the rest, whose results are
-/// `-ECANCELED`. `results[i]` receives request i's result. Returns 0 when every
+/// `-ECANCELED`. `results[i]` receives request i's result. A chain of one is
+/// exactly `urb_submit_blocking`. In a longer chain, transfers on a pipe or
+/// socket in `O_NONBLOCK` mode answer `-EAGAIN` (ending the chain) as the
+/// system call would; one difference is kept: on io_uring a write to a
+/// blocking pipe or socket that stops short ends the chain (the kernel's
+/// link rule), where the fallback's write(2) moves everything — submit such
+/// a write alone. Returns 0 when every
 /// request succeeded, otherwise the first negative `results[i]`. `-EINVAL`
 /// (nothing submitted) for NULL arrays, `n == 0` or `n > URB_CHAIN_MAX`; when a
 /// request fails validation nothing is submitted, its `results[i]` holds the
@@ -129,8 +140,10 @@ pub extern "C" fn urb_read(fd: i32, buf: *mut c_void, len: u32, offset: u64) -> 
     ffi_boundary! { blocking::submit(&prep::read(fd, buf, len, offset), None) }
 }
 
-/// Writes up to `len` bytes at `offset` (`URB_OFFSET_CURRENT` = the file
-/// position). Returns bytes written.
+/// Writes `len` bytes at `offset` (`URB_OFFSET_CURRENT` = the file
+/// position). Returns bytes written: all of them on a blocking descriptor,
+/// as write(2). A pipe or socket without a reader gives `-EPIPE`, never
+/// `SIGPIPE` (see `URB_OP_WRITE`).
 #[no_mangle]
 pub extern "C" fn urb_write(fd: i32, buf: *const c_void, len: u32, offset: u64) -> i32 {
     ffi_boundary! { blocking::submit(&prep::write(fd, buf, len, offset), None) }
@@ -142,21 +155,26 @@ pub extern "C" fn urb_readv(fd: i32, iov: *const libc::iovec, iovcnt: u32, offse
     ffi_boundary! { blocking::submit(&prep::readv(fd, iov, iovcnt, offset), None) }
 }
 
-/// Gather write from `iovcnt` (at most 1024) buffers. Returns bytes written.
+/// Gather write from `iovcnt` (at most 1024) buffers. Returns bytes written
+/// (as `urb_write`: complete on a blocking descriptor, `-EPIPE` never
+/// `SIGPIPE`).
 #[no_mangle]
 pub extern "C" fn urb_writev(fd: i32, iov: *const libc::iovec, iovcnt: u32, offset: u64) -> i32 {
     ffi_boundary! { blocking::submit(&prep::writev(fd, iov, iovcnt, offset), None) }
 }
 
 /// Receives up to `len` bytes from a socket; `flags` are `MSG_*`. Returns
-/// bytes received, 0 when the peer has shut down.
+/// bytes received, 0 when the peer has shut down; `-EAGAIN` at once on a
+/// socket in `O_NONBLOCK` mode with no data, or when `SO_RCVTIMEO` runs
+/// out, as recv(2).
 #[no_mangle]
 pub extern "C" fn urb_recv(fd: i32, buf: *mut c_void, len: u32, flags: i32) -> i32 {
     ffi_boundary! { blocking::submit(&prep::recv(fd, buf, len, flags), None) }
 }
 
-/// Sends up to `len` bytes on a socket; `flags` are `MSG_*` (`MSG_NOSIGNAL`
-/// is always added). Returns bytes sent.
+/// Sends `len` bytes on a socket; `flags` are `MSG_*` (`MSG_NOSIGNAL`
+/// is always added). Returns bytes sent: all of them on a blocking stream
+/// socket, as send(2).
 #[no_mangle]
 pub extern "C" fn urb_send(fd: i32, buf: *const c_void, len: u32, flags: i32) -> i32 {
     ffi_boundary! { blocking::submit(&prep::send(fd, buf, len, flags), None) }
@@ -165,13 +183,16 @@ pub extern "C" fn urb_send(fd: i32, buf: *const c_void, len: u32, flags: i32) ->
 /// Accepts a connection; `addr`/`addrlen` may both be NULL, otherwise
 /// `*addrlen` is the size of `addr` on entry and of the peer address on
 /// return. `flags`: `SOCK_NONBLOCK`, `SOCK_CLOEXEC`. Returns the new socket,
-/// which the caller owns and must close.
+/// which the caller owns and must close; `-EAGAIN` at once on a listener in
+/// `O_NONBLOCK` mode with an empty backlog, as accept4(2).
 #[no_mangle]
 pub extern "C" fn urb_accept(fd: i32, addr: *mut c_void, addrlen: *mut u32, flags: i32) -> i32 {
     ffi_boundary! { blocking::submit(&prep::accept(fd, addr, addrlen, flags), None) }
 }
 
-/// Connects a socket to `addr` (`addrlen` bytes). Returns 0.
+/// Connects a socket to `addr` (`addrlen` bytes). Returns 0 once connected;
+/// a socket in `O_NONBLOCK` mode gets `-EINPROGRESS` as from connect(2),
+/// and its `SO_ERROR` is left for the caller.
 #[no_mangle]
 pub extern "C" fn urb_connect(fd: i32, addr: *const c_void, addrlen: u32) -> i32 {
     ffi_boundary! { blocking::submit(&prep::connect(fd, addr, addrlen), None) }
@@ -216,8 +237,9 @@ pub extern "C" fn urb_shutdown(fd: i32, how: i32) -> i32 {
     ffi_boundary! { blocking::submit(&prep::shutdown(fd, how), None) }
 }
 
-/// Waits until `fd` has one of `events` (`POLLIN`, `POLLOUT`, ...). Returns
-/// the ready events (error and hang-up always included).
+/// Waits until `fd` has one of `events` (`POLLIN`, `POLLOUT`, ...; 0 for
+/// error or hang-up only). Returns the ready events among those, plus
+/// error and hang-up, as poll(2) reports them; never `-EINTR`.
 #[no_mangle]
 pub extern "C" fn urb_poll(fd: i32, events: u32) -> i32 {
     ffi_boundary! { blocking::submit(&prep::poll(fd, events), None) }

@@ -108,6 +108,7 @@ fn route(op: &ValidOp) -> Route {
 /// Runs on the ring's owner thread until the ring is freed and every
 /// request has completed.
 pub fn run(shared: Arc<Shared>) {
+    crate::fallback::sigpipe::block_on_library_thread();
     match Owner::new(shared.clone()) {
         Ok(owner) => owner.run(),
         Err(e) => refuse_everything(&shared, e),

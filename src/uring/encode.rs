@@ -20,24 +20,34 @@ pub fn timespec(ns: u64) -> types::Timespec {
 /// Builds the SQE for `op`. `args` must outlive the submission of the entry.
 pub fn encode(op: &ValidOp, args: &mut SqeArgs) -> Entry {
     let r = &op.raw;
+    // RWF_HIPRI is a hint preadv2(2) ignores on buffered files; a ring not
+    // set up for IOPOLL refuses it with -EINVAL. Dropped: same result.
+    let rw_flags = (r.op_flags & !(libc::RWF_HIPRI as u32)) as i32;
+    // recv(MSG_ERRQUEUE) never waits in the kernel; io_uring would arm a
+    // poll that an empty error queue never satisfies.
+    let recv_flags = if r.op_flags & libc::MSG_ERRQUEUE as u32 != 0 {
+        r.op_flags as i32 | libc::MSG_DONTWAIT
+    } else {
+        r.op_flags as i32
+    };
     let fd = types::Fd(r.fd);
     match op.code {
         Opcode::Nop => opcode::Nop::new().build(),
         Opcode::Read => opcode::Read::new(fd, r.buf.cast(), r.len)
             .offset(r.offset)
-            .rw_flags(r.op_flags as i32)
+            .rw_flags(rw_flags)
             .build(),
         Opcode::Write => opcode::Write::new(fd, r.buf.cast(), r.len)
             .offset(r.offset)
-            .rw_flags(r.op_flags as i32)
+            .rw_flags(rw_flags)
             .build(),
         Opcode::Readv => opcode::Readv::new(fd, r.buf.cast(), r.len)
             .offset(r.offset)
-            .rw_flags(r.op_flags as i32)
+            .rw_flags(rw_flags)
             .build(),
         Opcode::Writev => opcode::Writev::new(fd, r.buf.cast(), r.len)
             .offset(r.offset)
-            .rw_flags(r.op_flags as i32)
+            .rw_flags(rw_flags)
             .build(),
         Opcode::Fsync => {
             let flags = if r.op_flags & URB_FSYNC_DATASYNC != 0 {
@@ -57,7 +67,7 @@ pub fn encode(op: &ValidOp, args: &mut SqeArgs) -> Entry {
             .mask(r.mode)
             .build(),
         Opcode::Recv => opcode::Recv::new(fd, r.buf.cast(), r.len)
-            .flags(r.op_flags as i32)
+            .flags(recv_flags)
             .build(),
         // MSG_NOSIGNAL on both engines: a closed peer is -EPIPE, never SIGPIPE.
         Opcode::Send => opcode::Send::new(fd, r.buf.cast(), r.len)

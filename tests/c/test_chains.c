@@ -97,9 +97,9 @@ static void test_invalid_request_submits_nothing(void) {
     CHECK(file_is(fd, "untouched"));
 
     urb_prep_write(fd, "CLOBBERED", 9, 0, &ops[0]);
-    urb_prep_read(fd, NULL, 9, 0, &ops[1]); /* NULL buffer */
-    CHECK_RES(urb_submit_chain_blocking(ops, 2, res), -EINVAL);
-    CHECK(res[0] == -ECANCELED && res[1] == -EINVAL);
+    urb_prep_read(fd, NULL, 9, 0, &ops[1]); /* NULL buffer: read(2)'s -EFAULT */
+    CHECK_RES(urb_submit_chain_blocking(ops, 2, res), -EFAULT);
+    CHECK(res[0] == -ECANCELED && res[1] == -EFAULT);
     CHECK(file_is(fd, "untouched"));
     close(fd);
     unlink(path);

@@ -42,26 +42,53 @@
 
 /**
  * `pread(fd, buf, len, offset)`; `offset == URB_OFFSET_CURRENT` reads at and
- * advances the file position; on pipes and sockets the offset is ignored
- * (no `-ESPIPE`). `op_flags`: `RWF_*`. Result: bytes read.
+ * advances the file position. `op_flags`: `RWF_*`. Result: bytes read.
+ *
+ * Where io_uring and the system call differ:
+ * - on pipes and sockets the offset is ignored, where pread(2) says
+ *   `-ESPIPE`: io_uring does so, and one request shape then serves every
+ *   descriptor;
+ * - `RWF_HIPRI` is accepted and changes nothing on io_uring (a ring not set
+ *   up for polled I/O would refuse it with `-EINVAL`; preadv2(2) treats it
+ *   as a hint);
+ * - on the blocking face a pipe, socket or tty in `O_NONBLOCK` mode with
+ *   nothing to read answers `-EAGAIN` at once, as read(2) does (io_uring
+ *   alone would wait for data); on an async ring the request waits for
+ *   data whatever `O_NONBLOCK` says, as io_uring's do: ask with
+ *   `RWF_NOWAIT` for `-EAGAIN` there;
+ * - a socket's `SO_RCVTIMEO` bounds the wait on the fallback engine only:
+ *   use `URB_OP_RECV`, which honours it on both.
  */
 #define URB_OP_READ 1
 
 /**
  * `pwrite(fd, buf, len, offset)`; offset and flags as for `URB_OP_READ`.
  * Result: bytes written.
+ *
+ * Where io_uring and the system call differ:
+ * - on the blocking face a write to a blocking pipe or socket moves
+ *   everything before it returns, as write(2) does (io_uring alone stops
+ *   at what fitted); in `O_NONBLOCK` mode it returns what fitted, or
+ *   `-EAGAIN`;
+ * - on an async ring a write to a pipe or socket may be short, as
+ *   io_uring's are, on both engines: write the rest;
+ * - a pipe or socket without a reader gives `-EPIPE` and never raises
+ *   `SIGPIPE`, on every face: a library must not kill its host (Go's
+ *   runtime cannot turn a SIGPIPE on a thread it does not own into EPIPE).
+ *   A caller that already blocks SIGPIPE finds it pending, as after
+ *   write(2).
  */
 #define URB_OP_WRITE 2
 
 /**
  * `preadv2(fd, buf, len, offset, op_flags)`: `buf` is a `struct iovec`
- * array of `len` entries (at most 1024).
+ * array of `len` entries (at most 1024). As `URB_OP_READ` otherwise.
  */
 #define URB_OP_READV 3
 
 /**
  * `pwritev2(fd, buf, len, offset, op_flags)`: `buf` is a `struct iovec`
- * array of `len` entries (at most 1024).
+ * array of `len` entries (at most 1024). As `URB_OP_WRITE` otherwise.
  */
 #define URB_OP_WRITEV 4
 
@@ -92,12 +119,31 @@
 /**
  * `recv(fd, buf, len, op_flags)`, `op_flags` being `MSG_*`. Result: bytes
  * received, 0 once the peer has shut down.
+ *
+ * Where io_uring and the system call differ:
+ * - on the blocking face a socket in `O_NONBLOCK` mode with no data
+ *   answers `-EAGAIN` at once and `SO_RCVTIMEO` ends the wait with
+ *   `-EAGAIN`, as recv(2) does (io_uring alone ignores both and waits); on
+ *   an async ring the request waits for data whatever they say, as
+ *   io_uring's do: `MSG_DONTWAIT` asks for `-EAGAIN` there;
+ * - `MSG_WAITALL` fills the buffer on stream sockets (a datagram is one
+ *   message), on every face and engine, unless the socket is non-blocking
+ *   or the peer shuts down;
+ * - `MSG_ERRQUEUE` never waits: an empty error queue is `-EAGAIN` at once
+ *   on every face (io_uring would wait for an error that may never come),
+ *   even on a socket that ignores the flag.
  */
 #define URB_OP_RECV 9
 
 /**
  * `send(fd, buf, len, op_flags)`, `op_flags` being `MSG_*`. Result: bytes sent. Always
  * sent with `MSG_NOSIGNAL`: a closed peer gives `-EPIPE`, never `SIGPIPE`.
+ *
+ * Where io_uring and the system call differ: on the blocking face a
+ * blocking stream socket sends everything before the call returns, as
+ * send(2) does (io_uring alone returns what fitted); `O_NONBLOCK` and
+ * `SO_SNDTIMEO` act as for `URB_OP_RECV`. On an async ring a send may be
+ * short, as io_uring's are, on both engines.
  */
 #define URB_OP_SEND 10
 
@@ -105,11 +151,25 @@
  * `accept4(fd, buf, buf2, op_flags)`: `buf` a `struct sockaddr` to fill,
  * `buf2` its `socklen_t` length, `op_flags` the `SOCK_*` flags.
  * `buf` and `buf2` may both be NULL. Result: the new socket, owned by the caller.
+ *
+ * Where io_uring and the system call differ: `buf` without `buf2` is
+ * `-EFAULT` before any connection is taken (accept4(2) would take one and
+ * lose it); on the blocking face a listener in `O_NONBLOCK` mode with an
+ * empty backlog answers `-EAGAIN` and `SO_RCVTIMEO` bounds the wait, as
+ * accept4(2) does, while an async ring's request waits for a connection;
+ * a socket that is not listening fails at once on every face (`-EINVAL`,
+ * `-EOPNOTSUPP`).
  */
 #define URB_OP_ACCEPT 11
 
 /**
  * `connect(fd, buf, len)`: `buf` the `struct sockaddr`, `len` its length.
+ *
+ * Where io_uring and the system call differ: on the blocking face a socket
+ * in `O_NONBLOCK` mode gets connect(2)'s own answer (`-EINPROGRESS`, with
+ * `SO_ERROR` left for the caller to read); an async ring's request waits
+ * until the connection is made or refused and reports that, whatever
+ * `O_NONBLOCK` says, as io_uring's does.
  */
 #define URB_OP_CONNECT 12
 
@@ -120,7 +180,11 @@
 
 /**
  * One-shot poll: waits until `fd` has one of the `op_flags` events
- * (`POLLIN`, `POLLOUT`, ...). Result: the events that are ready (`revents`).
+ * (`POLLIN`, `POLLOUT`, ...). Result: the events that are ready
+ * (`revents`): those asked for, plus `POLLERR` and `POLLHUP`, as poll(2)
+ * reports them. `op_flags == 0` waits for an error or hang-up only, as in
+ * poll(2). A negative `fd` is `-EBADF` (poll(2) would skip the entry and
+ * sleep forever).
  */
 #define URB_OP_POLL 14
 
@@ -237,6 +301,26 @@ typedef struct urb_ring urb_ring;
  * | 40     | mode       |
  * | 44     | reserved1  |
  * | 48     | reserved2  |
+ *
+ * The semantics, on both engines and every face: a request returns what
+ * the system call it names returns (its result, the bytes it moves, its
+ * side effects), unless its `URB_OP_*` says otherwise and why. In
+ * particular:
+ * - errors from validation are the system call's: `-EBADF` for a negative
+ *   descriptor, `-EFAULT` for a NULL pointer with a length, `-EINVAL` for
+ *   values the call refuses (and for the library's own limits: `len`
+ *   beyond `INT32_MAX`, more than 1024 iovecs, reserved fields);
+ * - a call never returns `-EINTR`: a signal, with or without `SA_RESTART`,
+ *   neither fails nor shortens a request, a poll or a sleep (the library
+ *   restarts it). Runtimes signal their threads all the time (Go's
+ *   preemption, GHC's timer), so a call that failed with EINTR would fail
+ *   at random;
+ * - the blocking face never waits where the system call would return at
+ *   once (`O_NONBLOCK`, `SO_RCVTIMEO`, `MSG_ERRQUEUE`, a socket that is
+ *   not listening); an async ring's request waits for readiness as
+ *   io_uring's do, whatever `O_NONBLOCK` says (the request exists to
+ *   complete when the operation can be done; `MSG_DONTWAIT`/`RWF_NOWAIT`
+ *   ask for `-EAGAIN`), and a timeout bounds it with `-ETIME`.
  *
  * Zero it, then set the fields the opcode uses (each `URB_OP_*` says which),
  * or let a `urb_prep_*` function do it. Fields an opcode does not use are
@@ -390,8 +474,9 @@ typedef struct urb_backend_vtable {
  */
 typedef struct urb_ring_config {
   /**
-   * Submission queue size, rounded up to a power of two (1..=32768);
-   * 0 = 256. Also the longest chain this ring accepts.
+   * Submission queue size, rounded up to a power of two of at least 2
+   * (1..=32768 accepted); 0 = 256. Also the longest chain this ring
+   * accepts.
    */
   uint32_t entries;
   /**
@@ -513,8 +598,13 @@ int32_t urb_submit_blocking(const struct urb_op *op);
 
 /**
  * Like `urb_submit_blocking`, but gives up after `timeout_ns` nanoseconds:
- * then the request is cancelled and the result is `-ETIME`. A request that
- * completes first returns its own result.
+ * then the request is cancelled and the result is `-ETIME` (or, for a
+ * transfer that had moved some bytes, their count). A request that
+ * completes first returns its own result; a socket's own `SO_RCVTIMEO` or
+ * `SO_SNDTIMEO` running out first gives `-EAGAIN`, as the system call
+ * does. Requests that fail or finish at once (a read on a pipe's write
+ * end, `MSG_OOB` with no urgent data, a zero-length read) do so at once,
+ * on both engines.
  */
 int32_t urb_submit_blocking_timeout(const struct urb_op *op, uint64_t timeout_ns);
 
@@ -522,7 +612,13 @@ int32_t urb_submit_blocking_timeout(const struct urb_op *op, uint64_t timeout_ns
  * Performs `ops[0..n]` as one `IOSQE_IO_LINK` chain: each request starts only
  * after the previous one succeeded. A failure (an error, or a read/write that
  * moved fewer bytes than asked) cancels the rest, whose results are
- * `-ECANCELED`. `results[i]` receives request i's result. Returns 0 when every
+ * `-ECANCELED`. `results[i]` receives request i's result. A chain of one is
+ * exactly `urb_submit_blocking`. In a longer chain, transfers on a pipe or
+ * socket in `O_NONBLOCK` mode answer `-EAGAIN` (ending the chain) as the
+ * system call would; one difference is kept: on io_uring a write to a
+ * blocking pipe or socket that stops short ends the chain (the kernel's
+ * link rule), where the fallback's write(2) moves everything — submit such
+ * a write alone. Returns 0 when every
  * request succeeded, otherwise the first negative `results[i]`. `-EINVAL`
  * (nothing submitted) for NULL arrays, `n == 0` or `n > URB_CHAIN_MAX`; when a
  * request fails validation nothing is submitted, its `results[i]` holds the
@@ -590,8 +686,10 @@ int32_t urb_nop(void);
 int32_t urb_read(int32_t fd, void *buf, uint32_t len, uint64_t offset);
 
 /**
- * Writes up to `len` bytes at `offset` (`URB_OFFSET_CURRENT` = the file
- * position). Returns bytes written.
+ * Writes `len` bytes at `offset` (`URB_OFFSET_CURRENT` = the file
+ * position). Returns bytes written: all of them on a blocking descriptor,
+ * as write(2). A pipe or socket without a reader gives `-EPIPE`, never
+ * `SIGPIPE` (see `URB_OP_WRITE`).
  */
 int32_t urb_write(int32_t fd, const void *buf, uint32_t len, uint64_t offset);
 
@@ -601,19 +699,24 @@ int32_t urb_write(int32_t fd, const void *buf, uint32_t len, uint64_t offset);
 int32_t urb_readv(int32_t fd, const struct iovec *iov, uint32_t iovcnt, uint64_t offset);
 
 /**
- * Gather write from `iovcnt` (at most 1024) buffers. Returns bytes written.
+ * Gather write from `iovcnt` (at most 1024) buffers. Returns bytes written
+ * (as `urb_write`: complete on a blocking descriptor, `-EPIPE` never
+ * `SIGPIPE`).
  */
 int32_t urb_writev(int32_t fd, const struct iovec *iov, uint32_t iovcnt, uint64_t offset);
 
 /**
  * Receives up to `len` bytes from a socket; `flags` are `MSG_*`. Returns
- * bytes received, 0 when the peer has shut down.
+ * bytes received, 0 when the peer has shut down; `-EAGAIN` at once on a
+ * socket in `O_NONBLOCK` mode with no data, or when `SO_RCVTIMEO` runs
+ * out, as recv(2).
  */
 int32_t urb_recv(int32_t fd, void *buf, uint32_t len, int32_t flags);
 
 /**
- * Sends up to `len` bytes on a socket; `flags` are `MSG_*` (`MSG_NOSIGNAL`
- * is always added). Returns bytes sent.
+ * Sends `len` bytes on a socket; `flags` are `MSG_*` (`MSG_NOSIGNAL`
+ * is always added). Returns bytes sent: all of them on a blocking stream
+ * socket, as send(2).
  */
 int32_t urb_send(int32_t fd, const void *buf, uint32_t len, int32_t flags);
 
@@ -621,12 +724,15 @@ int32_t urb_send(int32_t fd, const void *buf, uint32_t len, int32_t flags);
  * Accepts a connection; `addr`/`addrlen` may both be NULL, otherwise
  * `*addrlen` is the size of `addr` on entry and of the peer address on
  * return. `flags`: `SOCK_NONBLOCK`, `SOCK_CLOEXEC`. Returns the new socket,
- * which the caller owns and must close.
+ * which the caller owns and must close; `-EAGAIN` at once on a listener in
+ * `O_NONBLOCK` mode with an empty backlog, as accept4(2).
  */
 int32_t urb_accept(int32_t fd, void *addr, uint32_t *addrlen, int32_t flags);
 
 /**
- * Connects a socket to `addr` (`addrlen` bytes). Returns 0.
+ * Connects a socket to `addr` (`addrlen` bytes). Returns 0 once connected;
+ * a socket in `O_NONBLOCK` mode gets `-EINPROGRESS` as from connect(2),
+ * and its `SO_ERROR` is left for the caller.
  */
 int32_t urb_connect(int32_t fd, const void *addr, uint32_t addrlen);
 
@@ -659,8 +765,9 @@ int32_t urb_statx(int32_t dirfd, const char *path, int32_t flags, uint32_t mask,
 int32_t urb_shutdown(int32_t fd, int32_t how);
 
 /**
- * Waits until `fd` has one of `events` (`POLLIN`, `POLLOUT`, ...). Returns
- * the ready events (error and hang-up always included).
+ * Waits until `fd` has one of `events` (`POLLIN`, `POLLOUT`, ...; 0 for
+ * error or hang-up only). Returns the ready events among those, plus
+ * error and hang-up, as poll(2) reports them; never `-EINTR`.
  */
 int32_t urb_poll(int32_t fd, uint32_t events);
 

@@ -7,6 +7,7 @@
 //! short, a `MSG_WAITALL` receive or send on a stream keeps going until it
 //! is complete, and a caller's own `RWF_NOWAIT`/`MSG_DONTWAIT` gets `-EAGAIN`.
 
+use crate::fallback::descriptor;
 use crate::fallback::wait::errno;
 use crate::op::{self, Opcode, ValidOp};
 
@@ -179,7 +180,8 @@ fn stream(op: &ValidOp, progress: &mut u32) -> Attempt {
             }
         })
     };
-    if flags & libc::MSG_DONTWAIT != 0 {
+    // recv(MSG_ERRQUEUE) never waits in the kernel: an empty queue is -EAGAIN.
+    if flags & (libc::MSG_DONTWAIT | libc::MSG_ERRQUEUE) != 0 {
         return Attempt::Done(call(0, flags));
     }
     let mut done = *progress;
@@ -193,43 +195,36 @@ fn stream(op: &ValidOp, progress: &mut u32) -> Attempt {
             return Attempt::Done(if done > 0 { done as i32 } else { n });
         }
         done += n as u32;
-        let whole = n == 0 || done >= r.len || flags & libc::MSG_WAITALL == 0 || !is_stream(r.fd);
+        let whole = n == 0
+            || done >= r.len
+            || flags & libc::MSG_WAITALL == 0
+            || !descriptor::is_stream(r.fd);
         if whole {
             return Attempt::Done(done as i32);
         }
     }
 }
 
-/// Whether a partial transfer continues (as io_uring's `MSG_WAITALL` does
-/// for stream and seqpacket sockets only).
-fn is_stream(fd: i32) -> bool {
-    let mut kind: i32 = 0;
-    let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
-    // SAFETY: kind/len are valid out-parameters.
-    let ok = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_TYPE,
-            (&mut kind as *mut i32).cast(),
-            &mut len,
-        )
-    } == 0;
-    ok && (kind == libc::SOCK_STREAM || kind == libc::SOCK_SEQPACKET)
-}
-
 /// accept4 has no per-call non-blocking flag: wait for the listener's
 /// readiness first. (Another process accepting in between could still make
-/// a blocking listener's accept wait.)
+/// a blocking listener's accept wait.) A socket that is not listening (a
+/// connected or datagram socket) never becomes ready for accept, and
+/// accept4 fails on it at once: it is called then, so the request fails as
+/// the system call does instead of waiting forever.
 pub fn accept(
     fd: i32,
     addr: *mut libc::sockaddr,
     addrlen: *mut libc::socklen_t,
     flags: i32,
 ) -> Attempt {
-    when_ready(fd, libc::POLLIN as u32, || {
+    match when_ready(fd, libc::POLLIN as u32, || {
         accept4(fd, addr, addrlen, flags)
-    })
+    }) {
+        Attempt::Again if !descriptor::is_listening(fd) => {
+            Attempt::Done(accept4(fd, addr, addrlen, flags))
+        }
+        other => other,
+    }
 }
 
 /// accept on a listener known to be in `O_NONBLOCK` mode: it cannot wait,

@@ -78,8 +78,10 @@ impl Pool {
             let inner = self.inner.clone();
             match std::thread::Builder::new()
                 .name("urb-ring-worker".into())
-                .spawn(move || work(&inner))
-            {
+                .spawn(move || {
+                    crate::fallback::sigpipe::block_on_library_thread();
+                    work(&inner)
+                }) {
                 Ok(worker) => self.workers.push(worker),
                 Err(_) if self.workers.is_empty() => return !self.unqueue(id),
                 Err(_) => {}
