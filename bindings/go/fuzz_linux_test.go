@@ -57,20 +57,26 @@ func FuzzSockaddrEncode(f *testing.F) {
 			}
 			sa = &syscall.SockaddrUnix{Name: name}
 		}
+		_, isUnix := sa.(*syscall.SockaddrUnix)
+		// The kernel's port field has 16 bits: a port outside them must be
+		// refused (package syscall says EINVAL), not wrapped around.
+		badPort := !isUnix && (port < 0 || port > 0xffff)
+		tooLong := isUnix && len(name) >= len(syscall.RawSockaddrUnix{}.Path) && (len(name) > len(syscall.RawSockaddrUnix{}.Path) || name[0] != '@')
 		raw, n, err := rawSockaddr(sa)
 		if err != nil {
-			if u, ok := sa.(*syscall.SockaddrUnix); ok && len(u.Name) >= len(syscall.RawSockaddrUnix{}.Path) {
-				return // too long for sun_path: EINVAL, as the kernel would say
+			if badPort || tooLong {
+				return
 			}
 			t.Fatalf("rawSockaddr(%#v) refused: %v", sa, err)
 		}
+		if badPort {
+			t.Fatalf("rawSockaddr(%#v) accepted port %d (encoded as %d)", sa, port, port&0xffff)
+		}
+		if tooLong {
+			t.Fatalf("rawSockaddr(%#v) accepted a name longer than sun_path", sa)
+		}
 		if int(n) > sizeofRawSockaddrAny || n < 2 {
 			t.Fatalf("rawSockaddr(%#v) length %d", sa, n)
-		}
-		if port < 0 || port > 0xffff {
-			// The kernel's field has 16 bits: a port outside them must be
-			// refused (package syscall says EINVAL), not wrapped around.
-			t.Fatalf("rawSockaddr(%#v) accepted port %d (encoded as %d)", sa, port, port&0xffff)
 		}
 		got := sockaddrFromRaw(raw, n)
 		if want := normalized(sa); !reflect.DeepEqual(got, want) {
