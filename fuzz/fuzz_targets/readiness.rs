@@ -9,6 +9,8 @@
 //! - a registration that is ready when made, or a persistent read interest
 //!   whose stream got new data, is reported (if still ready) by the polls
 //!   that follow: none is lost;
+//! - a write, or a registration, made by another thread while `poll` sleeps
+//!   wakes it;
 //! - the documented errors: `-EINVAL` for a negative fd, unknown bits, a
 //!   one-shot registration of nothing, `max == 0` or a NULL array;
 //!   `-EBADF` for a closed fd.
@@ -172,6 +174,13 @@ impl Run<'_> {
         let n = (self.vt.poll)(self.state, timeout_ms, out.as_mut_ptr(), max);
         assert!(n >= 0, "{}: poll returned {n}", self.name);
         let n = n as usize;
+        if tracing() {
+            eprintln!(
+                "{}: poll({timeout_ms}, {max}) = {:?}",
+                self.name,
+                &out[..n.min(max as usize)]
+            );
+        }
         assert!(
             n <= max as usize,
             "{}: {n} reports for max {max}",
@@ -240,7 +249,20 @@ impl Run<'_> {
 
     fn step(&mut self, input: &mut Bytes) {
         let i = input.below(self.m.fds.len());
-        match input.u8() % 8 {
+        let step = input.u8() % 10;
+        if tracing() {
+            eprintln!(
+                "{}: step {step} on fd index {i} (fd {}), model {:?}",
+                self.name,
+                self.m.fds[i].fd,
+                self.m
+                    .fds
+                    .iter()
+                    .map(|f| (f.fd, f.registration, f.owed))
+                    .collect::<Vec<_>>()
+            );
+        }
+        match step {
             0 | 1 => {
                 let stream = input.below(3);
                 let n = (1 + input.below(64)).min(STREAM_CAP - self.m.held[stream]);
@@ -283,6 +305,87 @@ impl Run<'_> {
             5 | 6 => {
                 let max = 1 + input.below(8) as u32;
                 self.poll(0, max);
+            }
+            8 => {
+                // Data written by another thread while poll sleeps wakes it
+                // (if the read end has read interest).
+                let stream = input.below(3);
+                if self.m.held[stream] >= STREAM_CAP {
+                    return;
+                }
+                let reader = self
+                    .m
+                    .fds
+                    .iter()
+                    .position(|f| f.stream == stream && f.reads)
+                    .unwrap();
+                let f = &mut self.m.fds[reader];
+                let interested = Model::interest(f.registration) & URB_EV_READ != 0;
+                if let Registration::Persistent(_) = f.registration {
+                    f.owed |= interested;
+                }
+                self.m.held[stream] += 1;
+                let fd = self.m.ends[stream][0];
+                let writer = std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(2));
+                    // SAFETY: one byte from a static buffer.
+                    unsafe { libc::write(fd, b"w".as_ptr().cast(), 1) }
+                });
+                let n = self.poll(if interested { 2000 } else { 0 }, 16);
+                assert_eq!(writer.join().unwrap(), 1, "write into stream {stream}");
+                assert!(
+                    !interested || n > 0,
+                    "{}: a write during poll did not wake it",
+                    self.name
+                );
+            }
+            9 => {
+                // A registration made by another thread while poll sleeps
+                // wakes it (write ends are always writable).
+                // Only an fd with no registration: whether the poll below
+                // returns before or after the other thread registers it, a
+                // report of it can then only come from the new one.
+                let writer = 2 * input.below(3);
+                let once = input.bool();
+                if self.m.fds[writer].registration != Registration::None {
+                    return;
+                }
+                let f = &mut self.m.fds[writer];
+                f.registration = if once {
+                    Registration::Once(URB_EV_WRITE)
+                } else {
+                    Registration::Persistent(URB_EV_WRITE)
+                };
+                f.owed = true;
+                let (vt, state, fd) = (
+                    self.vt as *const urb_backend_vtable as usize,
+                    self.state as usize,
+                    f.fd,
+                );
+                let other = std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(2));
+                    // SAFETY: a static table and a live instance (the poll
+                    // below outlives this thread: it is joined first).
+                    let vt = unsafe { &*(vt as *const urb_backend_vtable) };
+                    let state = state as *mut libc::c_void;
+                    if once {
+                        (vt.modify_fd_once)(state, fd, URB_EV_WRITE)
+                    } else {
+                        (vt.modify_fd)(state, fd, 0, URB_EV_WRITE)
+                    }
+                });
+                let n = self.poll(2000, 16);
+                assert_eq!(
+                    other.join().unwrap(),
+                    0,
+                    "{}: registering fd {fd} from another thread",
+                    self.name
+                );
+                assert!(
+                    n > 0,
+                    "{}: a registration made during poll did not wake it",
+                    self.name
+                );
             }
             _ => {
                 let fd = BAD_FDS[input.below(2)];
@@ -336,6 +439,12 @@ impl Run<'_> {
             self.poll(10, 16);
         }
     }
+}
+
+/// `URB_FUZZ_TRACE=1` prints every step and poll (to read a crash).
+fn tracing() -> bool {
+    static TRACE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TRACE.get_or_init(|| std::env::var_os("URB_FUZZ_TRACE").is_some())
 }
 
 fn run(vt: &urb_backend_vtable, data: &[u8]) {
