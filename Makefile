@@ -1,7 +1,10 @@
 # uringbridge — build, test, install.
 #   make            build the library (target/release/liburingbridge.so)
 #   make demo       build and run the C examples on real files
-#   make test       every test: header drift, Rust, C (+ASan), examples, on both engines
+#   make test       every test: lint, header drift, Rust, C (+ASan), examples, bindings, fuzzing, on both engines
+#   make lint       clippy (warnings are errors) and rustfmt --check, for the library and fuzz/
+#   make msrv       the crate builds with Cargo.toml's rust-version
+#   make fuzz       every fuzz target for FUZZ_SECONDS each (make fuzz FUZZ_SECONDS=3600: a long run)
 #   make install PREFIX=/usr/local
 #   make bench      benchmarks (not tests)
 
@@ -24,7 +27,8 @@ C_TESTS    := $(patsubst tests/c/%.c,%,$(wildcard tests/c/test_*.c))
 C_EXAMPLES := $(patsubst examples-c/%.c,%,$(wildcard examples-c/*.c))
 
 .PHONY: all lib deps header check-header examples c-tests test test-rust test-c \
-        test-examples test-valgrind test-seccomp test-install test-go test-haskell demo install bench clean
+        test-examples test-valgrind test-seccomp test-install test-go test-haskell demo install bench clean \
+        lint msrv fuzz
 
 all: lib
 
@@ -66,7 +70,7 @@ $(BUILD)/tests-asan/%: tests/c/%.c tests/c/*.h include/uringbridge.h | lib
 examples: lib $(addprefix $(BUILD)/examples/,$(C_EXAMPLES))
 c-tests: lib $(addprefix $(BUILD)/tests/,$(C_TESTS)) $(addprefix $(BUILD)/tests-asan/,$(C_TESTS))
 
-test: deps lib check-header test-rust test-c test-valgrind test-examples test-go test-haskell test-seccomp test-install
+test: deps lib lint msrv check-header test-rust test-c test-valgrind test-examples test-go test-haskell test-seccomp test-install fuzz
 	@echo "make test: all suites passed"
 
 # One process picks one engine, so every suite runs twice.
@@ -113,11 +117,14 @@ test-valgrind: c-tests
 	if [ -n "$$failed" ]; then echo "valgrind failed:$$failed"; exit 1; fi
 
 # Each binding owns a test script; it installs its own toolchain packages.
+# A suite that cannot run is a failure, never a silent skip.
 test-go: lib
-	@if [ -x bindings/go/test.sh ]; then bindings/go/test.sh; fi
+	@test -x bindings/go/test.sh || { echo "test-go: bindings/go/test.sh is missing or not executable: the Go suite cannot run" >&2; exit 1; }
+	@bindings/go/test.sh
 
 test-haskell: lib
-	@if [ -x bindings/haskell/test.sh ]; then bindings/haskell/test.sh; fi
+	@test -x bindings/haskell/test.sh || { echo "test-haskell: bindings/haskell/test.sh is missing or not executable: the Haskell suite cannot run" >&2; exit 1; }
+	@bindings/haskell/test.sh
 
 # io_uring refused for real (seccomp, before the library loads): the probe
 # must pick the fallback by itself, and the suites must pass on it.
@@ -132,15 +139,66 @@ test-seccomp: $(BUILD)/no_io_uring examples c-tests
 	  grep -q "engine fallback" $(BUILD)/seccomp.out || { echo "probe did not fall back"; exit 1; }; \
 	  for t in $(C_TESTS); do env -u URB_BACKEND $(BUILD)/no_io_uring $$err $(BUILD)/tests/$$t; done; \
 	  env -u URB_BACKEND $(BUILD)/no_io_uring $$err $(CARGO) test --release --quiet 2>&1 | grep "test result"; \
-	  if [ -x $(BUILD)/haskell/dist/build/spec/spec ]; then \
-	    env -u URB_BACKEND $(BUILD)/no_io_uring $$err $(BUILD)/haskell/dist/build/spec/spec | grep -E "^engine|examples, "; fi; \
-	  if [ -x bindings/go/test.sh ]; then (cd bindings/go && PATH=$$PATH:/usr/local/go/bin \
-	    env -u URB_BACKEND $(BUILD)/no_io_uring $$err go test -count=1 -v ./... 2>&1 | grep -E "^engine|^ok|^FAIL|^--- FAIL"); fi; \
+	  test -x $(BUILD)/haskell/dist/build/spec/spec || { echo "test-seccomp: the Haskell spec binary $(BUILD)/haskell/dist/build/spec/spec is missing: run 'make test-haskell' first" >&2; exit 1; }; \
+	  env -u URB_BACKEND $(BUILD)/no_io_uring $$err $(BUILD)/haskell/dist/build/spec/spec | grep -E "^engine|examples, "; \
+	  test -d bindings/go || { echo "test-seccomp: bindings/go is missing" >&2; exit 1; }; \
+	  (cd bindings/go && PATH=$$PATH:/usr/local/go/bin GOTOOLCHAIN=local \
+	    env -u URB_BACKEND $(BUILD)/no_io_uring $$err go test -count=1 -v ./... 2>&1 | grep -E "^engine|^ok|^FAIL|^--- FAIL"); \
 	  if URB_BACKEND=io_uring $(BUILD)/no_io_uring $$err $(BUILD)/examples/nop 10 2>$(BUILD)/seccomp.err; then \
 	    echo "URB_BACKEND=io_uring did not fail where io_uring is refused"; exit 1; \
 	  fi; grep -q "io_uring is unavailable" $(BUILD)/seccomp.err; \
 	  echo "URB_BACKEND=io_uring fails loudly: $$(head -1 $(BUILD)/seccomp.err)"; \
 	done
+
+# Warnings are errors; the fuzz crate (its own workspace) is held to the
+# same rules. Go is vetted and gofmt-checked by bindings/go/test.sh.
+lint:
+	@echo "== clippy (library, tests, examples)"
+	$(CARGO) clippy --all-targets --quiet -- -D warnings
+	@echo "== rustfmt --check"
+	$(CARGO) fmt --check
+	@echo "== clippy and rustfmt --check (fuzz/)"
+	$(CARGO) clippy --manifest-path fuzz/Cargo.toml --all-targets --quiet -- -D warnings
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml --check
+
+# rust-version is the oldest toolchain this builds with, so check it with
+# that toolchain (scripts/install-deps installs it).
+MSRV := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
+msrv:
+	@echo "== Rust $(MSRV) (Cargo.toml's rust-version) checks every target"
+	CARGO_TARGET_DIR=$(BUILD)/msrv $(CARGO) +$(MSRV) check --locked --all-targets --quiet
+
+# Coverage-guided fuzzing (fuzz/README.md): each cargo-fuzz target, then
+# each Go fuzz test, for FUZZ_SECONDS. New inputs go to build/fuzz/corpus
+# (not committed); the committed seeds in fuzz/seeds are read too. A crash,
+# a hang (FUZZ_TIMEOUT seconds on one input) or a leak fails the target;
+# the input is left in fuzz/artifacts/<target>/.
+FUZZ_SECONDS ?= 15
+FUZZ_TIMEOUT ?= 30
+FUZZ_TARGETS := op_encode raw_sqe ring_calls readiness
+GO_FUZZ      := FuzzSockaddrEncode FuzzSockaddrDecode FuzzPrep
+fuzz: lib
+	@echo "== fuzz: building the targets (cargo +nightly fuzz build)"
+	cd fuzz && $(CARGO) +nightly fuzz build
+	@failed=""; for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  mkdir -p $(BUILD)/fuzz/corpus/$$t fuzz/seeds/$$t; \
+	  engine=; [ $$t = raw_sqe ] && engine=fallback; \
+	  if (cd fuzz && env -u URB_BACKEND $${engine:+URB_BACKEND=$$engine} $(CARGO) +nightly fuzz run $$t \
+	      $(BUILD)/fuzz/corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) \
+	      -print_final_stats=1 > $(BUILD)/fuzz/$$t.log 2>&1); then \
+	    grep -E '^#[0-9]+.*DONE' $(BUILD)/fuzz/$$t.log | tail -1; \
+	  else \
+	    grep -E -A20 'panicked|ERROR: libFuzzer|ERROR: AddressSanitizer|^SUMMARY' $(BUILD)/fuzz/$$t.log | head -40; \
+	    echo "fuzz $$t: FAILED (log: $(BUILD)/fuzz/$$t.log, input: fuzz/artifacts/$$t/)"; failed="$$failed $$t"; \
+	  fi; \
+	done; \
+	for t in $(GO_FUZZ); do \
+	  echo "== fuzz Go $$t for $(FUZZ_SECONDS) s"; \
+	  (cd bindings/go && PATH=$$PATH:/usr/local/go/bin GOTOOLCHAIN=local go test -run '^$$' -fuzz "^$$t\$$" \
+	      -fuzztime $(FUZZ_SECONDS)s -parallel 1 . 2>&1 | grep -v '^fuzz: elapsed' | tail -15) || failed="$$failed go:$$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz failed:$$failed"; exit 1; fi
 
 # What `make install` lays down must be enough to build a program with
 # pkg-config alone and run it.

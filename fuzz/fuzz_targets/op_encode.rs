@@ -1,0 +1,185 @@
+//! `urb_op` validation and SQE encoding from arbitrary bytes, checked three
+//! ways: what validation accepts obeys the header's rules, the SQE it is
+//! encoded into carries the request's fields where the kernel reads them,
+//! and the fallback engine's SQE decoder (`to_op`, what
+//! `urb_submit_blocking_sqe` uses there) reads the same request back.
+//! Nothing is submitted: pointers are only compared, never followed, except
+//! the iovec array of readv/writev, which validation reads and which
+//! therefore always points at a real array here.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use uringbridge::op::*;
+use uringbridge::sqe::io_uring_sqe;
+use uringbridge::uring::encode::{encode, SqeArgs};
+use uringbridge_fuzz::Bytes;
+
+const IOV_MAX: usize = 1024;
+
+fn sqe_bytes(entry: io_uring::squeue::Entry) -> [u8; 64] {
+    // SAFETY: `Entry` is the kernel's 64-byte SQE behind a `repr(C)` wrapper.
+    unsafe { std::mem::transmute::<io_uring::squeue::Entry, [u8; 64]>(entry) }
+}
+
+fn field<const N: usize>(sqe: &[u8; 64], at: usize) -> [u8; N] {
+    sqe[at..at + N].try_into().unwrap()
+}
+
+fuzz_target!(|data: &[u8]| {
+    let mut input = Bytes(data);
+    let mut op = urb_op::zeroed();
+    op.opcode = input.u8();
+    op.flags = if input.u8() < 16 { input.u8() } else { 0 };
+    op.reserved0 = if input.u8() < 16 { input.u16() } else { 0 };
+    op.fd = input.u32() as i32;
+    op.offset = input.u64();
+    op.buf = input.u64() as usize as *mut libc::c_void;
+    op.len = input.u32();
+    op.op_flags = input.u32();
+    op.buf2 = input.u64() as usize as *mut libc::c_void;
+    op.mode = input.u32();
+    op.reserved1 = if input.u8() < 16 { input.u32() } else { 0 };
+    op.reserved2 = if input.u8() < 16 {
+        [input.u64(), input.u64()]
+    } else {
+        [0, 0]
+    };
+
+    // Validation reads readv/writev's iovec array: give it one, entries
+    // from the input (their bases are compared, never followed).
+    let iovs: Vec<libc::iovec> = (0..IOV_MAX)
+        .map(|_| libc::iovec {
+            iov_base: (input.u64() & 0xff) as usize as *mut _,
+            iov_len: input.u32() as usize,
+        })
+        .collect();
+    if matches!(op.opcode, URB_OP_READV | URB_OP_WRITEV) && !op.buf.is_null() {
+        op.buf = iovs.as_ptr() as *mut _;
+    }
+
+    let valid = match validate(&op) {
+        Ok(v) => v,
+        Err(e) => {
+            assert!(e < 0 && e > -4096, "validation error {e} is not an errno");
+            return;
+        }
+    };
+
+    // What validation accepted obeys the documented rules.
+    assert!(op.opcode < URB_OP_COUNT, "unknown opcode accepted: {op:?}");
+    assert!(
+        op.flags == 0 && op.reserved0 == 0 && op.reserved1 == 0 && op.reserved2 == [0, 0],
+        "reserved field accepted: {op:?}"
+    );
+    let code = valid.code;
+    let uses_fd = !matches!(code, Opcode::Nop | Opcode::Timeout);
+    let dirfd = matches!(code, Opcode::Openat | Opcode::Statx) && op.fd == libc::AT_FDCWD;
+    assert!(
+        !uses_fd || op.fd >= 0 || dirfd,
+        "negative fd accepted: {op:?}"
+    );
+    match code {
+        Opcode::Read | Opcode::Write | Opcode::Recv | Opcode::Send => {
+            assert!(op.len <= i32::MAX as u32, "{op:?}");
+            assert_eq!(valid.expected_len, op.len as u64);
+        }
+        Opcode::Readv | Opcode::Writev => {
+            let n = op.len as usize;
+            assert!(n <= IOV_MAX, "{op:?}");
+            let total: u64 = if op.buf.is_null() {
+                0
+            } else {
+                iovs[..n].iter().map(|v| v.iov_len as u64).sum()
+            };
+            assert_eq!(valid.expected_len, total, "{op:?}");
+            assert!(total <= i32::MAX as u64, "{op:?}");
+        }
+        Opcode::Timeout => assert!(op.offset <= i64::MAX as u64),
+        _ => {}
+    }
+    // A chain is broken by a failure, and by a short transfer where one counts.
+    assert!(valid.breaks_chain(-libc::EIO));
+
+    // The SQE carries the request where the kernel reads it.
+    let mut args = SqeArgs::default();
+    let sqe = sqe_bytes(encode(&valid, &mut args));
+    assert_eq!(sqe[0], code.kernel_opcode(), "{op:?}");
+    assert_eq!(sqe[1], 0, "SQE flags set by the encoder: {op:?}");
+    assert_eq!(
+        field::<8>(&sqe, 32),
+        [0; 8],
+        "user_data is the engine's to set: {op:?}"
+    );
+    if uses_fd {
+        assert_eq!(i32::from_ne_bytes(field(&sqe, 4)), op.fd, "fd: {op:?}");
+    }
+
+    // The fallback's decoder reads the same request back.
+    // SAFETY: the SQE type is 64 plain bytes.
+    let raw = unsafe { std::mem::transmute::<[u8; 64], io_uring_sqe>(sqe) };
+    let back = match raw.to_op() {
+        Ok(b) => b,
+        Err(e) => panic!("the fallback cannot read back an SQE the encoder made ({e}): {op:?}"),
+    };
+    assert_eq!(back.code, code, "{op:?}");
+    assert_eq!(back.expected_len, valid.expected_len, "{op:?}");
+    let (a, b) = (&valid.raw, &back.raw);
+    let same = |what: &str, x: u64, y: u64| {
+        assert_eq!(
+            x, y,
+            "{what} changed on the way through the SQE: {op:?} -> {b:?}"
+        )
+    };
+    if uses_fd {
+        same("fd", a.fd as u64, b.fd as u64);
+    }
+    let (buf, buf2) = (a.buf as u64, a.buf2 as u64);
+    match code {
+        Opcode::Nop | Opcode::Close => {}
+        Opcode::Read | Opcode::Write | Opcode::Readv | Opcode::Writev => {
+            same("buf", buf, b.buf as u64);
+            same("len", a.len.into(), b.len.into());
+            same("offset", a.offset, b.offset);
+            same("op_flags", a.op_flags.into(), b.op_flags.into());
+        }
+        Opcode::Fsync | Opcode::Shutdown | Opcode::Poll => {
+            same("op_flags", a.op_flags.into(), b.op_flags.into())
+        }
+        Opcode::Openat => {
+            same("buf", buf, b.buf as u64);
+            same("op_flags", a.op_flags.into(), b.op_flags.into());
+            same("mode", a.mode.into(), b.mode.into());
+        }
+        Opcode::Statx => {
+            same("buf", buf, b.buf as u64);
+            same("buf2", buf2, b.buf2 as u64);
+            same("op_flags", a.op_flags.into(), b.op_flags.into());
+            same("mode", a.mode.into(), b.mode.into());
+        }
+        Opcode::Recv => {
+            same("buf", buf, b.buf as u64);
+            same("len", a.len.into(), b.len.into());
+            same("op_flags", a.op_flags.into(), b.op_flags.into());
+        }
+        Opcode::Send => {
+            same("buf", buf, b.buf as u64);
+            same("len", a.len.into(), b.len.into());
+            // The encoder adds MSG_NOSIGNAL (both engines send with it).
+            same(
+                "op_flags",
+                (a.op_flags | libc::MSG_NOSIGNAL as u32).into(),
+                b.op_flags.into(),
+            );
+        }
+        Opcode::Accept => {
+            same("buf", buf, b.buf as u64);
+            same("buf2", buf2, b.buf2 as u64);
+            same("op_flags", a.op_flags.into(), b.op_flags.into());
+        }
+        Opcode::Connect => {
+            same("buf", buf, b.buf as u64);
+            same("len", a.len.into(), b.len.into());
+        }
+        Opcode::Timeout => same("offset (ns)", a.offset, b.offset),
+    }
+});
