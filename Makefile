@@ -166,6 +166,13 @@ install: lib
 	install -m 644 include/uringbridge.h $(DESTDIR)$(PREFIX)/include/uringbridge.h
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' uringbridge.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/uringbridge.pc
+	@# The loader's cache must learn the new soname, or installed programs (C and
+	@# Haskell alike) fail to find $(SONAME) until someone runs ldconfig. Only
+	@# root installing for real (no DESTDIR, a staging tree) can and needs to;
+	@# for a prefix the loader does not search this changes nothing.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ] && command -v ldconfig >/dev/null; then \
+	    ldconfig; \
+	fi
 
 bench: lib
 	@bench/run
