@@ -94,7 +94,7 @@ printf -- '-- offline: no package repository, only the installed packages\n' > "
 export PKG_CONFIG_PATH="$build/prefix/lib/pkgconfig"
 (cd "$here" && cabal check)
 rm -rf "$build/sdist"
-(cd "$here" && cabal sdist -v0 -o "$build/sdist" > /dev/null)
+(cd "$here" && cabal sdist -v0 --builddir="$build/sdist-dist" -o "$build/sdist" > /dev/null)
 tarball="$build/sdist/uringbridge-0.1.0.tar.gz"
 members=$(tar tzf "$tarball")
 if grep -q '\.\./' <<< "$members"; then echo "sdist has members outside the package"; exit 1; fi
