@@ -24,7 +24,7 @@ C_TESTS    := $(patsubst tests/c/%.c,%,$(wildcard tests/c/test_*.c))
 C_EXAMPLES := $(patsubst examples-c/%.c,%,$(wildcard examples-c/*.c))
 
 .PHONY: all lib deps header check-header examples c-tests test test-rust test-c \
-        test-examples test-valgrind test-seccomp test-install test-go test-haskell demo install bench clean
+        test-examples test-valgrind test-seccomp test-install test-go test-haskell test-haskell-warp demo install bench clean
 
 all: lib
 
@@ -66,7 +66,7 @@ $(BUILD)/tests-asan/%: tests/c/%.c tests/c/*.h include/uringbridge.h | lib
 examples: lib $(addprefix $(BUILD)/examples/,$(C_EXAMPLES))
 c-tests: lib $(addprefix $(BUILD)/tests/,$(C_TESTS)) $(addprefix $(BUILD)/tests-asan/,$(C_TESTS))
 
-test: deps lib check-header test-rust test-c test-valgrind test-examples test-go test-haskell test-seccomp test-install
+test: deps lib check-header test-rust test-c test-valgrind test-examples test-go test-haskell test-haskell-warp test-seccomp test-install
 	@echo "make test: all suites passed"
 
 # One process picks one engine, so every suite runs twice.
@@ -114,6 +114,10 @@ test-go: lib
 
 test-haskell: lib
 	@if [ -x bindings/haskell/test.sh ]; then bindings/haskell/test.sh; fi
+
+# Warp on uringbridge, served to curl, ab and slow Python clients.
+test-haskell-warp: lib
+	@bindings/haskell-warp/test.sh
 
 # io_uring refused for real (seccomp, before the library loads): the probe
 # must pick the fallback by itself, and the suites must pass on it.

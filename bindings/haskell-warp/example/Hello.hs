@@ -36,7 +36,7 @@ app req respond = case (requestMethod req, pathInfo req) of
     let ms = maybe 100 fst (BC.readInt =<< join (lookup "ms" (queryString req)))
     threadDelay (ms * 1000)
     respond (responseLBS H.status200 plain "slow\n")
-  ("GET", ["big"]) -> respond (responseLBS H.status200 plain big)
+  ("GET", ["big"]) -> respond (responseLBS H.status200 ((H.hContentLength, "1048576") : plain) big)
   _ -> respond (responseLBS H.status404 plain "not found\n")
   where
     plain = [(H.hContentType, "text/plain")]
