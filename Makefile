@@ -153,6 +153,7 @@ test-install:
 	  LD_LIBRARY_PATH=$(BUILD)/prefix/lib $(BUILD)/nop-installed 1000 && \
 	  readelf -d $(BUILD)/nop-installed | grep -q "NEEDED.*$(SONAME)" && \
 	  echo "install: pkg-config build against the installed copy works (NEEDED $(SONAME))"
+	@scripts/test-system-install
 
 test-examples: examples
 	@tests/examples.sh $(BUILD)/examples

@@ -117,6 +117,9 @@ for engine in auto fallback; do
     env -u LD_LIBRARY_PATH URB_BACKEND=$engine "$hello" < "$work/src" 2> "$work/hello.err" | cmp - "$work/src"
     echo "   consumer (URB_BACKEND=$engine): $(cat "$work/hello.err")"
 done
+# The system prefix for real (a private mount namespace over /usr/local and
+# /etc): plain cabal build, no PKG_CONFIG_PATH, no rpath, no LD_LIBRARY_PATH.
+"$repo/scripts/test-system-install" "$consumer"
 # From the unpacked tarball, with the tests it ships.
 rm -rf "$build/unpacked"
 mkdir -p "$build/unpacked"
