@@ -87,6 +87,7 @@ echo "haskell examples: passed"
 # database alone. PKG_CONFIG_PATH is the only other setting a non-system
 # prefix needs; the program's RUNPATH comes from the one ghc option below.
 echo "== Haskell package: cabal check, sdist, a separate project against the installed library"
+unset URB_BACKEND
 export CABAL_DIR="$build/cabal-home"
 export CABAL_CONFIG="$CABAL_DIR/config"
 mkdir -p "$CABAL_DIR"
@@ -120,7 +121,8 @@ done
 # The system prefix for real (a private mount namespace over /usr/local and
 # /etc): plain cabal build, no PKG_CONFIG_PATH, no rpath, no LD_LIBRARY_PATH.
 "$repo/scripts/test-system-install" "$consumer"
-# From the unpacked tarball, with the tests it ships.
+# The tarball's own test suite builds from what it ships (the tarball as a
+# project of its own: in the consumer it is a dependency, built without tests).
 rm -rf "$build/unpacked"
 mkdir -p "$build/unpacked"
 tar xzf "$tarball" -C "$build/unpacked"
