@@ -35,7 +35,7 @@ head -c 20000 /dev/urandom > "$work/small"
 fail() { echo "haskell-warp: FAILED: $*"; exit 1; }
 
 start() {  # start IO RTS-OPTIONS: a fresh server, $port set
-    "$hello" --io "$1" --port 0 +RTS "$2" -RTS > "$work/server.log" 2>&1 &
+    "$hello" --io "$1" --port 0 --timeout 2 +RTS "$2" -RTS > "$work/server.log" 2>&1 &
     server=$!
     for _ in $(seq 200); do grep -q "listening on" "$work/server.log" && break; sleep 0.05; done
     port=$(sed -n 's/^listening on \([0-9]*\).*/\1/p' "$work/server.log")
@@ -76,6 +76,20 @@ checks() {  # the whole suite against a running server
     # A response larger than any socket buffer.
     [ "$(curl -sS "$url/big" | wc -c)" = 1048576 ] || fail "GET /big"
     ab_ok 200 -c 10 "$url/big" > /dev/null
+    # Warp's idle timeout (2 s here) closes a connection that sends nothing:
+    # the receive it waits in must end when Warp closes the socket and kills
+    # the thread.
+    python3 - "$port" <<'EOF' || fail "idle connection"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(15)
+t0 = time.time()
+got = s.recv(1)
+waited = time.time() - t0
+if got != b"" or not 1.0 <= waited <= 10.0:
+    sys.exit("idle connection: %r after %.1f s" % (got, waited))
+print("   idle connection closed by Warp's timeout after %.1f s" % waited)
+EOF
     # Slow writers and readers, fast requests meanwhile.
     timeout 120 python3 "$here/test/slow_clients.py" "$port" || fail "slow clients"
 }

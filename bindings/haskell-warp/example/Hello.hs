@@ -2,7 +2,8 @@
 -- the example of Network.Wai.Handler.Warp.URingBridge, the server its tests
 -- drive with real clients, and both sides of its benchmark.
 --
---   urb-warp-hello [--io uring|warp] [--port N]   (127.0.0.1; 0 = any port)
+--   urb-warp-hello [--io uring|warp] [--port N] [--timeout S]
+--     127.0.0.1; port 0 = any; S: Warp's idle timeout (default 30 s)
 --
 --   GET  /            a short text reply (what the benchmark measures)
 --   POST /echo        the request body back (any length, chunked or not)
@@ -44,7 +45,7 @@ app req respond = case (requestMethod req, pathInfo req) of
 
 main :: IO ()
 main = do
-  (io, port) <- parse "uring" 0 =<< getArgs
+  (io, port, idle) <- parse "uring" 0 30 =<< getArgs
   serve <- case io of
     "uring" -> pure UW.runSettingsSocket
     "warp" -> pure Warp.runSettingsSocket
@@ -58,6 +59,7 @@ main = do
   hFlush stdout
   let settings =
         Warp.setPort (fromIntegral bound) $
+          Warp.setTimeout idle $
           Warp.setGracefulShutdownTimeout (Just 10) $
             Warp.setInstallShutdownHandler
               (\stop -> mapM_ (\sig -> void (installHandler sig (CatchOnce stop) Nothing)) [sigTERM, sigINT])
@@ -66,8 +68,9 @@ main = do
   NS.close listener
   putStrLn "stopped"
   where
-    parse _ port ("--io" : v : rest) = parse v port rest
-    parse io _ ("--port" : v : rest) = parse io (read v :: Int) rest
-    parse io port [] = pure (io, port)
-    parse _ _ _ = usage
-    usage = hPutStrLn stderr "usage: urb-warp-hello [--io uring|warp] [--port N]" >> exitFailure
+    parse _ port idle ("--io" : v : rest) = parse v port idle rest
+    parse io _ idle ("--port" : v : rest) = parse io (read v :: Int) idle rest
+    parse io port _ ("--timeout" : v : rest) = parse io port (read v :: Int) rest
+    parse io port idle [] = pure (io, port, idle)
+    parse _ _ _ _ = usage
+    usage = hPutStrLn stderr "usage: urb-warp-hello [--io uring|warp] [--port N] [--timeout S]" >> exitFailure
