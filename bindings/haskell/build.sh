@@ -7,18 +7,19 @@
 # Setup.hs reads no package index, so Debian's GHC and libghc-*-dev are all
 # it needs.
 #
-#   bindings/haskell/build.sh OUT [PACKAGE...]
-#     PACKAGE: lib (always), examples, bench, warp; default: all of them
+#   bindings/haskell/build.sh OUT [PART...]
+#     PART: tests (the library's test suite; needs hspec), examples, bench,
+#     warp; the library itself always; default: all of them
 #
-# Leaves OUT/bin/<program> for every executable (and the test suites), and
-# the library's tests at OUT/dist/build/spec/spec. The programs carry
+# Leaves OUT/bin/<program> for every executable and test suite (the
+# library's tests also at OUT/dist/build/spec/spec). The programs carry
 # RUNPATH OUT/prefix/lib, the only path a non-system prefix needs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 out=$(mkdir -p "${1:?usage: build.sh OUT [lib|examples|bench|warp...]}" && cd "$1" && pwd)
 shift
-wanted=" ${*:-examples bench warp} "
+wanted=" ${*:-tests examples bench warp} "
 
 [ -e "$repo/target/release/liburingbridge.so" ] || make -C "$repo" --quiet lib
 # A private copy of the library: others rebuilding target/release while these
@@ -58,7 +59,9 @@ build_package() {
     return 0
 }
 
-build_package "$here" "$out/dist" --enable-tests
+tests=(--disable-tests)
+case $wanted in *" tests "*) tests=(--enable-tests) ;; esac
+build_package "$here" "$out/dist" "${tests[@]}"
 (cd "$here" && "$setup" register -v0 --builddir="$out/dist" --inplace)
 case $wanted in *" examples "*) build_package "$repo/examples-haskell" "$out/examples" ;; esac
 case $wanted in *" bench "*) build_package "$repo/bench/haskell" "$out/bench" ;; esac

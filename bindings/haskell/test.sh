@@ -29,7 +29,7 @@ fi
 # it through pkg-config; the programs carry RUNPATH $build/prefix/lib, so
 # nobody exports LD_LIBRARY_PATH.
 build="${URB_HS_BUILD:-$repo/build/haskell}"
-"$here/build.sh" "$build" examples
+"$here/build.sh" "$build" tests examples
 cd "$here"   # the tests read ../../tests/vectors from here
 # A hang is a failure too: no run may take more than a few minutes.
 for engine in auto fallback; do
