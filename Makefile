@@ -27,7 +27,7 @@ C_TESTS    := $(patsubst tests/c/%.c,%,$(wildcard tests/c/test_*.c))
 C_EXAMPLES := $(patsubst examples-c/%.c,%,$(wildcard examples-c/*.c))
 
 .PHONY: all lib deps header check-header examples c-tests test test-rust test-c \
-        test-examples test-valgrind test-seccomp test-install test-go test-haskell demo install bench clean \
+        test-examples test-valgrind test-seccomp test-install test-go test-haskell test-haskell-warp demo install bench clean \
         lint msrv fuzz
 
 all: lib
@@ -70,7 +70,7 @@ $(BUILD)/tests-asan/%: tests/c/%.c tests/c/*.h include/uringbridge.h | lib
 examples: lib $(addprefix $(BUILD)/examples/,$(C_EXAMPLES))
 c-tests: lib $(addprefix $(BUILD)/tests/,$(C_TESTS)) $(addprefix $(BUILD)/tests-asan/,$(C_TESTS))
 
-test: deps lib lint msrv check-header test-rust test-c test-valgrind test-examples test-go test-haskell test-seccomp test-install fuzz
+test: deps lib lint msrv check-header test-rust test-c test-valgrind test-examples test-go test-haskell test-haskell-warp test-seccomp test-install fuzz
 	@echo "make test: all suites passed"
 
 # One process picks one engine, so every suite runs twice.
@@ -125,6 +125,10 @@ test-go: lib
 test-haskell: lib
 	@test -x bindings/haskell/test.sh || { echo "test-haskell: bindings/haskell/test.sh is missing or not executable: the Haskell suite cannot run" >&2; exit 1; }
 	@bindings/haskell/test.sh
+
+# Warp on uringbridge, served to curl, ab and slow Python clients.
+test-haskell-warp: lib
+	@bindings/haskell-warp/test.sh
 
 # io_uring refused for real (seccomp, before the library loads): the probe
 # must pick the fallback by itself, and the suites must pass on it.
@@ -211,6 +215,7 @@ test-install:
 	  LD_LIBRARY_PATH=$(BUILD)/prefix/lib $(BUILD)/nop-installed 1000 && \
 	  readelf -d $(BUILD)/nop-installed | grep -q "NEEDED.*$(SONAME)" && \
 	  echo "install: pkg-config build against the installed copy works (NEEDED $(SONAME))"
+	@scripts/test-system-install
 
 test-examples: examples
 	@tests/examples.sh $(BUILD)/examples
@@ -228,6 +233,13 @@ install: lib
 	install -m 644 include/uringbridge.h $(DESTDIR)$(PREFIX)/include/uringbridge.h
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' uringbridge.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/uringbridge.pc
+	@# The loader's cache must learn the new soname, or installed programs (C and
+	@# Haskell alike) fail to find $(SONAME) until someone runs ldconfig. Only
+	@# root installing for real (no DESTDIR, a staging tree) can and needs to;
+	@# for a prefix the loader does not search this changes nothing.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ] && command -v ldconfig >/dev/null; then \
+	    ldconfig; \
+	fi
 
 bench: lib
 	@bench/run

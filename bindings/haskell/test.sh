@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Haskell binding against the freshly built library and runs its
-# tests on both engines, plus the Haskell examples. Offline: Debian's GHC and
-# libghc-*-dev packages only (no Hackage), through Cabal's Setup.hs, which
-# reads no package index.
+# tests on both engines, plus the Haskell examples, then checks the package
+# the way Hackage and a user see it (cabal check, sdist, a separate project).
+# Offline: Debian's GHC and libghc-*-dev packages only (no Hackage).
 #   URB_HS_BUILD=dir  build somewhere else than build/haskell (parallel runs)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,6 +11,8 @@ repo=$(cd "$here/../.." && pwd)
 need=()
 command -v ghc >/dev/null || need+=(ghc)
 command -v hsc2hs >/dev/null || need+=(ghc)
+command -v cabal >/dev/null || need+=(cabal-install)
+command -v pkg-config >/dev/null || need+=(pkgconf)
 for pkg in network hspec; do
     ghc-pkg --global list --simple-output "$pkg" 2>/dev/null | grep -q . || need+=("libghc-$pkg-dev")
 done
@@ -22,32 +24,21 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-[ -e "$repo/target/release/liburingbridge.so" ] || make -C "$repo" lib
-
-# The package finds the library it was built with: its directory is passed as
-# a library dir and baked in as the rpath, so nobody exports paths by hand.
-lib="$repo/target/release"
+# The packages are built as a user of an installed library builds them:
+# build.sh installs the C library (make install) into $build/prefix and finds
+# it through pkg-config; the programs carry RUNPATH $build/prefix/lib, so
+# nobody exports LD_LIBRARY_PATH.
 build="${URB_HS_BUILD:-$repo/build/haskell}"
-mkdir -p "$build/setup"
-cd "$here"
-ghc -v0 --make Setup.hs -outputdir "$build/setup" -o "$build/setup/Setup"
-setup="$build/setup/Setup"
-"$setup" configure -v0 --builddir="$build/dist" --enable-tests \
-    --extra-lib-dirs="$lib" --extra-include-dirs="$repo/include" \
-    --ghc-options="-optl-Wl,-rpath,$lib"
-if ! "$setup" build -v1 --builddir="$build/dist" > "$build/build.log" 2>&1; then
-    cat "$build/build.log"
-    exit 1
-fi
-grep -i "warning" -A4 "$build/build.log" || true
+"$here/build.sh" "$build" tests examples
+cd "$here"   # the tests read ../../tests/vectors from here
 # A hang is a failure too: no run may take more than a few minutes.
 for engine in auto fallback; do
     echo "== Haskell tests (URB_BACKEND=$engine)"
-    URB_BACKEND=$engine timeout -k 10 240 "$build/dist/build/spec/spec"
+    URB_BACKEND=$engine timeout -k 10 240 "$build/bin/spec"
 done
 
 # The examples, on real files and a real HTTP client.
-bin="$build/dist/build"
+bin="$build/bin"
 work=$(mktemp -d)
 server=""
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
@@ -56,18 +47,18 @@ head -c $((3 * 1024 * 1024 + 17)) /dev/urandom > "$work/src"
 for engine in auto fallback; do
     export URB_BACKEND=$engine
     echo "== Haskell examples (URB_BACKEND=$engine)"
-    timeout 60 "$bin/urb-cat/urb-cat" "$work/src" | cmp - "$work/src"
-    timeout 60 "$bin/urb-cat/urb-cat" "$work/empty" "$work/src" "$work/empty" | cmp - "$work/src"
-    timeout 60 "$bin/urb-cp/urb-cp" "$work/src" "$work/dst"
+    timeout 60 "$bin/urb-cat" "$work/src" | cmp - "$work/src"
+    timeout 60 "$bin/urb-cat" "$work/empty" "$work/src" "$work/empty" | cmp - "$work/src"
+    timeout 60 "$bin/urb-cp" "$work/src" "$work/dst"
     cmp "$work/src" "$work/dst"
-    timeout 60 "$bin/urb-cp/urb-cp" "$work/empty" "$work/dst"
+    timeout 60 "$bin/urb-cp" "$work/empty" "$work/dst"
     cmp "$work/empty" "$work/dst"
-    if timeout 60 "$bin/urb-cp/urb-cp" "$work/missing" "$work/dst" 2> "$work/cp.err"; then
+    if timeout 60 "$bin/urb-cp" "$work/missing" "$work/dst" 2> "$work/cp.err"; then
         echo "urb-cp copied a file that does not exist"; exit 1
     fi
     grep -q "does not exist" "$work/cp.err"
     for io in uring ghc; do
-        "$bin/urb-http-server/urb-http-server" --io "$io" --port 0 +RTS -N2 > "$work/http.log" 2>&1 &
+        "$bin/urb-http-server" --io "$io" --port 0 +RTS -N2 > "$work/http.log" 2>&1 &
         server=$!
         for _ in $(seq 100); do grep -q "listening on" "$work/http.log" && break; sleep 0.05; done
         port=$(sed -n 's/^listening on \([0-9]*\).*/\1/p' "$work/http.log")
@@ -77,7 +68,7 @@ for engine in auto fallback; do
         echo "   http-server --io $io: $(echo "$out" | sed -n 's/^Requests per second: *\([0-9.]*\).*/\1/p') req/s (ab -n 2000 -c 50 -k)"
         kill "$server"; wait "$server" 2>/dev/null || true; server=""
     done
-    "$bin/urb-echo-server/urb-echo-server" --port 0 +RTS -N2 > "$work/echo.log" 2>&1 &
+    "$bin/urb-echo-server" --port 0 +RTS -N2 > "$work/echo.log" 2>&1 &
     server=$!
     for _ in $(seq 100); do grep -q "listening on" "$work/echo.log" && break; sleep 0.05; done
     port=$(sed -n 's/^listening on \([0-9]*\).*/\1/p' "$work/echo.log")
@@ -85,3 +76,57 @@ for engine in auto fallback; do
     kill "$server"; wait "$server" 2>/dev/null || true; server=""
 done
 echo "haskell examples: passed"
+
+# The package as Hackage would ship it, used from a project of its own
+# against the installed library: cabal check, cabal sdist, then a plain
+# cabal build of bindings/haskell/consumer-example with the tarball as its
+# uringbridge. Offline, cabal-install 3.4 cannot work with the default
+# Hackage repository (it tries to download the repository's root keys before
+# solving, even with --offline and active-repositories: :none), so its
+# config names no repository: the solver then uses Debian's global package
+# database alone. PKG_CONFIG_PATH is the only other setting a non-system
+# prefix needs; the program's RUNPATH comes from the one ghc option below.
+echo "== Haskell package: cabal check, sdist, a separate project against the installed library"
+unset URB_BACKEND
+export CABAL_DIR="$build/cabal-home"
+export CABAL_CONFIG="$CABAL_DIR/config"
+mkdir -p "$CABAL_DIR"
+printf -- '-- offline: no package repository, only the installed packages\n' > "$CABAL_CONFIG"
+export PKG_CONFIG_PATH="$build/prefix/lib/pkgconfig"
+(cd "$here" && cabal check)
+rm -rf "$build/sdist"
+(cd "$here" && cabal sdist -v0 --builddir="$build/sdist-dist" -o "$build/sdist" > /dev/null)
+tarball="$build/sdist/uringbridge-0.1.0.tar.gz"
+members=$(tar tzf "$tarball")
+if grep -q '\.\./' <<< "$members"; then echo "sdist has members outside the package"; exit 1; fi
+for member in cbits/hs_uringbridge.h testdata/bad_input.tsv LICENSE; do
+    grep -qx "uringbridge-0.1.0/$member" <<< "$members" || { echo "sdist lacks $member"; exit 1; }
+done
+consumer="$build/consumer"
+rm -rf "$consumer"
+mkdir -p "$consumer"
+cp "$here/consumer-example/"{hello-uringbridge.cabal,Main.hs} "$consumer/"
+printf 'packages: . %s\n' "$tarball" > "$consumer/cabal.project"
+if ! (cd "$consumer" && cabal build -v1 --offline \
+        --ghc-options="-optl-Wl,-rpath,$build/prefix/lib" > "$consumer/build.log" 2>&1); then
+    cat "$consumer/build.log"; exit 1
+fi
+hello=$(cd "$consumer" && cabal list-bin -v0 hello-uringbridge)
+readelf -d "$hello" | grep -q "NEEDED.*liburingbridge.so.0" || { echo "consumer does not link liburingbridge.so.0"; exit 1; }
+readelf -d "$hello" | grep -q "RUNPATH.*$build/prefix/lib" || { echo "consumer has no RUNPATH to the prefix"; exit 1; }
+for engine in auto fallback; do
+    env -u LD_LIBRARY_PATH URB_BACKEND=$engine "$hello" < "$work/src" 2> "$work/hello.err" | cmp - "$work/src"
+    echo "   consumer (URB_BACKEND=$engine): $(cat "$work/hello.err")"
+done
+# The system prefix for real (a private mount namespace over /usr/local and
+# /etc): plain cabal build, no PKG_CONFIG_PATH, no rpath, no LD_LIBRARY_PATH.
+"$repo/scripts/test-system-install" "$consumer"
+# The tarball's own test suite builds from what it ships (the tarball as a
+# project of its own: in the consumer it is a dependency, built without tests).
+rm -rf "$build/unpacked"
+mkdir -p "$build/unpacked"
+tar xzf "$tarball" -C "$build/unpacked"
+(cd "$build/unpacked/uringbridge-0.1.0" && cabal build -v0 --offline --enable-tests \
+    --ghc-options="-optl-Wl,-rpath,$build/prefix/lib" spec > "$build/unpacked/build.log" 2>&1) ||
+    { cat "$build/unpacked/build.log"; exit 1; }
+echo "haskell package: cabal check clean, sdist self-contained, used from a separate project (no LD_LIBRARY_PATH)"
