@@ -176,16 +176,29 @@ fn a_request_running_on_a_worker_ends_with_its_real_result() {
     let fifo = std::env::temp_dir().join(format!("urb-fail-fifo-{}", std::process::id()));
     let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
-    let open = prep::openat(libc::AT_FDCWD, path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC, 0);
+    let open = prep::openat(
+        libc::AT_FDCWD,
+        path.as_ptr(),
+        libc::O_RDONLY | libc::O_CLOEXEC,
+        0,
+    );
     assert_eq!(urb_ring_submit(ring, &open, 9), 0);
     std::thread::sleep(Duration::from_millis(50)); // on a worker, blocked
     inject_owner_fault(ring, OwnerFault::Panic);
     std::thread::sleep(Duration::from_millis(50));
-    let writer = unsafe { libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_NONBLOCK | libc::O_CLOEXEC) };
+    let writer = unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_WRONLY | libc::O_NONBLOCK | libc::O_CLOEXEC,
+        )
+    };
     let got = collect(ring, 1);
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].token, 9);
-    assert!(got[0].res >= 0, "the open's real result, a descriptor: {got:?}");
+    assert!(
+        got[0].res >= 0,
+        "the open's real result, a descriptor: {got:?}"
+    );
     close(got[0].res);
     if writer >= 0 {
         close(writer);

@@ -38,6 +38,9 @@ struct Slot {
     outstanding: u8,
     res: i32,
     timer_fired: bool,
+    /// The library asked the kernel to cancel it (`urb_ring_cancel`, or the
+    /// ring being freed).
+    cancelled: bool,
     /// The final CQE's flags (a provided buffer may ride on it).
     flags: u32,
     /// Timespecs the kernel reads when it takes the SQEs: boxed so they do
@@ -66,6 +69,9 @@ pub struct Owner {
     taken_done: usize,
     /// An `io_uring_enter` error that retrying cannot mend.
     fatal: Option<i32>,
+    /// See [`Owner::hold`].
+    holding: bool,
+    held: Vec<Entry>,
     batch: Vec<urb_completion>,
     cqes: Vec<cqueue::Entry>,
     seen_overflow: u32,
@@ -178,6 +184,8 @@ impl Owner {
             taken: Vec::new(),
             taken_done: 0,
             fatal: None,
+            holding: false,
+            held: Vec::new(),
             batch: Vec::new(),
             cqes: Vec::new(),
             seen_overflow: 0,
@@ -214,12 +222,16 @@ impl Owner {
                 chain_left = self.taken[i..].iter().take_while(|r| is_linked(r)).count() + 1;
                 if chain_left > 1 {
                     self.reserve(chain_left);
+                    self.hold();
                 }
             }
             chain_left -= 1;
             let req = self.taken[i];
             self.accept(req);
             self.taken_done = i + 1;
+            if chain_left == 0 && self.holding {
+                self.publish_held();
+            }
         }
         self.taken.clear();
         self.taken_done = 0;
@@ -235,6 +247,9 @@ impl Owner {
                     0,
                 );
                 self.cancelled_all = true;
+                for slot in self.slots.iter_mut().flatten() {
+                    slot.cancelled = true;
+                }
             }
         } else if !self.wake_armed {
             self.arm_wake();
@@ -383,6 +398,10 @@ impl Owner {
     /// Pushes one SQE, flushing the SQ first if it is full.
     fn push(&mut self, e: Entry, tag: u64, index: u32) {
         let e = e.user_data(tag << TAG_SHIFT | index as u64);
+        if self.holding {
+            self.held.push(e);
+            return;
+        }
         loop {
             // SAFETY: pointers in `e` live in slots (boxed) or in the caller's
             // buffers, which the caller keeps valid until completion.
@@ -394,6 +413,31 @@ impl Owner {
             }
             self.flush_full_sq();
         }
+    }
+
+    /// SQEs that must reach the kernel together (a chain, a request and
+    /// its link timeout) are held and published with one tail update: on an
+    /// SQPOLL ring the kernel's SQ thread takes SQEs as soon as the tail
+    /// moves, and a chain it saw half of would run as two. Room for them
+    /// was reserved before the first was held.
+    fn hold(&mut self) {
+        self.holding = true;
+    }
+
+    fn publish_held(&mut self) {
+        self.holding = false;
+        let held = std::mem::take(&mut self.held);
+        loop {
+            // SAFETY: as in `push`.
+            if unsafe { self.ring.submission().push_multiple(&held) }.is_ok()
+                || self.fatal.is_some()
+            {
+                break;
+            }
+            self.flush_full_sq();
+        }
+        self.held = held;
+        self.held.clear();
     }
 
     fn flush_full_sq(&mut self) {
@@ -421,6 +465,7 @@ impl Owner {
             outstanding,
             res: 0,
             timer_fired: false,
+            cancelled: false,
             flags: 0,
             kernel_mem: None,
         };
@@ -482,6 +527,9 @@ impl Owner {
                     })
                     .collect();
                 for i in targets {
+                    if let Some(slot) = self.slots[i as usize].as_mut() {
+                        slot.cancelled = true;
+                    }
                     let e = opcode::AsyncCancel::new(TAG_OP << TAG_SHIFT | i as u64).build();
                     self.push(e, TAG_CANCEL, 0);
                 }
@@ -511,8 +559,13 @@ impl Owner {
                 mem.timer = timespec(ns);
                 let t = link_timeout(&mem.timer);
                 self.reserve(2);
+                let in_chain = self.holding;
+                self.hold();
                 self.push(e.flags(Flags::IO_LINK), TAG_OP, i);
                 self.push(t, TAG_TIMER, i);
+                if !in_chain {
+                    self.publish_held();
+                }
             }
         }
     }
@@ -572,7 +625,15 @@ impl Owner {
                     self.batch.push(c);
                     return;
                 } else {
-                    slot.res = res;
+                    // A cancel that reaches a request already running in an
+                    // io-wq worker (the SQPOLL thread punts blocking reads
+                    // there) interrupts it: -EINTR, with nothing moved. It
+                    // is the cancellation the caller asked for.
+                    slot.res = if slot.cancelled && res == -libc::EINTR {
+                        -libc::ECANCELED
+                    } else {
+                        res
+                    };
                     slot.flags = flags;
                 }
                 slot.outstanding -= 1;
