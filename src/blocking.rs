@@ -306,10 +306,11 @@ fn connect_call(v: &ValidOp, deadline: Deadline) -> i32 {
 /// may exit afterwards.
 ///
 /// Tried: NOP, recv/send without `MSG_WAITALL` (with `MSG_DONTWAIT`, which
-/// io_uring answers with `-EAGAIN` instead of arming a poll), and accept
-/// where it can be asked not to wait (see [`accept_nowait`]). Reads and
-/// writes are not: `RWF_NOWAIT` on a partly cached file returns a short
-/// count where the waiting request would have returned the whole range.
+/// io_uring answers with `-EAGAIN` instead of arming a poll), accept where
+/// it can be asked not to wait (see [`accept_nowait`]), and reads at an
+/// explicit offset (see [`read_nowait`]). Writes are not: a write split into
+/// a part done here and a rest done later could be overtaken by the
+/// caller's next write to the same stream.
 pub fn submit_nowait(op: &urb_op) -> Option<i32> {
     let mut v = match op::validate(op) {
         Ok(v) => v,
@@ -331,8 +332,144 @@ pub fn submit_nowait(op: &urb_op) -> Option<i32> {
             }
         }
         Opcode::Accept => accept_nowait(&v),
+        Opcode::Read | Opcode::Readv if v.raw.offset != op::URB_OFFSET_CURRENT => {
+            read_nowait(&mut v)
+        }
         _ => None,
     }
+}
+
+/// A read of cached file data, or of a pipe or socket with data waiting,
+/// finishes here with `RWF_NOWAIT`, which io_uring answers with `-EAGAIN`
+/// instead of waiting. The result is the waiting read's, because:
+/// - a short count from a regular file or block device (part of the range
+///   cached) is not taken: the whole read goes to the ring, which reads the
+///   range again (only positional reads are tried, so the descriptor's
+///   state is unchanged; the buffer's bytes are rewritten);
+/// - a short count from anything else is what the waiting read returns too
+///   (a pipe or socket read returns what is there);
+/// - `O_DIRECT` descriptors are not tried: their `RWF_NOWAIT` reads still
+///   wait for the device.
+///
+/// Costs one `fcntl` and one `io_uring_enter`; a `fstat` only after a short
+/// count. io_uring only: the fallback engine's rings run their own attempts.
+fn read_nowait(v: &mut ValidOp) -> Option<i32> {
+    if engine::engine() != Engine::IoUring {
+        return None;
+    }
+    let nowait = libc::RWF_NOWAIT as u32;
+    if v.raw.op_flags & nowait != 0 {
+        // The caller's own RWF_NOWAIT asks for -EAGAIN as the answer.
+        return Some(submit_valid(v, None));
+    }
+    if !buffered(v.raw.fd) {
+        return None;
+    }
+    v.raw.op_flags |= nowait;
+    let res = uring_single(v, None)?;
+    v.raw.op_flags &= !nowait;
+    match res {
+        r if r == -libc::EAGAIN || r == -libc::EOPNOTSUPP => None,
+        r if r > 0 && (r as u64) < v.expected_len && positional_file(v.raw.fd) => None,
+        r => Some(r),
+    }
+}
+
+/// What `urb_ring_submit` and `urb_ring_submit_batch` finish on the caller:
+/// requests whose result is at hand — NOPs, and reads that
+/// [`read_nowait`] would try (cached file data). Sockets are left to the
+/// ring there: an event loop submits a receive when it expects to wait, and
+/// `urb_ring_submit_try` is the call that tries them. `out[i]` is
+/// `Some(result)` for a request finished here, `None` for one to hand over.
+/// Every request tried goes to the kernel in one submission (per 64).
+pub fn try_at_hand(ops: &[ValidOp], out: &mut [Option<i32>]) {
+    out.fill(None);
+    if engine::engine() != Engine::IoUring {
+        return;
+    }
+    if let [v] = ops {
+        // The common case, without the batch's bookkeeping.
+        out[0] = match v.code {
+            Opcode::Nop => uring_single(v, None),
+            Opcode::Read | Opcode::Readv if v.raw.op_flags & libc::RWF_NOWAIT as u32 == 0 => {
+                (v.raw.offset != op::URB_OFFSET_CURRENT)
+                    .then(|| read_nowait(&mut v.clone()))
+                    .flatten()
+            }
+            _ => None,
+        };
+        return;
+    }
+    const CHUNK: usize = 64;
+    let nowait = libc::RWF_NOWAIT as u32;
+    let mut picked = [0usize; CHUNK];
+    let mut entries = Vec::with_capacity(ops.len().min(CHUNK));
+    let mut results = [0i32; CHUNK];
+    let mut start = 0;
+    while start < ops.len() {
+        let mut n = 0;
+        let mut i = start;
+        while i < ops.len() && n < CHUNK {
+            let v = &ops[i];
+            let tried = match v.code {
+                Opcode::Nop => true,
+                Opcode::Read | Opcode::Readv => {
+                    v.raw.offset != op::URB_OFFSET_CURRENT
+                        && v.raw.op_flags & nowait == 0
+                        && buffered(v.raw.fd)
+                }
+                _ => false,
+            };
+            if tried {
+                let mut copy = *v;
+                copy.raw.op_flags |= nowait * (v.code != Opcode::Nop) as u32;
+                entries.push(encode(&copy, &mut SqeArgs::default()));
+                picked[n] = i;
+                n += 1;
+            }
+            i += 1;
+        }
+        start = i;
+        if n == 0 {
+            continue;
+        }
+        let ran = with_ring(n as u32, |ring| match n {
+            1 => results[0] = ring.run_one(entries[0].clone()),
+            _ => ring.run(&mut entries, &mut results[..n]),
+        });
+        entries.clear();
+        if ran.is_none() {
+            continue; // no ring on this thread: the owner does it all
+        }
+        for (&i, &res) in picked[..n].iter().zip(&results[..n]) {
+            let v = &ops[i];
+            out[i] = match res {
+                r if v.code == Opcode::Nop => Some(r),
+                r if r == -libc::EAGAIN || r == -libc::EOPNOTSUPP => None,
+                r if r > 0 && (r as u64) < v.expected_len && positional_file(v.raw.fd) => None,
+                r => Some(r),
+            };
+        }
+    }
+}
+
+/// Not `O_DIRECT` (whose non-waiting reads still wait for the device), and
+/// a descriptor at all.
+fn buffered(fd: i32) -> bool {
+    // SAFETY: F_GETFL reads the descriptor's flags only.
+    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    fl >= 0 && fl & libc::O_DIRECT == 0
+}
+
+/// Regular files and block devices: a short read there means "not all of it
+/// without waiting", not "that is all there is".
+fn positional_file(fd: i32) -> bool {
+    // SAFETY: fstat fills the zeroed struct we own.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(fd, &mut st) } != 0 {
+        return true; // unknown: let the ring read it whole
+    }
+    matches!(st.st_mode & libc::S_IFMT, libc::S_IFREG | libc::S_IFBLK)
 }
 
 /// accept has no per-call `MSG_DONTWAIT`. io_uring has

@@ -68,8 +68,19 @@ pub extern "C" fn urb_ring_free(ring: *mut urb_ring) {
 /// no completion follows): `-EINVAL` (bad request), `-ENOSYS` (kernel lacks
 /// the operation), `-EACCES` (outside the ring's allow-list), `-ECHILD` (in a
 /// child after `fork`: a ring belongs to the process that created it; the
-/// child makes its own), `-ESHUTDOWN` (the ring is being freed). Costs no system
-/// call while the owner thread is awake. `op` is copied; the memory its
+/// child makes its own), `-ESHUTDOWN` (the ring is being freed), or the error
+/// a failed ring reports (see `urb_ring_stats`).
+///
+/// A request whose result is at hand — a NOP, a read at an explicit offset
+/// of cached file data (as `urb_submit_nowait` tries it) — is performed on
+/// the calling thread during the call, and its completion is queued before
+/// the call returns: no hand-over to the owner thread and no wake-up back,
+/// so one request submitted and waited for costs about what the blocking
+/// face costs. Not while a callback is set (callbacks always run on the
+/// owner thread), and not on `URB_RING_FALLBACK` rings. Everything else is
+/// handed to the owner thread, which costs no system call while it is
+/// awake. Independent requests on one descriptor may complete in any order
+/// (as on io_uring); link them to order them. `op` is copied; the memory its
 /// pointers name must stay valid until the completion has been delivered.
 #[no_mangle]
 pub extern "C" fn urb_ring_submit(ring: *const urb_ring, op: *const urb_op, token: u64) -> i32 {
@@ -157,9 +168,11 @@ pub const URB_BATCH_MAX: u32 = 65536;
 
 /// Submits `ops[0..n]` as independent requests, request i tagged
 /// `tokens[i]`: the same as n calls of `urb_ring_submit`, for one lock and at
-/// most one wake-up of the owner thread. All or nothing: if any request is
-/// refused, none is submitted and its error is returned. `n` is 1 to
-/// `URB_BATCH_MAX`.
+/// most one wake-up of the owner thread; the requests whose result is at
+/// hand (see `urb_ring_submit`) go to the calling thread's ring in one
+/// submission (per 64) and their completions are queued before the call
+/// returns. All or nothing: if any request is refused by validation, none is
+/// submitted and its error is returned. `n` is 1 to `URB_BATCH_MAX`.
 #[no_mangle]
 pub extern "C" fn urb_ring_submit_batch(
     ring: *const urb_ring,
@@ -301,14 +314,29 @@ pub extern "C" fn urb_ring_set_callback(
     ffi_boundary! { with_ring(ring, |r| { r.set_callback(f, ctx); Ok(0) }) }
 }
 
-/// Copies the ring's counters into `*out`.
+/// Copies the ring's counters into `*out`. Returns 0, or — the counters
+/// still copied — the `-errno` the ring failed with: its owner thread met
+/// an error it cannot recover from (a failed `io_uring_enter`, or a bug
+/// caught as a panic: `-ENOTRECOVERABLE`). A failed ring never hangs: the
+/// requests it held complete with that error (or their real result, if the
+/// kernel still delivered it), waits return what is queued, and every later
+/// submission is refused with the error. Free it and make a new one.
 #[no_mangle]
 pub extern "C" fn urb_ring_stats(ring: *const urb_ring, out: *mut urb_stats) -> i32 {
     ffi_boundary! {
         with_ring(ring, |r| {
             *unsafe { try_mut(out) }? = r.stats();
-            Ok(0)
+            Ok(r.failure())
         })
+    }
+}
+
+/// Test hook (not part of the C ABI): makes the ring's owner thread fail.
+#[doc(hidden)]
+pub fn inject_owner_fault(ring: *const urb_ring, fault: crate::ring::OwnerFault) {
+    // SAFETY: the tests pass a live ring.
+    if let Ok(r) = unsafe { try_ref(ring) } {
+        r.ring.inject_fault(fault);
     }
 }
 

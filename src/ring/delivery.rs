@@ -56,6 +56,9 @@ pub struct Delivery {
     /// step, which saves two system calls per batch.
     eventfd_used: AtomicBool,
     callback: Mutex<Option<Callback>>,
+    /// Whether a callback is set, readable without the lock: submitters
+    /// deliver what they finish themselves only when none is.
+    has_callback: AtomicBool,
 }
 
 impl Delivery {
@@ -72,6 +75,7 @@ impl Delivery {
             eventfd_used: AtomicBool::new(false),
             eventfd: unsafe { OwnedFd::from_raw_fd(fd) },
             callback: Mutex::new(None),
+            has_callback: AtomicBool::new(false),
         })
     }
 
@@ -87,15 +91,28 @@ impl Delivery {
     }
 
     pub fn set_callback(&self, f: urb_completion_fn, ctx: *mut libc::c_void) {
-        *self.callback.lock() = f.map(|f| Callback { f, ctx });
+        let mut cb = self.callback.lock();
+        *cb = f.map(|f| Callback { f, ctx });
+        self.has_callback.store(cb.is_some(), Ordering::SeqCst);
     }
 
-    /// Hands a batch over, from the owner thread.
+    /// Whether completions go to a callback (on the owner thread) rather
+    /// than to the reap queue.
+    pub fn has_callback(&self) -> bool {
+        self.has_callback.load(Ordering::SeqCst)
+    }
+
+    /// Hands a batch over: from the owner thread, or (queue only, never a
+    /// callback) from a submitter that finished the requests itself.
     pub fn deliver(&self, batch: &[urb_completion]) {
         if batch.is_empty() {
             return;
         }
-        let callback = *self.callback.lock();
+        let callback = if self.has_callback() {
+            *self.callback.lock()
+        } else {
+            None
+        };
         if let Some(cb) = callback {
             for c in batch {
                 // SAFETY: the callback's contract is the caller's.
@@ -167,10 +184,13 @@ impl Delivery {
         deadline: Option<Instant>,
         stop: impl Fn() -> bool,
     ) -> usize {
-        let spin_until = Instant::now() + super::spin_budget();
-        while self.queued.load(Ordering::Acquire) < min && Instant::now() < spin_until {
-            for _ in 0..64 {
-                std::hint::spin_loop();
+        let budget = super::spin_budget();
+        if !budget.is_zero() && self.queued.load(Ordering::Acquire) < min {
+            let spin_until = Instant::now() + budget;
+            while self.queued.load(Ordering::Acquire) < min && Instant::now() < spin_until {
+                for _ in 0..64 {
+                    std::hint::spin_loop();
+                }
             }
         }
         let mut q = self.queue.lock();

@@ -129,6 +129,9 @@ struct Owner {
     open_chain: Vec<JobId>,
     closing: bool,
     taken: Vec<Request>,
+    /// How many of `taken` have been accepted (the rest, after a failure,
+    /// complete with its error).
+    taken_done: usize,
     batch: Vec<urb_completion>,
     events: Vec<libc::epoll_event>,
     results: Vec<(JobId, i32)>,
@@ -150,6 +153,7 @@ impl Owner {
             open_chain: Vec::new(),
             closing: false,
             taken: Vec::new(),
+            taken_done: 0,
             batch: Vec::new(),
             events: vec![libc::epoll_event { events: 0, u64: 0 }; EVENTS_PER_WAKE],
             results: Vec::new(),
@@ -157,46 +161,138 @@ impl Owner {
         })
     }
 
+    /// Serves the ring until it is freed. A panic ends the ring loudly
+    /// instead of leaving waiters hanging: see [`Owner::fail`].
     fn run(mut self) {
         loop {
-            self.closing = self.shared.inbox.is_closing();
-            self.shared.inbox.take(&mut self.taken);
-            let had_work = !self.taken.is_empty();
-            let mut taken = std::mem::take(&mut self.taken);
-            for req in taken.drain(..) {
-                self.accept(req);
-                self.run_successors();
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.step())) {
+                Ok(true) => {}
+                // Dropping the pool joins its (idle) workers: nothing
+                // touches a caller's buffer once the ring is gone.
+                Ok(false) => return,
+                Err(_) => return self.fail(crate::errors::PANICKED),
             }
-            self.taken = taken;
-            if self.closing {
-                self.cancel_everything();
-            }
-            self.deliver();
-            if self.closing && self.jobs.is_empty() {
-                break;
-            }
-            let sleep = !had_work && !self.closing && self.shared.inbox.prepare_sleep();
-            // Closing, only running pool jobs are left: sleep until they end.
-            let timeout = if sleep || self.closing {
-                self.timeout_ms()
-            } else {
-                0
-            };
-            Stats::bump(&self.shared.stats.enters, 1);
-            let n = self.parking.wait(&mut self.events, timeout);
-            if sleep {
-                self.shared.inbox.woke();
-            }
-            for i in 0..n {
-                let ev = self.events[i];
-                self.on_event(ev.u64, ev.events);
-            }
-            self.fire_timers();
-            self.run_successors();
-            self.deliver();
         }
-        // Dropping the pool joins its (idle) workers: nothing touches a
-        // caller's buffer once the ring is gone.
+    }
+
+    /// One turn; false once the ring is freed and every request has ended.
+    fn step(&mut self) -> bool {
+        self.shared.injected_panic();
+        self.closing = self.shared.inbox.is_closing();
+        self.shared.inbox.take(&mut self.taken);
+        let had_work = self.taken_done < self.taken.len();
+        while self.taken_done < self.taken.len() {
+            let req = self.taken[self.taken_done];
+            self.taken_done += 1;
+            self.accept(req);
+            self.run_successors();
+        }
+        self.taken.clear();
+        self.taken_done = 0;
+        if self.closing {
+            self.cancel_everything();
+        }
+        self.deliver();
+        if self.closing && self.jobs.is_empty() {
+            return false;
+        }
+        let sleep = !had_work && !self.closing && self.shared.inbox.prepare_sleep();
+        // Closing, only running pool jobs are left: sleep until they end.
+        let timeout = if sleep || self.closing {
+            self.timeout_ms()
+        } else {
+            0
+        };
+        Stats::bump(&self.shared.stats.enters, 1);
+        let n = self.parking.wait(&mut self.events, timeout);
+        if sleep {
+            self.shared.inbox.woke();
+        }
+        for i in 0..n {
+            let ev = self.events[i];
+            self.on_event(ev.u64, ev.events);
+        }
+        self.fire_timers();
+        self.run_successors();
+        self.deliver();
+        true
+    }
+
+    /// The owner can no longer serve the ring (a bug, caught as a panic).
+    /// Every later request is refused with `err`; requests taken but not
+    /// started and requests not on a worker complete with `err`; a request
+    /// a worker is running completes with its real result when the worker is
+    /// done (until then the kernel may still write its buffer).
+    fn fail(mut self, err: i32) {
+        eprintln!(
+            "uringbridge: an async ring failed ({}); its requests complete with that error",
+            crate::errors::describe(err)
+        );
+        self.shared.inbox.fail(err);
+        let mut unstarted: Vec<Request> = self
+            .taken
+            .drain(self.taken_done.min(self.taken.len())..)
+            .collect();
+        self.shared.inbox.take(&mut unstarted);
+        let mut undelivered: Vec<urb_completion> = std::mem::take(&mut self.batch);
+        for req in unstarted {
+            if let Request::Op { token, .. } | Request::Multishot { token, .. } = req {
+                undelivered.push(urb_completion {
+                    token,
+                    res: err,
+                    flags: 0,
+                });
+            }
+        }
+        let mut running = Vec::new();
+        for (&id, job) in &self.jobs {
+            let on_worker =
+                job.state == State::Pooled && !self.pool.as_ref().is_some_and(|p| p.unqueue(id));
+            if on_worker {
+                running.push(id);
+            } else {
+                undelivered.push(urb_completion {
+                    token: job.token,
+                    res: err,
+                    flags: 0,
+                });
+            }
+        }
+        self.jobs.retain(|id, _| running.contains(id));
+        self.shared
+            .stats
+            .in_flight
+            .store(self.jobs.len() as u64, Relaxed);
+        Stats::bump(&self.shared.stats.completions, undelivered.len() as u64);
+        self.shared.delivery.deliver(&undelivered);
+        self.shared.delivery.wake_waiters();
+        // The real results of what the workers are running.
+        while !self.jobs.is_empty() {
+            let turn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let n = self.parking.wait(&mut self.events, 1000);
+                for i in 0..n {
+                    if self.events[i].u64 == POOL_KEY {
+                        self.on_event(POOL_KEY, self.events[i].events);
+                    }
+                }
+                self.successors.clear(); // a failed ring starts nothing new
+                self.deliver();
+            }));
+            if turn.is_err() {
+                let rest: Vec<urb_completion> = self
+                    .jobs
+                    .drain()
+                    .map(|(_, job)| urb_completion {
+                        token: job.token,
+                        res: err,
+                        flags: 0,
+                    })
+                    .collect();
+                self.shared.stats.in_flight.store(0, Relaxed);
+                self.shared.delivery.deliver(&rest);
+                return;
+            }
+        }
     }
 
     fn deliver(&mut self) {

@@ -10,6 +10,7 @@ use super::Shared;
 use crate::op::{Opcode, ValidOp};
 
 const IORING_ENTER_GETEVENTS: u32 = 1;
+const IORING_ENTER_SQ_WAKEUP: u32 = 2;
 
 enum Spun {
     Requests,
@@ -60,9 +61,15 @@ pub struct Owner {
     wake_armed: bool,
     cancelled_all: bool,
     taken: Vec<Request>,
+    /// How many of `taken` have been accepted (the rest, after a failure,
+    /// complete with its error).
+    taken_done: usize,
+    /// An `io_uring_enter` error that retrying cannot mend.
+    fatal: Option<i32>,
     batch: Vec<urb_completion>,
     cqes: Vec<cqueue::Entry>,
     seen_overflow: u32,
+    sqpoll: bool,
 }
 
 /// Sets the ring up on the calling thread, which becomes its owner: with
@@ -158,6 +165,7 @@ fn is_linked(r: &Request) -> bool {
 
 impl Owner {
     pub fn new(ring: IoUring, shared: Arc<Shared>) -> Owner {
+        let sqpoll = ring.params().is_setup_sqpoll();
         Owner {
             ring,
             shared,
@@ -168,66 +176,154 @@ impl Owner {
             wake_armed: false,
             cancelled_all: false,
             taken: Vec::new(),
+            taken_done: 0,
+            fatal: None,
             batch: Vec::new(),
             cqes: Vec::new(),
             seen_overflow: 0,
+            sqpoll,
         }
     }
 
+    /// Serves the ring until it is freed. A panic or an `io_uring_enter`
+    /// error that retrying cannot mend ends the ring loudly instead of
+    /// leaving waiters hanging: see [`Owner::fail`].
     pub fn run(mut self) {
         loop {
-            self.shared.inbox.take(&mut self.taken);
-            let had_work = !self.taken.is_empty();
-            let mut reqs = std::mem::take(&mut self.taken);
-            let mut chain_left = 0;
-            for (i, req) in reqs.iter().enumerate() {
-                if chain_left == 0 {
-                    // A chain must reach the kernel in one submission: make
-                    // room for all of it before its first SQE.
-                    chain_left = reqs[i..].iter().take_while(|r| is_linked(r)).count() + 1;
-                    if chain_left > 1 {
-                        self.reserve(chain_left);
-                    }
-                }
-                chain_left -= 1;
-                self.accept(*req);
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.step())) {
+                Ok(Ok(true)) => {}
+                Ok(Ok(false)) => return,
+                Ok(Err(e)) => return self.fail(e),
+                Err(_) => return self.fail(crate::errors::PANICKED),
             }
-            reqs.clear();
-            self.taken = reqs;
-            let closing = self.shared.inbox.is_closing();
-            if closing {
-                if self.in_flight == 0 && !self.wake_armed {
+        }
+    }
+
+    /// One turn: take requests, submit, sleep or not, reap. `Ok(false)` once
+    /// the ring is freed and nothing is left in flight.
+    fn step(&mut self) -> Result<bool, i32> {
+        self.shared.injected_panic();
+        self.shared.inbox.take(&mut self.taken);
+        let had_work = self.taken_done < self.taken.len();
+        let mut chain_left = 0;
+        while self.taken_done < self.taken.len() {
+            let i = self.taken_done;
+            if chain_left == 0 {
+                // A chain must reach the kernel in one submission: make
+                // room for all of it before its first SQE.
+                chain_left = self.taken[i..].iter().take_while(|r| is_linked(r)).count() + 1;
+                if chain_left > 1 {
+                    self.reserve(chain_left);
+                }
+            }
+            chain_left -= 1;
+            let req = self.taken[i];
+            self.accept(req);
+            self.taken_done = i + 1;
+        }
+        self.taken.clear();
+        self.taken_done = 0;
+        let closing = self.shared.inbox.is_closing();
+        if closing {
+            if self.in_flight == 0 && !self.wake_armed {
+                return Ok(false);
+            }
+            if !self.cancelled_all {
+                self.push(
+                    opcode::AsyncCancel2::new(types::CancelBuilder::any()).build(),
+                    TAG_CANCEL,
+                    0,
+                );
+                self.cancelled_all = true;
+            }
+        } else if !self.wake_armed {
+            self.arm_wake();
+        }
+        if !had_work && !closing {
+            match self.spin_for_work() {
+                Spun::Requests => return self.fatal.map_or(Ok(true), Err),
+                Spun::Completions => {
+                    self.enter(0);
+                    self.reap();
+                    return self.fatal.map_or(Ok(true), Err);
+                }
+                Spun::Nothing => {}
+            }
+        }
+        let sleep =
+            !had_work && !closing && self.fatal.is_none() && self.shared.inbox.prepare_sleep();
+        self.enter(if sleep { 1 } else { 0 });
+        if sleep {
+            self.shared.inbox.woke();
+        }
+        self.reap();
+        self.fatal.map_or(Ok(true), Err)
+    }
+
+    /// The owner can no longer serve the ring. From now on every request is
+    /// refused with `err`; requests taken but not yet submitted complete
+    /// with `err`; requests in the kernel are cancelled and drained (a few
+    /// tries, as far as the ring still works), and whatever is still
+    /// unaccounted for completes with `err`. Then the owner thread ends (the
+    /// kernel cancels anything left when the ring's descriptor closes).
+    fn fail(mut self, err: i32) {
+        eprintln!(
+            "uringbridge: an async ring failed ({}); its requests complete with that error",
+            crate::errors::describe(err)
+        );
+        self.shared.inbox.fail(err);
+        let mut undelivered = std::mem::take(&mut self.batch);
+        let pending: Vec<Request> = self
+            .taken
+            .drain(self.taken_done.min(self.taken.len())..)
+            .collect();
+        let mut late = Vec::new();
+        self.shared.inbox.take(&mut late);
+        for req in pending.into_iter().chain(late) {
+            if let Request::Op { token, .. } | Request::Multishot { token, .. } = req {
+                undelivered.push(urb_completion {
+                    token,
+                    res: err,
+                    flags: 0,
+                });
+            }
+        }
+        let drained = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if self.in_flight == 0 {
+                return;
+            }
+            self.fatal = None;
+            self.push(
+                opcode::AsyncCancel2::new(types::CancelBuilder::any()).build(),
+                TAG_CANCEL,
+                0,
+            );
+            for _ in 0..100 {
+                if self.in_flight == 0 || self.fatal.is_some() {
                     break;
                 }
-                if !self.cancelled_all {
-                    self.push(
-                        opcode::AsyncCancel2::new(types::CancelBuilder::any()).build(),
-                        TAG_CANCEL,
-                        0,
-                    );
-                    self.cancelled_all = true;
-                }
-            } else if !self.wake_armed {
-                self.arm_wake();
+                self.enter(1);
+                self.reap();
             }
-            if !had_work && !closing {
-                match self.spin_for_work() {
-                    Spun::Requests => continue,
-                    Spun::Completions => {
-                        self.enter(0);
-                        self.reap();
-                        continue;
-                    }
-                    Spun::Nothing => {}
-                }
-            }
-            let sleep = !had_work && !closing && self.shared.inbox.prepare_sleep();
-            self.enter(if sleep { 1 } else { 0 });
-            if sleep {
-                self.shared.inbox.woke();
-            }
-            self.reap();
+        }));
+        let _ = drained;
+        for slot in self.slots.iter_mut().filter_map(|s| s.take()) {
+            undelivered.push(urb_completion {
+                token: slot.token,
+                res: err,
+                flags: 0,
+            });
         }
+        self.in_flight = 0;
+        self.shared
+            .stats
+            .in_flight
+            .store(0, std::sync::atomic::Ordering::Relaxed);
+        Stats::bump(&self.shared.stats.completions, undelivered.len() as u64);
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.shared.delivery.deliver(&undelivered)
+        }));
+        self.shared.delivery.wake_waiters();
     }
 
     /// Before paying for a sleep and a wake-up (several microseconds each
@@ -257,17 +353,29 @@ impl Owner {
         let to_submit = self.ring.submission().len() as u32;
         // GETEVENTS even when not waiting: with DEFER_TASKRUN that is what
         // runs completions.
-        let flags = IORING_ENTER_GETEVENTS;
+        let mut flags = IORING_ENTER_GETEVENTS;
+        // On an SQPOLL ring the kernel's SQ thread submits, and it goes to
+        // sleep after `sqpoll_idle_ms` without work: then only
+        // IORING_ENTER_SQ_WAKEUP makes it look at the SQ again. Without it
+        // the SQEs just pushed (the wake-up read included) are never seen
+        // and the owner sleeps for ever.
+        if self.sqpoll && self.ring.submission().need_wakeup() {
+            flags |= IORING_ENTER_SQ_WAKEUP;
+        }
         // SAFETY: plain enter on our own ring, no extra argument.
         let r = unsafe {
             self.ring
                 .submitter()
                 .enter::<libc::sigset_t>(to_submit, want, flags, None)
         };
+        let r = match self.shared.take_enter_fault() {
+            Some(errno) => Err(std::io::Error::from_raw_os_error(errno)),
+            None => r.map(|_| ()),
+        };
         if let Err(e) = r {
             match e.raw_os_error() {
                 Some(libc::EINTR) | Some(libc::EAGAIN) | Some(libc::EBUSY) => {}
-                _ => eprintln!("uringbridge: io_uring_enter on an async ring failed: {e}"),
+                other => self.fatal = Some(-other.unwrap_or(libc::EIO)),
             }
         }
     }
@@ -280,6 +388,9 @@ impl Owner {
             // buffers, which the caller keeps valid until completion.
             if unsafe { self.ring.submission().push(&e) }.is_ok() {
                 return;
+            }
+            if self.fatal.is_some() {
+                return; // the ring is failing: its slot completes with the error
             }
             self.flush_full_sq();
         }
@@ -295,7 +406,7 @@ impl Owner {
     fn reserve(&mut self, n: usize) {
         loop {
             let sq = self.ring.submission();
-            if sq.capacity() - sq.len() >= n {
+            if sq.capacity() - sq.len() >= n || self.fatal.is_some() {
                 return;
             }
             drop(sq);
