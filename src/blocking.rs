@@ -53,8 +53,15 @@ pub fn submit(op: &urb_op, timeout_ns: Option<u64>) -> i32 {
 /// One request with the system call's semantics, on either engine.
 fn submit_valid(v: &ValidOp, timeout_ns: Option<u64>) -> i32 {
     let deadline = timeout_ns.map(wait::deadline_after);
+    // Only pipes, FIFOs and sockets raise SIGPIPE (and only they wait for
+    // readiness): one fstat spares a regular file's write the two
+    // signal-mask calls and the O_NONBLOCK check.
     let writes = matches!(v.code, Opcode::Write | Opcode::Writev);
-    let guard = writes.then(SigpipeGuard::new);
+    let write_to_pollable = writes && exec::is_pollable(v.raw.fd);
+    let guard = write_to_pollable.then(SigpipeGuard::new);
+    if writes && !write_to_pollable {
+        return once(v, deadline);
+    }
     let res = if engine::engine() != Engine::IoUring && deadline.is_none() {
         // The fallback's untimed request is the system call itself.
         exec::execute(v, None)

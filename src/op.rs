@@ -53,13 +53,17 @@ pub const URB_OP_WRITEV: u8 = 4;
 pub const URB_OP_FSYNC: u8 = 5;
 /// `openat(fd, buf, op_flags, mode)`: `fd` is a directory or `AT_FDCWD`,
 /// `buf` the NUL-terminated path, `op_flags` the `O_*` flags.
-/// Result: the new file descriptor, owned by the caller.
+/// Result: the new file descriptor, owned by the caller. A negative `fd`
+/// other than `AT_FDCWD` is `-EBADF` unless the path is absolute, which
+/// ignores it (for an empty path openat(2) would say `-ENOENT`: the
+/// library's check comes first, alike on both engines).
 pub const URB_OP_OPENAT: u8 = 6;
 /// `close(fd)`.
 pub const URB_OP_CLOSE: u8 = 7;
 /// `statx(fd, buf, op_flags, mode, buf2)`: `fd` is a directory or
 /// `AT_FDCWD`, `buf` the path, `op_flags` the `AT_*` flags, `mode` the
-/// `STATX_*` mask and `buf2` the `struct statx` to fill.
+/// `STATX_*` mask and `buf2` the `struct statx` to fill. `fd` is checked
+/// as for `URB_OP_OPENAT`.
 pub const URB_OP_STATX: u8 = 8;
 /// `recv(fd, buf, len, op_flags)`, `op_flags` being `MSG_*`. Result: bytes
 /// received, 0 once the peer has shut down.
@@ -393,11 +397,13 @@ pub fn validate(op: &urb_op) -> Result<ValidOp, i32> {
             if op.buf.is_null() {
                 return efault;
             }
+            bad_dirfd(op)?;
         }
         Opcode::Statx => {
             if op.buf.is_null() || op.buf2.is_null() {
                 return efault;
             }
+            bad_dirfd(op)?;
         }
         Opcode::Accept => {
             // accept4(2) would take the connection and then fail to report
@@ -437,6 +443,21 @@ pub fn validate(op: &urb_op) -> Result<ValidOp, i32> {
         raw: *op,
         expected_len,
     })
+}
+
+/// openat/statx: a negative directory descriptor other than `AT_FDCWD` is
+/// `-EBADF` unless the path is absolute (then the kernel ignores it). For an
+/// empty path the kernel would say `-ENOENT` first; the library says
+/// `-EBADF` there too, the same on both engines and under tools (valgrind)
+/// that check the descriptor before the kernel sees the call.
+fn bad_dirfd(op: &urb_op) -> Result<(), i32> {
+    // SAFETY: a non-NULL path, NUL-terminated by the caller's promise: its
+    // first byte is readable.
+    let absolute = unsafe { *(op.buf as *const u8) } == b'/';
+    if op.fd < 0 && op.fd != libc::AT_FDCWD && !absolute {
+        return Err(-libc::EBADF);
+    }
+    Ok(())
 }
 
 /// The iovec array of a readv/writev request.

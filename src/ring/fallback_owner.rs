@@ -7,6 +7,12 @@
 //! - Requests that may block however they are issued (regular-file I/O,
 //!   openat, statx, fsync, close) run on a small worker pool.
 //! - Sleeps and request timeouts are deadlines that bound the owner's sleep.
+//! - Results are io_uring's on a ring (the header's semantics): a request
+//!   waits for readiness whatever `O_NONBLOCK` says, a write may be short;
+//!   what fails at once in the kernel (accept on a socket that is not
+//!   listening, `MSG_ERRQUEUE` on an empty queue) fails at once here too.
+//! - The owner and its workers keep `SIGPIPE` blocked: a write they make
+//!   for a caller without a reader gives `-EPIPE`, never kills the process.
 //!
 //! Differences that remain:
 //! - a request a worker has already started cannot be interrupted: a timeout

@@ -100,7 +100,10 @@
 /**
  * `openat(fd, buf, op_flags, mode)`: `fd` is a directory or `AT_FDCWD`,
  * `buf` the NUL-terminated path, `op_flags` the `O_*` flags.
- * Result: the new file descriptor, owned by the caller.
+ * Result: the new file descriptor, owned by the caller. A negative `fd`
+ * other than `AT_FDCWD` is `-EBADF` unless the path is absolute, which
+ * ignores it (for an empty path openat(2) would say `-ENOENT`: the
+ * library's check comes first, alike on both engines).
  */
 #define URB_OP_OPENAT 6
 
@@ -112,7 +115,8 @@
 /**
  * `statx(fd, buf, op_flags, mode, buf2)`: `fd` is a directory or
  * `AT_FDCWD`, `buf` the path, `op_flags` the `AT_*` flags, `mode` the
- * `STATX_*` mask and `buf2` the `struct statx` to fill.
+ * `STATX_*` mask and `buf2` the `struct statx` to fill. `fd` is checked
+ * as for `URB_OP_OPENAT`.
  */
 #define URB_OP_STATX 8
 
