@@ -122,6 +122,9 @@ impl Ring {
             .name("urb-ring".into())
             .spawn(move || {
                 OWNER_OF.with(|o| o.set(Arc::as_ptr(&for_owner) as usize));
+                // A write the owner issues to a pipe or socket without a
+                // reader must be -EPIPE, never a SIGPIPE that kills the host.
+                crate::fallback::sigpipe::block_on_library_thread();
                 if for_owner.on_io_uring {
                     match uring_owner::start(for_owner) {
                         Ok(owner) => {

@@ -38,6 +38,8 @@ struct Slot {
     outstanding: u8,
     res: i32,
     timer_fired: bool,
+    /// For a poll: the events asked for.
+    poll_events: i16,
     /// The library asked the kernel to cancel it (`urb_ring_cancel`, or the
     /// ring being freed).
     cancelled: bool,
@@ -466,6 +468,7 @@ impl Owner {
             res: 0,
             timer_fired: false,
             cancelled: false,
+            poll_events: 0,
             flags: 0,
             kernel_mem: None,
         };
@@ -540,6 +543,11 @@ impl Owner {
     fn accept_op(&mut self, op: &ValidOp, token: u64, timeout_ns: Option<u64>, linked: bool) {
         let outstanding = if timeout_ns.is_some() { 2 } else { 1 };
         let i = self.new_slot(token, Some(op.code), outstanding);
+        if op.code == Opcode::Poll {
+            if let Some(slot) = self.slots[i as usize].as_mut() {
+                slot.poll_events = op.raw.op_flags as i16;
+            }
+        }
         let slot = self.slots[i as usize].as_mut().unwrap();
         let mut scratch = SqeArgs::default(); // encode() fills it only for sleeps
         if op.code == Opcode::Timeout || timeout_ns.is_some() {
@@ -640,7 +648,15 @@ impl Owner {
                 if slot.outstanding > 0 {
                     return;
                 }
-                let own = slot.code.map_or(slot.res, |code| code.finish(slot.res));
+                let own = match slot.code {
+                    // As poll(2) reports it: the events asked for, plus
+                    // POLLERR/POLLHUP (io_uring adds others, e.g. POLLRDHUP).
+                    Some(Opcode::Poll) if slot.res > 0 => {
+                        slot.res & (slot.poll_events | libc::POLLERR | libc::POLLHUP) as i32
+                    }
+                    Some(code) => code.finish(slot.res),
+                    None => slot.res,
+                };
                 let res = if slot.timer_fired {
                     crate::blocking::timed_result(own, -libc::ETIME)
                 } else {

@@ -432,16 +432,8 @@ static void run(const struct tcase *c, enum face face, char *out, size_t cap) {
  * short, as io_uring's: any count from 1 to the oracle's). */
 static int matches(const struct tcase *c, enum face face, const char *want, const char *got) {
     int ring = face == RING || face == RING_TIMEOUT;
-    if (ring && !strcmp(c->ring, "lead") && strcmp(want, got) && !strcmp(urb_backend_name(), "io_uring")) {
-        /* Needs the io_uring ring owner's side (src/ring: block SIGPIPE on
-         * its thread, finish a poll with ValidOp::finish). Shown, not
-         * counted, until that lands; then this branch goes. */
-        printf("  PENDING %s [%s]: system call gives \"%s\", library \"%s\"\n", c->name, face_names[face], want, got);
-        return 1;
-    }
     /* ... or, timed, what a partly done transfer moved: the oracle's. */
     if (ring && !strcmp(c->ring, "waits")) return face == RING_TIMEOUT ? !strncmp(got, "res=-62", 7) || !strcmp(want, got) : 1;
-    if (ring && !strcmp(c->ring, "lead")) return !strcmp(want, got);
     if (ring && !strcmp(c->ring, "short")) {
         int w = atoi(want + 4), g = atoi(got + 4);
         return !strncmp(got, "res=", 4) && g > 0 && g <= w;
