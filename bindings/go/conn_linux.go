@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -38,12 +39,12 @@ type Conn struct {
 	net          string
 	laddr, raddr net.Addr
 
-	// One kept slot per direction (ring.keepSlot): a direction has at most
-	// one transfer at a time (the netpoller's per-direction lock), and a
-	// transfer that finishes on the spot needs no slot of its own.
-	rslot, wslot *slot
-	closing      atomic.Bool
-	cleanup      runtime.Cleanup
+	// A direction has at most one transfer at a time, so each keeps one
+	// slot for its life: a transfer that finishes on the spot needs no
+	// slot of its own.
+	rd, wr  xfer
+	closing atomic.Bool
+	cleanup runtime.Cleanup
 }
 
 var _ net.Conn = (*Conn)(nil)
@@ -80,14 +81,15 @@ func newConn(rg *Ring, fd int, network string, peer syscall.Sockaddr) (*Conn, er
 		c.file.Close()
 		return nil, ErrRingClosed
 	}
-	c.rslot, c.wslot = r.keepSlot(), r.keepSlot()
+	c.rd.init(r, OpRecv)
+	c.wr.init(r, OpSend)
 	r.end()
 	// A connection dropped without Close gives its slots back (the File's
 	// own cleanup closes the descriptor).
 	c.cleanup = runtime.AddCleanup(c, func(s [2]*slot) {
 		r.dropSlot(s[0])
 		r.dropSlot(s[1])
-	}, [2]*slot{c.rslot, c.wslot})
+	}, [2]*slot{c.rd.s, c.wr.s})
 	return c, nil
 }
 
@@ -108,6 +110,54 @@ func (c *Conn) waitErr(err error) error {
 	return err
 }
 
+// xfer is one direction's transfer: what the netpoller's callback needs,
+// kept in the Conn (with the callback, bound once) so that a Read or Write
+// allocates nothing. mu serialises the direction's callers, as the
+// netpoller's own per-direction lock would.
+type xfer struct {
+	mu      sync.Mutex
+	r       *ring
+	s       *slot // a kept slot (ring.keepSlot)
+	code    Opcode
+	p       []byte
+	n       int // bytes moved so far (a Write's partial sends)
+	res     int32
+	refused error
+	try     func(fd uintptr) bool
+}
+
+func (x *xfer) init(r *ring, code Opcode) {
+	x.r, x.s, x.code = r, r.keepSlot(), code
+	if code == OpRecv {
+		x.try = x.recvOnce
+	} else {
+		x.try = x.sendAll
+	}
+}
+
+// recvOnce is the netpoller callback of a Read: true when done (data, EOF
+// or an error), false to wait for readability and be called again.
+func (x *xfer) recvOnce(fd uintptr) bool {
+	x.res, x.refused = x.r.tryOn(x.s, OpRecv, int(fd), x.p, syscall.MSG_DONTWAIT)
+	return x.refused != nil || x.res != negEAGAIN
+}
+
+// sendAll is the netpoller callback of a Write: it sends until all of p
+// is gone or an error, and returns false to wait for room.
+func (x *xfer) sendAll(fd uintptr) bool {
+	for x.n < len(x.p) {
+		x.res, x.refused = x.r.tryOn(x.s, OpSend, int(fd), x.p[x.n:min(len(x.p), x.n+maxRW)], syscall.MSG_DONTWAIT)
+		switch {
+		case x.res == negEAGAIN && x.refused == nil:
+			return false
+		case x.refused != nil || x.res < 0:
+			return true
+		}
+		x.n += int(x.res)
+	}
+	return true
+}
+
 // Read receives up to len(p) bytes; io.EOF once the peer has shut down its
 // side. A passed read deadline or Close ends a Read that is waiting.
 func (c *Conn) Read(p []byte) (int, error) {
@@ -118,13 +168,13 @@ func (c *Conn) Read(p []byte) (int, error) {
 		}
 		return 0, nil
 	}
-	p = p[:min(len(p), maxRW)]
-	var res int32
-	var refused error
-	err := c.raw.Read(func(fd uintptr) bool {
-		res, refused = c.rg.r.tryOn(c.rslot, OpRecv, int(fd), p, syscall.MSG_DONTWAIT)
-		return refused != nil || res != negEAGAIN
-	})
+	x := &c.rd
+	x.mu.Lock()
+	x.p = p[:min(len(p), maxRW)]
+	err := c.raw.Read(x.try)
+	res, refused := x.res, x.refused
+	x.p, x.refused = nil, nil
+	x.mu.Unlock()
 	runtime.KeepAlive(c)
 	switch {
 	case err != nil:
@@ -141,22 +191,13 @@ func (c *Conn) Read(p []byte) (int, error) {
 
 // Write sends all of p, or says why not (and how much was sent).
 func (c *Conn) Write(p []byte) (int, error) {
-	n := 0
-	var res int32
-	var refused error
-	err := c.raw.Write(func(fd uintptr) bool {
-		for n < len(p) {
-			res, refused = c.rg.r.tryOn(c.wslot, OpSend, int(fd), p[n:min(len(p), n+maxRW)], syscall.MSG_DONTWAIT)
-			switch {
-			case refused != nil || res < 0 && res != negEAGAIN:
-				return true
-			case res == negEAGAIN:
-				return false
-			}
-			n += int(res)
-		}
-		return true
-	})
+	x := &c.wr
+	x.mu.Lock()
+	x.p, x.n, x.res = p, 0, 0
+	err := c.raw.Write(x.try)
+	n, res, refused := x.n, x.res, x.refused
+	x.p, x.refused = nil, nil
+	x.mu.Unlock()
 	runtime.KeepAlive(c)
 	switch {
 	case err != nil:
@@ -180,9 +221,15 @@ func (c *Conn) Close() error {
 	// a transfer.
 	err := c.file.Close()
 	c.cleanup.Stop()
+	// No transfer runs any more; taking each direction's lock also orders
+	// its last use of the slot before the slot's release (the File's own
+	// wait is invisible to the race detector).
 	r := c.rg.r
-	r.dropSlot(c.rslot)
-	r.dropSlot(c.wslot)
+	for _, x := range []*xfer{&c.rd, &c.wr} {
+		x.mu.Lock()
+		r.dropSlot(x.s)
+		x.mu.Unlock()
+	}
 	if err != nil {
 		return c.opErr("close", err)
 	}

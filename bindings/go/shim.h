@@ -13,7 +13,7 @@
 #ifndef GOURB_SHIM_H
 #define GOURB_SHIM_H
 #include <stdint.h>
-#include "include/uringbridge.h"
+#include "uringbridge.h"
 
 static inline int32_t gourb_read(int32_t fd, uintptr_t buf, uint32_t len, uint64_t off) {
 	return urb_read(fd, (void *)buf, len, off);
