@@ -548,9 +548,16 @@ int32_t urb_submit_chain_blocking(const struct urb_op *ops, size_t n, int32_t *r
  * gives 0; a caller's own `MSG_DONTWAIT` gets `-EAGAIN` as the result);
  * `URB_OP_ACCEPT` with io_uring's `IORING_ACCEPT_DONTWAIT` (Linux 6.10+) or,
  * on the fallback engine, on a listener in `O_NONBLOCK` mode (an empty
- * backlog gives 0). Every other operation gives 0 (reads and writes too: on
- * a partly cached file a non-waiting read is short where the waiting one
- * would not be).
+ * backlog gives 0); on io_uring, `URB_OP_READ` and `URB_OP_READV` at an
+ * explicit offset (not `URB_OFFSET_CURRENT`), with `RWF_NOWAIT`: cached file
+ * data or a pipe or socket with data finishes here. A regular file or block
+ * device read that could get only part of its range without waiting gives 0
+ * (the waiting read returns the whole range; `buf` may have been partly
+ * written, and the ring's read rewrites it); `O_DIRECT` descriptors give 0
+ * (their reads wait for the device); a caller's own `RWF_NOWAIT` gets
+ * `-EAGAIN` as the result. Every other operation gives 0 (writes too: a
+ * write split into a part done here and a rest done later could be
+ * overtaken by the caller's next write to the same stream).
  */
 int32_t urb_submit_nowait(const struct urb_op *op, int32_t *result);
 

@@ -63,10 +63,11 @@ fn submit_valid(v: &ValidOp, timeout_ns: Option<u64>) -> i32 {
 /// may exit afterwards.
 ///
 /// Tried: NOP, recv/send without `MSG_WAITALL` (with `MSG_DONTWAIT`, which
-/// io_uring answers with `-EAGAIN` instead of arming a poll), and accept
-/// where it can be asked not to wait (see [`accept_nowait`]). Reads and
-/// writes are not: `RWF_NOWAIT` on a partly cached file returns a short
-/// count where the waiting request would have returned the whole range.
+/// io_uring answers with `-EAGAIN` instead of arming a poll), accept where
+/// it can be asked not to wait (see [`accept_nowait`]), and reads at an
+/// explicit offset (see [`read_nowait`]). Writes are not: a write split into
+/// a part done here and a rest done later could be overtaken by the
+/// caller's next write to the same stream.
 pub fn submit_nowait(op: &urb_op) -> Option<i32> {
     let mut v = match op::validate(op) {
         Ok(v) => v,
@@ -88,8 +89,59 @@ pub fn submit_nowait(op: &urb_op) -> Option<i32> {
             }
         }
         Opcode::Accept => accept_nowait(&v),
+        Opcode::Read | Opcode::Readv if v.raw.offset != op::URB_OFFSET_CURRENT => read_nowait(&mut v),
         _ => None,
     }
+}
+
+/// A read of cached file data, or of a pipe or socket with data waiting,
+/// finishes here with `RWF_NOWAIT`, which io_uring answers with `-EAGAIN`
+/// instead of waiting. The result is the waiting read's, because:
+/// - a short count from a regular file or block device (part of the range
+///   cached) is not taken: the whole read goes to the ring, which reads the
+///   range again (only positional reads are tried, so the descriptor's
+///   state is unchanged; the buffer's bytes are rewritten);
+/// - a short count from anything else is what the waiting read returns too
+///   (a pipe or socket read returns what is there);
+/// - `O_DIRECT` descriptors are not tried: their `RWF_NOWAIT` reads still
+///   wait for the device.
+///
+/// Costs one `fcntl` and one `io_uring_enter`; a `fstat` only after a short
+/// count. io_uring only: the fallback engine's rings run their own attempts.
+fn read_nowait(v: &mut ValidOp) -> Option<i32> {
+    if engine::engine() != Engine::IoUring {
+        return None;
+    }
+    let nowait = libc::RWF_NOWAIT as u32;
+    if v.raw.op_flags & nowait != 0 {
+        // The caller's own RWF_NOWAIT asks for -EAGAIN as the answer.
+        return Some(submit_valid(v, None));
+    }
+    // SAFETY: F_GETFL reads the descriptor's flags only.
+    let fl = unsafe { libc::fcntl(v.raw.fd, libc::F_GETFL) };
+    if fl < 0 || fl & libc::O_DIRECT != 0 {
+        return None;
+    }
+    v.raw.op_flags |= nowait;
+    let res = uring_single(v, None)?;
+    v.raw.op_flags &= !nowait;
+    match res {
+        r if r == -libc::EAGAIN || r == -libc::EOPNOTSUPP => None,
+        r if r > 0 && (r as u64) < v.expected_len && positional_file(v.raw.fd) => None,
+        r => Some(r),
+    }
+}
+
+/// Regular files and block devices: a short read there means "not all of it
+/// without waiting", not "that is all there is".
+fn positional_file(fd: i32) -> bool {
+    // SAFETY: fstat fills the zeroed struct we own.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(fd, &mut st) } != 0 {
+        return true; // unknown: let the ring read it whole
+
+    }
+    matches!(st.st_mode & libc::S_IFMT, libc::S_IFREG | libc::S_IFBLK)
 }
 
 /// accept has no per-call `MSG_DONTWAIT`. io_uring has

@@ -591,12 +591,19 @@ fn exercise(r: &TestRing, label: &'static str) {
 
 #[test]
 fn both_owners_in_one_process() {
-    use uringbridge::ring::config::URB_RING_FALLBACK;
+    use uringbridge::ring::config::{URB_RING_FALLBACK, URB_RING_SQPOLL};
     let mut default = config();
     default.buf_count = 2;
     let mut forced = default;
     forced.flags = URB_RING_FALLBACK;
-    let rings = [(new_ring(Some(default)), "default ring"), (new_ring(Some(forced)), "URB_RING_FALLBACK ring")];
+    let mut sqpoll = default;
+    sqpoll.flags = URB_RING_SQPOLL;
+    sqpoll.sqpoll_idle_ms = 1; // the SQ thread sleeps between the test's steps
+    let rings = [
+        (new_ring(Some(default)), "default ring"),
+        (new_ring(Some(forced)), "URB_RING_FALLBACK ring"),
+        (new_ring(Some(sqpoll)), "URB_RING_SQPOLL ring"),
+    ];
     std::thread::scope(|s| {
         for (r, label) in &rings {
             s.spawn(move || exercise(r, label));
@@ -675,9 +682,10 @@ fn free_with_everything_in_flight(flags: u32, label: &str) {
 
 #[test]
 fn freeing_ends_every_request_first() {
-    use uringbridge::ring::config::URB_RING_FALLBACK;
+    use uringbridge::ring::config::{URB_RING_FALLBACK, URB_RING_SQPOLL};
     free_with_everything_in_flight(0, "default ring");
     free_with_everything_in_flight(URB_RING_FALLBACK, "URB_RING_FALLBACK ring");
+    free_with_everything_in_flight(URB_RING_SQPOLL, "URB_RING_SQPOLL ring");
 }
 
 /// Receives, timeouts, cancels and arriving data racing each other from
@@ -884,4 +892,36 @@ fn submit_try_finishes_on_the_spot_or_hands_over() {
     assert_eq!(urb_ring_reap(r.0, more.as_mut_ptr(), 4), 0);
     close(a);
     close(b);
+}
+
+/// An SQPOLL ring whose kernel thread has gone idle between requests: each
+/// request must still be seen (the owner wakes the SQ thread), one at a
+/// time and in bursts, and freeing the ring must not hang.
+#[test]
+fn sqpoll_rings_serve_requests_after_the_sq_thread_slept() {
+    use uringbridge::ring::config::URB_RING_SQPOLL;
+    let mut cfg = config();
+    cfg.flags = URB_RING_SQPOLL;
+    cfg.sqpoll_idle_ms = 1;
+    let r = new_ring(Some(cfg));
+    for round in 0..20u64 {
+        std::thread::sleep(Duration::from_millis(3)); // longer than the idle time
+        assert_eq!(urb_ring_submit(r.0, &prep::nop(), round), 0);
+        let got = wait_n(&r, 1);
+        assert_eq!(got, vec![urb_completion { token: round, res: 0, flags: 0 }]);
+    }
+    let ops = vec![prep::nop(); 64];
+    let tokens: Vec<u64> = (100..164).collect();
+    assert_eq!(urb_ring_submit_batch(r.0, ops.as_ptr(), ops.len(), tokens.as_ptr()), 0);
+    assert_eq!(wait_n(&r, 64).len(), 64);
+    // A request in flight when the ring is freed is cancelled, not waited for.
+    let (rd, wr) = pipe();
+    let mut buf = [0u8; 8];
+    assert_eq!(urb_ring_submit(r.0, &prep::read(rd, buf.as_mut_ptr().cast(), 8, 0), 200), 0);
+    std::thread::sleep(Duration::from_millis(5));
+    let start = Instant::now();
+    drop(r);
+    assert!(start.elapsed() < Duration::from_secs(5), "freeing an SQPOLL ring took {:?}", start.elapsed());
+    close(rd);
+    close(wr);
 }

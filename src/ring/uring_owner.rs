@@ -10,6 +10,7 @@ use super::Shared;
 use crate::op::{Opcode, ValidOp};
 
 const IORING_ENTER_GETEVENTS: u32 = 1;
+const IORING_ENTER_SQ_WAKEUP: u32 = 2;
 
 
 enum Spun {
@@ -64,6 +65,7 @@ pub struct Owner {
     batch: Vec<urb_completion>,
     cqes: Vec<cqueue::Entry>,
     seen_overflow: u32,
+    sqpoll: bool,
 }
 
 /// Sets the ring up on the calling thread, which becomes its owner: with
@@ -140,6 +142,7 @@ fn is_linked(r: &Request) -> bool {
 
 impl Owner {
     pub fn new(ring: IoUring, shared: Arc<Shared>) -> Owner {
+        let sqpoll = ring.params().is_setup_sqpoll();
         Owner {
             ring,
             shared,
@@ -153,6 +156,7 @@ impl Owner {
             batch: Vec::new(),
             cqes: Vec::new(),
             seen_overflow: 0,
+            sqpoll,
         }
     }
 
@@ -235,7 +239,15 @@ impl Owner {
         let to_submit = self.ring.submission().len() as u32;
         // GETEVENTS even when not waiting: with DEFER_TASKRUN that is what
         // runs completions.
-        let flags = IORING_ENTER_GETEVENTS;
+        let mut flags = IORING_ENTER_GETEVENTS;
+        // On an SQPOLL ring the kernel's SQ thread submits, and it goes to
+        // sleep after `sqpoll_idle_ms` without work: then only
+        // IORING_ENTER_SQ_WAKEUP makes it look at the SQ again. Without it
+        // the SQEs just pushed (the wake-up read included) are never seen
+        // and the owner sleeps for ever.
+        if self.sqpoll && self.ring.submission().need_wakeup() {
+            flags |= IORING_ENTER_SQ_WAKEUP;
+        }
         // SAFETY: plain enter on our own ring, no extra argument.
         let r = unsafe { self.ring.submitter().enter::<libc::sigset_t>(to_submit, want, flags, None) };
         if let Err(e) = r {
