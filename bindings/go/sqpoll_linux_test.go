@@ -4,8 +4,8 @@ package uringbridge
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
