@@ -226,3 +226,36 @@ func benchPingPong(b *testing.B, listen func(string, string) (net.Listener, erro
 		}
 	}
 }
+
+// A request the ring must take (a zero timeout is never tried on the
+// caller) and that completes at once: the hand-over and wake-up path.
+func BenchmarkRingDoTimeout0(b *testing.B) {
+	rg, err := SharedRing()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	op := PrepTimeout(0)
+	for b.Loop() {
+		if _, err := rg.Do(ctx, op); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRingDoTimeout0Parallel(b *testing.B) {
+	rg, err := SharedRing()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		op := PrepTimeout(0)
+		for pb.Next() {
+			if _, err := rg.Do(ctx, op); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -334,7 +334,8 @@ func (c *Conn) SyscallConn() (syscall.RawConn, error) {
 
 // File returns a duplicate of the socket as an *os.File, as
 // *net.TCPConn's File does; closing either does not close the other. The
-// duplicate shares the open socket's flags, so it is non-blocking.
+// duplicate shares the open socket's flags (its Fd method makes both
+// blocking, which the Conn tolerates: its transfers pass MSG_DONTWAIT).
 func (c *Conn) File() (*os.File, error) {
 	var dup int
 	err := c.control("dup", func(fd int) error {

@@ -53,8 +53,11 @@ func sharedRing() (*Ring, error) {
 func SharedRing() (*Ring, error) { return sharedRing() }
 
 // Listen announces on the local address, like net.Listen, for the networks
-// "tcp", "tcp4", "tcp6" and "unix"; the accepted connections' I/O runs on
-// the process's shared ring. http.Serve(l, handler) works on it unchanged.
+// "tcp", "tcp4", "tcp6" and "unix"; the accepted connections are [*Conn]s
+// whose requests go to the process's shared ring when they must wait.
+// http.Serve(l, handler) works on it unchanged. Besides net.Listener's
+// methods the listener has SetDeadline(time.Time) error, as
+// *net.TCPListener does.
 func Listen(network, address string) (net.Listener, error) {
 	rg, err := sharedRing()
 	if err != nil {
@@ -289,6 +292,16 @@ func (l *listener) Accept() (net.Conn, error) {
 		return nil, &net.OpError{Op: "accept", Net: l.net, Addr: l.addr, Err: err}
 	}
 	return c, nil
+}
+
+// SetDeadline sets the deadline of Accept, as *net.TCPListener's: once it
+// has passed, a waiting Accept and later ones fail with an error wrapping
+// os.ErrDeadlineExceeded until it is moved; the zero time means none.
+func (l *listener) SetDeadline(t time.Time) error {
+	if err := l.dir.setDeadline(l.rg.r, t); err != nil {
+		return &net.OpError{Op: "set", Net: l.net, Addr: l.addr, Err: err}
+	}
+	return nil
 }
 
 // Close stops listening; a blocked Accept returns an error wrapping
