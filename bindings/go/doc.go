@@ -61,10 +61,15 @@
 //
 // # Network
 //
-// [Listen] returns a net.Listener whose connections (net.Conn, with
-// deadlines) run their accept, receive and send requests on a ring, so
-// http.Serve(l, handler) serves net/http on io_uring unchanged; [Dial] and
-// [DialContext] connect likewise.
+// [Listen] returns a net.Listener whose connections are [*Conn]s (a
+// net.Conn with the methods of *net.TCPConn), so http.Serve(l, handler)
+// serves net/http unchanged; [Dial] and [DialContext] connect likewise.
+// Every request is tried on the calling goroutine's thread first
+// (urb_ring_submit_try): a receive with data, a send with room, a queued
+// connection or cached file data finishes there. A connection's transfer
+// that would wait parks in Go's netpoller until the socket is ready and is
+// tried again, so deadlines and Close cancel no request and lose no data;
+// an accept, connect or file request that would wait goes to the ring.
 //
 // # Linking
 //
