@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 )
 
@@ -258,4 +259,45 @@ func BenchmarkRingDoTimeout0Parallel(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The cost of one transfer attempt that cannot move anything (a receive
+// on an empty socket: EAGAIN), through urb_ring_submit_try and as the
+// plain system call package net makes: the per-call overhead of the
+// library's try-on-the-spot path, without the data copy.
+func BenchmarkTryRecvEmpty(b *testing.B) {
+	p, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer syscall.Close(p[0])
+	defer syscall.Close(p[1])
+	rg, err := SharedRing()
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rg.r
+	s := r.keepSlot()
+	defer r.dropSlot(s)
+	buf := make([]byte, 64)
+	for b.Loop() {
+		if res, err := r.tryOn(s, OpRecv, p[0], buf, syscall.MSG_DONTWAIT); res != negEAGAIN || err != nil {
+			b.Fatal(res, err)
+		}
+	}
+}
+
+func BenchmarkTryRecvEmptySyscall(b *testing.B) {
+	p, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer syscall.Close(p[0])
+	defer syscall.Close(p[1])
+	buf := make([]byte, 64)
+	for b.Loop() {
+		if _, _, err := syscall.Recvfrom(p[0], buf, syscall.MSG_DONTWAIT); err != syscall.EAGAIN {
+			b.Fatal(err)
+		}
+	}
 }

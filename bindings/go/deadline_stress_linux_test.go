@@ -4,6 +4,7 @@ package uringbridge
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"runtime"
@@ -19,8 +20,16 @@ import (
 // cancelled, not read from the deadline's state afterwards. (Before, the
 // Accept below returned "operation canceled": the second SetDeadline
 // cleared the expired flag the completion was then judged by.)
+//
+// Only the listeners of a RingOptions.Fallback ring wait on the ring; the
+// others wait in the netpoller, where a deadline cancels nothing.
 func TestListenerDeadlineMovedAfterExpiry(t *testing.T) {
-	l := listenTest(t, "tcp")
+	rg := newTestRing(t, &RingOptions{Fallback: true})
+	l, err := rg.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
 	dl := l.(interface{ SetDeadline(time.Time) error })
 	for i := range 200 {
 		errc := make(chan error, 1)
@@ -110,8 +119,20 @@ func TestDeadlineStressUnderCPULoad(t *testing.T) {
 			}
 		})
 	}
-	t.Run("accept", func(t *testing.T) {
-		l := listenTest(t, "tcp")
+	for _, fallback := range []bool{false, true} {
+		t.Run(fmt.Sprintf("accept/fallbackRing=%v", fallback), func(t *testing.T) {
+			stressAcceptDeadlines(t, newTestRing(t, &RingOptions{Fallback: fallback}))
+		})
+	}
+}
+
+func stressAcceptDeadlines(t *testing.T, rg *Ring) {
+	l, err := rg.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	{
 		dl := l.(interface{ SetDeadline(time.Time) error })
 		for i := range 300 {
 			dl.SetDeadline(time.Now().Add(time.Duration(i%50) * time.Microsecond))
@@ -125,5 +146,5 @@ func TestDeadlineStressUnderCPULoad(t *testing.T) {
 				t.Fatalf("Accept %d: %v, want os.ErrDeadlineExceeded", i, err)
 			}
 		}
-	})
+	}
 }

@@ -167,6 +167,13 @@ type listener struct {
 	addr   net.Addr
 	unlink string // the socket file a unix listener created, removed on Close
 
+	// file holds the (non-blocking) listening socket in Go's netpoller:
+	// Accept waits there for a connection, then takes it on the calling
+	// goroutine's thread. nil on a ring made with RingOptions.Fallback,
+	// whose accepts wait on the ring (dir).
+	file *os.File
+	raw  syscall.RawConn
+
 	acceptMu sync.Mutex // one accept request at a time, as in package net
 	dir      ioDir
 	users    sync.WaitGroup
@@ -242,6 +249,18 @@ func (rg *Ring) Listen(network, address string) (net.Listener, error) {
 	if ua, ok := ep.addr.(*net.UnixAddr); ok && ua.Name != "" && ua.Name[0] != '@' {
 		l.unlink = ua.Name
 	}
+	if !rg.r.fallback {
+		if err := syscall.SetNonblock(fd, true); err != nil {
+			return fail("fcntl", err)
+		}
+		// The File's own cleanup closes a listener dropped without Close.
+		l.file = os.NewFile(uintptr(fd), "uringbridge-listener")
+		if l.raw, err = l.file.SyscallConn(); err != nil {
+			l.file.Close()
+			return nil, &net.OpError{Op: "listen", Net: network, Addr: ep.addr, Err: err}
+		}
+		return l, nil
+	}
 	l.cleanup = runtime.AddCleanup(l, func(fd int) { syscall.Close(fd) }, fd)
 	return l, nil
 }
@@ -266,20 +285,40 @@ func trimSpace(b []byte) []byte {
 
 func (l *listener) Addr() net.Addr { return l.addr }
 
-// Accept waits for the next connection. The accept request is tried on
-// the calling goroutine's thread first (urb_ring_submit_try): a connection
-// already queued is taken there; only an empty backlog hands the request to
-// the ring. Close unblocks it with an error wrapping net.ErrClosed.
+// Accept waits for the next connection: in Go's netpoller until one is
+// queued, then takes it on the calling goroutine's thread. (On a ring made
+// with RingOptions.Fallback the accept request is tried there first with
+// urb_ring_submit_try, and an empty backlog hands it to the ring.) Close
+// unblocks it with an error wrapping net.ErrClosed.
 func (l *listener) Accept() (net.Conn, error) {
 	l.acceptMu.Lock()
 	defer l.acceptMu.Unlock()
 	// Non-blocking: the connection waits for readiness in Go's netpoller.
 	op := PrepAccept(l.fd, syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK)
-	res, why := l.dir.run(l.rg.r, &l.users, func(s *slot) (tryKind, int32) {
-		op.beforeSubmit()
-		op.pin(&s.pin)
-		return l.rg.r.tryRaw(s, &op.raw)
-	})
+	var res int32
+	var why error
+	if l.file != nil {
+		// Wait in the netpoller until a connection is queued, and take it
+		// here (urb_submit_nowait: "would wait" does nothing): the wait is
+		// no request, so Close and deadlines end it without cancelling.
+		err := l.raw.Read(func(uintptr) bool {
+			var done bool
+			res, done = nowait(op)
+			return done
+		})
+		if err != nil {
+			why = err
+			if l.closing.Load() || errors.Is(err, os.ErrClosed) {
+				why = net.ErrClosed
+			}
+		}
+	} else {
+		res, why = l.dir.run(l.rg.r, &l.users, func(s *slot) (tryKind, int32) {
+			op.beforeSubmit()
+			op.pin(&s.pin)
+			return l.rg.r.tryRaw(s, &op.raw)
+		})
+	}
 	runtime.KeepAlive(l)
 	if why != nil {
 		return nil, &net.OpError{Op: "accept", Net: l.net, Addr: l.addr, Err: why}
@@ -298,6 +337,15 @@ func (l *listener) Accept() (net.Conn, error) {
 // has passed, a waiting Accept and later ones fail with an error wrapping
 // os.ErrDeadlineExceeded until it is moved; the zero time means none.
 func (l *listener) SetDeadline(t time.Time) error {
+	if l.file != nil {
+		if err := l.file.SetDeadline(t); err != nil {
+			if l.closing.Load() {
+				err = net.ErrClosed
+			}
+			return &net.OpError{Op: "set", Net: l.net, Addr: l.addr, Err: err}
+		}
+		return nil
+	}
 	if err := l.dir.setDeadline(l.rg.r, t); err != nil {
 		return &net.OpError{Op: "set", Net: l.net, Addr: l.addr, Err: err}
 	}
@@ -310,20 +358,28 @@ func (l *listener) Close() error {
 	if !l.closing.CompareAndSwap(false, true) {
 		return &net.OpError{Op: "close", Net: l.net, Addr: l.addr, Err: net.ErrClosed}
 	}
-	l.dir.close(l.rg.r)
-	l.users.Wait()
-	l.cleanup.Stop()
-	err := syscall.Close(l.fd)
+	var err error
+	if l.file != nil {
+		// Ends a waiting Accept; closes the socket once no Accept uses it.
+		err = l.file.Close()
+	} else {
+		l.dir.close(l.rg.r)
+		l.users.Wait()
+		l.cleanup.Stop()
+		if e := syscall.Close(l.fd); e != nil {
+			err = os.NewSyscallError("close", e)
+		}
+	}
 	if l.unlink != "" {
 		os.Remove(l.unlink)
 	}
 	if err != nil {
-		return &net.OpError{Op: "close", Net: l.net, Addr: l.addr, Err: os.NewSyscallError("close", err)}
+		return &net.OpError{Op: "close", Net: l.net, Addr: l.addr, Err: err}
 	}
 	return nil
 }
 
-// ---- the listener's accept direction --------------------------------------
+// ---- the accept direction of a listener on a fallback ring -----------------
 
 // ioDir is the state of a listener's accepting: at most one request in
 // flight (the caller serialises), its token so that Close and deadlines

@@ -64,6 +64,10 @@ type ring struct {
 	cq         [256]C.urb_completion
 
 	closeOnce sync.Once
+
+	// fallback: made with RingOptions.Fallback, whose requests run on the
+	// fallback engine, tries included (its listeners' accepts wait on it).
+	fallback bool
 }
 
 // completion is one result as the reaper hands it to a waiter.
@@ -106,6 +110,7 @@ func NewRing(opts *RingOptions) (*Ring, error) {
 		}
 	}
 	r := &ring{drained: make(chan struct{}, 1), reaperDone: make(chan struct{})}
+	r.fallback = opts != nil && opts.Fallback
 	if res := int32(C.urb_ring_new(&cfg, &r.ptr)); res < 0 {
 		return nil, syscallErr("urb_ring_new", res)
 	}
@@ -291,6 +296,22 @@ func (r *ring) tryRaw(s *slot, op *C.urb_op) (tryKind, int32) {
 		r.release(s, true)
 	}
 	return kind, val
+}
+
+// nowait performs op on the calling thread if it can finish without
+// waiting (urb_submit_nowait): done reports whether it did (res is then
+// its result); otherwise nothing was done.
+func nowait(op *Op) (res int32, done bool) {
+	var pin runtime.Pinner
+	op.beforeSubmit()
+	op.pin(&pin)
+	raw := op.raw // see tryRaw: a copy, so cgo checks no more than the request
+	kind, val := unpackTry(C.gourb_nowait(&raw))
+	pin.Unpin()
+	if kind == tryQueued {
+		return 0, false
+	}
+	return val, true
 }
 
 // tryOn performs one receive or send of p (non-empty) on fd under the

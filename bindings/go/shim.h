@@ -57,6 +57,16 @@ static inline uint64_t gourb_try(const urb_ring *ring, const urb_op *op, uint64_
 	return (uint32_t)rc;
 }
 
+/* urb_submit_nowait in the same encoding: GOURB_QUEUED here means "would
+ * have to wait; nothing was done" (no ring is involved). */
+static inline uint64_t gourb_nowait(const urb_op *op) {
+	int32_t res = 0;
+	int32_t rc = urb_submit_nowait(op, &res);
+	if (rc == 1) return ((uint64_t)GOURB_DONE << 32) | (uint32_t)res;
+	if (rc == 0) return (uint64_t)GOURB_QUEUED << 32;
+	return (uint32_t)rc;
+}
+
 /* One cgo call (prepare, then try) for the socket I/O of the package's
  * connections and the reads and writes of a File on a ring; buf must stay
  * valid until the result is known (pinned by the caller when queued). */
