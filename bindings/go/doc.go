@@ -68,8 +68,9 @@
 // (urb_ring_submit_try): a receive with data, a send with room, a queued
 // connection or cached file data finishes there. A connection's transfer
 // that would wait parks in Go's netpoller until the socket is ready and is
-// tried again, so deadlines and Close cancel no request and lose no data;
-// an accept, connect or file request that would wait goes to the ring.
+// tried again, so deadlines and Close cancel no request and lose no data
+// (listeners wait for connections the same way); a connect or file request
+// that would wait goes to the ring.
 //
 // # Linking
 //
