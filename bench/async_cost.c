@@ -4,6 +4,11 @@
  *            urb_ring_wait(min 32): once handed over with one
  *            urb_ring_submit_batch, once with 32 x urb_ring_submit
  *            vs  liburing 32 x prep_nop + submit_and_wait(32) (default flags)
+ *   qd1:     one request at a time, submit then wait for it: a NOP through
+ *            urb_ring_submit + urb_ring_wait  vs  the blocking urb_nop();
+ *            and a poll of an always-readable eventfd (a request the ring's
+ *            owner thread must serve: the hand-over and wake-up back)
+ *            vs  the same poll through urb_submit_blocking
  *   threads: 8 submitting threads x NOPs on one urb_ring, the main thread
  *            reaping with urb_ring_wait: throughput, and how many
  *            io_uring_enter calls the owner made (batching made visible)
@@ -16,11 +21,13 @@
  * Human-readable summary on stdout, plus one tab-separated line per round
  * and side for bench/run's report:
  *   @sample <TAB> async <TAB> case <TAB> side <TAB> round <TAB> value
- * cases: batch32 (ns/op), batch32_req_per_enter, threads8 (M requests/s),
+ * cases: qd1_nop, qd1_owner (ns/op), batch32 (ns/op), batch32_req_per_enter, threads8 (M requests/s),
  * threads8_req_per_enter, threads8_wakeups_per_kreq. */
 #include <liburing.h> /* before uringbridge.h: both bring the kernel's io_uring.h */
 
 #include <errno.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -31,7 +38,8 @@
 
 enum { BATCH = 32, THREADS = 8, ROUNDS_MAX = 1000 };
 
-static const double BATCH_TARGET_RATIO = 1.10;
+static const double BATCH_TARGET_RATIO = 1.50;
+static const double QD1_TARGET_RATIO = 2.0;
 
 static struct io_uring lring; /* batches */
 static struct io_uring mring; /* shared behind a mutex by the threads */
@@ -207,6 +215,54 @@ static double liburing_threads(void) {
     return (double)total / secs / 1e6;
 }
 
+static urb_op qd1_op;
+
+static void ring_qd1(void) {
+    int r = urb_ring_submit(ring, &qd1_op, 7);
+    if (r != 0) die("urb_ring_submit", r);
+    urb_completion c;
+    r = urb_ring_wait(ring, &c, 1, 1, URB_WAIT_FOREVER);
+    if (r != 1 || c.res < 0) die("urb_ring_wait", r != 1 ? r : c.res);
+}
+
+static void blocking_qd1(void) {
+    int r = urb_submit_blocking(&qd1_op);
+    if (r < 0) die("urb_submit_blocking", r);
+}
+
+static double ns_each(void (*f)(void), long n) {
+    double t0 = now_ns();
+    for (long i = 0; i < n; i++) f();
+    return (now_ns() - t0) / (double)n;
+}
+
+/* One request at a time through the ring vs the blocking face, interleaved. */
+static void qd1(const char *name, const char *blocking_name, int rounds, long n) {
+    double *ring_ns = calloc((size_t)rounds, sizeof(double)), *blk_ns = calloc((size_t)rounds, sizeof(double));
+    if (!ring_ns || !blk_ns) die("calloc", -ENOMEM);
+    ns_each(ring_qd1, n / 10 + 1);
+    ns_each(blocking_qd1, n / 10 + 1);
+    for (int rd = 0; rd < rounds; rd++) {
+        if (rd % 2 == 0) {
+            ring_ns[rd] = ns_each(ring_qd1, n);
+            blk_ns[rd] = ns_each(blocking_qd1, n);
+        } else {
+            blk_ns[rd] = ns_each(blocking_qd1, n);
+            ring_ns[rd] = ns_each(ring_qd1, n);
+        }
+    }
+    printf("%s, one at a time (%d rounds x %ld per side), median [min-max]:\n", name, rounds, n);
+    summary("urb_ring_submit + urb_ring_wait", ring_ns, rounds, "ns/op");
+    summary(blocking_name, blk_ns, rounds, "ns/op");
+    double m = median(ring_ns, rounds, NULL, NULL) / median(blk_ns, rounds, NULL, NULL);
+    printf("  ratio ring / blocking = %.3f\n", m);
+    samples(name, "urb_ring", ring_ns, rounds);
+    samples(name, "urb_blocking", blk_ns, rounds);
+    free(ring_ns);
+    free(blk_ns);
+    (void)QD1_TARGET_RATIO;
+}
+
 static void usage(void) {
     fprintf(stderr, "usage: async_cost [--rounds N (1-%d)] [--batches B] [--per-thread P]\n", ROUNDS_MAX);
     exit(2);
@@ -237,6 +293,14 @@ int main(int argc, char **argv) {
         tokens[i] = (uint64_t)i;
     }
     printf("engine: %s\n", urb_backend_name());
+
+    urb_prep_nop(&qd1_op);
+    qd1("qd1_nop", "urb_nop (blocking face)", rounds, batches * 4);
+    printf("  target ring <= %.1fx blocking: see the report\n", QD1_TARGET_RATIO);
+    int efd = eventfd(1, EFD_CLOEXEC); /* always readable */
+    if (efd < 0) die("eventfd", -errno);
+    urb_prep_poll(efd, POLLIN, &qd1_op);
+    qd1("qd1_owner", "urb_submit_blocking (blocking face)", rounds, batches);
 
     double *a = calloc((size_t)rounds, sizeof(double)), *b = calloc((size_t)rounds, sizeof(double)),
            *c = calloc((size_t)rounds, sizeof(double)), *ae = calloc((size_t)rounds, sizeof(double)),

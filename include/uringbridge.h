@@ -173,9 +173,12 @@
 #define GROUP_ID 0
 
 /**
- * Opt in to a kernel submission-queue polling thread. Off by default: SQPOLL
- * work runs with the credentials of the ring's creator (CVE-2024-22017), and
- * it burns a core while busy. Ignored by the fallback engine.
+ * Opt in to a kernel submission-queue polling thread: the kernel's SQ thread
+ * takes requests from the ring without an `io_uring_enter` per batch (the
+ * owner still wakes it when it has gone idle after `sqpoll_idle_ms`). Off by
+ * default: SQPOLL work runs with the credentials of the ring's creator
+ * (CVE-2024-22017), and the SQ thread spins on a core while work arrives.
+ * Ignored by the fallback engine.
  */
 #define URB_RING_SQPOLL 1
 
@@ -849,8 +852,19 @@ void urb_ring_free(struct urb_ring *ring);
  * no completion follows): `-EINVAL` (bad request), `-ENOSYS` (kernel lacks
  * the operation), `-EACCES` (outside the ring's allow-list), `-ECHILD` (in a
  * child after `fork`: a ring belongs to the process that created it; the
- * child makes its own), `-ESHUTDOWN` (the ring is being freed). Costs no system
- * call while the owner thread is awake. `op` is copied; the memory its
+ * child makes its own), `-ESHUTDOWN` (the ring is being freed), or the error
+ * a failed ring reports (see `urb_ring_stats`).
+ *
+ * A request whose result is at hand — a NOP, a read at an explicit offset
+ * of cached file data (as `urb_submit_nowait` tries it) — is performed on
+ * the calling thread during the call, and its completion is queued before
+ * the call returns: no hand-over to the owner thread and no wake-up back,
+ * so one request submitted and waited for costs about what the blocking
+ * face costs. Not while a callback is set (callbacks always run on the
+ * owner thread), and not on `URB_RING_FALLBACK` rings. Everything else is
+ * handed to the owner thread, which costs no system call while it is
+ * awake. Independent requests on one descriptor may complete in any order
+ * (as on io_uring); link them to order them. `op` is copied; the memory its
  * pointers name must stay valid until the completion has been delivered.
  */
 int32_t urb_ring_submit(const struct urb_ring *ring, const struct urb_op *op, uint64_t token);
@@ -904,9 +918,11 @@ int32_t urb_ring_submit_chain(const struct urb_ring *ring,
 /**
  * Submits `ops[0..n]` as independent requests, request i tagged
  * `tokens[i]`: the same as n calls of `urb_ring_submit`, for one lock and at
- * most one wake-up of the owner thread. All or nothing: if any request is
- * refused, none is submitted and its error is returned. `n` is 1 to
- * `URB_BATCH_MAX`.
+ * most one wake-up of the owner thread; the requests whose result is at
+ * hand (see `urb_ring_submit`) go to the calling thread's ring in one
+ * submission (per 64) and their completions are queued before the call
+ * returns. All or nothing: if any request is refused by validation, none is
+ * submitted and its error is returned. `n` is 1 to `URB_BATCH_MAX`.
  */
 int32_t urb_ring_submit_batch(const struct urb_ring *ring,
                               const struct urb_op *ops,
@@ -994,7 +1010,13 @@ int32_t urb_ring_fd(const struct urb_ring *ring);
 int32_t urb_ring_set_callback(const struct urb_ring *ring, urb_completion_fn f, void *ctx);
 
 /**
- * Copies the ring's counters into `*out`.
+ * Copies the ring's counters into `*out`. Returns 0, or — the counters
+ * still copied — the `-errno` the ring failed with: its owner thread met
+ * an error it cannot recover from (a failed `io_uring_enter`, or a bug
+ * caught as a panic: `-ENOTRECOVERABLE`). A failed ring never hangs: the
+ * requests it held complete with that error (or their real result, if the
+ * kernel still delivered it), waits return what is queued, and every later
+ * submission is refused with the error. Free it and make a new one.
  */
 int32_t urb_ring_stats(const struct urb_ring *ring, struct urb_stats *out);
 

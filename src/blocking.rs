@@ -4,8 +4,8 @@
 
 use crate::engine::{self, Engine};
 use crate::fallback::{exec, wait};
-use crate::ring::fallback_owner::attempt::{self, Attempt};
 use crate::op::{self, urb_op, Opcode, ValidOp, URB_CHAIN_MAX};
+use crate::ring::fallback_owner::attempt::{self, Attempt};
 use crate::sqe::{io_uring_sqe, urb_sqe_fill_fn};
 use crate::uring::encode::{encode, link_timeout, timespec, SqeArgs};
 use crate::uring::thread_ring::with_ring;
@@ -17,7 +17,10 @@ fn check_supported(code: Opcode) -> Result<(), i32> {
         Engine::Refused(e) => Err(e),
         Engine::Fallback => Ok(()),
         Engine::IoUring => {
-            let probe = engine::selection().probe.as_ref().expect("io_uring engine has a probe");
+            let probe = engine::selection()
+                .probe
+                .as_ref()
+                .expect("io_uring engine has a probe");
             if probe.supports(code.kernel_opcode()) {
                 Ok(())
             } else {
@@ -46,7 +49,9 @@ pub fn submit(op: &urb_op, timeout_ns: Option<u64>) -> i32 {
 
 fn submit_valid(v: &ValidOp, timeout_ns: Option<u64>) -> i32 {
     match engine::engine() {
-        Engine::IoUring => uring_single(v, timeout_ns).unwrap_or_else(|| fallback_single(v, timeout_ns)),
+        Engine::IoUring => {
+            uring_single(v, timeout_ns).unwrap_or_else(|| fallback_single(v, timeout_ns))
+        }
         _ => fallback_single(v, timeout_ns),
     }
 }
@@ -89,7 +94,9 @@ pub fn submit_nowait(op: &urb_op) -> Option<i32> {
             }
         }
         Opcode::Accept => accept_nowait(&v),
-        Opcode::Read | Opcode::Readv if v.raw.offset != op::URB_OFFSET_CURRENT => read_nowait(&mut v),
+        Opcode::Read | Opcode::Readv if v.raw.offset != op::URB_OFFSET_CURRENT => {
+            read_nowait(&mut v)
+        }
         _ => None,
     }
 }
@@ -117,9 +124,7 @@ fn read_nowait(v: &mut ValidOp) -> Option<i32> {
         // The caller's own RWF_NOWAIT asks for -EAGAIN as the answer.
         return Some(submit_valid(v, None));
     }
-    // SAFETY: F_GETFL reads the descriptor's flags only.
-    let fl = unsafe { libc::fcntl(v.raw.fd, libc::F_GETFL) };
-    if fl < 0 || fl & libc::O_DIRECT != 0 {
+    if !buffered(v.raw.fd) {
         return None;
     }
     v.raw.op_flags |= nowait;
@@ -132,6 +137,92 @@ fn read_nowait(v: &mut ValidOp) -> Option<i32> {
     }
 }
 
+/// What `urb_ring_submit` and `urb_ring_submit_batch` finish on the caller:
+/// requests whose result is at hand — NOPs, and reads that
+/// [`read_nowait`] would try (cached file data). Sockets are left to the
+/// ring there: an event loop submits a receive when it expects to wait, and
+/// `urb_ring_submit_try` is the call that tries them. `out[i]` is
+/// `Some(result)` for a request finished here, `None` for one to hand over.
+/// Every request tried goes to the kernel in one submission (per 64).
+pub fn try_at_hand(ops: &[ValidOp], out: &mut [Option<i32>]) {
+    out.fill(None);
+    if engine::engine() != Engine::IoUring {
+        return;
+    }
+    if let [v] = ops {
+        // The common case, without the batch's bookkeeping.
+        out[0] = match v.code {
+            Opcode::Nop => uring_single(v, None),
+            Opcode::Read | Opcode::Readv if v.raw.op_flags & libc::RWF_NOWAIT as u32 == 0 => {
+                (v.raw.offset != op::URB_OFFSET_CURRENT)
+                    .then(|| read_nowait(&mut v.clone()))
+                    .flatten()
+            }
+            _ => None,
+        };
+        return;
+    }
+    const CHUNK: usize = 64;
+    let nowait = libc::RWF_NOWAIT as u32;
+    let mut picked = [0usize; CHUNK];
+    let mut entries = Vec::with_capacity(ops.len().min(CHUNK));
+    let mut results = [0i32; CHUNK];
+    let mut start = 0;
+    while start < ops.len() {
+        let mut n = 0;
+        let mut i = start;
+        while i < ops.len() && n < CHUNK {
+            let v = &ops[i];
+            let tried = match v.code {
+                Opcode::Nop => true,
+                Opcode::Read | Opcode::Readv => {
+                    v.raw.offset != op::URB_OFFSET_CURRENT
+                        && v.raw.op_flags & nowait == 0
+                        && buffered(v.raw.fd)
+                }
+                _ => false,
+            };
+            if tried {
+                let mut copy = *v;
+                copy.raw.op_flags |= nowait * (v.code != Opcode::Nop) as u32;
+                entries.push(encode(&copy, &mut SqeArgs::default()));
+                picked[n] = i;
+                n += 1;
+            }
+            i += 1;
+        }
+        start = i;
+        if n == 0 {
+            continue;
+        }
+        let ran = with_ring(n as u32, |ring| match n {
+            1 => results[0] = ring.run_one(entries[0].clone()),
+            _ => ring.run(&mut entries, &mut results[..n]),
+        });
+        entries.clear();
+        if ran.is_none() {
+            continue; // no ring on this thread: the owner does it all
+        }
+        for (&i, &res) in picked[..n].iter().zip(&results[..n]) {
+            let v = &ops[i];
+            out[i] = match res {
+                r if v.code == Opcode::Nop => Some(r),
+                r if r == -libc::EAGAIN || r == -libc::EOPNOTSUPP => None,
+                r if r > 0 && (r as u64) < v.expected_len && positional_file(v.raw.fd) => None,
+                r => Some(r),
+            };
+        }
+    }
+}
+
+/// Not `O_DIRECT` (whose non-waiting reads still wait for the device), and
+/// a descriptor at all.
+fn buffered(fd: i32) -> bool {
+    // SAFETY: F_GETFL reads the descriptor's flags only.
+    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    fl >= 0 && fl & libc::O_DIRECT == 0
+}
+
 /// Regular files and block devices: a short read there means "not all of it
 /// without waiting", not "that is all there is".
 fn positional_file(fd: i32) -> bool {
@@ -139,7 +230,6 @@ fn positional_file(fd: i32) -> bool {
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     if unsafe { libc::fstat(fd, &mut st) } != 0 {
         return true; // unknown: let the ring read it whole
-
     }
     matches!(st.st_mode & libc::S_IFMT, libc::S_IFREG | libc::S_IFBLK)
 }
@@ -165,7 +255,8 @@ fn accept_nowait(v: &ValidOp) -> Option<i32> {
                 return None;
             }
             let r = &v.raw;
-            match attempt::accept_nonblocking(r.fd, r.buf.cast(), r.buf2.cast(), r.op_flags as i32) {
+            match attempt::accept_nonblocking(r.fd, r.buf.cast(), r.buf2.cast(), r.op_flags as i32)
+            {
                 Attempt::Done(res) => res,
                 Attempt::Again => return None,
             }
@@ -181,7 +272,12 @@ static ACCEPT_DONTWAIT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 /// Kernels without the flag refuse it in the request's preparation
 /// (`-EINVAL`); kernels with it get as far as the descriptor (`-EBADF`).
 fn probe_accept_dontwait() -> bool {
-    let entry = io_uring::opcode::Accept::new(io_uring::types::Fd(-1), std::ptr::null_mut(), std::ptr::null_mut()).build();
+    let entry = io_uring::opcode::Accept::new(
+        io_uring::types::Fd(-1),
+        std::ptr::null_mut(),
+        std::ptr::null_mut(),
+    )
+    .build();
     let entry = io_uring_sqe::with_ioprio(entry, ACCEPT_DONTWAIT_BIT);
     with_ring(1, |ring| ring.run_one(entry)) == Some(-libc::EBADF)
 }
@@ -195,7 +291,10 @@ fn uring_single(v: &ValidOp, timeout_ns: Option<u64>) -> Option<i32> {
             let ts = timespec(ns);
             with_ring(2, |ring| {
                 let mut res = [0; 2];
-                ring.run(&mut [entry.flags(Flags::IO_LINK), link_timeout(&ts)], &mut res);
+                ring.run(
+                    &mut [entry.flags(Flags::IO_LINK), link_timeout(&ts)],
+                    &mut res,
+                );
                 timed_result(v.finish(res[0]), res[1])
             })
         }
@@ -237,7 +336,8 @@ pub fn submit_chain(ops: &[urb_op], results: &mut [i32]) -> i32 {
             }
         }
     }
-    let ran_on_uring = engine::engine() == Engine::IoUring && uring_chain(&valid, results).is_some();
+    let ran_on_uring =
+        engine::engine() == Engine::IoUring && uring_chain(&valid, results).is_some();
     if ran_on_uring {
         for (v, r) in valid.iter().zip(results.iter_mut()) {
             *r = v.finish(*r);
@@ -270,7 +370,11 @@ fn uring_chain(valid: &[ValidOp], results: &mut [i32]) -> Option<()> {
 fn fallback_chain(valid: &[ValidOp], results: &mut [i32]) {
     let mut broken = false;
     for (v, r) in valid.iter().zip(results.iter_mut()) {
-        *r = if broken { -libc::ECANCELED } else { exec::execute(v, None) };
+        *r = if broken {
+            -libc::ECANCELED
+        } else {
+            exec::execute(v, None)
+        };
         broken = broken || v.breaks_chain(*r);
     }
 }
@@ -278,7 +382,9 @@ fn fallback_chain(valid: &[ValidOp], results: &mut [i32]) {
 /// The thesis's `submitBlocking`: the caller fills a raw SQE, the library
 /// owns `user_data`, and the call returns the CQE's result.
 pub fn submit_sqe(fill: urb_sqe_fill_fn, ctx: *mut libc::c_void) -> i32 {
-    let Some(fill) = fill else { return -libc::EINVAL };
+    let Some(fill) = fill else {
+        return -libc::EINVAL;
+    };
     let mut sqe = io_uring_sqe::zeroed();
     // SAFETY: the caller promises `fill` accepts `ctx` and a writable SQE.
     let rc = unsafe { fill(ctx, &mut sqe) };

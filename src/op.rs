@@ -221,7 +221,10 @@ impl Opcode {
     /// Whether a result other than the full length breaks an `IOSQE_IO_LINK`
     /// chain: the kernel treats a short read or write as a failed link.
     fn short_result_breaks_chain(self) -> bool {
-        matches!(self, Opcode::Read | Opcode::Write | Opcode::Readv | Opcode::Writev)
+        matches!(
+            self,
+            Opcode::Read | Opcode::Write | Opcode::Readv | Opcode::Writev
+        )
     }
 }
 
@@ -322,7 +325,11 @@ pub fn validate(op: &urb_op) -> Result<ValidOp, i32> {
         }
         Opcode::Nop | Opcode::Close => {}
     }
-    Ok(ValidOp { code, raw: *op, expected_len })
+    Ok(ValidOp {
+        code,
+        raw: *op,
+        expected_len,
+    })
 }
 
 /// The iovec array of a readv/writev request.

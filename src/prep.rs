@@ -5,11 +5,21 @@ use crate::op::*;
 use libc::c_void;
 
 fn op(opcode: u8, fd: i32) -> urb_op {
-    urb_op { opcode, fd, ..urb_op::zeroed() }
+    urb_op {
+        opcode,
+        fd,
+        ..urb_op::zeroed()
+    }
 }
 
 fn data(opcode: u8, fd: i32, buf: *mut c_void, len: u32, offset: u64, op_flags: u32) -> urb_op {
-    urb_op { buf, len, offset, op_flags, ..op(opcode, fd) }
+    urb_op {
+        buf,
+        len,
+        offset,
+        op_flags,
+        ..op(opcode, fd)
+    }
 }
 
 pub fn nop() -> urb_op {
@@ -28,16 +38,36 @@ pub fn writev(fd: i32, iov: *const libc::iovec, iovcnt: u32, offset: u64) -> urb
     data(URB_OP_WRITEV, fd, iov as *mut _, iovcnt, offset, 0)
 }
 pub fn fsync(fd: i32, flags: u32) -> urb_op {
-    urb_op { op_flags: flags, ..op(URB_OP_FSYNC, fd) }
+    urb_op {
+        op_flags: flags,
+        ..op(URB_OP_FSYNC, fd)
+    }
 }
 pub fn openat(dirfd: i32, path: *const libc::c_char, flags: i32, mode: u32) -> urb_op {
-    urb_op { buf: path as *mut _, op_flags: flags as u32, mode, ..op(URB_OP_OPENAT, dirfd) }
+    urb_op {
+        buf: path as *mut _,
+        op_flags: flags as u32,
+        mode,
+        ..op(URB_OP_OPENAT, dirfd)
+    }
 }
 pub fn close(fd: i32) -> urb_op {
     op(URB_OP_CLOSE, fd)
 }
-pub fn statx(dirfd: i32, path: *const libc::c_char, flags: i32, mask: u32, out: *mut c_void) -> urb_op {
-    urb_op { buf: path as *mut _, op_flags: flags as u32, mode: mask, buf2: out, ..op(URB_OP_STATX, dirfd) }
+pub fn statx(
+    dirfd: i32,
+    path: *const libc::c_char,
+    flags: i32,
+    mask: u32,
+    out: *mut c_void,
+) -> urb_op {
+    urb_op {
+        buf: path as *mut _,
+        op_flags: flags as u32,
+        mode: mask,
+        buf2: out,
+        ..op(URB_OP_STATX, dirfd)
+    }
 }
 pub fn recv(fd: i32, buf: *mut c_void, len: u32, flags: i32) -> urb_op {
     data(URB_OP_RECV, fd, buf, len, 0, flags as u32)
@@ -46,17 +76,35 @@ pub fn send(fd: i32, buf: *const c_void, len: u32, flags: i32) -> urb_op {
     data(URB_OP_SEND, fd, buf as *mut _, len, 0, flags as u32)
 }
 pub fn accept(fd: i32, addr: *mut c_void, addrlen: *mut u32, flags: i32) -> urb_op {
-    urb_op { buf: addr, buf2: addrlen.cast(), op_flags: flags as u32, ..op(URB_OP_ACCEPT, fd) }
+    urb_op {
+        buf: addr,
+        buf2: addrlen.cast(),
+        op_flags: flags as u32,
+        ..op(URB_OP_ACCEPT, fd)
+    }
 }
 pub fn connect(fd: i32, addr: *const c_void, addrlen: u32) -> urb_op {
-    urb_op { buf: addr as *mut _, len: addrlen, ..op(URB_OP_CONNECT, fd) }
+    urb_op {
+        buf: addr as *mut _,
+        len: addrlen,
+        ..op(URB_OP_CONNECT, fd)
+    }
 }
 pub fn shutdown(fd: i32, how: i32) -> urb_op {
-    urb_op { op_flags: how as u32, ..op(URB_OP_SHUTDOWN, fd) }
+    urb_op {
+        op_flags: how as u32,
+        ..op(URB_OP_SHUTDOWN, fd)
+    }
 }
 pub fn poll(fd: i32, events: u32) -> urb_op {
-    urb_op { op_flags: events, ..op(URB_OP_POLL, fd) }
+    urb_op {
+        op_flags: events,
+        ..op(URB_OP_POLL, fd)
+    }
 }
 pub fn timeout(ns: u64) -> urb_op {
-    urb_op { offset: ns, ..op(URB_OP_TIMEOUT, -1) }
+    urb_op {
+        offset: ns,
+        ..op(URB_OP_TIMEOUT, -1)
+    }
 }

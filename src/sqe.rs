@@ -17,7 +17,10 @@ const TIMEOUT_ABS: u32 = 1 << 0;
 const TIMEOUT_ETIME_SUCCESS: u32 = 1 << 5;
 
 fn monotonic_ns() -> u64 {
-    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: a valid out-parameter.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
     now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64
@@ -64,7 +67,8 @@ impl io_uring_sqe {
     /// expose.
     pub fn with_ioprio(entry: io_uring::squeue::Entry, ioprio: u16) -> io_uring::squeue::Entry {
         // SAFETY: `Entry` is a `repr(C)` wrapper of the kernel's 64-byte SQE.
-        let mut sqe = unsafe { std::mem::transmute::<io_uring::squeue::Entry, io_uring_sqe>(entry) };
+        let mut sqe =
+            unsafe { std::mem::transmute::<io_uring::squeue::Entry, io_uring_sqe>(entry) };
         sqe.bytes[2..4].copy_from_slice(&ioprio.to_ne_bytes());
         sqe.take_over()
     }
@@ -79,7 +83,13 @@ impl io_uring_sqe {
         // field (ioprio, buffer index, personality, file index, addr3) means
         // io_uring semantics the fallback does not emulate.
         let flags = self.u8_at(1) & !(IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS);
-        if flags != 0 || self.u16_at(2) != 0 || self.u16_at(40) != 0 || self.u16_at(42) != 0 || self.u32_at(44) != 0 || self.u64_at(48) != 0 {
+        if flags != 0
+            || self.u16_at(2) != 0
+            || self.u16_at(40) != 0
+            || self.u16_at(42) != 0
+            || self.u32_at(44) != 0
+            || self.u64_at(48) != 0
+        {
             return enosys;
         }
         let fd = self.u32_at(4) as i32;
@@ -92,7 +102,11 @@ impl io_uring_sqe {
         let code = self.opcode();
         let urb_code = match code {
             c if c == k::Nop::CODE => op::URB_OP_NOP,
-            c if c == k::Read::CODE || c == k::Write::CODE || c == k::Readv::CODE || c == k::Writev::CODE => {
+            c if c == k::Read::CODE
+                || c == k::Write::CODE
+                || c == k::Readv::CODE
+                || c == k::Writev::CODE =>
+            {
                 (o.buf, o.len, o.offset, o.op_flags) = (addr, len, off, op_flags);
                 match c {
                     c if c == k::Read::CODE => op::URB_OP_READ,
@@ -138,21 +152,31 @@ impl io_uring_sqe {
                 o.op_flags = op_flags;
                 op::URB_OP_POLL
             }
-            c if c == k::Timeout::CODE && (op_flags & !(TIMEOUT_ABS | TIMEOUT_ETIME_SUCCESS) != 0 || off != 0) => {
+            c if c == k::Timeout::CODE
+                && (op_flags & !(TIMEOUT_ABS | TIMEOUT_ETIME_SUCCESS) != 0 || off != 0) =>
+            {
                 // Boot-time, realtime, multishot or counting timeouts are not
                 // emulated.
                 return enosys;
             }
-            c if c == k::Timeout::CODE && (len != 1 || addr.is_null()) => return Err(-libc::EINVAL),
+            c if c == k::Timeout::CODE && (len != 1 || addr.is_null()) => {
+                return Err(-libc::EINVAL)
+            }
             c if c == k::Timeout::CODE => {
                 // SAFETY: a TIMEOUT SQE's addr is the caller's __kernel_timespec.
                 let ts = unsafe { *(addr as *const [i64; 2]) };
                 if ts[0] < 0 || !(0..1_000_000_000).contains(&ts[1]) {
                     return Err(-libc::EINVAL);
                 }
-                let at = (ts[0] as u64).saturating_mul(1_000_000_000).saturating_add(ts[1] as u64);
+                let at = (ts[0] as u64)
+                    .saturating_mul(1_000_000_000)
+                    .saturating_add(ts[1] as u64);
                 // An absolute timeout is a CLOCK_MONOTONIC instant, as in the kernel.
-                o.offset = if op_flags & TIMEOUT_ABS != 0 { at.saturating_sub(monotonic_ns()) } else { at };
+                o.offset = if op_flags & TIMEOUT_ABS != 0 {
+                    at.saturating_sub(monotonic_ns())
+                } else {
+                    at
+                };
                 op::URB_OP_TIMEOUT
             }
             _ => return enosys,
@@ -164,7 +188,8 @@ impl io_uring_sqe {
 
 /// Filled by the caller of `urb_submit_blocking_sqe`: returns 0 to submit the
 /// SQE, or a negative errno to abandon it (that value is then returned).
-pub type urb_sqe_fill_fn = Option<unsafe extern "C" fn(ctx: *mut libc::c_void, sqe: *mut io_uring_sqe) -> i32>;
+pub type urb_sqe_fill_fn =
+    Option<unsafe extern "C" fn(ctx: *mut libc::c_void, sqe: *mut io_uring_sqe) -> i32>;
 
 #[cfg(test)]
 mod tests {

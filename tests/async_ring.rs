@@ -11,7 +11,9 @@ use uringbridge::ffi::ring::*;
 use uringbridge::op::*;
 use uringbridge::prep;
 use uringbridge::ring::config::urb_ring_config;
-use uringbridge::ring::delivery::{urb_completion, URB_CQE_BUFFER_SHIFT, URB_CQE_F_BUFFER, URB_CQE_F_MORE};
+use uringbridge::ring::delivery::{
+    urb_completion, URB_CQE_BUFFER_SHIFT, URB_CQE_F_BUFFER, URB_CQE_F_MORE,
+};
 use uringbridge::ring::stats::urb_stats;
 
 struct TestRing(*mut urb_ring);
@@ -51,7 +53,11 @@ fn wait_n(r: &TestRing, n: usize) -> Vec<urb_completion> {
     let mut buf = vec![urb_completion::default(); 256];
     let deadline = Instant::now() + Duration::from_secs(20);
     while got.len() < n {
-        assert!(Instant::now() < deadline, "only {} of {n} completions", got.len());
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {n} completions",
+            got.len()
+        );
         let k = urb_ring_wait(r.0, buf.as_mut_ptr(), buf.len() as u32, 1, 1_000_000_000);
         assert!(k >= 0, "wait: {k}");
         got.extend_from_slice(&buf[..k as usize]);
@@ -87,9 +93,19 @@ fn reads_and_writes_carry_data() {
     let r = new_ring(None);
     let (rd, wr) = pipe();
     let mut buf = [0u8; 16];
-    assert_eq!(urb_ring_submit(r.0, &prep::read(rd, buf.as_mut_ptr().cast(), 16, 0), 7), 0);
+    assert_eq!(
+        urb_ring_submit(r.0, &prep::read(rd, buf.as_mut_ptr().cast(), 16, 0), 7),
+        0
+    );
     let msg = b"hello ring";
-    assert_eq!(urb_ring_submit(r.0, &prep::write(wr, msg.as_ptr().cast(), msg.len() as u32, 0), 8), 0);
+    assert_eq!(
+        urb_ring_submit(
+            r.0,
+            &prep::write(wr, msg.as_ptr().cast(), msg.len() as u32, 0),
+            8
+        ),
+        0
+    );
     let got = wait_n(&r, 2);
     let by: HashMap<u64, i32> = got.iter().map(|c| (c.token, c.res)).collect();
     assert_eq!(by[&8], msg.len() as i32);
@@ -105,12 +121,28 @@ fn timeouts_fire_and_do_not() {
     let (rd, wr) = pipe();
     let mut buf = [0u8; 4];
     let start = Instant::now();
-    assert_eq!(urb_ring_submit_timeout(r.0, &prep::read(rd, buf.as_mut_ptr().cast(), 4, 0), 1, 20_000_000), 0);
+    assert_eq!(
+        urb_ring_submit_timeout(
+            r.0,
+            &prep::read(rd, buf.as_mut_ptr().cast(), 4, 0),
+            1,
+            20_000_000
+        ),
+        0
+    );
     let got = wait_n(&r, 1);
     assert_eq!(got[0].res, -libc::ETIME);
     assert!(start.elapsed() >= Duration::from_millis(19));
     write_all(wr, b"abcd");
-    assert_eq!(urb_ring_submit_timeout(r.0, &prep::read(rd, buf.as_mut_ptr().cast(), 4, 0), 2, 5_000_000_000), 0);
+    assert_eq!(
+        urb_ring_submit_timeout(
+            r.0,
+            &prep::read(rd, buf.as_mut_ptr().cast(), 4, 0),
+            2,
+            5_000_000_000
+        ),
+        0
+    );
     let got = wait_n(&r, 1);
     assert_eq!((got[0].token, got[0].res), (2, 4));
     close(rd);
@@ -122,14 +154,21 @@ fn cancel_completes_exactly_once() {
     let r = new_ring(None);
     let (rd, wr) = pipe();
     let mut buf = [0u8; 4];
-    assert_eq!(urb_ring_submit(r.0, &prep::read(rd, buf.as_mut_ptr().cast(), 4, 0), 42), 0);
+    assert_eq!(
+        urb_ring_submit(r.0, &prep::read(rd, buf.as_mut_ptr().cast(), 4, 0), 42),
+        0
+    );
     std::thread::sleep(Duration::from_millis(10));
     assert_eq!(urb_ring_cancel(r.0, 42), 0);
     let got = wait_n(&r, 1);
     assert_eq!((got[0].token, got[0].res), (42, -libc::ECANCELED));
     let mut more = [urb_completion::default(); 4];
     std::thread::sleep(Duration::from_millis(20));
-    assert_eq!(urb_ring_reap(r.0, more.as_mut_ptr(), 4), 0, "no second completion");
+    assert_eq!(
+        urb_ring_reap(r.0, more.as_mut_ptr(), 4),
+        0,
+        "no second completion"
+    );
     // A finished request keeps its real result.
     assert_eq!(urb_ring_submit(r.0, &prep::nop(), 43), 0);
     let got = wait_n(&r, 1);
@@ -143,8 +182,15 @@ fn cancel_completes_exactly_once() {
 fn chains_cancel_after_a_failure() {
     let r = new_ring(None);
     let mut buf = [0u8; 8];
-    let ops = [prep::nop(), prep::read(999_999, buf.as_mut_ptr().cast(), 8, 0), prep::nop()];
-    assert_eq!(urb_ring_submit_chain(r.0, ops.as_ptr(), 3, [1u64, 2, 3].as_ptr()), 0);
+    let ops = [
+        prep::nop(),
+        prep::read(999_999, buf.as_mut_ptr().cast(), 8, 0),
+        prep::nop(),
+    ];
+    assert_eq!(
+        urb_ring_submit_chain(r.0, ops.as_ptr(), 3, [1u64, 2, 3].as_ptr()),
+        0
+    );
     let got = wait_n(&r, 3);
     let by: HashMap<u64, i32> = got.iter().map(|c| (c.token, c.res)).collect();
     assert_eq!(by[&1], 0);
@@ -158,7 +204,11 @@ fn eventfd_is_readable_exactly_while_completions_wait() {
     let fd = urb_ring_fd(r.0);
     assert!(fd >= 0);
     let readable = |timeout| {
-        let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
         unsafe { libc::poll(&mut p, 1, timeout) == 1 }
     };
     assert!(!readable(0));
@@ -198,7 +248,10 @@ unsafe extern "C" fn count_completion(ctx: *mut libc::c_void, token: u64, res: i
 fn callback_sees_every_completion() {
     let r = new_ring(None);
     let sum = Box::new(AtomicU64::new(0));
-    assert_eq!(urb_ring_set_callback(r.0, Some(count_completion), &*sum as *const _ as *mut _), 0);
+    assert_eq!(
+        urb_ring_set_callback(r.0, Some(count_completion), &*sum as *const _ as *mut _),
+        0
+    );
     let before = CALLBACK_HITS.load(Ordering::SeqCst);
     for t in 1..=100u64 {
         assert_eq!(urb_ring_submit(r.0, &prep::nop(), t), 0);
@@ -250,7 +303,11 @@ fn submitters_that_exit_at_once_lose_nothing() {
 }
 
 fn tempfile_with(data: &[u8]) -> i32 {
-    let path = std::env::temp_dir().join(format!("urb-test-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let path = std::env::temp_dir().join(format!(
+        "urb-test-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     std::fs::write(&path, data).unwrap();
     let f = std::fs::File::open(&path).unwrap();
     std::fs::remove_file(&path).unwrap();
@@ -282,14 +339,21 @@ fn a_tiny_cq_survives_a_burst() {
     }
     let s = stats(&r);
     assert_eq!(s.completions, total);
-    assert!(s.enters < total, "batching: {} enters for {total} requests", s.enters);
+    assert!(
+        s.enters < total,
+        "batching: {} enters for {total} requests",
+        s.enters
+    );
 }
 
 #[test]
 fn multishot_accept_and_poll_deliver_more() {
     let r = new_ring(None);
     let (lfd, addr) = tcp_listener();
-    assert_eq!(urb_ring_accept_multishot(r.0, lfd, libc::SOCK_CLOEXEC, 5), 0);
+    assert_eq!(
+        urb_ring_accept_multishot(r.0, lfd, libc::SOCK_CLOEXEC, 5),
+        0
+    );
     let clients: Vec<i32> = (0..3).map(|_| connect_blocking(&addr)).collect();
     let got = wait_n(&r, 3);
     for c in &got {
@@ -341,14 +405,20 @@ fn multishot_recv_uses_provided_buffers() {
         let bid = c.flags >> URB_CQE_BUFFER_SHIFT;
         let mut data = std::ptr::null_mut();
         assert_eq!(urb_ring_buffer(r.0, bid, &mut data), 64);
-        received.extend_from_slice(unsafe { std::slice::from_raw_parts(data as *const u8, c.res as usize) });
+        received.extend_from_slice(unsafe {
+            std::slice::from_raw_parts(data as *const u8, c.res as usize)
+        });
         assert_eq!(urb_ring_buffer_release(r.0, bid), 0);
     }
     let want: Vec<u8> = (0..5u8).flat_map(|i| [b'a' + i; 10]).collect();
     assert_eq!(received, want);
     close(b);
     let end = wait_n(&r, 1);
-    assert_eq!((end[0].res, end[0].flags & URB_CQE_F_MORE), (0, 0), "EOF ends it");
+    assert_eq!(
+        (end[0].res, end[0].flags & URB_CQE_F_MORE),
+        (0, 0),
+        "EOF ends it"
+    );
     close(a);
     let mut no_bufs = std::ptr::null_mut();
     assert_eq!(urb_ring_new(std::ptr::null(), &mut no_bufs), 0);
@@ -365,14 +435,20 @@ fn allow_list_refuses_other_operations() {
     let r = new_ring(Some(cfg));
     assert_eq!(urb_ring_submit(r.0, &prep::nop(), 1), 0);
     let mut buf = [0u8; 4];
-    assert_eq!(urb_ring_submit(r.0, &prep::read(0, buf.as_mut_ptr().cast(), 4, 0), 2), -libc::EACCES);
+    assert_eq!(
+        urb_ring_submit(r.0, &prep::read(0, buf.as_mut_ptr().cast(), 4, 0), 2),
+        -libc::EACCES
+    );
     assert_eq!(wait_n(&r, 1)[0].token, 1);
 }
 
 #[test]
 fn bad_arguments_are_refused() {
     let mut r = std::ptr::null_mut();
-    assert_eq!(urb_ring_new(std::ptr::null(), std::ptr::null_mut()), -libc::EINVAL);
+    assert_eq!(
+        urb_ring_new(std::ptr::null(), std::ptr::null_mut()),
+        -libc::EINVAL
+    );
     let mut cfg = config();
     cfg.reserved[0] = 1;
     assert_eq!(urb_ring_new(&cfg, &mut r), -libc::EINVAL);
@@ -380,14 +456,23 @@ fn bad_arguments_are_refused() {
     cfg = config();
     cfg.buf_count = 3;
     assert_eq!(urb_ring_new(&cfg, &mut r), -libc::EINVAL);
-    assert_eq!(urb_ring_submit(std::ptr::null(), &prep::nop(), 0), -libc::EINVAL);
+    assert_eq!(
+        urb_ring_submit(std::ptr::null(), &prep::nop(), 0),
+        -libc::EINVAL
+    );
     let ring = new_ring(None);
     assert_eq!(urb_ring_submit(ring.0, std::ptr::null(), 0), -libc::EINVAL);
     let mut bad = prep::nop();
     bad.opcode = 200;
     assert_eq!(urb_ring_submit(ring.0, &bad, 0), -libc::EINVAL);
-    assert_eq!(urb_ring_reap(ring.0, std::ptr::null_mut(), 4), -libc::EINVAL);
-    assert_eq!(urb_ring_submit_chain(ring.0, std::ptr::null(), 1, std::ptr::null()), -libc::EINVAL);
+    assert_eq!(
+        urb_ring_reap(ring.0, std::ptr::null_mut(), 4),
+        -libc::EINVAL
+    );
+    assert_eq!(
+        urb_ring_submit_chain(ring.0, std::ptr::null(), 1, std::ptr::null()),
+        -libc::EINVAL
+    );
     assert_eq!(urb_ring_stats(ring.0, std::ptr::null_mut()), -libc::EINVAL);
     urb_ring_free(std::ptr::null_mut());
 }
@@ -403,20 +488,32 @@ impl Reaper<'_> {
     fn next(&mut self) -> urb_completion {
         if self.pending.is_empty() {
             let label = self.label;
-            self.pending.extend(wait_n(self.ring, 1).into_iter().inspect(|c| assert!(c.token != 0, "{label}")));
+            self.pending.extend(
+                wait_n(self.ring, 1)
+                    .into_iter()
+                    .inspect(|c| assert!(c.token != 0, "{label}")),
+            );
         }
         self.pending.pop_front().unwrap()
     }
 
     fn by_token(&mut self, n: usize) -> HashMap<u64, i32> {
-        (0..n).map(|_| self.next()).map(|c| (c.token, c.res)).collect()
+        (0..n)
+            .map(|_| self.next())
+            .map(|c| (c.token, c.res))
+            .collect()
     }
 
     fn nothing_more(&mut self) {
         std::thread::sleep(Duration::from_millis(30));
         let mut buf = [urb_completion::default(); 8];
         let n = urb_ring_reap(self.ring.0, buf.as_mut_ptr(), 8);
-        assert!(self.pending.is_empty() && n == 0, "{}: unexpected {:?}", self.label, &buf[..n.max(0) as usize]);
+        assert!(
+            self.pending.is_empty() && n == 0,
+            "{}: unexpected {:?}",
+            self.label,
+            &buf[..n.max(0) as usize]
+        );
     }
 }
 
@@ -439,42 +536,81 @@ fn sleep_op(ns: u64) -> urb_op {
 
 /// The async contract, checked the same way on whichever owner `r` has.
 fn exercise(r: &TestRing, label: &'static str) {
-    let mut c = Reaper { ring: r, label, pending: Default::default() };
+    let mut c = Reaper {
+        ring: r,
+        label,
+        pending: Default::default(),
+    };
     let (rd, wr) = pipe();
     let mut buf = [0u8; 16];
     let bufp = buf.as_mut_ptr().cast();
 
     // Timeouts on a pipe read, on a sleep, on an accept; a file read on time.
     let start = Instant::now();
-    assert_eq!(urb_ring_submit_timeout(r.0, &prep::read(rd, bufp, 16, 0), 1, 20_000_000), 0);
+    assert_eq!(
+        urb_ring_submit_timeout(r.0, &prep::read(rd, bufp, 16, 0), 1, 20_000_000),
+        0
+    );
     assert_eq!(c.next().res, -libc::ETIME, "{label}");
     assert!(start.elapsed() >= Duration::from_millis(19), "{label}");
     let start = Instant::now();
     assert_eq!(urb_ring_submit(r.0, &sleep_op(30_000_000), 2), 0);
     let got = c.next();
-    assert_eq!((got.token, got.res), (2, 0), "{label}: a sleep that ran its course is 0");
+    assert_eq!(
+        (got.token, got.res),
+        (2, 0),
+        "{label}: a sleep that ran its course is 0"
+    );
     assert!(start.elapsed() >= Duration::from_millis(29), "{label}");
-    assert_eq!(urb_ring_submit_timeout(r.0, &sleep_op(10_000_000_000), 3, 20_000_000), 0);
-    assert_eq!(c.next().res, -libc::ETIME, "{label}: a sleep cut short by its timeout");
+    assert_eq!(
+        urb_ring_submit_timeout(r.0, &sleep_op(10_000_000_000), 3, 20_000_000),
+        0
+    );
+    assert_eq!(
+        c.next().res,
+        -libc::ETIME,
+        "{label}: a sleep cut short by its timeout"
+    );
     let (lfd, addr) = tcp_listener();
-    assert_eq!(urb_ring_submit_timeout(r.0, &op_with(URB_OP_ACCEPT, lfd, std::ptr::null_mut(), 0, 0), 4, 20_000_000), 0);
+    assert_eq!(
+        urb_ring_submit_timeout(
+            r.0,
+            &op_with(URB_OP_ACCEPT, lfd, std::ptr::null_mut(), 0, 0),
+            4,
+            20_000_000
+        ),
+        0
+    );
     assert_eq!(c.next().res, -libc::ETIME, "{label}");
     let file = tempfile_with(b"file data");
-    assert_eq!(urb_ring_submit_timeout(r.0, &prep::read(file, bufp, 9, 0), 5, 5_000_000_000), 0);
+    assert_eq!(
+        urb_ring_submit_timeout(r.0, &prep::read(file, bufp, 9, 0), 5, 5_000_000_000),
+        0
+    );
     assert_eq!(c.next().res, 9, "{label}");
     assert_eq!(&buf[..9], b"file data");
     close(file);
 
     // Cancel: a parked receive ends once with -ECANCELED.
     let (a, b) = socketpair();
-    assert_eq!(urb_ring_submit(r.0, &op_with(URB_OP_RECV, a, bufp, 16, 0), 6), 0);
+    assert_eq!(
+        urb_ring_submit(r.0, &op_with(URB_OP_RECV, a, bufp, 16, 0), 6),
+        0
+    );
     std::thread::sleep(Duration::from_millis(5));
     assert_eq!(urb_ring_cancel(r.0, 6), 0);
     assert_eq!(c.next().res, -libc::ECANCELED, "{label}");
     c.nothing_more();
 
     // MSG_WAITALL gathers two separate writes.
-    assert_eq!(urb_ring_submit(r.0, &op_with(URB_OP_RECV, a, bufp, 8, libc::MSG_WAITALL as u32), 7), 0);
+    assert_eq!(
+        urb_ring_submit(
+            r.0,
+            &op_with(URB_OP_RECV, a, bufp, 8, libc::MSG_WAITALL as u32),
+            7
+        ),
+        0
+    );
     write_all(b, b"1234");
     std::thread::sleep(Duration::from_millis(10));
     write_all(b, b"5678");
@@ -485,27 +621,54 @@ fn exercise(r: &TestRing, label: &'static str) {
     // cancelling the head cancels the rest.
     let msg = b"chained";
     let mut back = [0u8; 7];
-    let ops = [prep::write(wr, msg.as_ptr() as *mut _, 7, 0), prep::read(rd, back.as_mut_ptr().cast(), 7, 0)];
-    assert_eq!(urb_ring_submit_chain(r.0, ops.as_ptr(), 2, [10u64, 11].as_ptr()), 0);
+    let ops = [
+        prep::write(wr, msg.as_ptr() as *mut _, 7, 0),
+        prep::read(rd, back.as_mut_ptr().cast(), 7, 0),
+    ];
+    assert_eq!(
+        urb_ring_submit_chain(r.0, ops.as_ptr(), 2, [10u64, 11].as_ptr()),
+        0
+    );
     let got = c.by_token(2);
     assert_eq!((got[&10], got[&11]), (7, 7), "{label}");
     assert_eq!(&back, msg);
     let start = Instant::now();
     let ops = [sleep_op(20_000_000), prep::nop()];
-    assert_eq!(urb_ring_submit_chain(r.0, ops.as_ptr(), 2, [12u64, 13].as_ptr()), 0);
+    assert_eq!(
+        urb_ring_submit_chain(r.0, ops.as_ptr(), 2, [12u64, 13].as_ptr()),
+        0
+    );
     let got = c.by_token(2);
     assert_eq!((got[&12], got[&13]), (0, 0), "{label}");
     assert!(start.elapsed() >= Duration::from_millis(19), "{label}");
     let ops = [prep::read(rd, bufp, 4, 0), prep::nop(), prep::nop()];
-    assert_eq!(urb_ring_submit_chain(r.0, ops.as_ptr(), 3, [14u64, 15, 16].as_ptr()), 0);
+    assert_eq!(
+        urb_ring_submit_chain(r.0, ops.as_ptr(), 3, [14u64, 15, 16].as_ptr()),
+        0
+    );
     std::thread::sleep(Duration::from_millis(5));
     assert_eq!(urb_ring_cancel(r.0, 14), 0);
     let got = c.by_token(3);
-    assert!(got.values().all(|&res| res == -libc::ECANCELED), "{label}: {got:?}");
+    assert!(
+        got.values().all(|&res| res == -libc::ECANCELED),
+        "{label}: {got:?}"
+    );
 
     // Connect on a non-blocking socket completes when the handshake does.
-    let s = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) };
-    let mut connect = op_with(URB_OP_CONNECT, s, &addr as *const _ as *mut _, std::mem::size_of_val(&addr) as u32, 0);
+    let s = unsafe {
+        libc::socket(
+            libc::AF_INET,
+            libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            0,
+        )
+    };
+    let mut connect = op_with(
+        URB_OP_CONNECT,
+        s,
+        &addr as *const _ as *mut _,
+        std::mem::size_of_val(&addr) as u32,
+        0,
+    );
     assert_eq!(urb_ring_submit(r.0, &connect, 17), 0);
     assert_eq!(c.next().res, 0, "{label}");
     close(s);
@@ -523,7 +686,11 @@ fn exercise(r: &TestRing, label: &'static str) {
     connect.fd = tcp_socket();
     assert_eq!(urb_ring_submit_timeout(r.0, &connect, 19, 30_000_000), 0);
     assert_eq!(c.next().res, -libc::ETIME, "{label}");
-    assert_eq!(unsafe { libc::fcntl(connect.fd, libc::F_GETFL) } & libc::O_NONBLOCK, 0, "{label}");
+    assert_eq!(
+        unsafe { libc::fcntl(connect.fd, libc::F_GETFL) } & libc::O_NONBLOCK,
+        0,
+        "{label}"
+    );
     close(connect.fd);
     connect.fd = tcp_socket();
     assert_eq!(urb_ring_submit(r.0, &connect, 19), 0);
@@ -536,30 +703,46 @@ fn exercise(r: &TestRing, label: &'static str) {
 
     // Multishot accept: the two connections made above, waiting in the
     // backlog, then one that arrives later; then the end.
-    assert_eq!(urb_ring_accept_multishot(r.0, lfd, libc::SOCK_CLOEXEC, 20), 0);
+    assert_eq!(
+        urb_ring_accept_multishot(r.0, lfd, libc::SOCK_CLOEXEC, 20),
+        0
+    );
     for i in 0..3 {
         if i == 2 {
             std::thread::sleep(Duration::from_millis(10));
             close(connect_blocking(&addr));
         }
         let got = c.next();
-        assert!(got.token == 20 && got.res >= 0 && got.flags & URB_CQE_F_MORE != 0, "{label}: {got:?}");
+        assert!(
+            got.token == 20 && got.res >= 0 && got.flags & URB_CQE_F_MORE != 0,
+            "{label}: {got:?}"
+        );
         close(got.res);
     }
     assert_eq!(urb_ring_cancel(r.0, 20), 0);
     let end = c.next();
-    assert_eq!((end.token, end.res, end.flags & URB_CQE_F_MORE), (20, -libc::ECANCELED, 0), "{label}");
+    assert_eq!(
+        (end.token, end.res, end.flags & URB_CQE_F_MORE),
+        (20, -libc::ECANCELED, 0),
+        "{label}"
+    );
     close(lfd);
 
     // Multishot poll reports each new readiness once, not once per loop.
     assert_eq!(urb_ring_poll_multishot(r.0, rd, libc::POLLIN as u32, 21), 0);
     write_all(wr, b"x");
     let first = c.next();
-    assert!(first.res & libc::POLLIN as i32 != 0 && first.flags & URB_CQE_F_MORE != 0, "{label}: {first:?}");
+    assert!(
+        first.res & libc::POLLIN as i32 != 0 && first.flags & URB_CQE_F_MORE != 0,
+        "{label}: {first:?}"
+    );
     c.nothing_more();
     write_all(wr, b"y");
     let second = c.next();
-    assert!(second.res & libc::POLLIN as i32 != 0 && second.flags & URB_CQE_F_MORE != 0, "{label}: {second:?}");
+    assert!(
+        second.res & libc::POLLIN as i32 != 0 && second.flags & URB_CQE_F_MORE != 0,
+        "{label}: {second:?}"
+    );
     c.nothing_more();
     assert_eq!(urb_ring_cancel(r.0, 21), 0);
     let end = c.next();
@@ -571,11 +754,18 @@ fn exercise(r: &TestRing, label: &'static str) {
         write_all(b, &[b'0' + i; 10]);
         let got = c.next();
         assert_eq!((got.token, got.res), (22, 10), "{label}");
-        assert!(got.flags & URB_CQE_F_MORE != 0 && got.flags & URB_CQE_F_BUFFER != 0, "{label}");
+        assert!(
+            got.flags & URB_CQE_F_MORE != 0 && got.flags & URB_CQE_F_BUFFER != 0,
+            "{label}"
+        );
     }
     write_all(b, b"third");
     let end = c.next();
-    assert_eq!((end.token, end.res, end.flags & URB_CQE_F_MORE), (22, -libc::ENOBUFS, 0), "{label}");
+    assert_eq!(
+        (end.token, end.res, end.flags & URB_CQE_F_MORE),
+        (22, -libc::ENOBUFS, 0),
+        "{label}"
+    );
     for bid in 0..2 {
         assert_eq!(urb_ring_buffer_release(r.0, bid), 0);
     }
@@ -583,7 +773,11 @@ fn exercise(r: &TestRing, label: &'static str) {
     c.nothing_more();
     let s = stats(r);
     assert_eq!(s.in_flight, 0, "{label}");
-    assert_eq!(s.completions, s.submitted + 3 + 2 + 2, "{label}: every shot of a multishot request counts");
+    assert_eq!(
+        s.completions,
+        s.submitted + 3 + 2 + 2,
+        "{label}: every shot of a multishot request counts"
+    );
     for fd in [a, b, rd, wr] {
         close(fd);
     }
@@ -613,7 +807,9 @@ fn both_owners_in_one_process() {
 
 unsafe extern "C" fn record_completion(ctx: *mut libc::c_void, token: u64, res: i32, flags: u32) {
     let seen = &*(ctx as *const std::sync::Mutex<Vec<urb_completion>>);
-    seen.lock().unwrap().push(urb_completion { token, res, flags });
+    seen.lock()
+        .unwrap()
+        .push(urb_completion { token, res, flags });
 }
 
 /// `urb_ring_free` with every kind of request in flight: each gets its one
@@ -642,8 +838,17 @@ fn free_with_everything_in_flight(flags: u32, label: &str) {
     assert_eq!(urb_ring_recv_multishot(r.0, a, 0, 4), 0);
     assert_eq!(urb_ring_accept_multishot(r.0, lfd, 0, 5), 0);
     let ops = [prep::read(rd, bufp, 8, 0), prep::nop()];
-    assert_eq!(urb_ring_submit_chain(r.0, ops.as_ptr(), 2, [6u64, 7].as_ptr()), 0);
-    let mut open = op_with(URB_OP_OPENAT, libc::AT_FDCWD, path.as_ptr() as *mut _, 0, (libc::O_RDONLY | libc::O_CLOEXEC) as u32);
+    assert_eq!(
+        urb_ring_submit_chain(r.0, ops.as_ptr(), 2, [6u64, 7].as_ptr()),
+        0
+    );
+    let mut open = op_with(
+        URB_OP_OPENAT,
+        libc::AT_FDCWD,
+        path.as_ptr() as *mut _,
+        0,
+        (libc::O_RDONLY | libc::O_CLOEXEC) as u32,
+    );
     open.mode = 0;
     assert_eq!(urb_ring_submit(r.0, &open, 8), 0);
     std::thread::sleep(Duration::from_millis(20));
@@ -651,7 +856,12 @@ fn free_with_everything_in_flight(flags: u32, label: &str) {
     let writer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(100));
         // Unblocks the open if it is still waiting for a writer.
-        let fd = unsafe { libc::open(writer_path.as_ptr(), libc::O_WRONLY | libc::O_NONBLOCK | libc::O_CLOEXEC) };
+        let fd = unsafe {
+            libc::open(
+                writer_path.as_ptr(),
+                libc::O_WRONLY | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            )
+        };
         std::thread::sleep(Duration::from_millis(50));
         if fd >= 0 {
             close(fd);
@@ -662,7 +872,11 @@ fn free_with_everything_in_flight(flags: u32, label: &str) {
     writer.join().unwrap();
     let mut tokens: Vec<u64> = got.iter().map(|c| c.token).collect();
     tokens.sort();
-    assert_eq!(tokens, (1..=8).collect::<Vec<_>>(), "{label}: one final completion each: {got:?}");
+    assert_eq!(
+        tokens,
+        (1..=8).collect::<Vec<_>>(),
+        "{label}: one final completion each: {got:?}"
+    );
     for c in &got {
         assert_eq!(c.flags & URB_CQE_F_MORE, 0, "{label}: {c:?}");
         if c.token == 8 {
@@ -732,12 +946,23 @@ fn race_everything(flags: u32, label: &str) {
     let mut seen = vec![0; total + 1];
     for c in &got {
         seen[c.token as usize] += 1;
-        assert!(c.res >= 0 || [-libc::ETIME, -libc::ECANCELED].contains(&c.res), "{label}: {c:?}");
+        assert!(
+            c.res >= 0 || [-libc::ETIME, -libc::ECANCELED].contains(&c.res),
+            "{label}: {c:?}"
+        );
     }
-    assert!(seen[1..].iter().all(|&n| n == 1), "{label}: some token not exactly once");
+    assert!(
+        seen[1..].iter().all(|&n| n == 1),
+        "{label}: some token not exactly once"
+    );
     let mut none = [urb_completion::default(); 4];
     std::thread::sleep(Duration::from_millis(20));
-    assert_eq!(urb_ring_reap(r.0, none.as_mut_ptr(), 4), 0, "{label}: {:?}", none);
+    assert_eq!(
+        urb_ring_reap(r.0, none.as_mut_ptr(), 4),
+        0,
+        "{label}: {:?}",
+        none
+    );
     assert_eq!(stats(&r).in_flight, 0, "{label}");
     drop(bufs);
     for (a, b) in pairs {
@@ -762,7 +987,9 @@ unsafe extern "C" fn record_slowly(_: *mut libc::c_void, token: u64, res: i32, f
     if token == SLOW {
         std::thread::sleep(Duration::from_millis(20));
     }
-    SEEN.lock().unwrap().push(urb_completion { token, res, flags });
+    SEEN.lock()
+        .unwrap()
+        .push(urb_completion { token, res, flags });
 }
 
 #[test]
@@ -772,7 +999,10 @@ fn chains_longer_than_the_free_sq_space_stay_whole() {
     let mut cfg = config();
     cfg.entries = 8;
     let r = new_ring(Some(cfg));
-    assert_eq!(urb_ring_set_callback(r.0, Some(record_slowly), std::ptr::null_mut()), 0);
+    assert_eq!(
+        urb_ring_set_callback(r.0, Some(record_slowly), std::ptr::null_mut()),
+        0
+    );
     for round in 0..20u64 {
         SEEN.lock().unwrap().clear();
         assert_eq!(urb_ring_submit(r.0, &prep::nop(), SLOW), 0);
@@ -780,17 +1010,28 @@ fn chains_longer_than_the_free_sq_space_stay_whole() {
         let base = round * 100;
         let loose: Vec<urb_op> = (0..5).map(|_| prep::nop()).collect();
         let loose_tokens: Vec<u64> = (0..5).map(|i| base + 50 + i).collect();
-        assert_eq!(urb_ring_submit_batch(r.0, loose.as_ptr(), 5, loose_tokens.as_ptr()), 0);
+        assert_eq!(
+            urb_ring_submit_batch(r.0, loose.as_ptr(), 5, loose_tokens.as_ptr()),
+            0
+        );
         let mut chain: Vec<urb_op> = (0..6).map(|_| prep::nop()).collect();
         chain[0] = prep::read(60_000, std::ptr::null_mut(), 0, 0); // fails: the rest is cancelled
         let tokens: Vec<u64> = (0..6).map(|i| base + i).collect();
-        assert_eq!(urb_ring_submit_chain(r.0, chain.as_ptr(), 6, tokens.as_ptr()), 0);
+        assert_eq!(
+            urb_ring_submit_chain(r.0, chain.as_ptr(), 6, tokens.as_ptr()),
+            0
+        );
         let deadline = Instant::now() + Duration::from_secs(10);
         while SEEN.lock().unwrap().len() < 12 {
             assert!(Instant::now() < deadline);
             std::thread::sleep(Duration::from_millis(1));
         }
-        let by: HashMap<u64, i32> = SEEN.lock().unwrap().iter().map(|c| (c.token, c.res)).collect();
+        let by: HashMap<u64, i32> = SEEN
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|c| (c.token, c.res))
+            .collect();
         assert_eq!(by.len(), 12);
         assert_eq!(by[&base], -libc::EBADF);
         for i in 1..6 {
@@ -818,7 +1059,10 @@ fn restricted_rings_still_run_timeouts_cancels_and_chains() {
     assert_eq!(urb_ring_cancel(r.0, 2), 0);
     assert_eq!(wait_n(&r, 1)[0].res, -libc::ECANCELED);
     let chain = [prep::nop(), prep::nop(), prep::nop()];
-    assert_eq!(urb_ring_submit_chain(r.0, chain.as_ptr(), 3, [3u64, 4, 5].as_ptr()), 0);
+    assert_eq!(
+        urb_ring_submit_chain(r.0, chain.as_ptr(), 3, [3u64, 4, 5].as_ptr()),
+        0
+    );
     assert!(wait_n(&r, 3).iter().all(|c| c.res == 0));
     write_all(wr, b"data");
     assert_eq!(urb_ring_submit(r.0, &read, 6), 0);
@@ -832,15 +1076,22 @@ fn restricted_rings_still_run_timeouts_cancels_and_chains() {
 fn many_file_reads_at_distinct_offsets_carry_the_right_records() {
     // 20,000 reads of 8-byte records at 512 offsets, all in flight at once.
     let r = new_ring(None);
-    let records: Vec<u8> = (0..512).flat_map(|i| format!("{i:08}").into_bytes()).collect();
+    let records: Vec<u8> = (0..512)
+        .flat_map(|i| format!("{i:08}").into_bytes())
+        .collect();
     let file = tempfile_with(&records);
     const N: usize = 20_000;
     let mut bufs = vec![[0u8; 8]; N];
-    let ops: Vec<urb_op> = (0..N).map(|i| prep::read(file, bufs[i].as_mut_ptr().cast(), 8, (8 * (i % 512)) as u64)).collect();
+    let ops: Vec<urb_op> = (0..N)
+        .map(|i| prep::read(file, bufs[i].as_mut_ptr().cast(), 8, (8 * (i % 512)) as u64))
+        .collect();
     let tokens: Vec<u64> = (0..N as u64).collect();
     for chunk in 0..N / 1000 {
         let at = chunk * 1000;
-        assert_eq!(urb_ring_submit_batch(r.0, ops[at..].as_ptr(), 1000, tokens[at..].as_ptr()), 0);
+        assert_eq!(
+            urb_ring_submit_batch(r.0, ops[at..].as_ptr(), 1000, tokens[at..].as_ptr()),
+            0
+        );
     }
     let got = wait_n(&r, N);
     for c in got {
@@ -876,7 +1127,14 @@ fn submit_try_finishes_on_the_spot_or_hands_over() {
     std::thread::sleep(Duration::from_millis(20));
     write_all(b, b"later");
     let got = wait_n(&r, 1);
-    assert_eq!(got, vec![urb_completion { token: 3, res: 5, flags: 0 }]);
+    assert_eq!(
+        got,
+        vec![urb_completion {
+            token: 3,
+            res: 5,
+            flags: 0
+        }]
+    );
     assert_eq!(&buf[..5], b"later");
     // Nothing else was queued: the tries left no completion behind.
     let mut more = [urb_completion::default(); 4];
@@ -887,8 +1145,14 @@ fn submit_try_finishes_on_the_spot_or_hands_over() {
     res = -1;
     assert_eq!(urb_ring_submit_try(r.0, &bad, 4, &mut res), -libc::EINVAL);
     assert_eq!(res, -1);
-    assert_eq!(urb_ring_submit_try(r.0, &prep::nop(), 5, std::ptr::null_mut()), -libc::EINVAL);
-    assert_eq!(urb_ring_submit_try(std::ptr::null(), &prep::nop(), 5, &mut res), -libc::EINVAL);
+    assert_eq!(
+        urb_ring_submit_try(r.0, &prep::nop(), 5, std::ptr::null_mut()),
+        -libc::EINVAL
+    );
+    assert_eq!(
+        urb_ring_submit_try(std::ptr::null(), &prep::nop(), 5, &mut res),
+        -libc::EINVAL
+    );
     assert_eq!(urb_ring_reap(r.0, more.as_mut_ptr(), 4), 0);
     close(a);
     close(b);
@@ -908,20 +1172,67 @@ fn sqpoll_rings_serve_requests_after_the_sq_thread_slept() {
         std::thread::sleep(Duration::from_millis(3)); // longer than the idle time
         assert_eq!(urb_ring_submit(r.0, &prep::nop(), round), 0);
         let got = wait_n(&r, 1);
-        assert_eq!(got, vec![urb_completion { token: round, res: 0, flags: 0 }]);
+        assert_eq!(
+            got,
+            vec![urb_completion {
+                token: round,
+                res: 0,
+                flags: 0
+            }]
+        );
     }
     let ops = vec![prep::nop(); 64];
     let tokens: Vec<u64> = (100..164).collect();
-    assert_eq!(urb_ring_submit_batch(r.0, ops.as_ptr(), ops.len(), tokens.as_ptr()), 0);
+    assert_eq!(
+        urb_ring_submit_batch(r.0, ops.as_ptr(), ops.len(), tokens.as_ptr()),
+        0
+    );
     assert_eq!(wait_n(&r, 64).len(), 64);
     // A request in flight when the ring is freed is cancelled, not waited for.
     let (rd, wr) = pipe();
     let mut buf = [0u8; 8];
-    assert_eq!(urb_ring_submit(r.0, &prep::read(rd, buf.as_mut_ptr().cast(), 8, 0), 200), 0);
+    assert_eq!(
+        urb_ring_submit(r.0, &prep::read(rd, buf.as_mut_ptr().cast(), 8, 0), 200),
+        0
+    );
     std::thread::sleep(Duration::from_millis(5));
     let start = Instant::now();
     drop(r);
-    assert!(start.elapsed() < Duration::from_secs(5), "freeing an SQPOLL ring took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "freeing an SQPOLL ring took {:?}",
+        start.elapsed()
+    );
+    close(rd);
+    close(wr);
+}
+
+/// A ring asked for one SQ entry still runs a request with a timeout (two
+/// SQEs that must be submitted together): found by fuzz/ring_calls.
+#[test]
+fn a_one_entry_ring_runs_timed_requests() {
+    let mut cfg = config();
+    cfg.entries = 1;
+    let r = new_ring(Some(cfg));
+    let (rd, wr) = pipe();
+    let mut buf = [0u8; 8];
+    assert_eq!(
+        urb_ring_submit_timeout(
+            r.0,
+            &prep::read(rd, buf.as_mut_ptr().cast(), 8, 0),
+            7,
+            5_000_000
+        ),
+        0
+    );
+    assert_eq!(
+        wait_n(&r, 1),
+        vec![urb_completion {
+            token: 7,
+            res: -libc::ETIME,
+            flags: 0
+        }]
+    );
     close(rd);
     close(wr);
 }

@@ -48,7 +48,15 @@ fn a_million_requests_through_an_eight_entry_cq() {
                     for (i, tok) in tokens.iter_mut().enumerate() {
                         *tok = next + i as u64;
                     }
-                    assert_eq!(urb_ring_submit_batch(ring.0, ops.as_ptr(), BATCH as usize, tokens.as_ptr()), 0);
+                    assert_eq!(
+                        urb_ring_submit_batch(
+                            ring.0,
+                            ops.as_ptr(),
+                            BATCH as usize,
+                            tokens.as_ptr()
+                        ),
+                        0
+                    );
                     next += BATCH;
                 }
             })
@@ -62,7 +70,11 @@ fn a_million_requests_through_an_eight_entry_cq() {
         assert!(n > 0, "stalled after {got} completions");
         for c in &out[..n as usize] {
             assert_eq!(c.res, 0);
-            assert!(!std::mem::replace(&mut seen[c.token as usize], true), "token {} twice", c.token);
+            assert!(
+                !std::mem::replace(&mut seen[c.token as usize], true),
+                "token {} twice",
+                c.token
+            );
         }
         got += n as u64;
     }
@@ -75,6 +87,9 @@ fn a_million_requests_through_an_eight_entry_cq() {
         "burst: {} requests, {} enters, {} CQ overflows seen, {} SQ-full flushes",
         st.submitted, st.enters, st.cq_overflows, st.sq_full_waits
     );
-    assert_eq!((st.submitted, st.completions, st.in_flight), (TOTAL, TOTAL, 0));
+    assert_eq!(
+        (st.submitted, st.completions, st.in_flight),
+        (TOTAL, TOTAL, 0)
+    );
     urb_ring_free(ring.0);
 }

@@ -24,7 +24,10 @@ fn blocking_timeouts_leave_buffers_alone() {
         assert_eq!(urb_submit_blocking_timeout(&op, i * 1000), -libc::ETIME);
         write_all(wr, b"DATADATA");
         std::thread::yield_now();
-        assert!(buf.iter().all(|&b| b == CANARY), "a timed-out read wrote after returning");
+        assert!(
+            buf.iter().all(|&b| b == CANARY),
+            "a timed-out read wrote after returning"
+        );
         let mut fresh = [0u8; 8];
         assert_eq!(urb_read(rd, fresh.as_mut_ptr().cast(), 8, 0), 8);
         assert_eq!(&fresh, b"DATADATA");
@@ -90,14 +93,21 @@ fn async_cancels_at_random_moments_lose_and_corrupt_nothing() {
             let n = urb_ring_wait(ring, out.as_mut_ptr(), 256, 1, 5_000_000_000);
             assert!(n > 0, "a request never completed (round {round})");
             for c in &out[..n as usize] {
-                assert!(results.insert(c.token, c.res).is_none(), "token {} twice", c.token);
+                assert!(
+                    results.insert(c.token, c.res).is_none(),
+                    "token {} twice",
+                    c.token
+                );
             }
         }
         for i in 0..PIPES {
             let res = results[&((round * PIPES + i) as u64)];
             if res == -libc::ECANCELED {
                 cancelled += 1;
-                assert!(bufs[i].iter().all(|&b| b == CANARY), "a cancelled read wrote its buffer");
+                assert!(
+                    bufs[i].iter().all(|&b| b == CANARY),
+                    "a cancelled read wrote its buffer"
+                );
                 if fed[i] {
                     // The payload it did not take is still in the pipe: drain it.
                     let mut fresh = [0u8; 8];

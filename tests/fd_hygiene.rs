@@ -33,9 +33,15 @@ fn thread_rings_and_async_rings_leave_nothing_behind() {
                 std::thread::spawn(move || {
                     let (rd, wr) = pipe();
                     let msg = format!("wave {wave} thread {i}");
-                    assert_eq!(urb_write(wr, msg.as_ptr().cast(), msg.len() as u32, 0), msg.len() as i32);
+                    assert_eq!(
+                        urb_write(wr, msg.as_ptr().cast(), msg.len() as u32, 0),
+                        msg.len() as i32
+                    );
                     let mut buf = [0u8; 64];
-                    assert_eq!(urb_read(rd, buf.as_mut_ptr().cast(), 64, 0), msg.len() as i32);
+                    assert_eq!(
+                        urb_read(rd, buf.as_mut_ptr().cast(), 64, 0),
+                        msg.len() as i32
+                    );
                     assert_eq!(&buf[..msg.len()], msg.as_bytes());
                     assert_eq!(urb_close(rd), 0);
                     assert_eq!(urb_close(wr), 0);
@@ -49,7 +55,10 @@ fn thread_rings_and_async_rings_leave_nothing_behind() {
     assert_eq!(open_fds(), before, "thread rings leaked descriptors");
     let growth = rss_kib().saturating_sub(rss_after_first_wave);
     eprintln!("10,000 thread lifetimes: RSS grew {growth} KiB after the first wave");
-    assert!(growth < 16 * 1024, "RSS grew {growth} KiB over 9,900 thread lifetimes");
+    assert!(
+        growth < 16 * 1024,
+        "RSS grew {growth} KiB over 9,900 thread lifetimes"
+    );
 
     // Async rings freed with requests in flight: cancelled and waited for.
     for _ in 0..20 {
@@ -57,7 +66,10 @@ fn thread_rings_and_async_rings_leave_nothing_behind() {
         assert_eq!(urb_ring_new(std::ptr::null(), &mut r), 0);
         let (rd, wr) = pipe();
         let mut buf = Box::new([0u8; 8]);
-        assert_eq!(urb_ring_submit(r, &prep::read(rd, buf.as_mut_ptr().cast(), 8, 0), 1), 0);
+        assert_eq!(
+            urb_ring_submit(r, &prep::read(rd, buf.as_mut_ptr().cast(), 8, 0), 1),
+            0
+        );
         std::thread::sleep(Duration::from_millis(2));
         urb_ring_free(r); // must cancel and wait before the buffer goes away
         drop(buf);

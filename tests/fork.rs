@@ -43,7 +43,10 @@ fn fork_with_requests_in_flight_on_both_faces() {
     assert_eq!(urb_nop(), 0); // this thread's blocking ring exists too
     let (rd, wr) = pipe();
     let mut buf = Box::new([0u8; 6]);
-    assert_eq!(urb_ring_submit(ring, &prep::read(rd, buf.as_mut_ptr().cast(), 6, 0), 7), 0);
+    assert_eq!(
+        urb_ring_submit(ring, &prep::read(rd, buf.as_mut_ptr().cast(), 6, 0), 7),
+        0
+    );
     let (report_rd, report_wr) = pipe();
 
     let pid = unsafe { libc::fork() };
@@ -57,7 +60,10 @@ fn fork_with_requests_in_flight_on_both_faces() {
     }
     let mut status = 0;
     assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child failed: {status:#x}");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "child failed: {status:#x}"
+    );
     let mut report = [0u8; 2];
     assert_eq!(urb_read(report_rd, report.as_mut_ptr().cast(), 2, 0), 2);
     assert_eq!(&report, b"ok");
@@ -65,14 +71,23 @@ fn fork_with_requests_in_flight_on_both_faces() {
     // The parent's in-flight read was not disturbed by the child.
     write_all(wr, b"parent");
     let mut out = [urb_completion::default(); 4];
-    assert_eq!(urb_ring_wait(ring, out.as_mut_ptr(), 4, 1, 5_000_000_000), 1);
+    assert_eq!(
+        urb_ring_wait(ring, out.as_mut_ptr(), 4, 1, 5_000_000_000),
+        1
+    );
     assert_eq!((out[0].token, out[0].res), (7, 6));
     assert_eq!(&*buf, b"parent");
     urb_ring_free(ring);
 
     let pid = unsafe { libc::fork() };
     if pid == 0 {
-        unsafe { libc::execl(c"/bin/true".as_ptr(), c"true".as_ptr(), std::ptr::null::<libc::c_char>()) };
+        unsafe {
+            libc::execl(
+                c"/bin/true".as_ptr(),
+                c"true".as_ptr(),
+                std::ptr::null::<libc::c_char>(),
+            )
+        };
         unsafe { libc::_exit(127) };
     }
     assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);

@@ -43,7 +43,10 @@ impl Guarded {
         self.0[GUARD..].as_mut_ptr().cast()
     }
     fn guards_intact(&self) -> bool {
-        self.0[..GUARD].iter().chain(&self.0[GUARD + BODY..]).all(|&b| b == CANARY)
+        self.0[..GUARD]
+            .iter()
+            .chain(&self.0[GUARD + BODY..])
+            .all(|&b| b == CANARY)
     }
 }
 
@@ -59,26 +62,65 @@ fn targets() -> Targets {
     for fd in [pr, pw, sa, sb] {
         unsafe { libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK) };
     }
-    Targets { fds: vec![null, pr, pw, sa, sb, -1, 60_000, libc::AT_FDCWD], paths: [c"/dev/null", c"/nonexistent/x", c""] }
+    Targets {
+        fds: vec![null, pr, pw, sa, sb, -1, 60_000, libc::AT_FDCWD],
+        paths: [c"/dev/null", c"/nonexistent/x", c""],
+    }
 }
 
-fn random_op(rng: &mut Rng, t: &Targets, a: &mut Guarded, b: &mut Guarded, iov: &mut [libc::iovec; 2], addr: &libc::sockaddr_un) -> urb_op {
+fn random_op(
+    rng: &mut Rng,
+    t: &Targets,
+    a: &mut Guarded,
+    b: &mut Guarded,
+    iov: &mut [libc::iovec; 2],
+    addr: &libc::sockaddr_un,
+) -> urb_op {
     let mut op = urb_op::zeroed();
-    op.opcode = if rng.chance(20) { rng.pick(&[URB_OP_COUNT, URB_OP_COUNT + 3, 255]) } else { (rng.next() % URB_OP_COUNT as u64) as u8 };
+    op.opcode = if rng.chance(20) {
+        rng.pick(&[URB_OP_COUNT, URB_OP_COUNT + 3, 255])
+    } else {
+        (rng.next() % URB_OP_COUNT as u64) as u8
+    };
     op.fd = rng.pick(&t.fds);
     let valid_len = rng.pick(&[0u32, 1, 16, BODY as u32]);
-    op.len = if rng.chance(10) { rng.pick(&[0x8000_0000u32, u32::MAX]) } else { valid_len };
-    op.buf = if rng.chance(8) { std::ptr::null_mut() } else { a.body() };
-    op.buf2 = if rng.chance(8) { std::ptr::null_mut() } else { b.body() };
+    op.len = if rng.chance(10) {
+        rng.pick(&[0x8000_0000u32, u32::MAX])
+    } else {
+        valid_len
+    };
+    op.buf = if rng.chance(8) {
+        std::ptr::null_mut()
+    } else {
+        a.body()
+    };
+    op.buf2 = if rng.chance(8) {
+        std::ptr::null_mut()
+    } else {
+        b.body()
+    };
     let any_flags = rng.next() as u32 & 0xffff;
-    op.op_flags = rng.pick(&[0u32, libc::MSG_DONTWAIT as u32, libc::POLLIN as u32, libc::POLLOUT as u32, 1, any_flags]);
+    op.op_flags = rng.pick(&[
+        0u32,
+        libc::MSG_DONTWAIT as u32,
+        libc::POLLIN as u32,
+        libc::POLLOUT as u32,
+        1,
+        any_flags,
+    ]);
     let any_offset = rng.next() % 2_000_000;
     op.offset = rng.pick(&[0u64, 4096, URB_OFFSET_CURRENT, any_offset]);
     op.mode = rng.pick(&[0u32, 0o600, libc::STATX_BASIC_STATS]);
     match op.opcode {
         URB_OP_READV | URB_OP_WRITEV if !op.buf.is_null() => {
-            iov[0] = libc::iovec { iov_base: a.body(), iov_len: BODY / 2 };
-            iov[1] = libc::iovec { iov_base: b.body(), iov_len: rng.pick(&[0usize, BODY]) };
+            iov[0] = libc::iovec {
+                iov_base: a.body(),
+                iov_len: BODY / 2,
+            };
+            iov[1] = libc::iovec {
+                iov_base: b.body(),
+                iov_len: rng.pick(&[0usize, BODY]),
+            };
             op.buf = iov.as_mut_ptr().cast();
             op.len = rng.pick(&[0u32, 1, 2]);
         }
@@ -105,7 +147,10 @@ fn random_op(rng: &mut Rng, t: &Targets, a: &mut Guarded, b: &mut Guarded, iov: 
 }
 
 fn check_result(res: i32, op: &urb_op) {
-    assert!(res != uringbridge::errors::PANICKED, "panic inside the library on {op:?}");
+    assert!(
+        res != uringbridge::errors::PANICKED,
+        "panic inside the library on {op:?}"
+    );
     assert!(res >= -133, "not an errno: {res} for {op:?}");
     if res >= 0 && (op.opcode == URB_OP_OPENAT || op.opcode == URB_OP_ACCEPT) {
         close(res);
@@ -113,13 +158,19 @@ fn check_result(res: i32, op: &urb_op) {
 }
 
 fn iterations() -> u64 {
-    std::env::var("URB_FUZZ_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(4000)
+    std::env::var("URB_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4000)
 }
 
 fn unreachable_unix_addr() -> libc::sockaddr_un {
     let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
     addr.sun_family = libc::AF_UNIX as u16;
-    for (d, s) in addr.sun_path[1..].iter_mut().zip(b"urb-fuzz-nobody-listens") {
+    for (d, s) in addr.sun_path[1..]
+        .iter_mut()
+        .zip(b"urb-fuzz-nobody-listens")
+    {
         *d = *s as libc::c_char; // abstract name: nothing on the filesystem
     }
     addr
@@ -130,14 +181,20 @@ fn random_requests_on_the_blocking_face() {
     engine();
     let t = targets();
     let (mut a, mut b) = (Guarded::new(), Guarded::new());
-    let mut iov = [libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; 2];
+    let mut iov = [libc::iovec {
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
+    }; 2];
     let addr = unreachable_unix_addr();
     let mut rng = Rng(0x9E3779B97F4A7C15);
     for _ in 0..iterations() {
         let op = random_op(&mut rng, &t, &mut a, &mut b, &mut iov, &addr);
         let res = urb_submit_blocking_timeout(&op, 2_000_000);
         check_result(res, &op);
-        assert!(a.guards_intact() && b.guards_intact(), "a write outside the buffer: {op:?}");
+        assert!(
+            a.guards_intact() && b.guards_intact(),
+            "a write outside the buffer: {op:?}"
+        );
     }
 }
 
@@ -146,7 +203,10 @@ fn random_requests_on_an_async_ring() {
     engine();
     let t = targets();
     let (mut a, mut b) = (Guarded::new(), Guarded::new());
-    let mut iov = [libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; 2];
+    let mut iov = [libc::iovec {
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
+    }; 2];
     let addr = unreachable_unix_addr();
     let mut rng = Rng(0xD1B54A32D192ED03);
     let mut ring = std::ptr::null_mut();
@@ -163,7 +223,10 @@ fn random_requests_on_an_async_ring() {
         assert_eq!(n, 1, "one completion per accepted request ({op:?})");
         assert_eq!(out[0].token, i);
         check_result(out[0].res, &op);
-        assert!(a.guards_intact() && b.guards_intact(), "a write outside the buffer: {op:?}");
+        assert!(
+            a.guards_intact() && b.guards_intact(),
+            "a write outside the buffer: {op:?}"
+        );
     }
     urb_ring_free(ring);
 }
@@ -175,7 +238,10 @@ fn random_requests_tried_on_the_spot() {
     engine();
     let t = targets();
     let (mut a, mut b) = (Guarded::new(), Guarded::new());
-    let mut iov = [libc::iovec { iov_base: std::ptr::null_mut(), iov_len: 0 }; 2];
+    let mut iov = [libc::iovec {
+        iov_base: std::ptr::null_mut(),
+        iov_len: 0,
+    }; 2];
     let addr = unreachable_unix_addr();
     let mut rng = Rng(0x94D049BB133111EB);
     for _ in 0..iterations() {
@@ -186,6 +252,9 @@ fn random_requests_tried_on_the_spot() {
             0 => assert_eq!(res, i32::MIN, "a declined request wrote its result"),
             other => panic!("urb_submit_nowait returned {other} for {op:?}"),
         }
-        assert!(a.guards_intact() && b.guards_intact(), "a write outside the buffer: {op:?}");
+        assert!(
+            a.guards_intact() && b.guards_intact(),
+            "a write outside the buffer: {op:?}"
+        );
     }
 }

@@ -49,8 +49,17 @@ fn tables() -> Vec<&'static urb_backend_vtable> {
     if !uring.is_null() {
         v.push(unsafe { &*uring });
     }
-    let default = unsafe { CStr::from_ptr((*urb_backend_default()).name) }.to_str().unwrap();
-    assert_eq!(default, if name == "io_uring" { "io_uring" } else { "epoll" });
+    let default = unsafe { CStr::from_ptr((*urb_backend_default()).name) }
+        .to_str()
+        .unwrap();
+    assert_eq!(
+        default,
+        if name == "io_uring" {
+            "io_uring"
+        } else {
+            "epoll"
+        }
+    );
     v
 }
 
@@ -90,7 +99,15 @@ fn read_interest_reports_only_after_data_arrives() {
         assert!(b.poll(20, 8).is_empty(), "{}", b.name());
         write_all(w, b"x");
         let ev = b.poll(1000, 8);
-        assert_eq!(ev, vec![urb_event { fd: r, events: URB_EV_READ }], "{}", b.name());
+        assert_eq!(
+            ev,
+            vec![urb_event {
+                fd: r,
+                events: URB_EV_READ
+            }],
+            "{}",
+            b.name()
+        );
         // Reported when it becomes ready, not again while it stays ready...
         assert!(b.poll(20, 8).is_empty(), "{}", b.name());
         // ...and again when more arrives.
@@ -111,14 +128,30 @@ fn write_interest_on_an_empty_pipe_is_immediate_and_switching_works() {
     each(|b| {
         let (r, w) = nonblocking_pipe();
         assert_eq!(b.modify(w, 0, URB_EV_WRITE), 0);
-        assert_eq!(b.poll(1000, 8), vec![urb_event { fd: w, events: URB_EV_WRITE }], "{}", b.name());
+        assert_eq!(
+            b.poll(1000, 8),
+            vec![urb_event {
+                fd: w,
+                events: URB_EV_WRITE
+            }],
+            "{}",
+            b.name()
+        );
         // read -> write switching on the read end of a socket pair
         let (a, c) = socketpair();
         assert_eq!(b.modify(a, 0, URB_EV_READ), 0);
         assert!(b.poll(20, 8).is_empty());
         assert_eq!(b.modify(a, URB_EV_READ, URB_EV_WRITE), 0);
         let ev = b.poll(1000, 8);
-        assert_eq!(ev, vec![urb_event { fd: a, events: URB_EV_WRITE }], "{}", b.name());
+        assert_eq!(
+            ev,
+            vec![urb_event {
+                fd: a,
+                events: URB_EV_WRITE
+            }],
+            "{}",
+            b.name()
+        );
         for fd in [r, w, a, c] {
             close(fd);
         }
@@ -131,9 +164,21 @@ fn one_shot_fires_exactly_once() {
         let (r, w) = nonblocking_pipe();
         write_all(w, b"already here");
         assert_eq!(b.once(r, URB_EV_READ), 0);
-        assert_eq!(b.poll(1000, 8), vec![urb_event { fd: r, events: URB_EV_READ }], "{}", b.name());
+        assert_eq!(
+            b.poll(1000, 8),
+            vec![urb_event {
+                fd: r,
+                events: URB_EV_READ
+            }],
+            "{}",
+            b.name()
+        );
         write_all(w, b"more");
-        assert!(b.poll(30, 8).is_empty(), "{}: one-shot fired twice", b.name());
+        assert!(
+            b.poll(30, 8).is_empty(),
+            "{}: one-shot fired twice",
+            b.name()
+        );
         // Armed again, it reports the data still there.
         assert_eq!(b.once(r, URB_EV_READ), 0);
         assert_eq!(b.poll(1000, 8).len(), 1, "{}", b.name());
@@ -196,7 +241,15 @@ fn a_registration_from_another_thread_wakes_the_poller() {
                 write_all(w, b"wake");
             });
             let ev = b.poll(5000, 8);
-            assert_eq!(ev, vec![urb_event { fd: r, events: URB_EV_READ }], "{}", b.name());
+            assert_eq!(
+                ev,
+                vec![urb_event {
+                    fd: r,
+                    events: URB_EV_READ
+                }],
+                "{}",
+                b.name()
+            );
         });
         assert!(start.elapsed() < Duration::from_secs(4), "{}", b.name());
         close(r);
@@ -208,19 +261,31 @@ fn a_registration_from_another_thread_wakes_the_poller() {
 fn bad_input_and_destroy_with_registrations() {
     each(|b| {
         let mut out = [urb_event::default(); 2];
-        assert_eq!((b.vt.poll)(std::ptr::null_mut(), 0, out.as_mut_ptr(), 2), -libc::EINVAL);
-        assert_eq!((b.vt.poll)(b.state, 0, std::ptr::null_mut(), 2), -libc::EINVAL);
+        assert_eq!(
+            (b.vt.poll)(std::ptr::null_mut(), 0, out.as_mut_ptr(), 2),
+            -libc::EINVAL
+        );
+        assert_eq!(
+            (b.vt.poll)(b.state, 0, std::ptr::null_mut(), 2),
+            -libc::EINVAL
+        );
         assert_eq!((b.vt.poll)(b.state, 0, out.as_mut_ptr(), 0), -libc::EINVAL);
         assert_eq!(b.modify(-1, 0, URB_EV_READ), -libc::EINVAL);
         assert_eq!(b.modify(0, 0, 64), -libc::EINVAL);
         assert_eq!(b.modify(60_000, 0, URB_EV_READ), -libc::EBADF);
         assert_eq!(b.once(60_000, URB_EV_READ), -libc::EBADF);
         assert_eq!(b.once(0, 0), -libc::EINVAL);
-        assert_eq!((b.vt.modify_fd)(std::ptr::null_mut(), 0, 0, 1), -libc::EINVAL);
+        assert_eq!(
+            (b.vt.modify_fd)(std::ptr::null_mut(), 0, 0, 1),
+            -libc::EINVAL
+        );
         (b.vt.destroy)(std::ptr::null_mut());
         // Registrations outstanding when the instance goes away.
         let (r, w) = nonblocking_pipe();
-        let extra = Instance { vt: b.vt, state: (b.vt.create)() };
+        let extra = Instance {
+            vt: b.vt,
+            state: (b.vt.create)(),
+        };
         assert_eq!(extra.modify(r, 0, URB_EV_READ), 0);
         assert_eq!(extra.once(w, URB_EV_WRITE), 0);
         drop(extra);
@@ -251,13 +316,30 @@ fn registrations_outlive_the_thread_that_made_them() {
         ev.sort_by_key(|e| e.fd);
         assert_eq!(
             ev,
-            vec![urb_event { fd: r1, events: URB_EV_READ }, urb_event { fd: r2, events: URB_EV_READ }],
+            vec![
+                urb_event {
+                    fd: r1,
+                    events: URB_EV_READ
+                },
+                urb_event {
+                    fd: r2,
+                    events: URB_EV_READ
+                }
+            ],
             "{}",
             b.name()
         );
         // The persistent one is still there.
         write_all(w2, b"again");
-        assert_eq!(b.poll(1000, 8), vec![urb_event { fd: r2, events: URB_EV_READ }], "{}", b.name());
+        assert_eq!(
+            b.poll(1000, 8),
+            vec![urb_event {
+                fd: r2,
+                events: URB_EV_READ
+            }],
+            "{}",
+            b.name()
+        );
         for fd in [r1, w1, r2, w2] {
             close(fd);
         }
@@ -269,7 +351,9 @@ fn many_short_lived_threads_register_while_one_polls() {
     each(|b| {
         const THREADS: usize = 8;
         const PER_THREAD: usize = 40;
-        let pipes: Vec<(i32, i32)> = (0..THREADS * PER_THREAD).map(|_| nonblocking_pipe()).collect();
+        let pipes: Vec<(i32, i32)> = (0..THREADS * PER_THREAD)
+            .map(|_| nonblocking_pipe())
+            .collect();
         let mut seen = std::collections::HashSet::new();
         std::thread::scope(|s| {
             for chunk in pipes.chunks(PER_THREAD) {
@@ -280,7 +364,11 @@ fn many_short_lived_threads_register_while_one_polls() {
                         let r = *r;
                         std::thread::scope(|t| {
                             t.spawn(|| {
-                                let rc = if i % 2 == 0 { b.once(r, URB_EV_READ) } else { b.modify(r, 0, URB_EV_READ) };
+                                let rc = if i % 2 == 0 {
+                                    b.once(r, URB_EV_READ)
+                                } else {
+                                    b.modify(r, 0, URB_EV_READ)
+                                };
                                 assert_eq!(rc, 0);
                             });
                         });
@@ -292,7 +380,12 @@ fn many_short_lived_threads_register_while_one_polls() {
             while seen.len() < pipes.len() && Instant::now() < deadline {
                 for e in b.poll(200, 64) {
                     assert_eq!(e.events, URB_EV_READ, "{}", b.name());
-                    assert!(seen.insert(e.fd), "{}: fd {} reported twice", b.name(), e.fd);
+                    assert!(
+                        seen.insert(e.fd),
+                        "{}: fd {} reported twice",
+                        b.name(),
+                        e.fd
+                    );
                 }
             }
         });
@@ -312,9 +405,21 @@ fn a_registration_replaces_the_previous_one() {
         // persistent read, then one-shot write: the read interest is gone
         assert_eq!(b.modify(a, 0, URB_EV_READ), 0);
         assert_eq!(b.once(a, URB_EV_WRITE), 0);
-        assert_eq!(b.poll(1000, 8), vec![urb_event { fd: a, events: URB_EV_WRITE }], "{}", b.name());
+        assert_eq!(
+            b.poll(1000, 8),
+            vec![urb_event {
+                fd: a,
+                events: URB_EV_WRITE
+            }],
+            "{}",
+            b.name()
+        );
         write_all(c, b"x");
-        assert!(b.poll(30, 8).is_empty(), "{}: the replaced read interest fired", b.name());
+        assert!(
+            b.poll(30, 8).is_empty(),
+            "{}: the replaced read interest fired",
+            b.name()
+        );
         close(a);
         close(c);
 
@@ -324,7 +429,11 @@ fn a_registration_replaces_the_previous_one() {
         assert_eq!(b.modify(r, 0, URB_EV_READ), 0);
         assert_eq!(b.modify(r, URB_EV_READ, 0), 0);
         write_all(w, b"x");
-        assert!(b.poll(30, 8).is_empty(), "{}: a second registration survived", b.name());
+        assert!(
+            b.poll(30, 8).is_empty(),
+            "{}: a second registration survived",
+            b.name()
+        );
         // removal with old_events that do not match what was registered
         assert_eq!(b.modify(r, 0, URB_EV_READ), 0);
         assert_eq!(b.poll(1000, 8).len(), 1, "{}", b.name());
@@ -336,7 +445,15 @@ fn a_registration_replaces_the_previous_one() {
         // one-shot twice: one report
         assert_eq!(b.once(r, URB_EV_READ), 0);
         assert_eq!(b.once(r, URB_EV_READ), 0);
-        assert_eq!(b.poll(1000, 8), vec![urb_event { fd: r, events: URB_EV_READ }], "{}", b.name());
+        assert_eq!(
+            b.poll(1000, 8),
+            vec![urb_event {
+                fd: r,
+                events: URB_EV_READ
+            }],
+            "{}",
+            b.name()
+        );
         assert!(b.poll(30, 8).is_empty(), "{}", b.name());
         close(r);
         close(w);
@@ -352,13 +469,29 @@ fn a_poll_reports_each_fd_once_and_only_what_was_asked() {
             write_all(w, b"x");
             std::thread::sleep(Duration::from_millis(5));
         }
-        assert_eq!(b.poll(1000, 8), vec![urb_event { fd: r, events: URB_EV_READ }], "{}", b.name());
+        assert_eq!(
+            b.poll(1000, 8),
+            vec![urb_event {
+                fd: r,
+                events: URB_EV_READ
+            }],
+            "{}",
+            b.name()
+        );
         assert_eq!(b.modify(r, URB_EV_READ, 0), 0);
 
         // Write interest only: the peer's half-close is no read event.
         let (a, c) = socketpair();
         assert_eq!(b.modify(a, 0, URB_EV_WRITE), 0);
-        assert_eq!(b.poll(1000, 8), vec![urb_event { fd: a, events: URB_EV_WRITE }], "{}", b.name());
+        assert_eq!(
+            b.poll(1000, 8),
+            vec![urb_event {
+                fd: a,
+                events: URB_EV_WRITE
+            }],
+            "{}",
+            b.name()
+        );
         unsafe { libc::shutdown(c, libc::SHUT_WR) };
         for e in b.poll(100, 8) {
             assert_eq!(e.fd, a);
@@ -422,7 +555,11 @@ fn a_signal_does_not_cut_a_poll_short() {
             });
             assert!(b.poll(250, 8).is_empty(), "{}", b.name());
         });
-        assert!(start.elapsed() >= Duration::from_millis(240), "{}: returned early", b.name());
+        assert!(
+            start.elapsed() >= Duration::from_millis(240),
+            "{}: returned early",
+            b.name()
+        );
     });
 }
 
@@ -445,14 +582,29 @@ fn a_forked_child_is_refused_and_destroy_frees_everything() {
         }
         let mut status = 0;
         assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
-        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "{}: child status {status:#x}", b.name());
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "{}: child status {status:#x}",
+            b.name()
+        );
         // The parent's instance is untouched.
-        assert_eq!(b.poll(1000, 8), vec![urb_event { fd: r, events: URB_EV_READ }], "{}", b.name());
+        assert_eq!(
+            b.poll(1000, 8),
+            vec![urb_event {
+                fd: r,
+                events: URB_EV_READ
+            }],
+            "{}",
+            b.name()
+        );
 
         // Instances with registrations outstanding leave no descriptor behind.
         let before = open_fds();
         for _ in 0..20 {
-            let extra = Instance { vt: b.vt, state: (b.vt.create)() };
+            let extra = Instance {
+                vt: b.vt,
+                state: (b.vt.create)(),
+            };
             assert!(!extra.state.is_null());
             assert_eq!(extra.modify(r, 0, URB_EV_READ), 0);
             assert_eq!(extra.once(w, URB_EV_WRITE), 0);
@@ -465,8 +617,14 @@ fn a_forked_child_is_refused_and_destroy_frees_everything() {
 }
 
 fn thread_cpu() -> std::time::Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    assert_eq!(unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) }, 0);
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    assert_eq!(
+        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) },
+        0
+    );
     std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
@@ -482,7 +640,11 @@ fn an_idle_poll_sleeps_instead_of_spinning() {
         assert!(b.poll(300, 8).is_empty(), "{}", b.name());
         // A waiting thread uses next to no CPU; a spinning one uses ~300 ms.
         let used = thread_cpu() - before;
-        assert!(used < std::time::Duration::from_millis(100), "{}: {used:?} of CPU in a 300 ms idle poll", b.name());
+        assert!(
+            used < std::time::Duration::from_millis(100),
+            "{}: {used:?} of CPU in a 300 ms idle poll",
+            b.name()
+        );
         assert_eq!(b.modify(r, URB_EV_READ, 0), 0);
         close(r);
         close(w);

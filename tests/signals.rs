@@ -25,8 +25,14 @@ fn start_storm() {
         sa.sa_sigaction = on_signal as usize;
         sa.sa_flags = 0; // no SA_RESTART: interrupted system calls fail with EINTR
         libc::sigaction(libc::SIGALRM, &sa, std::ptr::null_mut());
-        let every = libc::timeval { tv_sec: 0, tv_usec: 50 };
-        let t = libc::itimerval { it_interval: every, it_value: every };
+        let every = libc::timeval {
+            tv_sec: 0,
+            tv_usec: 50,
+        };
+        let t = libc::itimerval {
+            it_interval: every,
+            it_value: every,
+        };
         libc::setitimer(libc::ITIMER_REAL, &t, std::ptr::null_mut());
     }
 }
@@ -95,6 +101,9 @@ fn no_eintr_reaches_a_caller() {
     stop_storm();
     let signals = SIGNALS.load(Ordering::Relaxed);
     eprintln!("signal storm: {signals} signals, {rounds} blocking rounds, {done} ring sleeps");
-    assert!(signals > 1000, "the storm was too weak to mean anything: {signals}");
+    assert!(
+        signals > 1000,
+        "the storm was too weak to mean anything: {signals}"
+    );
     assert!(rounds > 10 && done > 100);
 }

@@ -29,17 +29,31 @@ fn disk_file(name: &str, len: usize) -> (i32, Vec<u8>, std::path::PathBuf) {
 /// only the range it reads.
 fn cache_only_prefix(fd: i32, path: &std::path::Path, data: &[u8], cached: usize) {
     let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
-    let d = unsafe { libc::open(c.as_ptr(), libc::O_WRONLY | libc::O_DIRECT | libc::O_CLOEXEC) };
+    let d = unsafe {
+        libc::open(
+            c.as_ptr(),
+            libc::O_WRONLY | libc::O_DIRECT | libc::O_CLOEXEC,
+        )
+    };
     assert!(d >= 0, "O_DIRECT open");
     let layout = std::alloc::Layout::from_size_align(data.len(), 4096).unwrap();
     let p = unsafe { std::alloc::alloc(layout) };
     unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), p, data.len()) };
-    assert_eq!(unsafe { libc::pwrite(d, p.cast(), data.len(), 0) }, data.len() as isize);
+    assert_eq!(
+        unsafe { libc::pwrite(d, p.cast(), data.len(), 0) },
+        data.len() as isize
+    );
     unsafe { std::alloc::dealloc(p, layout) };
     close(d);
-    assert_eq!(unsafe { libc::posix_fadvise(fd, 0, 0, libc::POSIX_FADV_RANDOM) }, 0);
+    assert_eq!(
+        unsafe { libc::posix_fadvise(fd, 0, 0, libc::POSIX_FADV_RANDOM) },
+        0
+    );
     let mut head = vec![0u8; cached];
-    assert_eq!(unsafe { libc::pread(fd, head.as_mut_ptr().cast(), cached, 0) }, cached as isize);
+    assert_eq!(
+        unsafe { libc::pread(fd, head.as_mut_ptr().cast(), cached, 0) },
+        cached as isize
+    );
 }
 
 fn nowait(op: &uringbridge::urb_op) -> Option<i32> {
@@ -60,7 +74,10 @@ fn cached_file_reads_finish_on_the_caller_whole() {
     let (fd, data, path) = disk_file("cached", 256 << 10);
     let mut buf = vec![0u8; 64 << 10];
     // Read once through the blocking face so the pages are cached.
-    assert_eq!(urb_read(fd, buf.as_mut_ptr().cast(), buf.len() as u32, 4096), buf.len() as i32);
+    assert_eq!(
+        urb_read(fd, buf.as_mut_ptr().cast(), buf.len() as u32, 4096),
+        buf.len() as i32
+    );
     buf.fill(0);
     let op = prep::read(fd, buf.as_mut_ptr().cast(), buf.len() as u32, 4096);
     match (engine, nowait(&op)) {
@@ -72,9 +89,17 @@ fn cached_file_reads_finish_on_the_caller_whole() {
         (_, r) => assert_eq!(r, None, "the fallback engine leaves reads to its rings"),
     }
     // Past the end: 0, as pread says.
-    assert_eq!(nowait(&prep::read(fd, buf.as_mut_ptr().cast(), 16, 1 << 30)), (engine == "io_uring").then_some(0));
+    assert_eq!(
+        nowait(&prep::read(fd, buf.as_mut_ptr().cast(), 16, 1 << 30)),
+        (engine == "io_uring").then_some(0)
+    );
     // At the file position: never tried (a short part could not be undone).
-    let cur = prep::read(fd, buf.as_mut_ptr().cast(), 16, uringbridge::op::URB_OFFSET_CURRENT);
+    let cur = prep::read(
+        fd,
+        buf.as_mut_ptr().cast(),
+        16,
+        uringbridge::op::URB_OFFSET_CURRENT,
+    );
     assert_eq!(nowait(&cur), None);
     close(fd);
     std::fs::remove_file(path).unwrap();
@@ -89,13 +114,19 @@ fn partly_cached_file_reads_go_to_the_ring_and_come_back_whole() {
     cache_only_prefix(fd, &path, &data, len / 2);
     // What the kernel answers a non-waiting read here: the cached half.
     let mut probe = vec![0u8; len];
-    let iov = libc::iovec { iov_base: probe.as_mut_ptr().cast(), iov_len: len };
+    let iov = libc::iovec {
+        iov_base: probe.as_mut_ptr().cast(),
+        iov_len: len,
+    };
     let partial = unsafe { libc::preadv2(fd, &iov, 1, 0, libc::RWF_NOWAIT) };
     assert_eq!(partial, (len / 2) as isize, "fixture: half the file cached");
     let op = prep::read(fd, buf.as_mut_ptr().cast(), len as u32, 0);
     // The first half is cached, the second is not: never a short count.
     if let Some(n) = nowait(&op) {
-        assert_eq!(n, len as i32, "{engine}: a try returned part of a file range");
+        assert_eq!(
+            n, len as i32,
+            "{engine}: a try returned part of a file range"
+        );
     }
     cache_only_prefix(fd, &path, &data, len / 2);
     buf.fill(0);
@@ -113,7 +144,10 @@ fn partly_cached_file_reads_go_to_the_ring_and_come_back_whole() {
         }
         e => panic!("urb_ring_submit_try: {e}"),
     };
-    assert_eq!(got, len as i32, "{engine}: the whole range, as pread gives it");
+    assert_eq!(
+        got, len as i32,
+        "{engine}: the whole range, as pread gives it"
+    );
     assert!(buf == data, "{engine}: the bytes of the whole range");
     urb_ring_free(ring);
     close(fd);
@@ -149,7 +183,10 @@ fn pipe_reads_return_what_is_there() {
             assert_eq!(n, 3, "a short pipe read is the read's answer");
             assert_eq!(&buf[..3], b"abc");
         }
-        None => assert_ne!(engine, "io_uring", "a pipe with data was not read on the caller"),
+        None => assert_ne!(
+            engine, "io_uring",
+            "a pipe with data was not read on the caller"
+        ),
     }
     close(rd);
     close(wr);
@@ -161,7 +198,12 @@ fn o_direct_reads_are_not_tried_and_still_complete_through_the_ring() {
     let (fd0, data, path) = disk_file("direct", 64 << 10);
     close(fd0);
     let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
-    let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECT | libc::O_CLOEXEC) };
+    let fd = unsafe {
+        libc::open(
+            c.as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECT | libc::O_CLOEXEC,
+        )
+    };
     if fd < 0 {
         std::fs::remove_file(path).unwrap();
         return; // a file system without O_DIRECT
@@ -169,14 +211,21 @@ fn o_direct_reads_are_not_tried_and_still_complete_through_the_ring() {
     let layout = std::alloc::Layout::from_size_align(8192, 4096).unwrap();
     let p = unsafe { std::alloc::alloc_zeroed(layout) };
     let op = prep::read(fd, p.cast(), 8192, 8192);
-    assert_eq!(nowait(&op), None, "{engine}: an O_DIRECT read waits for the device");
+    assert_eq!(
+        nowait(&op),
+        None,
+        "{engine}: an O_DIRECT read waits for the device"
+    );
     let mut ring = std::ptr::null_mut();
     assert_eq!(urb_ring_new(std::ptr::null(), &mut ring), 0);
     let mut res = i32::MIN;
     assert_eq!(urb_ring_submit_try(ring, &op, 1, &mut res), 0);
     let mut cq = [urb_completion::default(); 1];
     let start = Instant::now();
-    assert_eq!(urb_ring_wait(ring, cq.as_mut_ptr(), 1, 1, 10_000_000_000), 1);
+    assert_eq!(
+        urb_ring_wait(ring, cq.as_mut_ptr(), 1, 1, 10_000_000_000),
+        1
+    );
     assert!(start.elapsed() < Duration::from_secs(10));
     assert_eq!(cq[0].res, 8192);
     assert!(unsafe { std::slice::from_raw_parts(p, 8192) } == &data[8192..16384]);

@@ -45,16 +45,29 @@ fn perform(op: &ValidOp, deadline: Deadline) -> i32 {
         match op.code {
             Opcode::Nop => 0,
             Opcode::Read => {
-                let iov = libc::iovec { iov_base: r.buf, iov_len: r.len as usize };
+                let iov = libc::iovec {
+                    iov_base: r.buf,
+                    iov_len: r.len as usize,
+                };
                 rw(fd, &iov, 1, r.offset, r.op_flags, false)
             }
             Opcode::Write => {
-                let iov = libc::iovec { iov_base: r.buf, iov_len: r.len as usize };
+                let iov = libc::iovec {
+                    iov_base: r.buf,
+                    iov_len: r.len as usize,
+                };
                 rw(fd, &iov, 1, r.offset, r.op_flags, true)
             }
             Opcode::Readv | Opcode::Writev => {
                 let iovs = op::iovecs(r);
-                rw(fd, iovs.as_ptr(), iovs.len() as i32, r.offset, r.op_flags, op.code == Opcode::Writev)
+                rw(
+                    fd,
+                    iovs.as_ptr(),
+                    iovs.len() as i32,
+                    r.offset,
+                    r.op_flags,
+                    op.code == Opcode::Writev,
+                )
             }
             Opcode::Fsync => retry(|| {
                 if r.op_flags & URB_FSYNC_DATASYNC != 0 {
@@ -63,21 +76,38 @@ fn perform(op: &ValidOp, deadline: Deadline) -> i32 {
                     libc::fsync(fd) as isize
                 }
             }),
-            Opcode::Openat => retry(|| libc::openat(fd, r.buf as *const libc::c_char, r.op_flags as i32, r.mode) as isize),
+            Opcode::Openat => retry(|| {
+                libc::openat(fd, r.buf as *const libc::c_char, r.op_flags as i32, r.mode) as isize
+            }),
             Opcode::Close => close(fd),
             Opcode::Statx => retry(|| {
-                libc::statx(fd, r.buf as *const libc::c_char, r.op_flags as i32, r.mode, r.buf2 as *mut libc::statx) as isize
+                libc::statx(
+                    fd,
+                    r.buf as *const libc::c_char,
+                    r.op_flags as i32,
+                    r.mode,
+                    r.buf2 as *mut libc::statx,
+                ) as isize
             }),
             Opcode::Recv => {
                 let flags = r.op_flags as i32;
-                socket_io(fd, libc::POLLIN, flags, deadline, |f| libc::recv(fd, r.buf, r.len as usize, f))
+                socket_io(fd, libc::POLLIN, flags, deadline, |f| {
+                    libc::recv(fd, r.buf, r.len as usize, f)
+                })
             }
             Opcode::Send => {
                 let flags = r.op_flags as i32 | libc::MSG_NOSIGNAL;
-                socket_io(fd, libc::POLLOUT, flags, deadline, |f| libc::send(fd, r.buf, r.len as usize, f))
+                socket_io(fd, libc::POLLOUT, flags, deadline, |f| {
+                    libc::send(fd, r.buf, r.len as usize, f)
+                })
             }
             Opcode::Accept => retry(|| {
-                libc::accept4(fd, r.buf as *mut libc::sockaddr, r.buf2 as *mut libc::socklen_t, r.op_flags as i32) as isize
+                libc::accept4(
+                    fd,
+                    r.buf as *mut libc::sockaddr,
+                    r.buf2 as *mut libc::socklen_t,
+                    r.op_flags as i32,
+                ) as isize
             }),
             Opcode::Connect => connect(fd, r.buf as *const libc::sockaddr, r.len, deadline),
             Opcode::Shutdown => retry(|| libc::shutdown(fd, r.op_flags as i32) as isize),
@@ -93,7 +123,9 @@ fn perform(op: &ValidOp, deadline: Deadline) -> i32 {
 fn readiness_needed(code: Opcode, op_flags: u32) -> Option<i16> {
     let no_wait = match code {
         Opcode::Recv | Opcode::Send => op_flags & libc::MSG_DONTWAIT as u32 != 0,
-        Opcode::Read | Opcode::Readv | Opcode::Write | Opcode::Writev => op_flags & libc::RWF_NOWAIT as u32 != 0,
+        Opcode::Read | Opcode::Readv | Opcode::Write | Opcode::Writev => {
+            op_flags & libc::RWF_NOWAIT as u32 != 0
+        }
         _ => false,
     };
     if no_wait {
@@ -114,7 +146,10 @@ pub(crate) fn is_pollable(fd: i32) -> bool {
     if unsafe { libc::fstat(fd, &mut st) } != 0 {
         return true; // let the operation itself report the bad descriptor
     }
-    !matches!(st.st_mode & libc::S_IFMT, libc::S_IFREG | libc::S_IFDIR | libc::S_IFBLK)
+    !matches!(
+        st.st_mode & libc::S_IFMT,
+        libc::S_IFREG | libc::S_IFDIR | libc::S_IFBLK
+    )
 }
 
 /// Runs a syscall until it is not interrupted; `-errno` on failure.
@@ -133,7 +168,14 @@ fn retry(mut call: impl FnMut() -> isize) -> i32 {
 
 /// preadv2/pwritev2; offset `u64::MAX` is "current position" (-1), and a
 /// non-seekable descriptor ignores the offset, as io_uring does.
-unsafe fn rw(fd: i32, iov: *const libc::iovec, cnt: i32, offset: u64, flags: u32, write: bool) -> i32 {
+unsafe fn rw(
+    fd: i32,
+    iov: *const libc::iovec,
+    cnt: i32,
+    offset: u64,
+    flags: u32,
+    write: bool,
+) -> i32 {
     let mut off = offset as i64;
     loop {
         let n = if write {
@@ -154,7 +196,13 @@ unsafe fn rw(fd: i32, iov: *const libc::iovec, cnt: i32, offset: u64, flags: u32
 
 /// recv/send: with a deadline, non-blocking attempts between readiness waits
 /// so the deadline holds even if another reader wins the race.
-unsafe fn socket_io(fd: i32, events: i16, flags: i32, deadline: Deadline, call: impl Fn(i32) -> isize) -> i32 {
+unsafe fn socket_io(
+    fd: i32,
+    events: i16,
+    flags: i32,
+    deadline: Deadline,
+    call: impl Fn(i32) -> isize,
+) -> i32 {
     if deadline.is_none() {
         return retry(|| call(flags));
     }
@@ -198,7 +246,14 @@ unsafe fn connect(fd: i32, addr: *const libc::sockaddr, len: u32, deadline: Dead
     }
     let mut err: i32 = 0;
     let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
-    if libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_ERROR, &mut err as *mut i32 as *mut c_void, &mut len) != 0 {
+    if libc::getsockopt(
+        fd,
+        libc::SOL_SOCKET,
+        libc::SO_ERROR,
+        &mut err as *mut i32 as *mut c_void,
+        &mut len,
+    ) != 0
+    {
         return -errno();
     }
     -err

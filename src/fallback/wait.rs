@@ -31,7 +31,11 @@ fn poll_timeout_ms(deadline: Deadline) -> i32 {
 /// descriptor poll(2) calls invalid.
 pub fn poll_fd(fd: i32, events: i16, deadline: Deadline) -> i32 {
     loop {
-        let mut p = libc::pollfd { fd, events, revents: 0 };
+        let mut p = libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        };
         let timeout = poll_timeout_ms(deadline);
         // SAFETY: one valid pollfd.
         let n = unsafe { libc::poll(&mut p, 1, timeout) };
@@ -73,5 +77,7 @@ pub fn sleep_until(until: Instant, deadline: Deadline) -> i32 {
 }
 
 pub fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
 }

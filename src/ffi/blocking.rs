@@ -37,7 +37,11 @@ pub extern "C" fn urb_submit_blocking_timeout(op: *const urb_op, timeout_ns: u64
 /// reason and the others `-ECANCELED`. `ops` and `results` are used during the
 /// call only.
 #[no_mangle]
-pub extern "C" fn urb_submit_chain_blocking(ops: *const urb_op, n: usize, results: *mut i32) -> i32 {
+pub extern "C" fn urb_submit_chain_blocking(
+    ops: *const urb_op,
+    n: usize,
+    results: *mut i32,
+) -> i32 {
     ffi_boundary! {
         if ops.is_null() || results.is_null() || n == 0 || n > URB_CHAIN_MAX as usize {
             return -libc::EINVAL;
@@ -195,7 +199,13 @@ pub extern "C" fn urb_fsync(fd: i32, flags: u32) -> i32 {
 /// `statx(2)`: fills `*out` (a `struct statx`) for `path` relative to `dirfd`;
 /// `flags` are `AT_*`, `mask` is `STATX_*`. Returns 0.
 #[no_mangle]
-pub extern "C" fn urb_statx(dirfd: i32, path: *const c_char, flags: i32, mask: u32, out: *mut c_void) -> i32 {
+pub extern "C" fn urb_statx(
+    dirfd: i32,
+    path: *const c_char,
+    flags: i32,
+    mask: u32,
+    out: *mut c_void,
+) -> i32 {
     ffi_boundary! { blocking::submit(&prep::statx(dirfd, path, flags, mask, out), None) }
 }
 
@@ -219,4 +229,3 @@ pub extern "C" fn urb_poll(fd: i32, events: u32) -> i32 {
 pub extern "C" fn urb_sleep_ns(ns: u64) -> i32 {
     ffi_boundary! { blocking::submit(&prep::timeout(ns), None) }
 }
-

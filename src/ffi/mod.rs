@@ -1,6 +1,11 @@
 //! Every `extern "C"` function of the library lives under this module, and
 //! every body runs inside [`ffi_boundary!`]: a panic becomes
 //! `-ENOTRECOVERABLE` (or NULL / false) instead of unwinding into C.
+//!
+//! The functions here take raw pointers from C callers, who cannot see a
+//! Rust `unsafe`: each checks NULL itself ([`try_ref`], [`try_mut`]) and
+//! its header comment states what a non-NULL pointer must point to.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod blocking;
 pub mod info;

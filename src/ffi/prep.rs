@@ -17,25 +17,49 @@ pub extern "C" fn urb_prep_nop(out: *mut urb_op) -> i32 {
 
 /// `URB_OP_READ`: see `urb_read`.
 #[no_mangle]
-pub extern "C" fn urb_prep_read(fd: i32, buf: *mut c_void, len: u32, offset: u64, out: *mut urb_op) -> i32 {
+pub extern "C" fn urb_prep_read(
+    fd: i32,
+    buf: *mut c_void,
+    len: u32,
+    offset: u64,
+    out: *mut urb_op,
+) -> i32 {
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::read(fd, buf, len, offset); 0 })) }
 }
 
 /// `URB_OP_WRITE`: see `urb_write`.
 #[no_mangle]
-pub extern "C" fn urb_prep_write(fd: i32, buf: *const c_void, len: u32, offset: u64, out: *mut urb_op) -> i32 {
+pub extern "C" fn urb_prep_write(
+    fd: i32,
+    buf: *const c_void,
+    len: u32,
+    offset: u64,
+    out: *mut urb_op,
+) -> i32 {
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::write(fd, buf, len, offset); 0 })) }
 }
 
 /// `URB_OP_READV`: see `urb_readv`. The iovec array must stay valid until the request completes.
 #[no_mangle]
-pub extern "C" fn urb_prep_readv(fd: i32, iov: *const libc::iovec, iovcnt: u32, offset: u64, out: *mut urb_op) -> i32 {
+pub extern "C" fn urb_prep_readv(
+    fd: i32,
+    iov: *const libc::iovec,
+    iovcnt: u32,
+    offset: u64,
+    out: *mut urb_op,
+) -> i32 {
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::readv(fd, iov, iovcnt, offset); 0 })) }
 }
 
 /// `URB_OP_WRITEV`: see `urb_writev`. The iovec array must stay valid until the request completes.
 #[no_mangle]
-pub extern "C" fn urb_prep_writev(fd: i32, iov: *const libc::iovec, iovcnt: u32, offset: u64, out: *mut urb_op) -> i32 {
+pub extern "C" fn urb_prep_writev(
+    fd: i32,
+    iov: *const libc::iovec,
+    iovcnt: u32,
+    offset: u64,
+    out: *mut urb_op,
+) -> i32 {
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::writev(fd, iov, iovcnt, offset); 0 })) }
 }
 
@@ -47,7 +71,13 @@ pub extern "C" fn urb_prep_fsync(fd: i32, flags: u32, out: *mut urb_op) -> i32 {
 
 /// `URB_OP_OPENAT`: see `urb_openat`. `path` must stay valid until the request completes.
 #[no_mangle]
-pub extern "C" fn urb_prep_openat(dirfd: i32, path: *const c_char, flags: i32, mode: u32, out: *mut urb_op) -> i32 {
+pub extern "C" fn urb_prep_openat(
+    dirfd: i32,
+    path: *const c_char,
+    flags: i32,
+    mode: u32,
+    out: *mut urb_op,
+) -> i32 {
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::openat(dirfd, path, flags, mode); 0 })) }
 }
 
@@ -59,31 +89,61 @@ pub extern "C" fn urb_prep_close(fd: i32, out: *mut urb_op) -> i32 {
 
 /// `URB_OP_STATX`: see `urb_statx`.
 #[no_mangle]
-pub extern "C" fn urb_prep_statx(dirfd: i32, path: *const c_char, flags: i32, mask: u32, statxbuf: *mut c_void, out: *mut urb_op) -> i32 {
+pub extern "C" fn urb_prep_statx(
+    dirfd: i32,
+    path: *const c_char,
+    flags: i32,
+    mask: u32,
+    statxbuf: *mut c_void,
+    out: *mut urb_op,
+) -> i32 {
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::statx(dirfd, path, flags, mask, statxbuf); 0 })) }
 }
 
 /// `URB_OP_RECV`: see `urb_recv`.
 #[no_mangle]
-pub extern "C" fn urb_prep_recv(fd: i32, buf: *mut c_void, len: u32, flags: i32, out: *mut urb_op) -> i32 {
+pub extern "C" fn urb_prep_recv(
+    fd: i32,
+    buf: *mut c_void,
+    len: u32,
+    flags: i32,
+    out: *mut urb_op,
+) -> i32 {
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::recv(fd, buf, len, flags); 0 })) }
 }
 
 /// `URB_OP_SEND`: see `urb_send`.
 #[no_mangle]
-pub extern "C" fn urb_prep_send(fd: i32, buf: *const c_void, len: u32, flags: i32, out: *mut urb_op) -> i32 {
+pub extern "C" fn urb_prep_send(
+    fd: i32,
+    buf: *const c_void,
+    len: u32,
+    flags: i32,
+    out: *mut urb_op,
+) -> i32 {
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::send(fd, buf, len, flags); 0 })) }
 }
 
 /// `URB_OP_ACCEPT`: see `urb_accept`.
 #[no_mangle]
-pub extern "C" fn urb_prep_accept(fd: i32, addr: *mut c_void, addrlen: *mut u32, flags: i32, out: *mut urb_op) -> i32 {
+pub extern "C" fn urb_prep_accept(
+    fd: i32,
+    addr: *mut c_void,
+    addrlen: *mut u32,
+    flags: i32,
+    out: *mut urb_op,
+) -> i32 {
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::accept(fd, addr, addrlen, flags); 0 })) }
 }
 
 /// `URB_OP_CONNECT`: see `urb_connect`.
 #[no_mangle]
-pub extern "C" fn urb_prep_connect(fd: i32, addr: *const c_void, addrlen: u32, out: *mut urb_op) -> i32 {
+pub extern "C" fn urb_prep_connect(
+    fd: i32,
+    addr: *const c_void,
+    addrlen: u32,
+    out: *mut urb_op,
+) -> i32 {
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::connect(fd, addr, addrlen); 0 })) }
 }
 

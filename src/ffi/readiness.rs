@@ -22,7 +22,12 @@ fn instance<'a, R>(state: *mut c_void) -> Result<&'a R, i32> {
     unsafe { (state as *const R).as_ref() }.ok_or(-libc::EINVAL)
 }
 
-extern "C" fn poll<R: Readiness>(state: *mut c_void, timeout_ms: i32, out: *mut urb_event, max: u32) -> i32 {
+extern "C" fn poll<R: Readiness>(
+    state: *mut c_void,
+    timeout_ms: i32,
+    out: *mut urb_event,
+    max: u32,
+) -> i32 {
     ffi_boundary! {
         let r = match instance::<R>(state) { Ok(r) => r, Err(e) => return e };
         if out.is_null() || max == 0 || max > i32::MAX as u32 {
@@ -34,7 +39,12 @@ extern "C" fn poll<R: Readiness>(state: *mut c_void, timeout_ms: i32, out: *mut 
     }
 }
 
-extern "C" fn modify_fd<R: Readiness>(state: *mut c_void, fd: i32, old_events: u32, new_events: u32) -> i32 {
+extern "C" fn modify_fd<R: Readiness>(
+    state: *mut c_void,
+    fd: i32,
+    old_events: u32,
+    new_events: u32,
+) -> i32 {
     ffi_boundary! {
         match instance::<R>(state).and_then(|r| r.modify(fd, old_events, new_events)) { Ok(()) => 0, Err(e) => e }
     }

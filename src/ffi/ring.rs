@@ -68,8 +68,19 @@ pub extern "C" fn urb_ring_free(ring: *mut urb_ring) {
 /// no completion follows): `-EINVAL` (bad request), `-ENOSYS` (kernel lacks
 /// the operation), `-EACCES` (outside the ring's allow-list), `-ECHILD` (in a
 /// child after `fork`: a ring belongs to the process that created it; the
-/// child makes its own), `-ESHUTDOWN` (the ring is being freed). Costs no system
-/// call while the owner thread is awake. `op` is copied; the memory its
+/// child makes its own), `-ESHUTDOWN` (the ring is being freed), or the error
+/// a failed ring reports (see `urb_ring_stats`).
+///
+/// A request whose result is at hand — a NOP, a read at an explicit offset
+/// of cached file data (as `urb_submit_nowait` tries it) — is performed on
+/// the calling thread during the call, and its completion is queued before
+/// the call returns: no hand-over to the owner thread and no wake-up back,
+/// so one request submitted and waited for costs about what the blocking
+/// face costs. Not while a callback is set (callbacks always run on the
+/// owner thread), and not on `URB_RING_FALLBACK` rings. Everything else is
+/// handed to the owner thread, which costs no system call while it is
+/// awake. Independent requests on one descriptor may complete in any order
+/// (as on io_uring); link them to order them. `op` is copied; the memory its
 /// pointers name must stay valid until the completion has been delivered.
 #[no_mangle]
 pub extern "C" fn urb_ring_submit(ring: *const urb_ring, op: *const urb_op, token: u64) -> i32 {
@@ -95,7 +106,12 @@ pub extern "C" fn urb_ring_submit(ring: *const urb_ring, op: *const urb_op, toke
 /// its pointers name must stay valid until the result is known (at once
 /// for 1, at the completion for 0). `res` must not be NULL (`-EINVAL`).
 #[no_mangle]
-pub extern "C" fn urb_ring_submit_try(ring: *const urb_ring, op: *const urb_op, token: u64, res: *mut i32) -> i32 {
+pub extern "C" fn urb_ring_submit_try(
+    ring: *const urb_ring,
+    op: *const urb_op,
+    token: u64,
+    res: *mut i32,
+) -> i32 {
     ffi_boundary! {
         with_ring(ring, |r| {
             // SAFETY: NULL or the caller's valid pointers (try_* check NULL).
@@ -114,7 +130,12 @@ pub extern "C" fn urb_ring_submit_try(ring: *const urb_ring, op: *const urb_op, 
 /// Like `urb_ring_submit`, bounded by `timeout_ns`: when the time runs out
 /// first the request is cancelled and completes with `-ETIME`.
 #[no_mangle]
-pub extern "C" fn urb_ring_submit_timeout(ring: *const urb_ring, op: *const urb_op, token: u64, timeout_ns: u64) -> i32 {
+pub extern "C" fn urb_ring_submit_timeout(
+    ring: *const urb_ring,
+    op: *const urb_op,
+    token: u64,
+    timeout_ns: u64,
+) -> i32 {
     ffi_boundary! { with_ring(ring, |r| r.submit(unsafe { try_ref(op) }?, token, Some(timeout_ns)).map(|_| 0)) }
 }
 
@@ -124,7 +145,12 @@ pub extern "C" fn urb_ring_submit_timeout(ring: *const urb_ring, op: *const urb_
 /// refused, none is submitted. `n` is at most `URB_CHAIN_MAX` and the ring's
 /// `entries`.
 #[no_mangle]
-pub extern "C" fn urb_ring_submit_chain(ring: *const urb_ring, ops: *const urb_op, n: usize, tokens: *const u64) -> i32 {
+pub extern "C" fn urb_ring_submit_chain(
+    ring: *const urb_ring,
+    ops: *const urb_op,
+    n: usize,
+    tokens: *const u64,
+) -> i32 {
     ffi_boundary! {
         with_ring(ring, |r| {
             if ops.is_null() || tokens.is_null() || n == 0 || n > crate::op::URB_CHAIN_MAX as usize {
@@ -142,11 +168,18 @@ pub const URB_BATCH_MAX: u32 = 65536;
 
 /// Submits `ops[0..n]` as independent requests, request i tagged
 /// `tokens[i]`: the same as n calls of `urb_ring_submit`, for one lock and at
-/// most one wake-up of the owner thread. All or nothing: if any request is
-/// refused, none is submitted and its error is returned. `n` is 1 to
-/// `URB_BATCH_MAX`.
+/// most one wake-up of the owner thread; the requests whose result is at
+/// hand (see `urb_ring_submit`) go to the calling thread's ring in one
+/// submission (per 64) and their completions are queued before the call
+/// returns. All or nothing: if any request is refused by validation, none is
+/// submitted and its error is returned. `n` is 1 to `URB_BATCH_MAX`.
 #[no_mangle]
-pub extern "C" fn urb_ring_submit_batch(ring: *const urb_ring, ops: *const urb_op, n: usize, tokens: *const u64) -> i32 {
+pub extern "C" fn urb_ring_submit_batch(
+    ring: *const urb_ring,
+    ops: *const urb_op,
+    n: usize,
+    tokens: *const u64,
+) -> i32 {
     ffi_boundary! {
         with_ring(ring, |r| {
             if ops.is_null() || tokens.is_null() || n == 0 || n > URB_BATCH_MAX as usize {
@@ -165,7 +198,12 @@ pub extern "C" fn urb_ring_submit_batch(ring: *const urb_ring, ops: *const urb_o
 /// `URB_CQE_F_MORE` (after `urb_ring_cancel`: `-ECANCELED`). `flags`:
 /// `SOCK_NONBLOCK`, `SOCK_CLOEXEC`.
 #[no_mangle]
-pub extern "C" fn urb_ring_accept_multishot(ring: *const urb_ring, fd: i32, flags: i32, token: u64) -> i32 {
+pub extern "C" fn urb_ring_accept_multishot(
+    ring: *const urb_ring,
+    fd: i32,
+    flags: i32,
+    token: u64,
+) -> i32 {
     ffi_boundary! { with_ring(ring, |r| r.submit_multishot(Multishot::Accept { fd, flags }, token).map(|_| 0)) }
 }
 
@@ -178,14 +216,24 @@ pub extern "C" fn urb_ring_accept_multishot(ring: *const urb_ring, fd: i32, flag
 /// request (no `URB_CQE_F_MORE`); so does running out of buffers
 /// (`-ENOBUFS`): resubmit after releasing some. `flags`: `MSG_*`.
 #[no_mangle]
-pub extern "C" fn urb_ring_recv_multishot(ring: *const urb_ring, fd: i32, flags: i32, token: u64) -> i32 {
+pub extern "C" fn urb_ring_recv_multishot(
+    ring: *const urb_ring,
+    fd: i32,
+    flags: i32,
+    token: u64,
+) -> i32 {
     ffi_boundary! { with_ring(ring, |r| r.submit_multishot(Multishot::Recv { fd, flags }, token).map(|_| 0)) }
 }
 
 /// Multishot poll: a completion (`res` = ready events) every time `fd`
 /// becomes ready for one of `events`, with `URB_CQE_F_MORE` while armed.
 #[no_mangle]
-pub extern "C" fn urb_ring_poll_multishot(ring: *const urb_ring, fd: i32, events: u32, token: u64) -> i32 {
+pub extern "C" fn urb_ring_poll_multishot(
+    ring: *const urb_ring,
+    fd: i32,
+    events: u32,
+    token: u64,
+) -> i32 {
     ffi_boundary! { with_ring(ring, |r| r.submit_multishot(Multishot::Poll { fd, events }, token).map(|_| 0)) }
 }
 
@@ -216,7 +264,13 @@ pub extern "C" fn urb_ring_reap(ring: *const urb_ring, out: *mut urb_completion,
 /// after the timeout). `-EDEADLK` if called with `min > 0` from the ring's own
 /// callback.
 #[no_mangle]
-pub extern "C" fn urb_ring_wait(ring: *const urb_ring, out: *mut urb_completion, max: u32, min: u32, timeout_ns: u64) -> i32 {
+pub extern "C" fn urb_ring_wait(
+    ring: *const urb_ring,
+    out: *mut urb_completion,
+    max: u32,
+    min: u32,
+    timeout_ns: u64,
+) -> i32 {
     ffi_boundary! {
         with_ring(ring, |r| {
             let out = completions_out(out, max)?;
@@ -226,7 +280,10 @@ pub extern "C" fn urb_ring_wait(ring: *const urb_ring, out: *mut urb_completion,
     }
 }
 
-fn completions_out<'a>(out: *mut urb_completion, max: u32) -> Result<&'a mut [urb_completion], i32> {
+fn completions_out<'a>(
+    out: *mut urb_completion,
+    max: u32,
+) -> Result<&'a mut [urb_completion], i32> {
     if out.is_null() || max == 0 || max > i32::MAX as u32 {
         return Err(-libc::EINVAL);
     }
@@ -249,18 +306,37 @@ pub extern "C" fn urb_ring_fd(ring: *const urb_ring) -> i32 {
 /// the callback may do. Designed for GHC's `hs_try_putmvar` behind a small C
 /// shim: it wakes a Haskell thread without entering Haskell.
 #[no_mangle]
-pub extern "C" fn urb_ring_set_callback(ring: *const urb_ring, f: urb_completion_fn, ctx: *mut c_void) -> i32 {
+pub extern "C" fn urb_ring_set_callback(
+    ring: *const urb_ring,
+    f: urb_completion_fn,
+    ctx: *mut c_void,
+) -> i32 {
     ffi_boundary! { with_ring(ring, |r| { r.set_callback(f, ctx); Ok(0) }) }
 }
 
-/// Copies the ring's counters into `*out`.
+/// Copies the ring's counters into `*out`. Returns 0, or — the counters
+/// still copied — the `-errno` the ring failed with: its owner thread met
+/// an error it cannot recover from (a failed `io_uring_enter`, or a bug
+/// caught as a panic: `-ENOTRECOVERABLE`). A failed ring never hangs: the
+/// requests it held complete with that error (or their real result, if the
+/// kernel still delivered it), waits return what is queued, and every later
+/// submission is refused with the error. Free it and make a new one.
 #[no_mangle]
 pub extern "C" fn urb_ring_stats(ring: *const urb_ring, out: *mut urb_stats) -> i32 {
     ffi_boundary! {
         with_ring(ring, |r| {
             *unsafe { try_mut(out) }? = r.stats();
-            Ok(0)
+            Ok(r.failure())
         })
+    }
+}
+
+/// Test hook (not part of the C ABI): makes the ring's owner thread fail.
+#[doc(hidden)]
+pub fn inject_owner_fault(ring: *const urb_ring, fault: crate::ring::OwnerFault) {
+    // SAFETY: the tests pass a live ring.
+    if let Ok(r) = unsafe { try_ref(ring) } {
+        r.ring.inject_fault(fault);
     }
 }
 

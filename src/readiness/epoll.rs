@@ -2,7 +2,9 @@
 //! interest uses `EPOLLONESHOT` (re-armed with `MOD`, or `ADD` on first use),
 //! as GHC's own EPoll backend does.
 
-use super::{check_fd, check_process, events_from_mask, mask_from_events, remaining_ms, urb_event, Readiness};
+use super::{
+    check_fd, check_process, events_from_mask, mask_from_events, remaining_ms, urb_event, Readiness,
+};
 use crate::engine;
 use crate::fallback::wait::errno;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -18,7 +20,10 @@ pub struct Epoll {
 
 impl Epoll {
     fn ctl(&self, op: i32, fd: i32, mask: u32) -> Result<(), i32> {
-        let mut ev = libc::epoll_event { events: mask, u64: fd as u32 as u64 };
+        let mut ev = libc::epoll_event {
+            events: mask,
+            u64: fd as u32 as u64,
+        };
         // SAFETY: a valid epoll fd and event.
         if unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), op, fd, &mut ev) } == 0 {
             Ok(())
@@ -48,7 +53,10 @@ impl Readiness for Epoll {
         if fd < 0 {
             return Err(-errno());
         }
-        Ok(Epoll { fd: unsafe { OwnedFd::from_raw_fd(fd) }, fork_generation: engine::fork_generation() })
+        Ok(Epoll {
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+            fork_generation: engine::fork_generation(),
+        })
     }
 
     fn poll(&self, timeout_ms: i32, out: &mut [urb_event]) -> Result<usize, i32> {
@@ -59,7 +67,9 @@ impl Readiness for Epoll {
         loop {
             let wait = remaining_ms(timeout_ms, start);
             // SAFETY: evs has room for `max` entries.
-            let n = unsafe { libc::epoll_wait(self.fd.as_raw_fd(), evs.as_mut_ptr(), max as i32, wait) };
+            let n = unsafe {
+                libc::epoll_wait(self.fd.as_raw_fd(), evs.as_mut_ptr(), max as i32, wait)
+            };
             if n < 0 {
                 match errno() {
                     libc::EINTR => continue,
@@ -67,7 +77,10 @@ impl Readiness for Epoll {
                 }
             }
             for (o, e) in out.iter_mut().zip(&evs[..n as usize]) {
-                *o = urb_event { fd: e.u64 as i32, events: events_from_mask(e.events) };
+                *o = urb_event {
+                    fd: e.u64 as i32,
+                    events: events_from_mask(e.events),
+                };
             }
             return Ok(n as usize);
         }
@@ -92,6 +105,10 @@ impl Readiness for Epoll {
         if events == 0 {
             return Err(-libc::EINVAL);
         }
-        self.set(fd, mask_from_events(events) | libc::EPOLLONESHOT as u32, false)
+        self.set(
+            fd,
+            mask_from_events(events) | libc::EPOLLONESHOT as u32,
+            false,
+        )
     }
 }

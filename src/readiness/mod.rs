@@ -65,13 +65,15 @@ pub struct urb_backend_vtable {
     /// `max == 0`). Ready descriptors beyond `max` are reported by the next
     /// call; one call reports each fd at most once. A signal never makes it
     /// fail.
-    pub poll: extern "C" fn(state: *mut c_void, timeout_ms: i32, out: *mut urb_event, max: u32) -> i32,
+    pub poll:
+        extern "C" fn(state: *mut c_void, timeout_ms: i32, out: *mut urb_event, max: u32) -> i32,
     /// Changes the persistent interest in `fd` from `old_events` to
     /// `new_events` (`URB_EV_READ`/`URB_EV_WRITE`); `new_events == 0` removes
     /// the fd's registration (0 also when it had none). `old_events` is a
     /// hint: whatever the fd had is replaced. Returns 0 or `-errno` (`-EBADF`
     /// for a closed fd, `-EINVAL` for a negative fd or unknown bits).
-    pub modify_fd: extern "C" fn(state: *mut c_void, fd: i32, old_events: u32, new_events: u32) -> i32,
+    pub modify_fd:
+        extern "C" fn(state: *mut c_void, fd: i32, old_events: u32, new_events: u32) -> i32,
     /// Registers interest in `events` on `fd` for one report, replacing the
     /// fd's registration: after `poll` has reported it once, the
     /// registration is gone. Returns 0 or `-errno`.

@@ -16,7 +16,9 @@
 //!   as `EPOLL_CTL_MOD` does.
 
 use super::user_data::{next_generation, Registration, INTERNAL};
-use super::{check_fd, check_process, events_from_mask, mask_from_events, urb_event, Readiness, URB_EV_ERROR};
+use super::{
+    check_fd, check_process, events_from_mask, mask_from_events, urb_event, Readiness, URB_EV_ERROR,
+};
 use crate::engine;
 use io_uring::squeue::{Entry, SubmissionQueue};
 use io_uring::{cqueue, opcode, types, IoUring};
@@ -78,7 +80,9 @@ fn build_ring() -> Result<IoUring, i32> {
         }
         b.build(SQ_ENTRIES)
     };
-    let ring = attempt(true).or_else(|_| attempt(false)).map_err(|e| -e.raw_os_error().unwrap_or(libc::ENOMEM))?;
+    let ring = attempt(true)
+        .or_else(|_| attempt(false))
+        .map_err(|e| -e.raw_os_error().unwrap_or(libc::ENOMEM))?;
     let p = ring.params();
     if !(p.is_feature_resource_tagging() && p.is_feature_ext_arg() && p.is_feature_nodrop()) {
         return Err(-libc::ENOSYS);
@@ -91,7 +95,10 @@ fn os_err(e: std::io::Error) -> i32 {
 }
 
 fn poll_add(r: Registration) -> Entry {
-    opcode::PollAdd::new(types::Fd(r.fd), mask_from_events(r.events)).multi(r.persistent).build().user_data(r.pack())
+    opcode::PollAdd::new(types::Fd(r.fd), mask_from_events(r.events))
+        .multi(r.persistent)
+        .build()
+        .user_data(r.pack())
 }
 
 impl UringPoll {
@@ -116,8 +123,18 @@ impl UringPoll {
         // SAFETY: `wait`, when present, is an io_uring_getevents_arg (EXT_ARG).
         unsafe {
             match wait {
-                Some(args) => self.ring.submitter().enter(to_submit, min_complete, flags | IORING_ENTER_EXT_ARG, Some(args)),
-                None => self.ring.submitter().enter::<libc::sigset_t>(to_submit, min_complete, flags, None),
+                Some(args) => self.ring.submitter().enter(
+                    to_submit,
+                    min_complete,
+                    flags | IORING_ENTER_EXT_ARG,
+                    Some(args),
+                ),
+                None => self.ring.submitter().enter::<libc::sigset_t>(
+                    to_submit,
+                    min_complete,
+                    flags,
+                    None,
+                ),
             }
         }
     }
@@ -138,7 +155,9 @@ impl UringPoll {
                 Ok(_) => return Ok(()),
                 Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
                 // Left in the SQ: the next enter, by `poll` or `modify`, takes them.
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EBUSY) | Some(libc::EAGAIN)) => return Ok(()),
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EBUSY) | Some(libc::EAGAIN)) => {
+                    return Ok(())
+                }
                 Err(e) => return Err(os_err(e)),
             }
         }
@@ -194,7 +213,12 @@ impl UringPoll {
             reg.slots[idx].current = 0;
             if let Some((events, persistent)) = new {
                 reg.generation = next_generation(reg.generation);
-                let r = Registration { fd, events, persistent, generation: reg.generation };
+                let r = Registration {
+                    fd,
+                    events,
+                    persistent,
+                    generation: reg.generation,
+                };
                 // SAFETY: as above.
                 unsafe { sq.push(&poll_add(r)) }.map_err(|_| -libc::EBUSY)?;
                 reg.slots[idx].current = r.pack();
@@ -212,22 +236,32 @@ impl UringPoll {
         let stamp = reg.poll_stamp;
         // SAFETY: completions are read only under the `cq` lock, which the
         // caller holds; the SQ only under the registry lock, held here.
-        let (mut cq, mut sq) = unsafe { (self.ring.completion_shared(), self.ring.submission_shared()) };
+        let (mut cq, mut sq) =
+            unsafe { (self.ring.completion_shared(), self.ring.submission_shared()) };
         let mut n = 0;
         while n < out.len() {
             let Some(cqe) = cq.next() else { break };
-            let Some(r) = Registration::unpack(cqe.user_data()) else { continue };
-            let Some(slot) = reg.slots.get_mut(r.fd as usize) else { continue };
+            let Some(r) = Registration::unpack(cqe.user_data()) else {
+                continue;
+            };
+            let Some(slot) = reg.slots.get_mut(r.fd as usize) else {
+                continue;
+            };
             if slot.current != cqe.user_data() {
                 continue; // replaced or removed since
             }
             let res = cqe.result();
             let ended = !r.persistent || !cqueue::more(cqe.flags());
-            let mut events = if res >= 0 { events_from_mask(res as u32) & (r.events | URB_EV_ERROR) } else { 0 };
+            let mut events = if res >= 0 {
+                events_from_mask(res as u32) & (r.events | URB_EV_ERROR)
+            } else {
+                0
+            };
             if res == -libc::ECANCELED || (r.persistent && ended && res >= 0) {
                 // Cancelled because the submitting thread exited, or a
                 // multishot poll the kernel ended: the registration stands.
-                let rearmed = self.reserve(&mut sq, 1).is_ok() && unsafe { sq.push(&poll_add(r)) }.is_ok();
+                let rearmed =
+                    self.reserve(&mut sq, 1).is_ok() && unsafe { sq.push(&poll_add(r)) }.is_ok();
                 if !rearmed {
                     slot.current = 0;
                     events |= URB_EV_ERROR; // the caller must look at the fd and register again
@@ -269,7 +303,14 @@ impl UringPoll {
         match r {
             Ok(_) => Ok(()),
             // A signal, the deadline, or a CQ to drain first: the caller looks again.
-            Err(e) if matches!(e.raw_os_error(), Some(libc::EINTR | libc::ETIME | libc::EBUSY | libc::EAGAIN)) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.raw_os_error(),
+                    Some(libc::EINTR | libc::ETIME | libc::EBUSY | libc::EAGAIN)
+                ) =>
+            {
+                Ok(())
+            }
             Err(e) => Err(os_err(e)),
         }
     }
@@ -280,7 +321,11 @@ impl Readiness for UringPoll {
         let ring = build_ring()?;
         Ok(UringPoll {
             ring: ManuallyDrop::new(ring),
-            registry: Mutex::new(Registry { slots: Vec::new(), generation: 0, poll_stamp: 0 }),
+            registry: Mutex::new(Registry {
+                slots: Vec::new(),
+                generation: 0,
+                poll_stamp: 0,
+            }),
             cq: Mutex::new(()),
             fork_generation: engine::fork_generation(),
         })
@@ -289,7 +334,8 @@ impl Readiness for UringPoll {
     fn poll(&self, timeout_ms: i32, out: &mut [urb_event]) -> Result<usize, i32> {
         self.check_process()?;
         let _reader = self.cq.lock();
-        let deadline = (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
+        let deadline =
+            (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64));
         let mut entered = false;
         loop {
             let n = self.harvest(out);

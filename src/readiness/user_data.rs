@@ -65,10 +65,18 @@ mod tests {
 
     #[test]
     fn packing_round_trips_and_is_never_zero_or_internal() {
-        for (fd, events, persistent, generation) in
-            [(0, 0, false, 1), (i32::MAX, 3, true, GENERATION_MASK), (1234, 2, false, 77), (5, 1, true, 1 << 20)]
-        {
-            let r = Registration { fd, events, persistent, generation };
+        for (fd, events, persistent, generation) in [
+            (0, 0, false, 1),
+            (i32::MAX, 3, true, GENERATION_MASK),
+            (1234, 2, false, 77),
+            (5, 1, true, 1 << 20),
+        ] {
+            let r = Registration {
+                fd,
+                events,
+                persistent,
+                generation,
+            };
             let ud = r.pack();
             assert_ne!(ud, 0);
             assert_eq!(ud & INTERNAL, 0);

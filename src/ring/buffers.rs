@@ -33,7 +33,10 @@ impl Mapping {
         if ptr == libc::MAP_FAILED {
             return Err(-libc::ENOMEM);
         }
-        Ok(Mapping { ptr: ptr.cast(), len })
+        Ok(Mapping {
+            ptr: ptr.cast(),
+            len,
+        })
     }
 }
 

@@ -2,9 +2,12 @@
 
 use crate::op::{Opcode, URB_OP_COUNT};
 
-/// Opt in to a kernel submission-queue polling thread. Off by default: SQPOLL
-/// work runs with the credentials of the ring's creator (CVE-2024-22017), and
-/// it burns a core while busy. Ignored by the fallback engine.
+/// Opt in to a kernel submission-queue polling thread: the kernel's SQ thread
+/// takes requests from the ring without an `io_uring_enter` per batch (the
+/// owner still wakes it when it has gone idle after `sqpoll_idle_ms`). Off by
+/// default: SQPOLL work runs with the credentials of the ring's creator
+/// (CVE-2024-22017), and the SQ thread spins on a core while work arrives.
+/// Ignored by the fallback engine.
 pub const URB_RING_SQPOLL: u32 = 1;
 /// Run this ring on the fallback engine even where io_uring works (tests,
 /// comparisons). `URB_BACKEND=fallback` does the same for every ring.
@@ -17,8 +20,9 @@ const KNOWN_FLAGS: u32 = URB_RING_SQPOLL | URB_RING_FALLBACK;
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct urb_ring_config {
-    /// Submission queue size, rounded up to a power of two (1..=32768);
-    /// 0 = 256. Also the longest chain this ring accepts.
+    /// Submission queue size, rounded up to a power of two of at least 2
+    /// (1..=32768 accepted); 0 = 256. Also the longest chain this ring
+    /// accepts.
     pub entries: u32,
     /// Completion queue size (>= entries); 0 = twice `entries`. A full CQ
     /// never loses completions: the kernel holds the overflow and the owner
@@ -75,14 +79,24 @@ impl RingConfig {
             return einval;
         }
         if c.entries != 0 {
-            out.entries = c.entries.next_power_of_two();
+            // At least 2: a request with a timeout is two SQEs that must go
+            // in together (with 1, the owner waited for room for ever).
+            out.entries = c.entries.next_power_of_two().max(2);
         }
-        out.cq_entries = if c.cq_entries == 0 { out.entries * 2 } else { c.cq_entries.next_power_of_two() };
+        out.cq_entries = if c.cq_entries == 0 {
+            out.entries * 2
+        } else {
+            c.cq_entries.next_power_of_two()
+        };
         if out.cq_entries < out.entries {
             return einval;
         }
         if c.flags & URB_RING_SQPOLL != 0 {
-            out.sqpoll_idle_ms = Some(if c.sqpoll_idle_ms == 0 { 1000 } else { c.sqpoll_idle_ms });
+            out.sqpoll_idle_ms = Some(if c.sqpoll_idle_ms == 0 {
+                1000
+            } else {
+                c.sqpoll_idle_ms
+            });
         }
         out.force_fallback = c.flags & URB_RING_FALLBACK != 0;
         if c.buf_count != 0 {
@@ -100,7 +114,8 @@ impl RingConfig {
         if !c.allowed_ops.is_null() {
             out.allowed = [false; URB_OP_COUNT as usize];
             // SAFETY: the caller promises n_allowed_ops readable bytes.
-            let ops = unsafe { std::slice::from_raw_parts(c.allowed_ops, c.n_allowed_ops as usize) };
+            let ops =
+                unsafe { std::slice::from_raw_parts(c.allowed_ops, c.n_allowed_ops as usize) };
             for &code in ops {
                 if Opcode::from_u8(code).is_none() {
                     return einval;
@@ -122,6 +137,12 @@ impl RingConfig {
         if self.allowed.iter().all(|&a| a) {
             return None;
         }
-        Some(Opcode::ALL.iter().copied().filter(|&c| self.allows(c)).collect())
+        Some(
+            Opcode::ALL
+                .iter()
+                .copied()
+                .filter(|&c| self.allows(c))
+                .collect(),
+        )
     }
 }

@@ -8,7 +8,6 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
-
 /// More completions will follow for this token (a multishot request that is
 /// still armed). Same bit as the kernel's `IORING_CQE_F_MORE`.
 pub const URB_CQE_F_MORE: u32 = 1 << 1;
@@ -35,7 +34,8 @@ pub struct urb_completion {
 /// not call `urb_ring_free` on its own ring, and must not unwind. It may
 /// submit, cancel and reap. `ctx` is the pointer given to
 /// `urb_ring_set_callback`, passed through untouched.
-pub type urb_completion_fn = Option<unsafe extern "C" fn(ctx: *mut libc::c_void, token: u64, res: i32, flags: u32)>;
+pub type urb_completion_fn =
+    Option<unsafe extern "C" fn(ctx: *mut libc::c_void, token: u64, res: i32, flags: u32)>;
 
 #[derive(Clone, Copy)]
 struct Callback {
@@ -56,6 +56,9 @@ pub struct Delivery {
     /// step, which saves two system calls per batch.
     eventfd_used: AtomicBool,
     callback: Mutex<Option<Callback>>,
+    /// Whether a callback is set, readable without the lock: submitters
+    /// deliver what they finish themselves only when none is.
+    has_callback: AtomicBool,
 }
 
 impl Delivery {
@@ -72,6 +75,7 @@ impl Delivery {
             eventfd_used: AtomicBool::new(false),
             eventfd: unsafe { OwnedFd::from_raw_fd(fd) },
             callback: Mutex::new(None),
+            has_callback: AtomicBool::new(false),
         })
     }
 
@@ -87,15 +91,28 @@ impl Delivery {
     }
 
     pub fn set_callback(&self, f: urb_completion_fn, ctx: *mut libc::c_void) {
-        *self.callback.lock() = f.map(|f| Callback { f, ctx });
+        let mut cb = self.callback.lock();
+        *cb = f.map(|f| Callback { f, ctx });
+        self.has_callback.store(cb.is_some(), Ordering::SeqCst);
     }
 
-    /// Hands a batch over, from the owner thread.
+    /// Whether completions go to a callback (on the owner thread) rather
+    /// than to the reap queue.
+    pub fn has_callback(&self) -> bool {
+        self.has_callback.load(Ordering::SeqCst)
+    }
+
+    /// Hands a batch over: from the owner thread, or (queue only, never a
+    /// callback) from a submitter that finished the requests itself.
     pub fn deliver(&self, batch: &[urb_completion]) {
         if batch.is_empty() {
             return;
         }
-        let callback = *self.callback.lock();
+        let callback = if self.has_callback() {
+            *self.callback.lock()
+        } else {
+            None
+        };
         if let Some(cb) = callback {
             for c in batch {
                 // SAFETY: the callback's contract is the caller's.
@@ -119,13 +136,25 @@ impl Delivery {
     fn signal(&self) {
         let one: u64 = 1;
         // SAFETY: 8-byte write to our own eventfd; it cannot overflow here.
-        unsafe { libc::write(self.eventfd.as_raw_fd(), &one as *const u64 as *const libc::c_void, 8) };
+        unsafe {
+            libc::write(
+                self.eventfd.as_raw_fd(),
+                &one as *const u64 as *const libc::c_void,
+                8,
+            )
+        };
     }
 
     fn unsignal(&self) {
         let mut v: u64 = 0;
         // SAFETY: 8-byte read from our own non-blocking eventfd.
-        unsafe { libc::read(self.eventfd.as_raw_fd(), &mut v as *mut u64 as *mut libc::c_void, 8) };
+        unsafe {
+            libc::read(
+                self.eventfd.as_raw_fd(),
+                &mut v as *mut u64 as *mut libc::c_void,
+                8,
+            )
+        };
     }
 
     fn pop_into(&self, q: &mut VecDeque<urb_completion>, out: &mut [urb_completion]) -> usize {
@@ -148,11 +177,20 @@ impl Delivery {
 
     /// Blocks until `min` completions wait (or `deadline` passes, or `stop()`
     /// says the ring is going away), then takes up to `out.len()`.
-    pub fn wait(&self, out: &mut [urb_completion], min: usize, deadline: Option<Instant>, stop: impl Fn() -> bool) -> usize {
-        let spin_until = Instant::now() + super::spin_budget();
-        while self.queued.load(Ordering::Acquire) < min && Instant::now() < spin_until {
-            for _ in 0..64 {
-                std::hint::spin_loop();
+    pub fn wait(
+        &self,
+        out: &mut [urb_completion],
+        min: usize,
+        deadline: Option<Instant>,
+        stop: impl Fn() -> bool,
+    ) -> usize {
+        let budget = super::spin_budget();
+        if !budget.is_zero() && self.queued.load(Ordering::Acquire) < min {
+            let spin_until = Instant::now() + budget;
+            while self.queued.load(Ordering::Acquire) < min && Instant::now() < spin_until {
+                for _ in 0..64 {
+                    std::hint::spin_loop();
+                }
             }
         }
         let mut q = self.queue.lock();

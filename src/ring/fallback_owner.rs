@@ -88,8 +88,12 @@ fn route(op: &ValidOp) -> Route {
     match op.code {
         Opcode::Nop | Opcode::Shutdown => Route::Inline,
         Opcode::Timeout => Route::Sleep,
-        Opcode::Recv | Opcode::Send | Opcode::Accept | Opcode::Poll | Opcode::Connect => Route::Readiness,
-        Opcode::Read | Opcode::Write | Opcode::Readv | Opcode::Writev if exec::is_pollable(fd) => Route::Readiness,
+        Opcode::Recv | Opcode::Send | Opcode::Accept | Opcode::Poll | Opcode::Connect => {
+            Route::Readiness
+        }
+        Opcode::Read | Opcode::Write | Opcode::Readv | Opcode::Writev if exec::is_pollable(fd) => {
+            Route::Readiness
+        }
         Opcode::Read
         | Opcode::Write
         | Opcode::Readv
@@ -154,6 +158,7 @@ impl Owner {
 
     fn run(mut self) {
         loop {
+            self.shared.injected_panic();
             self.closing = self.shared.inbox.is_closing();
             self.shared.inbox.take(&mut self.taken);
             let had_work = !self.taken.is_empty();
@@ -172,7 +177,11 @@ impl Owner {
             }
             let sleep = !had_work && !self.closing && self.shared.inbox.prepare_sleep();
             // Closing, only running pool jobs are left: sleep until they end.
-            let timeout = if sleep || self.closing { self.timeout_ms() } else { 0 };
+            let timeout = if sleep || self.closing {
+                self.timeout_ms()
+            } else {
+                0
+            };
             Stats::bump(&self.shared.stats.enters, 1);
             let n = self.parking.wait(&mut self.events, timeout);
             if sleep {
@@ -214,7 +223,12 @@ impl Owner {
 
     fn accept(&mut self, req: Request) {
         match req {
-            Request::Op { op, token, timeout_ns, linked } => {
+            Request::Op {
+                op,
+                token,
+                timeout_ns,
+                linked,
+            } => {
                 let id = self.add_job(token, Work::Op(op), timeout_ns);
                 self.open_chain.push(id);
                 if !linked {
@@ -227,8 +241,12 @@ impl Owner {
                 self.start(id);
             }
             Request::Cancel { token } => {
-                let mut ids: Vec<JobId> =
-                    self.jobs.iter().filter(|(_, j)| j.token == token).map(|(&id, _)| id).collect();
+                let mut ids: Vec<JobId> = self
+                    .jobs
+                    .iter()
+                    .filter(|(_, j)| j.token == token)
+                    .map(|(&id, _)| id)
+                    .collect();
                 ids.sort_unstable();
                 for id in ids {
                     self.cancel(id, -libc::ECANCELED);
@@ -240,7 +258,15 @@ impl Owner {
     fn add_job(&mut self, token: u64, work: Work, timeout_ns: Option<u64>) -> JobId {
         let id = self.next_id;
         self.next_id += 1;
-        let job = Job { token, work, state: State::NotStarted, timeout_ns, timer: None, progress: 0, next: None };
+        let job = Job {
+            token,
+            work,
+            state: State::NotStarted,
+            timeout_ns,
+            timer: None,
+            progress: 0,
+            next: None,
+        };
         self.jobs.insert(id, job);
         Stats::bump(&self.shared.stats.in_flight, 1);
         id
@@ -249,7 +275,10 @@ impl Owner {
     /// Links a chain and starts its head. A member already gone (cancelled
     /// before its chain was complete) failed, so everything after it fails.
     fn start_chain(&mut self, chain: &[JobId]) {
-        let gone = chain.iter().position(|id| !self.jobs.contains_key(id)).unwrap_or(chain.len());
+        let gone = chain
+            .iter()
+            .position(|id| !self.jobs.contains_key(id))
+            .unwrap_or(chain.len());
         for pair in chain[..gone].windows(2) {
             if let Some(job) = self.jobs.get_mut(&pair[0]) {
                 job.next = Some(pair[1]);
@@ -274,7 +303,9 @@ impl Owner {
     }
 
     fn start(&mut self, id: JobId) {
-        let Some(job) = self.jobs.get(&id) else { return };
+        let Some(job) = self.jobs.get(&id) else {
+            return;
+        };
         if self.closing {
             self.end(id, -libc::ECANCELED);
             return;
@@ -290,7 +321,14 @@ impl Owner {
                 let end = deadline_after(op.raw.offset);
                 let cut_short = deadline.is_some_and(|d| d < end);
                 self.set_state(id, State::Sleeping { cut_short });
-                self.set_timer(id, if cut_short { deadline.unwrap_or(end) } else { end });
+                self.set_timer(
+                    id,
+                    if cut_short {
+                        deadline.unwrap_or(end)
+                    } else {
+                        end
+                    },
+                );
             }
             Route::Readiness => match self.try_job(id, &op) {
                 Attempt::Done(res) => self.finish(id, res),
@@ -319,7 +357,9 @@ impl Owner {
     }
 
     fn set_timer(&mut self, id: JobId, at: Instant) {
-        let Some(job) = self.jobs.get_mut(&id) else { return };
+        let Some(job) = self.jobs.get_mut(&id) else {
+            return;
+        };
         if let Some(old) = job.timer.replace(at) {
             self.timers.remove(&(old, id));
         }
@@ -337,21 +377,29 @@ impl Owner {
     /// A descriptor epoll refuses (like a regular file) is always ready:
     /// nothing waits on it, so whatever would have waited runs now.
     fn unpollable(&mut self, id: JobId, fd: i32) {
-        let Some(job) = self.jobs.get(&id) else { return };
+        let Some(job) = self.jobs.get(&id) else {
+            return;
+        };
         match job.work {
-            Work::Op(op) if op.code == Opcode::Poll => self.finish(id, attempt::poll_now(fd, op.raw.op_flags)),
+            Work::Op(op) if op.code == Opcode::Poll => {
+                self.finish(id, attempt::poll_now(fd, op.raw.op_flags))
+            }
             Work::Op(op) => {
                 let deadline = job.timer;
                 self.hand_to_pool(id, op, deadline);
             }
-            Work::Multishot(Multishot::Poll { events, .. }) => self.finish(id, attempt::poll_now(fd, events)),
+            Work::Multishot(Multishot::Poll { events, .. }) => {
+                self.finish(id, attempt::poll_now(fd, events))
+            }
             Work::Multishot(_) => self.finish(id, -libc::EPERM),
         }
     }
 
     fn hand_to_pool(&mut self, id: JobId, op: ValidOp, deadline: Deadline) {
         if self.pool.is_none() {
-            self.pool = Pool::new().ok().filter(|p| self.parking.watch(p.done_fd(), POOL_KEY).is_ok());
+            self.pool = Pool::new()
+                .ok()
+                .filter(|p| self.parking.watch(p.done_fd(), POOL_KEY).is_ok());
         }
         self.set_state(id, State::Pooled);
         if let Some(d) = deadline {
@@ -373,7 +421,11 @@ impl Owner {
         match kind {
             Multishot::Accept { fd, .. } | Multishot::Recv { fd, .. } => {
                 self.drain(id, kind);
-                if self.jobs.get(&id).is_some_and(|j| j.state == State::NotStarted) {
+                if self
+                    .jobs
+                    .get(&id)
+                    .is_some_and(|j| j.state == State::NotStarted)
+                {
                     self.park(id, fd, libc::EPOLLIN as u32);
                 }
             }
@@ -386,7 +438,9 @@ impl Owner {
     fn drain(&mut self, id: JobId, kind: Multishot) {
         let shared = self.shared.clone();
         loop {
-            let Some(token) = self.jobs.get(&id).map(|j| j.token) else { return };
+            let Some(token) = self.jobs.get(&id).map(|j| j.token) else {
+                return;
+            };
             match kind {
                 Multishot::Accept { fd, flags } => {
                     match attempt::accept(fd, std::ptr::null_mut(), std::ptr::null_mut(), flags) {
@@ -396,13 +450,25 @@ impl Owner {
                     }
                 }
                 Multishot::Recv { fd, flags } => {
-                    let Some(buffers) = shared.buffers.as_ref() else { return self.finish(id, -libc::EINVAL) };
-                    let Some(bid) = buffers.take() else { return self.finish(id, -libc::ENOBUFS) };
-                    let Some(buf) = buffers.ptr(bid as u32) else { return self.finish(id, -libc::EINVAL) };
+                    let Some(buffers) = shared.buffers.as_ref() else {
+                        return self.finish(id, -libc::EINVAL);
+                    };
+                    let Some(bid) = buffers.take() else {
+                        return self.finish(id, -libc::ENOBUFS);
+                    };
+                    let Some(buf) = buffers.ptr(bid as u32) else {
+                        return self.finish(id, -libc::EINVAL);
+                    };
                     let n = loop {
                         // SAFETY: a lent-out buffer of the ring's, `size()` bytes.
-                        let n =
-                            unsafe { libc::recv(fd, buf.cast(), buffers.size() as usize, flags | libc::MSG_DONTWAIT) };
+                        let n = unsafe {
+                            libc::recv(
+                                fd,
+                                buf.cast(),
+                                buffers.size() as usize,
+                                flags | libc::MSG_DONTWAIT,
+                            )
+                        };
                         match n {
                             n if n >= 0 => break n.min(i32::MAX as isize) as i32,
                             _ => match crate::fallback::wait::errno() {
@@ -412,7 +478,11 @@ impl Owner {
                         }
                     };
                     if n > 0 {
-                        self.more(token, n, URB_CQE_F_BUFFER | (bid as u32) << URB_CQE_BUFFER_SHIFT);
+                        self.more(
+                            token,
+                            n,
+                            URB_CQE_F_BUFFER | (bid as u32) << URB_CQE_BUFFER_SHIFT,
+                        );
                         continue;
                     }
                     let _ = buffers.release(bid as u32);
@@ -428,7 +498,11 @@ impl Owner {
 
     /// One completion of a multishot request that stays armed.
     fn more(&mut self, token: u64, res: i32, flags: u32) {
-        self.batch.push(urb_completion { token, res, flags: flags | URB_CQE_F_MORE });
+        self.batch.push(urb_completion {
+            token,
+            res,
+            flags: flags | URB_CQE_F_MORE,
+        });
     }
 
     fn on_event(&mut self, key: u64, events: u32) {
@@ -436,7 +510,13 @@ impl Owner {
             WAKE_KEY => {
                 let mut count: u64 = 0;
                 // SAFETY: 8-byte read from the inbox's non-blocking eventfd.
-                unsafe { libc::read(self.shared.inbox.wake_fd(), &mut count as *mut u64 as *mut libc::c_void, 8) };
+                unsafe {
+                    libc::read(
+                        self.shared.inbox.wake_fd(),
+                        &mut count as *mut u64 as *mut libc::c_void,
+                        8,
+                    )
+                };
             }
             POOL_KEY => {
                 let mut results = std::mem::take(&mut self.results);
@@ -461,7 +541,9 @@ impl Owner {
     }
 
     fn on_ready(&mut self, id: JobId, fd: i32, events: u32) {
-        let Some(job) = self.jobs.get(&id) else { return };
+        let Some(job) = self.jobs.get(&id) else {
+            return;
+        };
         if job.state != State::Parked(fd) {
             return;
         }
@@ -489,7 +571,9 @@ impl Owner {
                 break;
             }
             self.timers.remove(&(at, id));
-            let Some(job) = self.jobs.get_mut(&id) else { continue };
+            let Some(job) = self.jobs.get_mut(&id) else {
+                continue;
+            };
             job.timer = None;
             if job.state == (State::Sleeping { cut_short: false }) {
                 self.finish(id, 0);
@@ -501,7 +585,9 @@ impl Owner {
 
     /// Ends request `id` early with `res`, unless a worker already runs it.
     fn cancel(&mut self, id: JobId, res: i32) {
-        let Some(job) = self.jobs.get(&id) else { return };
+        let Some(job) = self.jobs.get(&id) else {
+            return;
+        };
         if job.state == State::Pooled {
             if self.pool.as_ref().is_some_and(|p| p.unqueue(id)) {
                 self.end(id, res);
@@ -539,7 +625,9 @@ impl Owner {
 
     /// The request's final completion; its chain goes on or is cancelled.
     fn end(&mut self, id: JobId, res: i32) {
-        let Some(job) = self.jobs.remove(&id) else { return };
+        let Some(job) = self.jobs.remove(&id) else {
+            return;
+        };
         if let Some(at) = job.timer {
             self.timers.remove(&(at, id));
         }
@@ -550,7 +638,11 @@ impl Owner {
             Work::Op(op) => op.breaks_chain(res),
             Work::Multishot(_) => true,
         };
-        self.batch.push(urb_completion { token: job.token, res, flags: 0 });
+        self.batch.push(urb_completion {
+            token: job.token,
+            res,
+            flags: 0,
+        });
         self.shared.stats.in_flight.fetch_sub(1, Relaxed);
         if let Some(next) = job.next {
             self.successors.push_back((next, !breaks_chain));
@@ -569,7 +661,11 @@ fn refuse_everything(shared: &Shared, err: i32) {
         for req in taken.drain(..) {
             match req {
                 Request::Op { token, .. } | Request::Multishot { token, .. } => {
-                    batch.push(urb_completion { token, res: err, flags: 0 })
+                    batch.push(urb_completion {
+                        token,
+                        res: err,
+                        flags: 0,
+                    })
                 }
                 Request::Cancel { .. } => {}
             }
@@ -581,12 +677,20 @@ fn refuse_everything(shared: &Shared, err: i32) {
             return;
         }
         if shared.inbox.prepare_sleep() {
-            let mut p = libc::pollfd { fd: shared.inbox.wake_fd(), events: libc::POLLIN, revents: 0 };
+            let mut p = libc::pollfd {
+                fd: shared.inbox.wake_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
             // SAFETY: one valid pollfd; then an 8-byte read from the eventfd.
             unsafe {
                 libc::poll(&mut p, 1, -1);
                 let mut count: u64 = 0;
-                libc::read(shared.inbox.wake_fd(), &mut count as *mut u64 as *mut libc::c_void, 8);
+                libc::read(
+                    shared.inbox.wake_fd(),
+                    &mut count as *mut u64 as *mut libc::c_void,
+                    8,
+                );
             }
             shared.inbox.woke();
         }

@@ -5,7 +5,7 @@ use super::stats::Stats;
 use crate::op::ValidOp;
 use parking_lot::{Condvar, Mutex};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering::SeqCst};
 
 #[derive(Clone, Copy, Debug)]
 pub enum Multishot {
@@ -17,9 +17,19 @@ pub enum Multishot {
 #[derive(Clone, Copy, Debug)]
 pub enum Request {
     /// `linked`: the next request in the inbox belongs to the same chain.
-    Op { op: ValidOp, token: u64, timeout_ns: Option<u64>, linked: bool },
-    Multishot { kind: Multishot, token: u64 },
-    Cancel { token: u64 },
+    Op {
+        op: ValidOp,
+        token: u64,
+        timeout_ns: Option<u64>,
+        linked: bool,
+    },
+    Multishot {
+        kind: Multishot,
+        token: u64,
+    },
+    Cancel {
+        token: u64,
+    },
 }
 
 pub struct Inbox {
@@ -28,6 +38,9 @@ pub struct Inbox {
     pending: AtomicUsize,
     sleeping: AtomicBool,
     closing: AtomicBool,
+    /// 0, or the error the owner failed with: every request from then on
+    /// is refused with it.
+    failure: AtomicI32,
     wake_fd: OwnedFd,
     limit: usize,
 }
@@ -46,6 +59,7 @@ impl Inbox {
             pending: AtomicUsize::new(0),
             sleeping: AtomicBool::new(false),
             closing: AtomicBool::new(false),
+            failure: AtomicI32::new(0),
             wake_fd: unsafe { OwnedFd::from_raw_fd(fd) },
             limit,
         })
@@ -62,12 +76,16 @@ impl Inbox {
     /// owner itself, from a callback, must never wait for itself).
     pub fn push(&self, reqs: &[Request], on_owner: bool, stats: &Stats) -> Result<(), i32> {
         let mut q = self.requests.lock();
-        while !on_owner && q.len() >= self.limit && !self.is_closing() {
+        while !on_owner && q.len() >= self.limit && !self.is_closing() && self.failure() == 0 {
             self.wake(stats);
             self.drained.wait(&mut q);
         }
         if self.is_closing() {
             return Err(-libc::ESHUTDOWN);
+        }
+        match self.failure() {
+            0 => {}
+            err => return Err(err),
         }
         q.extend_from_slice(reqs);
         self.pending.store(q.len(), SeqCst);
@@ -129,6 +147,23 @@ impl Inbox {
         self.closing.store(true, SeqCst);
         let _q = self.requests.lock();
         self.drained.notify_all();
+        self.poke();
+    }
+
+    /// The owner can no longer serve the ring: refuse every request from
+    /// now on with `err`, and release submitters held back.
+    pub fn fail(&self, err: i32) {
+        self.failure.store(err, SeqCst);
+        let _q = self.requests.lock();
+        self.drained.notify_all();
+    }
+
+    pub fn failure(&self) -> i32 {
+        self.failure.load(SeqCst)
+    }
+
+    /// Wakes the owner if it sleeps (a test's injected fault must be seen).
+    pub fn poke_owner(&self) {
         self.poke();
     }
 

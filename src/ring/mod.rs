@@ -16,9 +16,10 @@ use config::RingConfig;
 use delivery::{urb_completion, urb_completion_fn, Delivery};
 use inbox::{Inbox, Multishot, Request};
 use stats::Stats;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
 use std::time::Duration;
-use std::thread::{JoinHandle, ThreadId};
 
 /// How long an idle owner thread watches for new requests, and
 /// `urb_ring_wait` for completions, before sleeping: `URB_SPIN_US`
@@ -30,9 +31,18 @@ use std::thread::{JoinHandle, ThreadId};
 pub fn spin_budget() -> Duration {
     static BUDGET: OnceLock<Duration> = OnceLock::new();
     *BUDGET.get_or_init(|| {
-        let us = std::env::var("URB_SPIN_US").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
+        let us = std::env::var("URB_SPIN_US")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         Duration::from_micros(us)
     })
+}
+
+thread_local! {
+    /// On an owner thread, the address of the `Shared` of the ring it owns
+    /// (0 elsewhere): telling the owner apart costs no `thread::current()`.
+    static OWNER_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// What the owner thread and the submitters share.
@@ -43,13 +53,46 @@ pub struct Shared {
     pub stats: Stats,
     pub buffers: Option<ProvidedBuffers>,
     pub on_io_uring: bool,
+    /// A test's injected failure (see [`OwnerFault`]); 0 for none.
+    fault: AtomicU64,
+}
+
+/// A failure a test injects into a ring's owner thread, to check that a
+/// ring that can no longer work says so instead of hanging.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub enum OwnerFault {
+    /// The owner panics at its next turn.
+    Panic,
+    /// The owner's next `io_uring_enter` fails with this (positive) errno.
+    EnterError(i32),
+}
+
+const FAULT_PANIC: u64 = 1 << 32;
+const FAULT_ENTER: u64 = 2 << 32;
+
+impl Shared {
+    /// Owner: panics if a test injected a panic.
+    pub fn injected_panic(&self) {
+        if self.fault.load(Relaxed) == FAULT_PANIC && self.fault.swap(0, Relaxed) == FAULT_PANIC {
+            panic!("uringbridge: owner panic injected by a test");
+        }
+    }
+
+    /// Owner: the errno a test made the next `io_uring_enter` fail with.
+    pub fn take_enter_fault(&self) -> Option<i32> {
+        let f = self.fault.load(Relaxed);
+        if f & !0xffff_ffff != FAULT_ENTER {
+            return None;
+        }
+        (self.fault.swap(0, Relaxed) == f).then_some(f as u32 as i32)
+    }
 }
 
 /// The handle behind `urb_ring *`.
 pub struct Ring {
     shared: Arc<Shared>,
     owner: Option<JoinHandle<()>>,
-    owner_id: ThreadId,
     fork_generation: u64,
 }
 
@@ -71,12 +114,14 @@ impl Ring {
             buffers,
             config,
             on_io_uring,
+            fault: AtomicU64::new(0),
         });
         let (tx, rx) = std::sync::mpsc::channel::<Result<(), i32>>();
         let for_owner = shared.clone();
         let owner = std::thread::Builder::new()
             .name("urb-ring".into())
             .spawn(move || {
+                OWNER_OF.with(|o| o.set(Arc::as_ptr(&for_owner) as usize));
                 if for_owner.on_io_uring {
                     match uring_owner::start(for_owner) {
                         Ok(owner) => {
@@ -89,13 +134,26 @@ impl Ring {
                     }
                 } else {
                     let _ = tx.send(Ok(()));
-                    fallback_owner::run(for_owner);
+                    let shared = for_owner.clone();
+                    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        fallback_owner::run(for_owner)
+                    }))
+                    .is_err()
+                    {
+                        // Requests in its hands are lost with it; what waits
+                        // in the inbox and everything after is refused.
+                        shared.inbox.fail(crate::errors::PANICKED);
+                        shared.delivery.wake_waiters();
+                    }
                 }
             })
             .map_err(|_| -libc::EAGAIN)?;
-        let owner_id = owner.thread().id();
         match rx.recv() {
-            Ok(Ok(())) => Ok(Ring { shared, owner: Some(owner), owner_id, fork_generation: engine::fork_generation() }),
+            Ok(Ok(())) => Ok(Ring {
+                shared,
+                owner: Some(owner),
+                fork_generation: engine::fork_generation(),
+            }),
             Ok(Err(e)) => {
                 let _ = owner.join();
                 Err(e)
@@ -104,16 +162,20 @@ impl Ring {
         }
     }
 
-    /// A ring inherited through `fork` has no owner thread in the child.
+    /// A ring inherited through `fork` has no owner thread in the child; a
+    /// failed ring has none that works.
     fn usable(&self) -> Result<(), i32> {
         if self.fork_generation != engine::fork_generation() {
             return Err(-libc::ECHILD);
         }
-        Ok(())
+        match self.shared.inbox.failure() {
+            0 => Ok(()),
+            err => Err(err),
+        }
     }
 
     fn on_owner(&self) -> bool {
-        std::thread::current().id() == self.owner_id
+        OWNER_OF.with(|o| o.get()) == Arc::as_ptr(&self.shared) as usize
     }
 
     fn check(&self, o: &urb_op) -> Result<ValidOp, i32> {
@@ -129,15 +191,57 @@ impl Ring {
 
     fn push(&self, reqs: &[Request]) -> Result<(), i32> {
         self.usable()?;
-        self.shared.inbox.push(reqs, self.on_owner(), &self.shared.stats)?;
-        let ops = reqs.iter().filter(|r| !matches!(r, Request::Cancel { .. })).count();
+        self.shared
+            .inbox
+            .push(reqs, self.on_owner(), &self.shared.stats)?;
+        let ops = reqs
+            .iter()
+            .filter(|r| !matches!(r, Request::Cancel { .. }))
+            .count();
         Stats::bump(&self.shared.stats.submitted, ops as u64);
         Ok(())
     }
 
     pub fn submit(&self, o: &urb_op, token: u64, timeout_ns: Option<u64>) -> Result<(), i32> {
         let op = self.check(o)?;
-        self.push(&[Request::Op { op, token, timeout_ns, linked: false }])
+        if self.finishes_on_caller() {
+            let mut now = [None];
+            crate::blocking::try_at_hand(std::slice::from_ref(&op), &mut now);
+            if let Some(res) = now[0] {
+                return self.deliver_here(&[urb_completion {
+                    token,
+                    res,
+                    flags: 0,
+                }]);
+            }
+        }
+        self.push(&[Request::Op {
+            op,
+            token,
+            timeout_ns,
+            linked: false,
+        }])
+    }
+
+    /// Whether `urb_ring_submit*` may finish requests whose result is at
+    /// hand on the calling thread and queue their completions itself: not
+    /// while a callback is set (callbacks run on the owner thread only),
+    /// not on a ring forced onto the fallback engine.
+    fn finishes_on_caller(&self) -> bool {
+        !self.shared.config.force_fallback && !self.shared.delivery.has_callback()
+    }
+
+    /// Queues completions of requests finished on the calling thread, as if
+    /// the owner had delivered them (counted as submitted and completed).
+    fn deliver_here(&self, done: &[urb_completion]) -> Result<(), i32> {
+        self.usable()?;
+        if self.shared.inbox.is_closing() {
+            return Err(-libc::ESHUTDOWN);
+        }
+        Stats::bump(&self.shared.stats.submitted, done.len() as u64);
+        Stats::bump(&self.shared.stats.completions, done.len() as u64);
+        self.shared.delivery.deliver(done);
+        Ok(())
     }
 
     /// `Some(result)` when `o` finished on the calling thread, `None` when
@@ -152,12 +256,18 @@ impl Ring {
                 return Ok(Some(res));
             }
         }
-        self.push(&[Request::Op { op, token, timeout_ns: None, linked: false }])?;
+        self.push(&[Request::Op {
+            op,
+            token,
+            timeout_ns: None,
+            linked: false,
+        }])?;
         Ok(None)
     }
 
     pub fn submit_chain(&self, ops: &[urb_op], tokens: &[u64]) -> Result<(), i32> {
-        if ops.is_empty() || ops.len() > self.shared.config.entries.min(op::URB_CHAIN_MAX) as usize {
+        if ops.is_empty() || ops.len() > self.shared.config.entries.min(op::URB_CHAIN_MAX) as usize
+        {
             return Err(-libc::EINVAL);
         }
         let last = ops.len() - 1;
@@ -165,7 +275,14 @@ impl Ring {
             .iter()
             .zip(tokens)
             .enumerate()
-            .map(|(i, (o, &token))| Ok(Request::Op { op: self.check(o)?, token, timeout_ns: None, linked: i < last }))
+            .map(|(i, (o, &token))| {
+                Ok(Request::Op {
+                    op: self.check(o)?,
+                    token,
+                    timeout_ns: None,
+                    linked: i < last,
+                })
+            })
             .collect::<Result<Vec<_>, i32>>()?;
         self.push(&reqs)
     }
@@ -173,12 +290,40 @@ impl Ring {
     /// Independent requests (not linked) handed over in one go: one lock and
     /// at most one wake-up for the lot. All or nothing.
     pub fn submit_batch(&self, ops: &[urb_op], tokens: &[u64]) -> Result<(), i32> {
-        let reqs = ops
+        let valid = ops
             .iter()
-            .zip(tokens)
-            .map(|(o, &token)| Ok(Request::Op { op: self.check(o)?, token, timeout_ns: None, linked: false }))
+            .map(|o| self.check(o))
             .collect::<Result<Vec<_>, i32>>()?;
-        self.push(&reqs)
+        let mut now = vec![None; valid.len()];
+        if self.finishes_on_caller() {
+            self.usable()?;
+            crate::blocking::try_at_hand(&valid, &mut now);
+        }
+        let finished = now.iter().filter(|r| r.is_some()).count();
+        let mut done = Vec::with_capacity(finished);
+        let mut reqs = Vec::with_capacity(valid.len() - finished);
+        for ((op, &token), res) in valid.into_iter().zip(tokens).zip(now) {
+            match res {
+                Some(res) => done.push(urb_completion {
+                    token,
+                    res,
+                    flags: 0,
+                }),
+                None => reqs.push(Request::Op {
+                    op,
+                    token,
+                    timeout_ns: None,
+                    linked: false,
+                }),
+            }
+        }
+        if !reqs.is_empty() {
+            self.push(&reqs)?;
+        }
+        if !done.is_empty() {
+            self.deliver_here(&done)?;
+        }
+        Ok(())
     }
 
     pub fn submit_multishot(&self, kind: Multishot, token: u64) -> Result<(), i32> {
@@ -214,13 +359,23 @@ impl Ring {
         self.shared.delivery.reap(out)
     }
 
-    pub fn wait(&self, out: &mut [urb_completion], min: usize, timeout_ns: Option<u64>) -> Result<usize, i32> {
+    pub fn wait(
+        &self,
+        out: &mut [urb_completion],
+        min: usize,
+        timeout_ns: Option<u64>,
+    ) -> Result<usize, i32> {
         if self.on_owner() && min > 0 {
             return Err(-libc::EDEADLK); // the owner cannot wait for itself
         }
         let deadline = timeout_ns.map(crate::fallback::wait::deadline_after);
         let inbox = &self.shared.inbox;
-        Ok(self.shared.delivery.wait(out, min.min(out.len()), deadline, || inbox.is_closing()))
+        Ok(self
+            .shared
+            .delivery
+            .wait(out, min.min(out.len()), deadline, || {
+                inbox.is_closing() || inbox.failure() != 0
+            }))
     }
 
     pub fn fd(&self) -> i32 {
@@ -233,6 +388,22 @@ impl Ring {
 
     pub fn stats(&self) -> stats::urb_stats {
         self.shared.stats.snapshot()
+    }
+
+    /// 0, or the error the ring failed with (its owner thread could no
+    /// longer serve it).
+    pub fn failure(&self) -> i32 {
+        self.shared.inbox.failure()
+    }
+
+    #[doc(hidden)]
+    pub fn inject_fault(&self, fault: OwnerFault) {
+        let v = match fault {
+            OwnerFault::Panic => FAULT_PANIC,
+            OwnerFault::EnterError(errno) => FAULT_ENTER | errno as u32 as u64,
+        };
+        self.shared.fault.store(v, Relaxed);
+        self.shared.inbox.poke_owner();
     }
 
     pub fn buffers(&self) -> Option<&ProvidedBuffers> {

@@ -12,7 +12,6 @@ use crate::op::{Opcode, ValidOp};
 const IORING_ENTER_GETEVENTS: u32 = 1;
 const IORING_ENTER_SQ_WAKEUP: u32 = 2;
 
-
 enum Spun {
     Requests,
     Completions,
@@ -62,6 +61,11 @@ pub struct Owner {
     wake_armed: bool,
     cancelled_all: bool,
     taken: Vec<Request>,
+    /// How many of `taken` have been accepted (the rest, after a failure,
+    /// complete with its error).
+    taken_done: usize,
+    /// An `io_uring_enter` error that retrying cannot mend.
+    fatal: Option<i32>,
     batch: Vec<urb_completion>,
     cqes: Vec<cqueue::Entry>,
     seen_overflow: u32,
@@ -77,14 +81,23 @@ pub fn start(shared: Arc<Shared>) -> Result<Owner, i32> {
     if let Some(b) = &shared.buffers {
         // SAFETY: the buffer ring mapping lives as long as `shared`, which
         // the owner holds until the ring is gone.
-        unsafe { ring.submitter().register_buf_ring_with_flags(b.ring_addr(), b.count() as u16, super::buffers::GROUP_ID, 0) }
-            .map_err(errno)?;
+        unsafe {
+            ring.submitter().register_buf_ring_with_flags(
+                b.ring_addr(),
+                b.count() as u16,
+                super::buffers::GROUP_ID,
+                0,
+            )
+        }
+        .map_err(errno)?;
     }
     if let Some(ops) = allow_list {
         // The allow-list is enforced before a request reaches the ring; the
         // kernel enforces it again, so even a bug in the library cannot
         // issue anything else. The ring was created disabled for this.
-        ring.submitter().register_restrictions(&mut kernel_restrictions(&ops)).map_err(errno)?;
+        ring.submitter()
+            .register_restrictions(&mut kernel_restrictions(&ops))
+            .map_err(errno)?;
         ring.submitter().register_enable_rings().map_err(errno)?;
     }
     Ok(Owner::new(ring, shared))
@@ -93,11 +106,18 @@ pub fn start(shared: Arc<Shared>) -> Result<Owner, i32> {
 /// The kernel-side allow-list: the allowed operations plus what the owner
 /// itself issues (its wake-up read, cancels, link timeouts).
 fn kernel_restrictions(ops: &[Opcode]) -> Vec<register::Restriction> {
-    let own = [opcode::Read::CODE, opcode::AsyncCancel::CODE, opcode::LinkTimeout::CODE];
+    let own = [
+        opcode::Read::CODE,
+        opcode::AsyncCancel::CODE,
+        opcode::LinkTimeout::CODE,
+    ];
     let mut codes: Vec<u8> = ops.iter().map(|c| c.kernel_opcode()).chain(own).collect();
     codes.sort_unstable();
     codes.dedup();
-    let mut r: Vec<register::Restriction> = codes.into_iter().map(register::Restriction::sqe_op).collect();
+    let mut r: Vec<register::Restriction> = codes
+        .into_iter()
+        .map(register::Restriction::sqe_op)
+        .collect();
     let link_and_buffers = (Flags::IO_LINK | Flags::BUFFER_SELECT).bits();
     r.push(register::Restriction::sqe_flags_allowed(link_and_buffers));
     r
@@ -116,7 +136,10 @@ fn build(shared: &Shared, disabled: bool) -> std::io::Result<IoUring> {
     } else {
         // TASKRUN_FLAG: the kernel flags deferred completions in the SQ ring,
         // which lets the spinning owner see them without a system call.
-        b.setup_single_issuer().setup_defer_taskrun().setup_submit_all().setup_taskrun_flag();
+        b.setup_single_issuer()
+            .setup_defer_taskrun()
+            .setup_submit_all()
+            .setup_taskrun_flag();
     }
     match b.build(cfg.entries) {
         Ok(r) => Ok(r),
@@ -153,6 +176,8 @@ impl Owner {
             wake_armed: false,
             cancelled_all: false,
             taken: Vec::new(),
+            taken_done: 0,
+            fatal: None,
             batch: Vec::new(),
             cqes: Vec::new(),
             seen_overflow: 0,
@@ -160,56 +185,145 @@ impl Owner {
         }
     }
 
+    /// Serves the ring until it is freed. A panic or an `io_uring_enter`
+    /// error that retrying cannot mend ends the ring loudly instead of
+    /// leaving waiters hanging: see [`Owner::fail`].
     pub fn run(mut self) {
         loop {
-            self.shared.inbox.take(&mut self.taken);
-            let had_work = !self.taken.is_empty();
-            let mut reqs = std::mem::take(&mut self.taken);
-            let mut chain_left = 0;
-            for (i, req) in reqs.iter().enumerate() {
-                if chain_left == 0 {
-                    // A chain must reach the kernel in one submission: make
-                    // room for all of it before its first SQE.
-                    chain_left = reqs[i..].iter().take_while(|r| is_linked(r)).count() + 1;
-                    if chain_left > 1 {
-                        self.reserve(chain_left);
-                    }
-                }
-                chain_left -= 1;
-                self.accept(*req);
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.step())) {
+                Ok(Ok(true)) => {}
+                Ok(Ok(false)) => return,
+                Ok(Err(e)) => return self.fail(e),
+                Err(_) => return self.fail(crate::errors::PANICKED),
             }
-            reqs.clear();
-            self.taken = reqs;
-            let closing = self.shared.inbox.is_closing();
-            if closing {
-                if self.in_flight == 0 && !self.wake_armed {
+        }
+    }
+
+    /// One turn: take requests, submit, sleep or not, reap. `Ok(false)` once
+    /// the ring is freed and nothing is left in flight.
+    fn step(&mut self) -> Result<bool, i32> {
+        self.shared.injected_panic();
+        self.shared.inbox.take(&mut self.taken);
+        let had_work = self.taken_done < self.taken.len();
+        let mut chain_left = 0;
+        while self.taken_done < self.taken.len() {
+            let i = self.taken_done;
+            if chain_left == 0 {
+                // A chain must reach the kernel in one submission: make
+                // room for all of it before its first SQE.
+                chain_left = self.taken[i..].iter().take_while(|r| is_linked(r)).count() + 1;
+                if chain_left > 1 {
+                    self.reserve(chain_left);
+                }
+            }
+            chain_left -= 1;
+            let req = self.taken[i];
+            self.accept(req);
+            self.taken_done = i + 1;
+        }
+        self.taken.clear();
+        self.taken_done = 0;
+        let closing = self.shared.inbox.is_closing();
+        if closing {
+            if self.in_flight == 0 && !self.wake_armed {
+                return Ok(false);
+            }
+            if !self.cancelled_all {
+                self.push(
+                    opcode::AsyncCancel2::new(types::CancelBuilder::any()).build(),
+                    TAG_CANCEL,
+                    0,
+                );
+                self.cancelled_all = true;
+            }
+        } else if !self.wake_armed {
+            self.arm_wake();
+        }
+        if !had_work && !closing {
+            match self.spin_for_work() {
+                Spun::Requests => return self.fatal.map_or(Ok(true), Err),
+                Spun::Completions => {
+                    self.enter(0);
+                    self.reap();
+                    return self.fatal.map_or(Ok(true), Err);
+                }
+                Spun::Nothing => {}
+            }
+        }
+        let sleep =
+            !had_work && !closing && self.fatal.is_none() && self.shared.inbox.prepare_sleep();
+        self.enter(if sleep { 1 } else { 0 });
+        if sleep {
+            self.shared.inbox.woke();
+        }
+        self.reap();
+        self.fatal.map_or(Ok(true), Err)
+    }
+
+    /// The owner can no longer serve the ring. From now on every request is
+    /// refused with `err`; requests taken but not yet submitted complete
+    /// with `err`; requests in the kernel are cancelled and drained (a few
+    /// tries, as far as the ring still works), and whatever is still
+    /// unaccounted for completes with `err`. Then the owner thread ends (the
+    /// kernel cancels anything left when the ring's descriptor closes).
+    fn fail(mut self, err: i32) {
+        eprintln!(
+            "uringbridge: an async ring failed ({}); its requests complete with that error",
+            crate::errors::describe(err)
+        );
+        self.shared.inbox.fail(err);
+        let mut undelivered = std::mem::take(&mut self.batch);
+        let pending: Vec<Request> = self
+            .taken
+            .drain(self.taken_done.min(self.taken.len())..)
+            .collect();
+        let mut late = Vec::new();
+        self.shared.inbox.take(&mut late);
+        for req in pending.into_iter().chain(late) {
+            if let Request::Op { token, .. } | Request::Multishot { token, .. } = req {
+                undelivered.push(urb_completion {
+                    token,
+                    res: err,
+                    flags: 0,
+                });
+            }
+        }
+        let drained = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            if self.in_flight == 0 {
+                return;
+            }
+            self.fatal = None;
+            self.push(
+                opcode::AsyncCancel2::new(types::CancelBuilder::any()).build(),
+                TAG_CANCEL,
+                0,
+            );
+            for _ in 0..100 {
+                if self.in_flight == 0 || self.fatal.is_some() {
                     break;
                 }
-                if !self.cancelled_all {
-                    self.push(opcode::AsyncCancel2::new(types::CancelBuilder::any()).build(), TAG_CANCEL, 0);
-                    self.cancelled_all = true;
-                }
-            } else if !self.wake_armed {
-                self.arm_wake();
+                self.enter(1);
+                self.reap();
             }
-            if !had_work && !closing {
-                match self.spin_for_work() {
-                    Spun::Requests => continue,
-                    Spun::Completions => {
-                        self.enter(0);
-                        self.reap();
-                        continue;
-                    }
-                    Spun::Nothing => {}
-                }
-            }
-            let sleep = !had_work && !closing && self.shared.inbox.prepare_sleep();
-            self.enter(if sleep { 1 } else { 0 });
-            if sleep {
-                self.shared.inbox.woke();
-            }
-            self.reap();
+        }));
+        let _ = drained;
+        for slot in self.slots.iter_mut().filter_map(|s| s.take()) {
+            undelivered.push(urb_completion {
+                token: slot.token,
+                res: err,
+                flags: 0,
+            });
         }
+        self.in_flight = 0;
+        self.shared
+            .stats
+            .in_flight
+            .store(0, std::sync::atomic::Ordering::Relaxed);
+        Stats::bump(&self.shared.stats.completions, undelivered.len() as u64);
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.shared.delivery.deliver(&undelivered)
+        }));
+        self.shared.delivery.wake_waiters();
     }
 
     /// Before paying for a sleep and a wake-up (several microseconds each
@@ -249,11 +363,19 @@ impl Owner {
             flags |= IORING_ENTER_SQ_WAKEUP;
         }
         // SAFETY: plain enter on our own ring, no extra argument.
-        let r = unsafe { self.ring.submitter().enter::<libc::sigset_t>(to_submit, want, flags, None) };
+        let r = unsafe {
+            self.ring
+                .submitter()
+                .enter::<libc::sigset_t>(to_submit, want, flags, None)
+        };
+        let r = match self.shared.take_enter_fault() {
+            Some(errno) => Err(std::io::Error::from_raw_os_error(errno)),
+            None => r.map(|_| ()),
+        };
         if let Err(e) = r {
             match e.raw_os_error() {
                 Some(libc::EINTR) | Some(libc::EAGAIN) | Some(libc::EBUSY) => {}
-                _ => eprintln!("uringbridge: io_uring_enter on an async ring failed: {e}"),
+                other => self.fatal = Some(-other.unwrap_or(libc::EIO)),
             }
         }
     }
@@ -266,6 +388,9 @@ impl Owner {
             // buffers, which the caller keeps valid until completion.
             if unsafe { self.ring.submission().push(&e) }.is_ok() {
                 return;
+            }
+            if self.fatal.is_some() {
+                return; // the ring is failing: its slot completes with the error
             }
             self.flush_full_sq();
         }
@@ -281,7 +406,7 @@ impl Owner {
     fn reserve(&mut self, n: usize) {
         loop {
             let sq = self.ring.submission();
-            if sq.capacity() - sq.len() >= n {
+            if sq.capacity() - sq.len() >= n || self.fatal.is_some() {
                 return;
             }
             drop(sq);
@@ -317,26 +442,44 @@ impl Owner {
         self.slots[i as usize] = None;
         self.free.push(i);
         self.in_flight -= 1;
-        self.shared.stats.in_flight.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        self.shared
+            .stats
+            .in_flight
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn accept(&mut self, req: Request) {
         match req {
-            Request::Op { op, token, timeout_ns, linked } => self.accept_op(&op, token, timeout_ns, linked),
+            Request::Op {
+                op,
+                token,
+                timeout_ns,
+                linked,
+            } => self.accept_op(&op, token, timeout_ns, linked),
             Request::Multishot { kind, token } => {
                 let i = self.new_slot(token, None, 1);
                 let e = match kind {
-                    Multishot::Accept { fd, flags } => opcode::AcceptMulti::new(types::Fd(fd)).flags(flags).build(),
-                    Multishot::Poll { fd, events } => opcode::PollAdd::new(types::Fd(fd), events).multi(true).build(),
-                    Multishot::Recv { fd, flags } => opcode::RecvMulti::new(types::Fd(fd), super::buffers::GROUP_ID)
-                        .flags(flags)
+                    Multishot::Accept { fd, flags } => {
+                        opcode::AcceptMulti::new(types::Fd(fd)).flags(flags).build()
+                    }
+                    Multishot::Poll { fd, events } => opcode::PollAdd::new(types::Fd(fd), events)
+                        .multi(true)
                         .build(),
+                    Multishot::Recv { fd, flags } => {
+                        opcode::RecvMulti::new(types::Fd(fd), super::buffers::GROUP_ID)
+                            .flags(flags)
+                            .build()
+                    }
                 };
                 self.push(e, TAG_OP, i);
             }
             Request::Cancel { token } => {
                 let targets: Vec<u32> = (0..self.slots.len() as u32)
-                    .filter(|&i| self.slots[i as usize].as_ref().is_some_and(|s| s.token == token))
+                    .filter(|&i| {
+                        self.slots[i as usize]
+                            .as_ref()
+                            .is_some_and(|s| s.token == token)
+                    })
                     .collect();
                 for i in targets {
                     let e = opcode::AsyncCancel::new(TAG_OP << TAG_SHIFT | i as u64).build();
@@ -377,14 +520,21 @@ impl Owner {
     fn arm_wake(&mut self) {
         let fd = self.shared.inbox.wake_fd();
         let buf = &mut *self.wake_buf as *mut u64 as *mut u8;
-        self.push(opcode::Read::new(types::Fd(fd), buf, 8).build(), TAG_WAKE, 0);
+        self.push(
+            opcode::Read::new(types::Fd(fd), buf, 8).build(),
+            TAG_WAKE,
+            0,
+        );
         self.wake_armed = true;
     }
 
     fn reap(&mut self) {
         let overflow = self.ring.completion().overflow();
         if overflow != self.seen_overflow {
-            Stats::bump(&self.shared.stats.cq_overflows, overflow.wrapping_sub(self.seen_overflow) as u64);
+            Stats::bump(
+                &self.shared.stats.cq_overflows,
+                overflow.wrapping_sub(self.seen_overflow) as u64,
+            );
             self.seen_overflow = overflow;
         }
         let mut cqes = std::mem::take(&mut self.cqes);
@@ -407,12 +557,18 @@ impl Owner {
             TAG_WAKE => self.wake_armed = false,
             TAG_CANCEL => {}
             TAG_OP | TAG_TIMER => {
-                let Some(slot) = self.slots.get_mut(i as usize).and_then(|s| s.as_mut()) else { return };
+                let Some(slot) = self.slots.get_mut(i as usize).and_then(|s| s.as_mut()) else {
+                    return;
+                };
                 if tag == TAG_TIMER {
                     slot.timer_fired = res == -libc::ETIME;
                 } else if cqueue::more(flags) {
                     // A multishot shot: deliver now, the slot stays armed.
-                    let c = urb_completion { token: slot.token, res, flags: flags | URB_CQE_F_MORE };
+                    let c = urb_completion {
+                        token: slot.token,
+                        res,
+                        flags: flags | URB_CQE_F_MORE,
+                    };
                     self.batch.push(c);
                     return;
                 } else {
@@ -424,8 +580,16 @@ impl Owner {
                     return;
                 }
                 let own = slot.code.map_or(slot.res, |code| code.finish(slot.res));
-                let res = if slot.timer_fired { crate::blocking::timed_result(own, -libc::ETIME) } else { own };
-                let c = urb_completion { token: slot.token, res, flags: slot.flags };
+                let res = if slot.timer_fired {
+                    crate::blocking::timed_result(own, -libc::ETIME)
+                } else {
+                    own
+                };
+                let c = urb_completion {
+                    token: slot.token,
+                    res,
+                    flags: slot.flags,
+                };
                 self.batch.push(c);
                 self.release_slot(i);
             }

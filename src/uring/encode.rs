@@ -12,7 +12,9 @@ pub struct SqeArgs {
 }
 
 pub fn timespec(ns: u64) -> types::Timespec {
-    types::Timespec::new().sec(ns / 1_000_000_000).nsec((ns % 1_000_000_000) as u32)
+    types::Timespec::new()
+        .sec(ns / 1_000_000_000)
+        .nsec((ns % 1_000_000_000) as u32)
 }
 
 /// Builds the SQE for `op`. `args` must outlive the submission of the entry.
@@ -54,7 +56,9 @@ pub fn encode(op: &ValidOp, args: &mut SqeArgs) -> Entry {
             .flags(r.op_flags as i32)
             .mask(r.mode)
             .build(),
-        Opcode::Recv => opcode::Recv::new(fd, r.buf.cast(), r.len).flags(r.op_flags as i32).build(),
+        Opcode::Recv => opcode::Recv::new(fd, r.buf.cast(), r.len)
+            .flags(r.op_flags as i32)
+            .build(),
         // MSG_NOSIGNAL on both engines: a closed peer is -EPIPE, never SIGPIPE.
         Opcode::Send => opcode::Send::new(fd, r.buf.cast(), r.len)
             .flags(r.op_flags as i32 | libc::MSG_NOSIGNAL)

@@ -31,7 +31,9 @@ pub fn build_ring(setup: SetupFlags, entries: u32) -> std::io::Result<IoUring> {
     b.dontfork();
     match setup {
         SetupFlags::SingleIssuerDeferred => {
-            b.setup_single_issuer().setup_defer_taskrun().setup_submit_all();
+            b.setup_single_issuer()
+                .setup_defer_taskrun()
+                .setup_submit_all();
         }
         SetupFlags::Cooperative => {
             b.setup_coop_taskrun().setup_submit_all();
@@ -45,7 +47,11 @@ pub fn build_ring(setup: SetupFlags, entries: u32) -> std::io::Result<IoUring> {
 /// kernel support or under seccomp, `EPERM` with `io_uring_disabled`, ...).
 pub fn probe() -> Result<Probe, i32> {
     let mut last_err = -libc::ENOSYS;
-    for setup in [SetupFlags::SingleIssuerDeferred, SetupFlags::Cooperative, SetupFlags::Plain] {
+    for setup in [
+        SetupFlags::SingleIssuerDeferred,
+        SetupFlags::Cooperative,
+        SetupFlags::Plain,
+    ] {
         match build_ring(setup, 4) {
             Ok(ring) => {
                 let mut p = io_uring::Probe::new();
@@ -55,7 +61,10 @@ pub fn probe() -> Result<Probe, i32> {
                         *slot = p.is_supported(code as u8);
                     }
                 }
-                return Ok(Probe { single_thread_setup: setup, opcodes });
+                return Ok(Probe {
+                    single_thread_setup: setup,
+                    opcodes,
+                });
             }
             Err(e) => {
                 last_err = -e.raw_os_error().unwrap_or(libc::ENOSYS);

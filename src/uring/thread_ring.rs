@@ -46,10 +46,14 @@ pub fn with_ring<R>(sqes: u32, f: impl FnOnce(&mut ThreadRing) -> R) -> Option<R
                 unsafe { libc::close(fd) };
             }
         }
-        let unfit = slot.as_ref().is_some_and(|r| r.broken || r.ring.params().sq_entries() < sqes);
+        let unfit = slot
+            .as_ref()
+            .is_some_and(|r| r.broken || r.ring.params().sq_entries() < sqes);
         if slot.is_none() || unfit {
             *slot = None;
-            *slot = Some(ThreadRing::new(sqes.max(INITIAL_ENTRIES).next_power_of_two())?);
+            *slot = Some(ThreadRing::new(
+                sqes.max(INITIAL_ENTRIES).next_power_of_two(),
+            )?);
         }
         Some(f(slot.as_mut().unwrap()))
     })
@@ -61,7 +65,13 @@ impl ThreadRing {
     fn new(entries: u32) -> Option<ThreadRing> {
         let probe = engine::selection().probe.as_ref()?;
         let ring = build_ring(probe.single_thread_setup, entries).ok()?;
-        Some(ThreadRing { ring, fork_generation: engine::fork_generation(), next_id: 0, in_flight: 0, broken: false })
+        Some(ThreadRing {
+            ring,
+            fork_generation: engine::fork_generation(),
+            next_id: 0,
+            in_flight: 0,
+            broken: false,
+        })
     }
 
     /// Submits what is queued and waits for at least one CQE; interruptions
@@ -87,7 +97,12 @@ impl ThreadRing {
         let id = self.next_id;
         self.next_id += 1;
         // SAFETY: as in `run`: the caller's memory outlives this call.
-        unsafe { self.ring.submission().push(&entry.user_data(id)).expect("an empty ring has room") };
+        unsafe {
+            self.ring
+                .submission()
+                .push(&entry.user_data(id))
+                .expect("an empty ring has room")
+        };
         self.in_flight += 1;
         loop {
             if let Err(e) = self.submit_and_wait_one() {
@@ -168,7 +183,9 @@ impl ThreadRing {
                 self.in_flight -= 1;
             }
             for id in cancels {
-                let c = opcode::AsyncCancel::new(id).build().user_data(CANCEL_USER_DATA);
+                let c = opcode::AsyncCancel::new(id)
+                    .build()
+                    .user_data(CANCEL_USER_DATA);
                 // SAFETY: a cancel carries no pointers.
                 while unsafe { self.ring.submission().push(&c) }.is_err() {
                     let _ = self.ring.submit();
@@ -182,7 +199,9 @@ impl ThreadRing {
         if self.in_flight == 0 {
             return;
         }
-        let c = opcode::AsyncCancel2::new(types::CancelBuilder::any()).build().user_data(CANCEL_USER_DATA);
+        let c = opcode::AsyncCancel2::new(types::CancelBuilder::any())
+            .build()
+            .user_data(CANCEL_USER_DATA);
         unsafe {
             let _ = self.ring.submission().push(&c);
         }
@@ -200,7 +219,6 @@ impl ThreadRing {
             }
         }
     }
-
 }
 
 impl Drop for ThreadRing {

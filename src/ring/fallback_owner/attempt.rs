@@ -31,16 +31,36 @@ pub fn try_op(op: &ValidOp, progress: &mut u32) -> Attempt {
     let r = &op.raw;
     match op.code {
         Opcode::Read | Opcode::Write => {
-            let iov = [libc::iovec { iov_base: r.buf, iov_len: r.len as usize }];
-            transfer(r.fd, &iov, r.offset, r.op_flags as i32, op.code == Opcode::Write)
+            let iov = [libc::iovec {
+                iov_base: r.buf,
+                iov_len: r.len as usize,
+            }];
+            transfer(
+                r.fd,
+                &iov,
+                r.offset,
+                r.op_flags as i32,
+                op.code == Opcode::Write,
+            )
         }
         Opcode::Readv | Opcode::Writev => {
             // SAFETY: validate() checked the iovec array; the caller keeps it alive.
             let iovs = unsafe { op::iovecs(r) };
-            transfer(r.fd, iovs, r.offset, r.op_flags as i32, op.code == Opcode::Writev)
+            transfer(
+                r.fd,
+                iovs,
+                r.offset,
+                r.op_flags as i32,
+                op.code == Opcode::Writev,
+            )
         }
         Opcode::Recv | Opcode::Send => stream(op, progress),
-        Opcode::Accept => accept(r.fd, r.buf as *mut libc::sockaddr, r.buf2 as *mut libc::socklen_t, r.op_flags as i32),
+        Opcode::Accept => accept(
+            r.fd,
+            r.buf as *mut libc::sockaddr,
+            r.buf2 as *mut libc::socklen_t,
+            r.op_flags as i32,
+        ),
         Opcode::Poll => match poll_now(r.fd, r.op_flags) {
             0 => Attempt::Again,
             n => Attempt::Done(n),
@@ -53,7 +73,11 @@ pub fn try_op(op: &ValidOp, progress: &mut u32) -> Attempt {
 /// The ready events among `events` (plus error and hang-up) right now, 0 for
 /// none, `-EBADF` for a descriptor poll(2) calls invalid.
 pub fn poll_now(fd: i32, events: u32) -> i32 {
-    let mut p = libc::pollfd { fd, events: events as u16 as i16, revents: 0 };
+    let mut p = libc::pollfd {
+        fd,
+        events: events as u16 as i16,
+        revents: 0,
+    };
     loop {
         // SAFETY: one valid pollfd.
         if unsafe { libc::poll(&mut p, 1, 0) } >= 0 {
@@ -106,7 +130,9 @@ fn transfer(fd: i32, iovs: &[libc::iovec], offset: u64, flags: i32, write: bool)
         // This kind of file cannot promise not to block (a tty, an old kernel).
         e if e == -libc::EOPNOTSUPP => {
             let events = if write { libc::POLLOUT } else { libc::POLLIN };
-            when_ready(fd, events as u32, || unsafe { rw(fd, iovs, offset, flags, write) })
+            when_ready(fd, events as u32, || unsafe {
+                rw(fd, iovs, offset, flags, write)
+            })
         }
         n => Attempt::Done(n),
     }
@@ -141,7 +167,10 @@ fn stream(op: &ValidOp, progress: &mut u32) -> Attempt {
     let flags = r.op_flags as i32 | if send { libc::MSG_NOSIGNAL } else { 0 };
     // SAFETY: the caller's buffer of r.len bytes, valid until completion.
     let call = |done: u32, flags: i32| {
-        let (buf, len) = (r.buf.cast::<u8>().wrapping_add(done as usize).cast(), (r.len - done) as usize);
+        let (buf, len) = (
+            r.buf.cast::<u8>().wrapping_add(done as usize).cast(),
+            (r.len - done) as usize,
+        );
         retry(|| unsafe {
             if send {
                 libc::send(r.fd, buf, len, flags)
@@ -177,21 +206,40 @@ fn is_stream(fd: i32) -> bool {
     let mut kind: i32 = 0;
     let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
     // SAFETY: kind/len are valid out-parameters.
-    let ok =
-        unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, (&mut kind as *mut i32).cast(), &mut len) } == 0;
+    let ok = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_TYPE,
+            (&mut kind as *mut i32).cast(),
+            &mut len,
+        )
+    } == 0;
     ok && (kind == libc::SOCK_STREAM || kind == libc::SOCK_SEQPACKET)
 }
 
 /// accept4 has no per-call non-blocking flag: wait for the listener's
 /// readiness first. (Another process accepting in between could still make
 /// a blocking listener's accept wait.)
-pub fn accept(fd: i32, addr: *mut libc::sockaddr, addrlen: *mut libc::socklen_t, flags: i32) -> Attempt {
-    when_ready(fd, libc::POLLIN as u32, || accept4(fd, addr, addrlen, flags))
+pub fn accept(
+    fd: i32,
+    addr: *mut libc::sockaddr,
+    addrlen: *mut libc::socklen_t,
+    flags: i32,
+) -> Attempt {
+    when_ready(fd, libc::POLLIN as u32, || {
+        accept4(fd, addr, addrlen, flags)
+    })
 }
 
 /// accept on a listener known to be in `O_NONBLOCK` mode: it cannot wait,
 /// so no readiness check is needed first.
-pub fn accept_nonblocking(fd: i32, addr: *mut libc::sockaddr, addrlen: *mut libc::socklen_t, flags: i32) -> Attempt {
+pub fn accept_nonblocking(
+    fd: i32,
+    addr: *mut libc::sockaddr,
+    addrlen: *mut libc::socklen_t,
+    flags: i32,
+) -> Attempt {
     match accept4(fd, addr, addrlen, flags) {
         e if e == -libc::EAGAIN => Attempt::Again,
         n => Attempt::Done(n),
@@ -243,7 +291,13 @@ fn connect(op: &ValidOp, progress: &mut u32) -> Attempt {
             let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
             // SAFETY: err/len are valid out-parameters.
             let rc = unsafe {
-                libc::getsockopt(r.fd, libc::SOL_SOCKET, libc::SO_ERROR, (&mut err as *mut i32).cast(), &mut len)
+                libc::getsockopt(
+                    r.fd,
+                    libc::SOL_SOCKET,
+                    libc::SO_ERROR,
+                    (&mut err as *mut i32).cast(),
+                    &mut len,
+                )
             };
             Attempt::Done(if rc != 0 { -errno() } else { -err })
         }

@@ -35,7 +35,10 @@ impl Parking {
             return Err(-errno());
         }
         // SAFETY: a descriptor we just created and own alone.
-        Ok(Parking { epoll: unsafe { OwnedFd::from_raw_fd(fd) }, waiters: HashMap::new() })
+        Ok(Parking {
+            epoll: unsafe { OwnedFd::from_raw_fd(fd) },
+            waiters: HashMap::new(),
+        })
     }
 
     fn ctl(&self, op: i32, fd: i32, events: u32, key: u64) -> Result<(), i32> {
@@ -80,7 +83,9 @@ impl Parking {
 
     /// Forgets request `id`; the last waiter of a descriptor unregisters it.
     pub fn unpark(&mut self, fd: i32, id: JobId) {
-        let Some(list) = self.waiters.get_mut(&fd) else { return };
+        let Some(list) = self.waiters.get_mut(&fd) else {
+            return;
+        };
         list.retain(|w| w.0 != id);
         if list.is_empty() {
             self.waiters.remove(&fd);
@@ -92,7 +97,11 @@ impl Parking {
     pub fn concerned(&self, fd: i32, events: u32, into: &mut Vec<JobId>) {
         into.clear();
         if let Some(list) = self.waiters.get(&fd) {
-            into.extend(list.iter().filter(|w| events & (w.1 | ALWAYS_REPORTED) != 0).map(|w| w.0));
+            into.extend(
+                list.iter()
+                    .filter(|w| events & (w.1 | ALWAYS_REPORTED) != 0)
+                    .map(|w| w.0),
+            );
         }
     }
 
@@ -100,8 +109,14 @@ impl Parking {
     /// ends the wait early with none.
     pub fn wait(&self, events: &mut [libc::epoll_event], timeout_ms: i32) -> usize {
         // SAFETY: `events` has room for its length.
-        let n =
-            unsafe { libc::epoll_wait(self.epoll.as_raw_fd(), events.as_mut_ptr(), events.len() as i32, timeout_ms) };
+        let n = unsafe {
+            libc::epoll_wait(
+                self.epoll.as_raw_fd(),
+                events.as_mut_ptr(),
+                events.len() as i32,
+                timeout_ms,
+            )
+        };
         n.max(0) as usize
     }
 }

@@ -56,7 +56,10 @@ impl Pool {
             // SAFETY: a descriptor we just created and own alone.
             done_fd: unsafe { OwnedFd::from_raw_fd(fd) },
         };
-        Ok(Pool { inner: Arc::new(inner), workers: Vec::new() })
+        Ok(Pool {
+            inner: Arc::new(inner),
+            workers: Vec::new(),
+        })
     }
 
     pub fn done_fd(&self) -> i32 {
@@ -73,7 +76,10 @@ impl Pool {
         self.inner.work_arrived.notify_one();
         if short_of_workers {
             let inner = self.inner.clone();
-            match std::thread::Builder::new().name("urb-ring-worker".into()).spawn(move || work(&inner)) {
+            match std::thread::Builder::new()
+                .name("urb-ring-worker".into())
+                .spawn(move || work(&inner))
+            {
                 Ok(worker) => self.workers.push(worker),
                 Err(_) if self.workers.is_empty() => return !self.unqueue(id),
                 Err(_) => {}
@@ -97,7 +103,13 @@ impl Pool {
     pub fn take_results(&self, into: &mut Vec<(JobId, i32)>) {
         let mut count: u64 = 0;
         // SAFETY: 8-byte read from our own non-blocking eventfd.
-        unsafe { libc::read(self.done_fd(), &mut count as *mut u64 as *mut libc::c_void, 8) };
+        unsafe {
+            libc::read(
+                self.done_fd(),
+                &mut count as *mut u64 as *mut libc::c_void,
+                8,
+            )
+        };
         into.append(&mut self.inner.results.lock());
     }
 }
@@ -130,7 +142,8 @@ fn work(inner: &Inner) {
             }
         };
         // A panic here would leave the owner waiting for this result forever.
-        let res = catch_unwind(AssertUnwindSafe(|| exec::execute(&job.op, job.deadline))).unwrap_or(-libc::EIO);
+        let res = catch_unwind(AssertUnwindSafe(|| exec::execute(&job.op, job.deadline)))
+            .unwrap_or(-libc::EIO);
         let mut results = inner.results.lock();
         let was_empty = results.is_empty();
         results.push((job.id, res));
@@ -138,7 +151,13 @@ fn work(inner: &Inner) {
         if was_empty {
             let one: u64 = 1;
             // SAFETY: 8-byte write to the pool's own eventfd.
-            unsafe { libc::write(inner.done_fd.as_raw_fd(), &one as *const u64 as *const libc::c_void, 8) };
+            unsafe {
+                libc::write(
+                    inner.done_fd.as_raw_fd(),
+                    &one as *const u64 as *const libc::c_void,
+                    8,
+                )
+            };
         }
     }
 }
