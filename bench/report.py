@@ -597,7 +597,7 @@ if missed_areas:
               "hs_many": "Haskell 1,000 green threads", "hs_http": "Haskell HTTP", "hs_scale": "Haskell -N2 vs -N1",
               "hs_res": "Haskell residency"}
     for a in missed_areas:
-        w(f"- {titles[a]}: {profile(a)}")
+        w(f"- {titles.get(a, a)}: {profile(a)}")
     w("")
 for part in (c_cost, c_net, lat, c_file, go_sec, hs_sec, diag):
     out.extend(part)
