@@ -42,7 +42,7 @@ lib:
 # The Go binding vendors the header (its own test checks it is current).
 header:
 	cbindgen --quiet --config cbindgen.toml --output include/uringbridge.h .
-	cp include/uringbridge.h bindings/go/include/uringbridge.h
+	cp include/uringbridge.h bindings/go/uringbridge.h
 
 # The committed header must be exactly what cbindgen makes of the sources.
 check-header:

@@ -329,10 +329,30 @@ if have_go_cost:
                          1.30, "C urb_nop", "go_nop")
     w(f"| `uringbridge.Nop()` (blocking face) | {cell('go_cost', 'Nop', 'c_urb')} | {cell('go_cost', 'Nop', 'go_nop')} | "
       f"{ratio_cell(rat, per)} | ≤ 1.30× | {v} |")
+    # --- Go: Do(Nop) against an absolute target, ping-pong against net, CPU per round trip
     rat, per = ratio("go_cost", "Nop", "go_ring", "c_urb")
-    w(f"| `SharedRing().Do(PrepNop())`, one goroutine (info) | {cell('go_cost', 'Nop', 'c_urb')} | "
-      f"{cell('go_cost', 'Nop', 'go_ring')} | {ratio_cell(rat, per)} | — | info |")
+    ring_ns = vals("go_cost", "Nop", "go_ring")
+    v = "not measured"
+    if ring_ns:
+        v = "met" if statistics.median(ring_ns) <= 3000 else "**MISSED**"
+        if min(ring_ns) <= 3000 <= max(ring_ns):
+            v += " (within noise)"
+        summary.append(("Go", "`SharedRing().Do(PrepNop())`, one goroutine (ns)", "absolute target",
+                        cell("go_cost", "Nop", "go_ring"), "—", "≤ 3,000 ns", v, "go_nop"))
+    w(f"| `SharedRing().Do(PrepNop())`, one goroutine | {cell('go_cost', 'Nop', 'c_urb')} | "
+      f"{cell('go_cost', 'Nop', 'go_ring')} | {ratio_cell(rat, per)} | ≤ 3,000 ns | {v} |")
     w("")
+    if vals("go_cost", "PingPong", "go_uring"):
+        w("| 64-byte ping-pong over loopback TCP, ns per round trip | package net (anchor) | uringbridge Listen/Dial "
+          "| ratio | target | verdict | CPU ns per round trip, net / uringbridge |")
+        w("|---|---|---|---|---|---|---|")
+        rat, per, v = judged("Go", "64-byte ping-pong Listen/Dial vs net (ns per round trip)", "go_cost", "PingPong",
+                             "go_uring", "go_net", "<=", 1.20, "net", "go_http")
+        w(f"| `bench/go/nop -side pingpong_*` | {cell('go_cost', 'PingPong', 'go_net')} | "
+          f"{cell('go_cost', 'PingPong', 'go_uring')} | {ratio_cell(rat, per)} | ≤ 1.20× | {v} | "
+          f"{cell('go_cpu', 'PingPong', 'go_net')} / {cell('go_cpu', 'PingPong', 'go_uring')} |")
+        w("")
+    # --- end Go
 if have_go_file:
     w("| file reads, IOPS (os.File at QD32 only: at QD1 it is the C table's psync) | os.File (anchor) | fio io_uring | "
       "Go File on the shared ring | ratio vs os.File | "
@@ -348,15 +368,23 @@ if have_go_file:
           f"{target_txt('>=', target)} | {v} |")
     w("")
 if have_go_http:
-    w("| HTTP load, req/s | net.Listen (anchor) | uringbridge.Listen | ratio | target | verdict |")
-    w("|---|---|---|---|---|---|")
+    # --- Go: >= 1.0x net at every load (issue 10), server CPU µs per request beside
+    w("| HTTP load, req/s | net.Listen (anchor) | uringbridge.Listen | ratio | target | verdict | "
+      "server CPU µs/request, net / uringbridge |")
+    w("|---|---|---|---|---|---|---|")
     for c, name in loads:
-        target = 0.95 if c in C50 else None
+        target = 1.0
         rat, per, v = judged("Go", f"HTTP Listen vs net.Listen, {name} (req/s)", "http", c, "go_uring", "go_std", ">=",
                              target, "net", "go_http", headline=c in HEADLINE)
         w(f"| {name} | {cell('http', c, 'go_std')} | {cell('http', c, 'go_uring')} | {ratio_cell(rat, per)} | "
-          f"{target_txt('>=', target)} | {v} |")
+          f"{target_txt('>=', target)} | {v} | {cell('http_cpu', c, 'go_std', 1)} / {cell('http_cpu', c, 'go_uring', 1)} |")
+    if vals("http_lat", "p50", "go_uring"):
+        rat, per, v = judged("Go", "HTTP wrk c=50 p50 latency, Listen vs net.Listen (µs)", "http_lat", "p50",
+                             "go_uring", "go_std", "<=", 1.0, "net", "go_http")
+        w(f"| wrk -c 50 p50 latency, µs | {cell('http_lat', 'p50', 'go_std')} | {cell('http_lat', 'p50', 'go_uring')} | "
+          f"{ratio_cell(rat, per)} | ≤ 1.00× | {v} | |")
     w("")
+    # --- end Go
 if not (have_go_cost or have_go_file or have_go_http):
     w("No Go figures this run.")
     w("")
@@ -485,15 +513,21 @@ def profile(area):
     if area == "go_nop":
         return ("`Nop()` is one cgo call into `urb_nop`; the difference from C is cgo's entry and exit "
                 f"(the C figure in the same rounds: {cell('go_cost', 'Nop', 'c_urb')} ns).")
+    # --- Go: profile notes
     if area == "go_file":
-        return ("`File.ReadAt` on the shared ring hands each read to the ring's owner thread and parks the goroutine "
-                "until the netpoller sees the completion eventfd; `os.File.ReadAt` is a plain pread on the calling "
-                "thread, which page-cached reads make the cheapest possible path.")
+        return ("a page-cached `File.ReadAt` finishes on the calling goroutine's thread (urb_ring_submit_try, "
+                "RWF_NOWAIT; the ring is not involved), but that try is an io_uring_enter on the thread's own ring "
+                "plus an fcntl(F_GETFL) per read (strace), where `os.File.ReadAt` is one pread; O_DIRECT reads "
+                "still go to the ring's owner thread.")
     if area == "go_http":
         return (f"Go uringbridge.Listen: {fmt(med('diag', 'enters_per_request', 'go_uring'), 3)} io_uring_enter and "
-                f"{fmt(med('diag', 'wakeups_per_request', 'go_uring'), 3)} owner wake-ups per request (ring stats), "
+                f"{fmt(med('diag', 'wakeups_per_request', 'go_uring'), 3)} owner wake-ups per request (ring stats: "
+                "transfers are tried on the caller and wait in Go's netpoller), "
                 f"{fmt(med('diag', 'syscalls_per_request', 'go_uring'))} system calls per request under strace, "
-                f"against {fmt(med('diag', 'syscalls_per_request', 'go_std'))} for net.Listen.")
+                f"against {fmt(med('diag', 'syscalls_per_request', 'go_std'))} for net.Listen; each try is an "
+                "io_uring_enter on the calling thread's ring, about 1.2 µs dearer than the recv(2) package net "
+                "makes (bindings/go BenchmarkTryRecvEmpty).")
+    # --- end Go
     if area == "hs_nop":
         return ("a green thread's request goes to the capability's ring owner and back: C's eventfd ping-pong between "
                 f"two threads alone costs {cell('hs:nop1', 'rt_ns', 'c_eventfd_pingpong')} ns here.")
@@ -563,7 +597,7 @@ if missed_areas:
               "hs_many": "Haskell 1,000 green threads", "hs_http": "Haskell HTTP", "hs_scale": "Haskell -N2 vs -N1",
               "hs_res": "Haskell residency"}
     for a in missed_areas:
-        w(f"- {titles[a]}: {profile(a)}")
+        w(f"- {titles.get(a, a)}: {profile(a)}")
     w("")
 for part in (c_cost, c_net, lat, c_file, go_sec, hs_sec, diag):
     out.extend(part)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
 	"syscall"
 	"time"
 )
@@ -80,4 +81,17 @@ var (
 	_ func(string, string) (net.Listener, error)                      = Listen
 	_ func(string, string) (net.Conn, error)                          = Dial
 	_ func(context.Context, string, string) (net.Conn, error)         = DialContext
+
+	// The connection type offers what *net.TCPConn offers.
+	_ net.Conn                             = (*Conn)(nil)
+	_ func(*Conn) error                    = (*Conn).CloseRead
+	_ func(*Conn) error                    = (*Conn).CloseWrite
+	_ func(*Conn, bool) error              = (*Conn).SetNoDelay
+	_ func(*Conn, bool) error              = (*Conn).SetKeepAlive
+	_ func(*Conn, time.Duration) error     = (*Conn).SetKeepAlivePeriod
+	_ func(*Conn, int) error               = (*Conn).SetLinger
+	_ func(*Conn, int) error               = (*Conn).SetReadBuffer
+	_ func(*Conn, int) error               = (*Conn).SetWriteBuffer
+	_ func(*Conn) (syscall.RawConn, error) = (*Conn).SyscallConn
+	_ func(*Conn) (*os.File, error)        = (*Conn).File
 )

@@ -87,8 +87,10 @@ func TestRingTenThousandGoroutines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := uint64(3 * goroutines); st.Submitted != want || st.Completions != want || st.InFlight != 0 {
-		t.Fatalf("stats %+v, want %d requests submitted and completed", st, want)
+	// What finished on the spot (every NOP, cached reads) never reached
+	// the ring; everything that did was completed.
+	if most := uint64(2 * goroutines); st.Submitted > most || st.Completions != st.Submitted || st.InFlight != 0 {
+		t.Fatalf("stats %+v, want at most %d requests on the ring, every one completed", st, most)
 	}
 }
 
@@ -227,10 +229,6 @@ func TestNetBlockedReadsHoldNoThreads(t *testing.T) {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur < 2*conns+200 {
 		t.Skipf("RLIMIT_NOFILE %d: too low for %d descriptors", lim.Cur, 2*conns)
 	}
-	rg, err := SharedRing()
-	if err != nil {
-		t.Fatal(err)
-	}
 	l := listenTest(t, "tcp")
 	// Go keeps the idle threads of earlier tests (the blocking-face tests
 	// park hundreds): the bound is 100 or, after those, what was there.
@@ -266,10 +264,8 @@ func TestNetBlockedReadsHoldNoThreads(t *testing.T) {
 			}
 		})
 	}
-	// Every reader is parked in its Read (its receive is in flight). An
-	// absolute count: requests other tests left on the shared ring may
-	// finish meanwhile, so a count relative to them might never be reached.
-	waitInFlight(t, rg, conns)
+	// Every reader is parked in its Read (in the netpoller).
+	waitBlockedReads(t, conns)
 	threads := countThreads(t, "")
 	t.Logf("%d threads with %d reads blocked", threads, conns)
 	if threads >= limit {

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 )
 
@@ -222,6 +223,80 @@ func benchPingPong(b *testing.B, listen func(string, string) (net.Listener, erro
 			b.Fatal(err)
 		}
 		if _, err := io.ReadFull(c, buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// A request the ring must take (a zero timeout is never tried on the
+// caller) and that completes at once: the hand-over and wake-up path.
+func BenchmarkRingDoTimeout0(b *testing.B) {
+	rg, err := SharedRing()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	op := PrepTimeout(0)
+	for b.Loop() {
+		if _, err := rg.Do(ctx, op); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRingDoTimeout0Parallel(b *testing.B) {
+	rg, err := SharedRing()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		op := PrepTimeout(0)
+		for pb.Next() {
+			if _, err := rg.Do(ctx, op); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// The cost of one transfer attempt that cannot move anything (a receive
+// on an empty socket: EAGAIN), through urb_ring_submit_try and as the
+// plain system call package net makes: the per-call overhead of the
+// library's try-on-the-spot path, without the data copy.
+func BenchmarkTryRecvEmpty(b *testing.B) {
+	p, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer syscall.Close(p[0])
+	defer syscall.Close(p[1])
+	rg, err := SharedRing()
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rg.r
+	s := r.keepSlot()
+	defer r.dropSlot(s)
+	buf := make([]byte, 64)
+	for b.Loop() {
+		if res, err := r.tryOn(s, OpRecv, p[0], buf, syscall.MSG_DONTWAIT); res != negEAGAIN || err != nil {
+			b.Fatal(res, err)
+		}
+	}
+}
+
+func BenchmarkTryRecvEmptySyscall(b *testing.B) {
+	p, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer syscall.Close(p[0])
+	defer syscall.Close(p[1])
+	buf := make([]byte, 64)
+	for b.Loop() {
+		if _, _, err := syscall.Recvfrom(p[0], buf, syscall.MSG_DONTWAIT); err != syscall.EAGAIN {
 			b.Fatal(err)
 		}
 	}

@@ -61,10 +61,16 @@
 //
 // # Network
 //
-// [Listen] returns a net.Listener whose connections (net.Conn, with
-// deadlines) run their accept, receive and send requests on a ring, so
-// http.Serve(l, handler) serves net/http on io_uring unchanged; [Dial] and
-// [DialContext] connect likewise.
+// [Listen] returns a net.Listener whose connections are [*Conn]s (a
+// net.Conn with the methods of *net.TCPConn), so http.Serve(l, handler)
+// serves net/http unchanged; [Dial] and [DialContext] connect likewise.
+// Every request is tried on the calling goroutine's thread first
+// (urb_ring_submit_try): a receive with data, a send with room, a queued
+// connection or cached file data finishes there. A connection's transfer
+// that would wait parks in Go's netpoller until the socket is ready and is
+// tried again, so deadlines and Close cancel no request and lose no data
+// (listeners wait for connections the same way); a connect or file request
+// that would wait goes to the ring.
 //
 // # Linking
 //
@@ -81,18 +87,27 @@
 // binaries remember the absolute path of the checkout; that suits
 // development and the repository's own tests.
 //
-// To build against an installed copy instead (`make install`, which also
-// installs uringbridge.pc), use the build tag uringbridge_pkgconfig, which
-// selects `#cgo pkg-config: uringbridge`:
+// # Depending on the module from another module
 //
-//	make install PREFIX=/usr/local
+// Outside this repository (a program of your own, the module cache's copy)
+// the relative path above names nothing, so build against an installed
+// copy, with the build tag uringbridge_pkgconfig, which selects
+// `#cgo pkg-config: uringbridge` and sets no rpath:
+//
+//	make install PREFIX=/usr/local         # in the uringbridge checkout
+//	go mod edit -require uringbridge.dev/go@v0.0.0 \
+//	    -replace uringbridge.dev/go=/path/to/uringbridge/bindings/go
 //	go build -tags uringbridge_pkgconfig ./...
 //
-// (set PKG_CONFIG_PATH for a prefix pkg-config does not search, and
+// (the replace directive until the module is published; set
+// PKG_CONFIG_PATH for a prefix pkg-config does not search, and
 // LD_LIBRARY_PATH at run time for a library directory the dynamic loader
-// does not search). Either way the package compiles against its vendored
-// copy of the header, include/uringbridge.h, which a test keeps identical
-// to the repository's ../../include/uringbridge.h.
+// does not search). examples/outside is such a module; test.sh builds a
+// copy of it, and of this module, outside the repository, also after
+// `go mod vendor`. Either way the package compiles against its vendored
+// copy of the header, uringbridge.h, kept beside the Go files so that
+// `go mod vendor` keeps it, and which a test keeps identical to the
+// repository's ../../include/uringbridge.h.
 //
 // # Other platforms
 //
@@ -103,4 +118,4 @@ package uringbridge
 // Refreshes the vendored header after the library's header changed (the
 // header drift test fails until this is done and reviewed).
 //
-//go:generate cp ../../include/uringbridge.h include/uringbridge.h
+//go:generate cp ../../include/uringbridge.h uringbridge.h

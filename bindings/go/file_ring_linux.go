@@ -15,9 +15,11 @@ import (
 // The requests of a File opened on a Ring ([Ring.OpenFile]).
 
 // rw reads (OpRead) or writes (OpWrite) p at off on the ring, parking only
-// the calling goroutine. No Op is built: one cgo call prepares and submits
-// (gourb_ring_rw), which matters for small random reads, where the
-// allocation and pinning of an Op would be a good part of the cost.
+// the calling goroutine. No Op is built: one cgo call prepares and tries
+// the request (gourb_try_rw), which matters for small random reads, where
+// the allocation and pinning of an Op would be a good part of the cost. A
+// read of cached data finishes on this goroutine's thread
+// (urb_ring_submit_try); only what has to wait goes to the ring.
 func (rg *Ring) rw(code Opcode, fd int, p []byte, off int64) (int, error) {
 	name := "read"
 	if code == OpWrite {
@@ -34,17 +36,27 @@ func (rg *Ring) rw(code Opcode, fd int, p []byte, off int64) (int, error) {
 		return 0, ErrRingClosed
 	}
 	s := r.alloc()
-	if len(p) > 0 {
-		// Pinned until the final completion, as the kernel writes p (or
-		// reads it) after this call has returned.
-		s.pin.Pin(&p[0])
-	}
-	res := int32(C.gourb_ring_rw(r.ptr, C.uint8_t(code), C.int32_t(fd), bufAddr(p), C.uint32_t(len(p)), coff, C.uint64_t(s.token.Load())))
+	kind, val := unpackTry(C.gourb_try_rw(r.ptr, C.uint8_t(code), C.int32_t(fd), bufAddr(p), C.uint32_t(len(p)), coff, C.uint64_t(s.token.Load())))
 	r.end()
-	if res < 0 {
+	switch kind {
+	case tryDone:
 		r.release(s, true)
 		runtime.KeepAlive(rg)
-		return 0, syscallErr(name, res)
+		if val < 0 {
+			return 0, syscallErr(name, val)
+		}
+		return int(val), nil
+	case tryRefused:
+		r.release(s, true)
+		runtime.KeepAlive(rg)
+		return 0, syscallErr(name, val)
+	}
+	if len(p) > 0 {
+		// Pinned until the final completion, as the kernel writes p (or
+		// reads it) after the call has returned. Until here p was alive
+		// (this frame holds it) and in place (Go's heap does not move
+		// objects), which is all the call itself needed.
+		s.pin.Pin(&p[0])
 	}
 	c := <-s.ch
 	r.release(s, false)

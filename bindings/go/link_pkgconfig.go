@@ -4,7 +4,8 @@ package uringbridge
 
 // An installed copy of the library, found through its uringbridge.pc
 // (`go build -tags uringbridge_pkgconfig`). The header still comes from the
-// vendored include/uringbridge.h, kept identical to the repository's.
+// vendored uringbridge.h beside the Go files, kept identical to the
+// repository's.
 
 // #cgo pkg-config: uringbridge
 import "C"

@@ -5,7 +5,6 @@ package uringbridge
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 )
 
 // The network face: a net.Listener and net.Conn whose accept, connect,
@@ -55,8 +53,11 @@ func sharedRing() (*Ring, error) {
 func SharedRing() (*Ring, error) { return sharedRing() }
 
 // Listen announces on the local address, like net.Listen, for the networks
-// "tcp", "tcp4", "tcp6" and "unix"; the accepted connections' I/O runs on
-// the process's shared ring. http.Serve(l, handler) works on it unchanged.
+// "tcp", "tcp4", "tcp6" and "unix"; the accepted connections are [*Conn]s
+// whose requests go to the process's shared ring when they must wait.
+// http.Serve(l, handler) works on it unchanged. Besides net.Listener's
+// methods the listener has SetDeadline(time.Time) error, as
+// *net.TCPListener does.
 func Listen(network, address string) (net.Listener, error) {
 	rg, err := sharedRing()
 	if err != nil {
@@ -166,6 +167,13 @@ type listener struct {
 	addr   net.Addr
 	unlink string // the socket file a unix listener created, removed on Close
 
+	// file holds the (non-blocking) listening socket in Go's netpoller:
+	// Accept waits there for a connection, then takes it on the calling
+	// goroutine's thread. nil on a ring made with RingOptions.Fallback,
+	// whose accepts wait on the ring (dir).
+	file *os.File
+	raw  syscall.RawConn
+
 	acceptMu sync.Mutex // one accept request at a time, as in package net
 	dir      ioDir
 	users    sync.WaitGroup
@@ -241,6 +249,18 @@ func (rg *Ring) Listen(network, address string) (net.Listener, error) {
 	if ua, ok := ep.addr.(*net.UnixAddr); ok && ua.Name != "" && ua.Name[0] != '@' {
 		l.unlink = ua.Name
 	}
+	if !rg.r.fallback {
+		if err := syscall.SetNonblock(fd, true); err != nil {
+			return fail("fcntl", err)
+		}
+		// The File's own cleanup closes a listener dropped without Close.
+		l.file = os.NewFile(uintptr(fd), "uringbridge-listener")
+		if l.raw, err = l.file.SyscallConn(); err != nil {
+			l.file.Close()
+			return nil, &net.OpError{Op: "listen", Net: network, Addr: ep.addr, Err: err}
+		}
+		return l, nil
+	}
 	l.cleanup = runtime.AddCleanup(l, func(fd int) { syscall.Close(fd) }, fd)
 	return l, nil
 }
@@ -265,17 +285,40 @@ func trimSpace(b []byte) []byte {
 
 func (l *listener) Addr() net.Addr { return l.addr }
 
-// Accept waits for the next connection (an accept request on the ring).
-// Close unblocks it with an error wrapping net.ErrClosed.
+// Accept waits for the next connection: in Go's netpoller until one is
+// queued, then takes it on the calling goroutine's thread. (On a ring made
+// with RingOptions.Fallback the accept request is tried there first with
+// urb_ring_submit_try, and an empty backlog hands it to the ring.) Close
+// unblocks it with an error wrapping net.ErrClosed.
 func (l *listener) Accept() (net.Conn, error) {
 	l.acceptMu.Lock()
 	defer l.acceptMu.Unlock()
-	op := PrepAccept(l.fd, syscall.SOCK_CLOEXEC)
-	res, why := l.dir.run(l.rg.r, &l.users, func(s *slot) int32 {
-		op.beforeSubmit()
-		op.pin(&s.pin)
-		return l.rg.r.submitRaw(s, &op.raw)
-	})
+	// Non-blocking: the connection waits for readiness in Go's netpoller.
+	op := PrepAccept(l.fd, syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK)
+	var res int32
+	var why error
+	if l.file != nil {
+		// Wait in the netpoller until a connection is queued, and take it
+		// here (urb_submit_nowait: "would wait" does nothing): the wait is
+		// no request, so Close and deadlines end it without cancelling.
+		err := l.raw.Read(func(uintptr) bool {
+			var done bool
+			res, done = nowait(op)
+			return done
+		})
+		if err != nil {
+			why = err
+			if l.closing.Load() || errors.Is(err, os.ErrClosed) {
+				why = net.ErrClosed
+			}
+		}
+	} else {
+		res, why = l.dir.run(l.rg.r, &l.users, func(s *slot) (tryKind, int32) {
+			op.beforeSubmit()
+			op.pin(&s.pin)
+			return l.rg.r.tryRaw(s, &op.raw)
+		})
+	}
 	runtime.KeepAlive(l)
 	if why != nil {
 		return nil, &net.OpError{Op: "accept", Net: l.net, Addr: l.addr, Err: why}
@@ -283,7 +326,30 @@ func (l *listener) Accept() (net.Conn, error) {
 	if err := op.complete(res); err != nil {
 		return nil, &net.OpError{Op: "accept", Net: l.net, Addr: l.addr, Err: err}
 	}
-	return newConn(l.rg, int(res), l.net, op.Sockaddr()), nil
+	c, err := newConn(l.rg, int(res), l.net, op.Sockaddr())
+	if err != nil {
+		return nil, &net.OpError{Op: "accept", Net: l.net, Addr: l.addr, Err: err}
+	}
+	return c, nil
+}
+
+// SetDeadline sets the deadline of Accept, as *net.TCPListener's: once it
+// has passed, a waiting Accept and later ones fail with an error wrapping
+// os.ErrDeadlineExceeded until it is moved; the zero time means none.
+func (l *listener) SetDeadline(t time.Time) error {
+	if l.file != nil {
+		if err := l.file.SetDeadline(t); err != nil {
+			if l.closing.Load() {
+				err = net.ErrClosed
+			}
+			return &net.OpError{Op: "set", Net: l.net, Addr: l.addr, Err: err}
+		}
+		return nil
+	}
+	if err := l.dir.setDeadline(l.rg.r, t); err != nil {
+		return &net.OpError{Op: "set", Net: l.net, Addr: l.addr, Err: err}
+	}
+	return nil
 }
 
 // Close stops listening; a blocked Accept returns an error wrapping
@@ -292,41 +358,53 @@ func (l *listener) Close() error {
 	if !l.closing.CompareAndSwap(false, true) {
 		return &net.OpError{Op: "close", Net: l.net, Addr: l.addr, Err: net.ErrClosed}
 	}
-	l.dir.close(l.rg.r)
-	l.users.Wait()
-	l.cleanup.Stop()
-	err := syscall.Close(l.fd)
+	var err error
+	if l.file != nil {
+		// Ends a waiting Accept; closes the socket once no Accept uses it.
+		err = l.file.Close()
+	} else {
+		l.dir.close(l.rg.r)
+		l.users.Wait()
+		l.cleanup.Stop()
+		if e := syscall.Close(l.fd); e != nil {
+			err = os.NewSyscallError("close", e)
+		}
+	}
 	if l.unlink != "" {
 		os.Remove(l.unlink)
 	}
 	if err != nil {
-		return &net.OpError{Op: "close", Net: l.net, Addr: l.addr, Err: os.NewSyscallError("close", err)}
+		return &net.OpError{Op: "close", Net: l.net, Addr: l.addr, Err: err}
 	}
 	return nil
 }
 
-// ---- one direction of a descriptor ----------------------------------------
+// ---- the accept direction of a listener on a fallback ring -----------------
 
-// ioDir is the state of one direction (reading, writing, accepting) of a
-// connection or listener: at most one request in flight (the caller
-// serialises), its token so that Close and deadlines can cancel it, and
-// the deadline.
+// ioDir is the state of a listener's accepting: at most one request in
+// flight (the caller serialises), its token so that Close and deadlines
+// can cancel it, and the deadline.
 type ioDir struct {
 	mu      sync.Mutex
 	closed  bool
 	expired bool   // the deadline has passed
 	tok     uint64 // the request in flight, 0 if none
-	seq     uint64 // bumped by every deadline change: a stale timer does nothing
-	timer   *time.Timer
+	// why is the reason the request in flight was cancelled, recorded by
+	// whoever cancelled it: a later change of deadline must not change
+	// the reason a request already cancelled reports.
+	why   error
+	seq   uint64 // bumped by every deadline change: a stale timer does nothing
+	timer *time.Timer
 }
 
-// run submits one request (submit pins what it names and submits it under
+// run performs one request (submit pins what it names and tries it under
 // the slot's token) unless the direction is closed or past its deadline,
-// waits for its final completion and returns its result. why is set when
-// the result is not the request's own: net.ErrClosed,
-// os.ErrDeadlineExceeded or ErrRingClosed (for a request cancelled for that
-// reason, or never submitted because of it), or the submission's refusal.
-func (d *ioDir) run(r *ring, users *sync.WaitGroup, submit func(*slot) int32) (res int32, why error) {
+// waits for its final completion if the ring took it, and returns its
+// result. why is set when the result is not the request's own:
+// net.ErrClosed, os.ErrDeadlineExceeded or ErrRingClosed (for a request
+// cancelled for that reason, or never submitted because of it), or the
+// submission's refusal.
+func (d *ioDir) run(r *ring, users *sync.WaitGroup, submit func(*slot) (tryKind, int32)) (res int32, why error) {
 	d.mu.Lock()
 	switch {
 	case d.closed:
@@ -343,13 +421,18 @@ func (d *ioDir) run(r *ring, users *sync.WaitGroup, submit func(*slot) int32) (r
 	}
 	s := r.alloc()
 	tok := s.token.Load()
-	res = submit(s)
+	kind, val := submit(s)
 	r.end()
-	if res < 0 {
+	switch kind {
+	case tryDone:
 		d.mu.Unlock()
-		return res, syscallErr("submit", res)
+		return val, nil
+	case tryRefused:
+		d.mu.Unlock()
+		return val, syscallErr("submit", val)
 	}
 	d.tok = tok
+	d.why = nil
 	users.Add(1)
 	d.mu.Unlock()
 
@@ -358,20 +441,29 @@ func (d *ioDir) run(r *ring, users *sync.WaitGroup, submit func(*slot) int32) (r
 
 	d.mu.Lock()
 	d.tok = 0
-	closed, expired := d.closed, d.expired
+	why = d.why
+	d.why = nil
 	d.mu.Unlock()
 	users.Done()
 	if c.res == negECANCELED {
-		switch {
-		case closed:
-			return c.res, net.ErrClosed
-		case expired:
-			return c.res, os.ErrDeadlineExceeded
-		case r.isClosed():
+		if why != nil {
+			return c.res, why
+		}
+		if r.isClosed() {
 			return c.res, ErrRingClosed
 		}
 	}
 	return c.res, nil
+}
+
+// cancelFor cancels the request in flight (if any) and records why.
+func (d *ioDir) cancelFor(r *ring, why error) {
+	if d.tok != 0 {
+		if d.why == nil {
+			d.why = why
+		}
+		r.cancel(d.tok)
+	}
 }
 
 // setDeadline arms (or, with the zero time, disarms) the deadline. A
@@ -410,7 +502,7 @@ func (d *ioDir) setDeadline(r *ring, t time.Time) error {
 
 func (d *ioDir) expire(r *ring) {
 	d.expired = true
-	r.cancel(d.tok)
+	d.cancelFor(r, os.ErrDeadlineExceeded)
 }
 
 // close fails every later request and cancels the one in flight.
@@ -422,43 +514,12 @@ func (d *ioDir) close(r *ring) {
 		d.timer.Stop()
 		d.timer = nil
 	}
-	r.cancel(d.tok)
+	d.why = nil // closing outranks a deadline
+	d.cancelFor(r, net.ErrClosed)
 	d.mu.Unlock()
 }
 
-// ---- connection ----------------------------------------------------------
-
-// conn is a connected stream socket whose I/O runs on a ring.
-type conn struct {
-	rg           *Ring
-	fd           int
-	net          string
-	laddr, raddr net.Addr
-
-	readMu, writeMu sync.Mutex // one request in flight per direction
-	rd, wr          ioDir
-	users           sync.WaitGroup // requests in flight, awaited by Close
-	closing         atomic.Bool
-	cleanup         runtime.Cleanup
-}
-
-var _ net.Conn = (*conn)(nil)
-
-func newConn(rg *Ring, fd int, network string, peer syscall.Sockaddr) *conn {
-	if network != "unix" {
-		// As package net does: no Nagle delay on small writes.
-		syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
-	}
-	c := &conn{rg: rg, fd: fd, net: network, raddr: netAddr(network, peer)}
-	if lsa, err := syscall.Getsockname(fd); err == nil {
-		c.laddr = netAddr(network, lsa)
-	} else {
-		c.laddr = netAddr(network, nil)
-	}
-	// A connection dropped without Close must not leak its descriptor.
-	c.cleanup = runtime.AddCleanup(c, func(fd int) { syscall.Close(fd) }, fd)
-	return c
-}
+// ---- dialing -------------------------------------------------------------
 
 // Dial is [Dial] on this ring.
 func (rg *Ring) Dial(network, address string) (net.Conn, error) {
@@ -553,7 +614,11 @@ func (rg *Ring) dialOne(ctx context.Context, network string, ep endpoint) (net.C
 	if sa, err := syscall.Getpeername(fd); err == nil {
 		peer = sa
 	}
-	return newConn(rg, fd, network, peer), nil
+	c, err := newConn(rg, fd, network, peer)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Addr: ep.addr, Err: err}
+	}
+	return c, nil
 }
 
 // mapContextErr turns a context's deadline into the net.Error-shaped
@@ -563,124 +628,4 @@ func mapContextErr(err error) error {
 		return os.ErrDeadlineExceeded
 	}
 	return err
-}
-
-func (c *conn) LocalAddr() net.Addr  { return c.laddr }
-func (c *conn) RemoteAddr() net.Addr { return c.raddr }
-
-func (c *conn) opErr(op string, err error) error {
-	return &net.OpError{Op: op, Net: c.net, Source: c.laddr, Addr: c.raddr, Err: err}
-}
-
-// sock performs one receive or send of p (non-empty) and returns the
-// bytes moved.
-func (c *conn) sock(d *ioDir, code Opcode, p []byte) (int, error) {
-	r := c.rg.r
-	res, why := d.run(r, &c.users, func(s *slot) int32 {
-		s.pin.Pin(&p[0])
-		return r.submitSock(s, code, c.fd, unsafe.Pointer(&p[0]), len(p), 0)
-	})
-	runtime.KeepAlive(c)
-	name := "read"
-	if code == OpSend {
-		name = "write"
-	}
-	if why != nil {
-		return 0, c.opErr(name, why)
-	}
-	if res < 0 {
-		return 0, c.opErr(name, os.NewSyscallError(name, syscall.Errno(-res)))
-	}
-	return int(res), nil
-}
-
-// Read receives up to len(p) bytes; io.EOF once the peer has shut down its
-// side. Close or a passed read deadline cancels a Read in flight; p is not
-// written after Read has returned.
-func (c *conn) Read(p []byte) (int, error) {
-	if len(p) == 0 {
-		return 0, nil
-	}
-	c.readMu.Lock()
-	defer c.readMu.Unlock()
-	n, err := c.sock(&c.rd, OpRecv, p[:min(len(p), maxRW)])
-	if n == 0 && err == nil {
-		return 0, io.EOF
-	}
-	return n, err
-}
-
-// Write sends all of p, or says why not (and how much was sent).
-func (c *conn) Write(p []byte) (int, error) {
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	n := 0
-	for n < len(p) {
-		m, err := c.sock(&c.wr, OpSend, p[n:min(len(p), n+maxRW)])
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
-}
-
-// Close cancels the Read and Write in flight (they return an error wrapping
-// net.ErrClosed), waits until the kernel is done with them, and closes the
-// socket.
-func (c *conn) Close() error {
-	if !c.closing.CompareAndSwap(false, true) {
-		return c.opErr("close", net.ErrClosed)
-	}
-	r := c.rg.r
-	c.rd.close(r)
-	c.wr.close(r)
-	c.users.Wait()
-	c.cleanup.Stop()
-	if err := syscall.Close(c.fd); err != nil {
-		return c.opErr("close", os.NewSyscallError("close", err))
-	}
-	return nil
-}
-
-// CloseWrite shuts down the sending side (the peer reads EOF), as
-// *net.TCPConn's CloseWrite; net/http uses it when closing a connection.
-func (c *conn) CloseWrite() error { return c.shutdown(syscall.SHUT_WR) }
-
-// CloseRead shuts down the receiving side.
-func (c *conn) CloseRead() error { return c.shutdown(syscall.SHUT_RD) }
-
-func (c *conn) shutdown(how int) error {
-	// Under rd.mu, which Close takes to mark the connection closed before
-	// it closes the descriptor: the number cannot be another file's yet.
-	c.rd.mu.Lock()
-	defer c.rd.mu.Unlock()
-	if c.rd.closed {
-		return c.opErr("close", net.ErrClosed)
-	}
-	if err := syscall.Shutdown(c.fd, how); err != nil {
-		return c.opErr("close", os.NewSyscallError("shutdown", err))
-	}
-	return nil
-}
-
-func (c *conn) SetDeadline(t time.Time) error {
-	if err := c.SetReadDeadline(t); err != nil {
-		return err
-	}
-	return c.SetWriteDeadline(t)
-}
-
-func (c *conn) SetReadDeadline(t time.Time) error {
-	if err := c.rd.setDeadline(c.rg.r, t); err != nil {
-		return c.opErr("set", err)
-	}
-	return nil
-}
-
-func (c *conn) SetWriteDeadline(t time.Time) error {
-	if err := c.wr.setDeadline(c.rg.r, t); err != nil {
-		return c.opErr("set", err)
-	}
-	return nil
 }

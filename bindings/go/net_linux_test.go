@@ -490,13 +490,19 @@ func TestNetTenThousandGoroutinesFewThreads(t *testing.T) {
 	runtime.GC()
 	threadsBefore := countThreads(t, "")
 
-	conns := make([]*conn, 0, 2*pairs)
+	conns := make([]*Conn, 0, 2*pairs)
 	for range pairs {
 		p, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		conns = append(conns, newConn(rg, p[0], "unix", nil), newConn(rg, p[1], "unix", nil))
+		for _, fd := range p {
+			c, err := newConn(rg, fd, "unix", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
 	}
 	defer func() {
 		for _, c := range conns {
@@ -514,20 +520,9 @@ func TestNetTenThousandGoroutinesFewThreads(t *testing.T) {
 			}
 		})
 	}
-	// Every goroutine is waiting in its Read now.
-	deadline := time.Now().Add(time.Minute)
-	for {
-		st, _ := rg.Stats()
-		// Absolute: requests other tests left on the shared ring may finish
-		// meanwhile, so a count relative to them might never be reached.
-		if st.InFlight >= 2*pairs {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d reads in flight", st.InFlight)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	// Every goroutine is waiting in its Read now: in the netpoller, as no
+	// data was sent (a read waits for readiness, not as a ring request).
+	waitBlockedReads(t, 2*pairs)
 	during := countThreads(t, "")
 	// Each side writes its index to its peer, through the ring as well.
 	for i, c := range conns {
@@ -544,4 +539,35 @@ func TestNetTenThousandGoroutinesFewThreads(t *testing.T) {
 	if during > threadsBefore+16 || after > threadsBefore+16 {
 		t.Fatalf("threads: %d before, %d with 10,000 blocked reads, %d after", threadsBefore, during, after)
 	}
+}
+
+// waitBlockedReads waits (up to a minute) until n goroutines are parked in
+// a Conn.Read.
+func waitBlockedReads(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		got := blockedReads()
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d reads waiting", got, n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// blockedReads counts the goroutines parked in the netpoller inside a
+// Conn.Read (from a dump of every goroutine's stack).
+func blockedReads() int {
+	buf := make([]byte, 64<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range bytes.Split(buf, []byte("\n\n")) {
+		if bytes.Contains(g, []byte("[IO wait")) && bytes.Contains(g, []byte(".(*Conn).Read")) {
+			n++
+		}
+	}
+	return n
 }

@@ -320,6 +320,8 @@ func submit(op *Op, timeout time.Duration) (int32, error) {
 
 var negECANCELED = -int32(syscall.ECANCELED)
 
+var negEAGAIN = -int32(syscall.EAGAIN)
+
 // SubmitChain performs ops as one linked chain (IOSQE_IO_LINK): each request
 // starts only after the previous one succeeded, and a failure (an error, or a
 // read or write that moved fewer bytes than asked) cancels the rest, whose

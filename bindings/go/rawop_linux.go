@@ -3,7 +3,7 @@
 package uringbridge
 
 /*
-#include "include/uringbridge.h"
+#include "uringbridge.h"
 */
 import "C"
 

@@ -16,7 +16,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 )
 
 // A Ring is an async ring of the library: requests submitted from any
@@ -65,6 +64,10 @@ type ring struct {
 	cq         [256]C.urb_completion
 
 	closeOnce sync.Once
+
+	// fallback: made with RingOptions.Fallback, whose requests run on the
+	// fallback engine, tries included (its listeners' accepts wait on it).
+	fallback bool
 }
 
 // completion is one result as the reaper hands it to a waiter.
@@ -107,6 +110,7 @@ func NewRing(opts *RingOptions) (*Ring, error) {
 		}
 	}
 	r := &ring{drained: make(chan struct{}, 1), reaperDone: make(chan struct{})}
+	r.fallback = opts != nil && opts.Fallback
 	if res := int32(C.urb_ring_new(&cfg, &r.ptr)); res < 0 {
 		return nil, syscallErr("urb_ring_new", res)
 	}
@@ -220,21 +224,42 @@ func (r *ring) alloc() *slot {
 }
 
 // release returns a slot whose request has finally completed (or was
-// refused: then it also leaves the in-flight count).
-func (r *ring) release(s *slot, refused bool) {
+// refused, or finished on the spot: then it also leaves the in-flight
+// count).
+func (r *ring) release(s *slot, settle bool) {
 	s.pin.Unpin()
 	s.handler = nil
 	s.token.Store(0)
 	r.mu.Lock()
 	r.free = append(r.free, s.idx)
 	r.mu.Unlock()
-	if refused && r.inFlight.Add(-1) == 0 && r.closing.Load() {
+	if settle {
+		r.settle()
+	}
+}
+
+// settle takes one request that will have no completion (it finished on
+// the spot or was refused) out of the in-flight count.
+func (r *ring) settle() {
+	if r.inFlight.Add(-1) == 0 && r.closing.Load() {
 		select {
 		case r.drained <- struct{}{}:
 		default:
 		}
 	}
 }
+
+// keepSlot takes a slot for the lifetime of a connection's direction: at
+// most one request at a time uses it, each counted in flight on its own
+// (tryOn), so that a slot kept does not hold up Ring.Close. dropSlot gives
+// it back once no request can use it any more.
+func (r *ring) keepSlot() *slot {
+	s := r.alloc()
+	r.settle()
+	return s
+}
+
+func (r *ring) dropSlot(s *slot) { r.release(s, false) }
 
 // begin starts a submission: read-locks submitMu and reports whether the
 // ring is still open. end must follow whatever begin returned.
@@ -245,26 +270,79 @@ func (r *ring) begin() bool {
 
 func (r *ring) end() { r.submitMu.RUnlock() }
 
-// submitRaw submits op under s's token; a refusal releases s.
-func (r *ring) submitRaw(s *slot, op *C.urb_op) int32 {
+// tryKind is what urb_ring_submit_try did with a request.
+type tryKind uint8
+
+const (
+	tryRefused tryKind = C.GOURB_REFUSED // the value is the refusal's -errno
+	tryQueued  tryKind = C.GOURB_QUEUED  // the ring took it: one completion follows
+	tryDone    tryKind = C.GOURB_DONE    // finished on the spot: the value is its result
+)
+
+func unpackTry(v C.uint64_t) (tryKind, int32) {
+	return tryKind(uint64(v) >> 32), int32(uint32(v))
+}
+
+// tryRaw performs op under s's token with urb_ring_submit_try. What
+// finished on the spot or was refused releases s; a queued request keeps
+// it until its completion has been taken.
+func (r *ring) tryRaw(s *slot, op *C.urb_op) (tryKind, int32) {
 	// A copy: cgo checks all of the Go object a pointer argument points
 	// into, and op usually lies inside an Op, whose other fields hold
 	// unpinned Go pointers.
 	raw := *op
-	res := int32(C.urb_ring_submit(r.ptr, &raw, C.uint64_t(s.token.Load())))
-	if res < 0 {
+	kind, val := unpackTry(C.gourb_try(r.ptr, &raw, C.uint64_t(s.token.Load())))
+	if kind != tryQueued {
 		r.release(s, true)
 	}
-	return res
+	return kind, val
 }
 
-// submitSock submits a recv or send of buf (pinned by the caller in s).
-func (r *ring) submitSock(s *slot, code Opcode, fd int, buf unsafe.Pointer, n int, flags int) int32 {
-	res := int32(C.gourb_ring_sock(r.ptr, C.uint8_t(code), C.int32_t(fd), C.uintptr_t(uintptr(buf)), C.uint32_t(n), C.int32_t(flags), C.uint64_t(s.token.Load())))
-	if res < 0 {
-		r.release(s, true)
+// nowait performs op on the calling thread if it can finish without
+// waiting (urb_submit_nowait): done reports whether it did (res is then
+// its result); otherwise nothing was done.
+func nowait(op *Op) (res int32, done bool) {
+	var pin runtime.Pinner
+	op.beforeSubmit()
+	op.pin(&pin)
+	raw := op.raw // see tryRaw: a copy, so cgo checks no more than the request
+	kind, val := unpackTry(C.gourb_nowait(&raw))
+	pin.Unpin()
+	if kind == tryQueued {
+		return 0, false
 	}
-	return res
+	return val, true
+}
+
+// tryOn performs one receive or send of p (non-empty) on fd under the
+// kept slot s (see keepSlot), returning its result; flags are MSG_*. What
+// has to wait on the ring is awaited here, uncancellably: callers pass
+// MSG_DONTWAIT, so the ring never holds it for long. Nothing is pinned
+// unless the ring took the request: until the call returns, p is alive
+// (the caller holds it) and in place (Go's heap does not move objects).
+func (r *ring) tryOn(s *slot, code Opcode, fd int, p []byte, flags int) (int32, error) {
+	if !r.begin() {
+		r.end()
+		return 0, ErrRingClosed
+	}
+	r.inFlight.Add(1)
+	kind, val := unpackTry(C.gourb_try_sock(r.ptr, C.uint8_t(code), C.int32_t(fd), bufAddr(p), C.uint32_t(len(p)), C.int32_t(flags), C.uint64_t(s.token.Load())))
+	r.end()
+	switch kind {
+	case tryDone:
+		r.settle()
+		return val, nil
+	case tryQueued:
+		s.pin.Pin(&p[0])
+		c := <-s.ch
+		s.pin.Unpin()
+		if c.res == negECANCELED && r.isClosed() {
+			return c.res, ErrRingClosed
+		}
+		return c.res, nil
+	}
+	r.settle()
+	return val, syscallErr("submit", val)
 }
 
 // cancel asks for the request under token to be cancelled; it still
@@ -403,7 +481,18 @@ func (rg *Ring) do(ctx context.Context, op *Op, timeout time.Duration) (int32, e
 	op.pin(&s.pin)
 	var res int32
 	if timeout < 0 {
-		res = int32(C.urb_ring_submit(r.ptr, &op.raw, C.uint64_t(s.token.Load())))
+		// Tried on this goroutine's thread first: what finishes on the
+		// spot (a NOP, cached data) never meets the ring's owner thread.
+		kind, val := unpackTry(C.gourb_try(r.ptr, &op.raw, C.uint64_t(s.token.Load())))
+		if kind == tryDone {
+			r.end()
+			r.release(s, true)
+			runtime.KeepAlive(rg)
+			return val, op.complete(val)
+		}
+		if kind == tryRefused {
+			res = val
+		}
 	} else {
 		res = int32(C.urb_ring_submit_timeout(r.ptr, &op.raw, C.uint64_t(s.token.Load()), C.uint64_t(timeout)))
 	}

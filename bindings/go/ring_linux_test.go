@@ -81,9 +81,11 @@ func TestRingManyGoroutines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := uint64(goroutines * (perG + perG/10))
-	if st.Submitted != want || st.Completions != want || st.InFlight != 0 {
-		t.Errorf("stats: %+v, want %d submitted and completed, none in flight", st, want)
+	// The NOPs finish on the spot (urb_ring_submit_try) and never reach
+	// the ring; so may cached reads.
+	most := uint64(goroutines * perG)
+	if st.Submitted > most || st.Completions != st.Submitted || st.InFlight != 0 {
+		t.Errorf("stats: %+v, want at most %d submitted, all completed, none in flight", st, most)
 	}
 }
 

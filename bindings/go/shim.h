@@ -13,7 +13,7 @@
 #ifndef GOURB_SHIM_H
 #define GOURB_SHIM_H
 #include <stdint.h>
-#include "include/uringbridge.h"
+#include "uringbridge.h"
 
 static inline int32_t gourb_read(int32_t fd, uintptr_t buf, uint32_t len, uint64_t off) {
 	return urb_read(fd, (void *)buf, len, off);
@@ -40,24 +40,51 @@ static inline int32_t gourb_prep_send(int32_t fd, uintptr_t buf, uint32_t len, i
 	return urb_prep_send(fd, (const void *)buf, len, flags, out);
 }
 
-/* One cgo call instead of two (prepare, then submit) for the socket I/O of
- * the package's connections; buf is pinned until the final completion. */
-static inline int32_t gourb_ring_sock(const urb_ring *ring, uint8_t code, int32_t fd,
+/* urb_ring_submit_try's two results in one integer, so that Go passes no
+ * pointer to its own memory (a pointer argument makes the result escape to
+ * the heap): bits 32-33 say what happened, the low 32 bits carry the
+ * value. GOURB_DONE: finished on the spot, the value is its result (no
+ * completion follows). GOURB_QUEUED: the ring took it (one completion
+ * follows). GOURB_REFUSED: the value is the -errno of the refusal. */
+#define GOURB_REFUSED 0
+#define GOURB_QUEUED 1
+#define GOURB_DONE 2
+static inline uint64_t gourb_try(const urb_ring *ring, const urb_op *op, uint64_t token) {
+	int32_t res = 0;
+	int32_t rc = urb_ring_submit_try(ring, op, token, &res);
+	if (rc == 1) return ((uint64_t)GOURB_DONE << 32) | (uint32_t)res;
+	if (rc == 0) return (uint64_t)GOURB_QUEUED << 32;
+	return (uint32_t)rc;
+}
+
+/* urb_submit_nowait in the same encoding: GOURB_QUEUED here means "would
+ * have to wait; nothing was done" (no ring is involved). */
+static inline uint64_t gourb_nowait(const urb_op *op) {
+	int32_t res = 0;
+	int32_t rc = urb_submit_nowait(op, &res);
+	if (rc == 1) return ((uint64_t)GOURB_DONE << 32) | (uint32_t)res;
+	if (rc == 0) return (uint64_t)GOURB_QUEUED << 32;
+	return (uint32_t)rc;
+}
+
+/* One cgo call (prepare, then try) for the socket I/O of the package's
+ * connections and the reads and writes of a File on a ring; buf must stay
+ * valid until the result is known (pinned by the caller when queued). */
+static inline uint64_t gourb_try_sock(const urb_ring *ring, uint8_t code, int32_t fd,
                                       uintptr_t buf, uint32_t len, int32_t flags, uint64_t token) {
 	urb_op op;
 	int32_t res = code == URB_OP_RECV ? urb_prep_recv(fd, (void *)buf, len, flags, &op)
 	                                  : urb_prep_send(fd, (const void *)buf, len, flags, &op);
-	if (res < 0) return res;
-	return urb_ring_submit(ring, &op, token);
+	if (res < 0) return (uint32_t)res;
+	return gourb_try(ring, &op, token);
 }
 
-/* The same for the reads and writes of a File on a ring. */
-static inline int32_t gourb_ring_rw(const urb_ring *ring, uint8_t code, int32_t fd,
+static inline uint64_t gourb_try_rw(const urb_ring *ring, uint8_t code, int32_t fd,
                                     uintptr_t buf, uint32_t len, uint64_t off, uint64_t token) {
 	urb_op op;
 	int32_t res = code == URB_OP_READ ? urb_prep_read(fd, (void *)buf, len, off, &op)
 	                                  : urb_prep_write(fd, (const void *)buf, len, off, &op);
-	if (res < 0) return res;
-	return urb_ring_submit(ring, &op, token);
+	if (res < 0) return (uint32_t)res;
+	return gourb_try(ring, &op, token);
 }
 #endif

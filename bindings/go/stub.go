@@ -9,6 +9,7 @@ package uringbridge
 import (
 	"context"
 	"net"
+	"os"
 	"syscall"
 	"time"
 )
@@ -130,3 +131,26 @@ func Dial(network, address string) (net.Conn, error) { return (*Ring)(nil).Dial(
 func DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	return (*Ring)(nil).Dial(network, address)
 }
+
+// Conn is the connection type of Listen and Dial (see the Linux
+// documentation); here no value of it can be made.
+type Conn struct{}
+
+func (c *Conn) Read(p []byte) (int, error)             { return 0, ErrUnsupported }
+func (c *Conn) Write(p []byte) (int, error)            { return 0, ErrUnsupported }
+func (c *Conn) Close() error                           { return ErrUnsupported }
+func (c *Conn) LocalAddr() net.Addr                    { return nil }
+func (c *Conn) RemoteAddr() net.Addr                   { return nil }
+func (c *Conn) SetDeadline(t time.Time) error          { return ErrUnsupported }
+func (c *Conn) SetReadDeadline(t time.Time) error      { return ErrUnsupported }
+func (c *Conn) SetWriteDeadline(t time.Time) error     { return ErrUnsupported }
+func (c *Conn) CloseRead() error                       { return ErrUnsupported }
+func (c *Conn) CloseWrite() error                      { return ErrUnsupported }
+func (c *Conn) SetNoDelay(noDelay bool) error          { return ErrUnsupported }
+func (c *Conn) SetKeepAlive(keepalive bool) error      { return ErrUnsupported }
+func (c *Conn) SetKeepAlivePeriod(time.Duration) error { return ErrUnsupported }
+func (c *Conn) SetLinger(sec int) error                { return ErrUnsupported }
+func (c *Conn) SetReadBuffer(bytes int) error          { return ErrUnsupported }
+func (c *Conn) SetWriteBuffer(bytes int) error         { return ErrUnsupported }
+func (c *Conn) SyscallConn() (syscall.RawConn, error)  { return nil, ErrUnsupported }
+func (c *Conn) File() (*os.File, error)                { return nil, ErrUnsupported }

@@ -11,7 +11,9 @@ repo=$(cd "$here/../.." && pwd)
 cd "$here"
 
 # Go is preinstalled at /usr/local/go; the binding needs nothing else
-# (standard library only), and must not download a different toolchain.
+# (standard library only; the conformance/ module fetches golang.org/x/net
+# from the module proxy unless the module cache has it), and must not
+# download a different toolchain.
 export PATH="/usr/local/go/bin:$PATH"
 export GOTOOLCHAIN=local
 command -v go >/dev/null || { echo "test.sh: go not found (expected /usr/local/go/bin/go)" >&2; exit 1; }
@@ -59,6 +61,12 @@ step "go test with GOEXPERIMENT=cgocheck2 (both engines)"
 (unset URB_BACKEND; GOEXPERIMENT=cgocheck2 gotest -count=1 ./...)
 GOEXPERIMENT=cgocheck2 URB_BACKEND=fallback go test -count=1 -timeout 5m ./... >/dev/null
 
+# golang.org/x/net/nettest over Listen/Dial in every pairing with package
+# net, in a module of its own (the binding itself needs no module).
+step "nettest.TestConn and listener checks (conformance/): both engines, -race"
+(cd conformance && unset URB_BACKEND && gotest -race -count=1 ./...)
+(cd conformance && URB_BACKEND=fallback gotest -race -count=1 ./...)
+
 step "stub build (CGO_ENABLED=0): every call reports ErrUnsupported"
 CGO_ENABLED=0 gotest -count=1 .
 
@@ -80,5 +88,34 @@ fi
 (cd "$here" && LD_LIBRARY_PATH="$prefix/lib" "$prefix/pkgconfig.test" -test.count=1 \
     -test.run 'TestNop|TestVersion|TestChainRunsInOrder|TestFileSatisfiesIOTestReader')
 echo "pkg-config build: linked against $prefix/lib (NEEDED $(readelf -d "$prefix/pkgconfig.test" | sed -n 's/.*NEEDED.*\[\(liburingbridge[^]]*\)\].*/\1/p'))"
+
+step "a module outside the repository (examples/outside), against the installed copy, then vendored"
+# What a user's machine holds: the binding as a module cache would (a copy
+# outside this repository) and a program of their own requiring it.
+outside="$repo/build/go/outside"
+rm -rf "$outside"
+mkdir -p "$outside"
+# (a copy without the nested modules, as a module download has)
+tar -C "$here" --exclude=./examples/outside --exclude=./conformance -cf - . | (mkdir -p "$outside/uringbridge-go" && tar -C "$outside/uringbridge-go" -xf -)
+cp -r "$here/examples/outside" "$outside/app"
+(
+    cd "$outside/app"
+    go mod edit -replace uringbridge.dev/go=../uringbridge-go
+    export PKG_CONFIG_PATH="$prefix/lib/pkgconfig" CGO_CFLAGS="-O2 -g -I$prefix/include"
+    go build -tags uringbridge_pkgconfig -o outside .
+    if readelf -d outside | grep -Eq "$repo|RUNPATH|RPATH"; then
+        echo "test.sh: the outside module's binary has a RUNPATH or points into the repository:" >&2
+        readelf -d outside | grep -E "RUNPATH|RPATH" >&2
+        exit 1
+    fi
+    LD_LIBRARY_PATH="$prefix/lib" ./outside
+    URB_BACKEND=fallback LD_LIBRARY_PATH="$prefix/lib" ./outside
+    go mod vendor
+    test -f vendor/uringbridge.dev/go/uringbridge.h || { echo "test.sh: go mod vendor dropped the header" >&2; exit 1; }
+    rm -f outside
+    go build -mod=vendor -tags uringbridge_pkgconfig -o outside .
+    LD_LIBRARY_PATH="$prefix/lib" ./outside
+)
+echo "outside module: built against $prefix, and again from its vendor directory"
 
 echo "== Go: all Go binding tests passed"
