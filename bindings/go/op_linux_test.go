@@ -293,10 +293,10 @@ func TestChainWithAnUnbuildableOpSubmitsNothing(t *testing.T) {
 }
 
 func TestChainRefusedByTheLibraryNamesTheRequest(t *testing.T) {
-	// Poll without events is refused by the library's validation; nothing
-	// of the chain runs.
+	// Poll events beyond 16 bits are refused by the library's validation;
+	// nothing of the chain runs.
 	path, fd := tempFileWith(t, []byte("untouched"))
-	results, err := SubmitChain([]*Op{PrepWrite(fd, []byte("CHANGED"), 0), PrepPoll(fd, 0)})
+	results, err := SubmitChain([]*Op{PrepWrite(fd, []byte("CHANGED"), 0), PrepPoll(fd, 0x10000)})
 	ecanceled := -int32(syscall.ECANCELED)
 	if !slices.Equal(results, []int32{ecanceled, -int32(syscall.EINVAL)}) {
 		t.Fatalf("results %v", results)

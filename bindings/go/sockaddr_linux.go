@@ -16,12 +16,18 @@ func rawSockaddr(sa syscall.Sockaddr) (*syscall.RawSockaddrAny, uint32, error) {
 	var raw syscall.RawSockaddrAny
 	switch sa := sa.(type) {
 	case *syscall.SockaddrInet4:
+		if sa.Port < 0 || sa.Port > 0xffff {
+			return nil, 0, syscall.EINVAL // as package syscall: never a wrapped port
+		}
 		p := (*syscall.RawSockaddrInet4)(unsafe.Pointer(&raw))
 		p.Family = syscall.AF_INET
 		putPort(&p.Port, sa.Port)
 		p.Addr = sa.Addr
 		return &raw, syscall.SizeofSockaddrInet4, nil
 	case *syscall.SockaddrInet6:
+		if sa.Port < 0 || sa.Port > 0xffff {
+			return nil, 0, syscall.EINVAL
+		}
 		p := (*syscall.RawSockaddrInet6)(unsafe.Pointer(&raw))
 		p.Family = syscall.AF_INET6
 		putPort(&p.Port, sa.Port)
