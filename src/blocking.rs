@@ -58,7 +58,7 @@ fn submit_valid(v: &ValidOp, timeout_ns: Option<u64>) -> i32 {
     // signal-mask calls and the O_NONBLOCK check.
     let writes = matches!(v.code, Opcode::Write | Opcode::Writev);
     let write_to_pollable = writes && exec::is_pollable(v.raw.fd);
-    let guard = write_to_pollable.then(SigpipeGuard::new);
+    let guard = write_to_pollable.then(SigpipeGuard::block);
     if writes && !write_to_pollable {
         return once(v, deadline);
     }
@@ -631,7 +631,7 @@ pub fn submit_chain(ops: &[urb_op], results: &mut [i32]) -> i32 {
     let writes = valid
         .iter()
         .any(|v| matches!(v.code, Opcode::Write | Opcode::Writev));
-    let guard = writes.then(SigpipeGuard::new);
+    let guard = writes.then(SigpipeGuard::block);
     let ran_on_uring = engine::engine() == Engine::IoUring && {
         for v in valid.iter_mut() {
             honour_nonblocking(v);
@@ -704,9 +704,13 @@ fn fallback_chain(valid: &[ValidOp], results: &mut [i32]) {
     }
 }
 
-/// The thesis's `submitBlocking`: the caller fills a raw SQE, the library
-/// owns `user_data`, and the call returns the CQE's result.
-pub fn submit_sqe(fill: urb_sqe_fill_fn, ctx: *mut libc::c_void) -> i32 {
+/// `submitBlocking` of the URingManager design: the caller fills a raw SQE,
+/// the library owns `user_data`, and the call returns the CQE's result.
+///
+/// # Safety
+/// `fill` must be callable with `ctx` and a writable SQE, and the SQE it
+/// fills must name only memory that stays valid until the call returns.
+pub unsafe fn submit_sqe(fill: urb_sqe_fill_fn, ctx: *mut libc::c_void) -> i32 {
     let Some(fill) = fill else {
         return -libc::EINVAL;
     };

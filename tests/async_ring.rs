@@ -215,13 +215,12 @@ fn eventfd_is_readable_exactly_while_completions_wait() {
     let total = 5000;
     let submitter = {
         let r = TestRing(r.0);
-        let h = std::thread::spawn(move || {
+        std::thread::spawn(move || {
             for t in 0..total {
                 assert_eq!(urb_ring_submit(r.0, &prep::nop(), t), 0);
             }
             std::mem::forget(r);
-        });
-        h
+        })
     };
     // Sleep only on the fd; reap everything each time it is readable.
     let mut seen = 0;

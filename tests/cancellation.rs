@@ -64,7 +64,7 @@ fn async_cancels_at_random_moments_lose_and_corrupt_nothing() {
             assert_eq!(urb_ring_submit(ring, &op, (round * PIPES + i) as u64), 0);
         }
         // Feed some pipes, cancel others, at random moments.
-        let mut fed = vec![false; PIPES];
+        let mut fed = [false; PIPES];
         for i in 0..PIPES {
             let token = (round * PIPES + i) as u64;
             match rand() % 3 {

@@ -540,7 +540,7 @@ fn a_signal_does_not_cut_a_poll_short() {
     each(|b| {
         unsafe {
             let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = ignore_signal as usize;
+            sa.sa_sigaction = ignore_signal as extern "C" fn(i32) as usize;
             sa.sa_flags = 0; // no SA_RESTART: the wait is interrupted for real
             libc::sigaction(libc::SIGUSR1, &sa, std::ptr::null_mut());
         }

@@ -22,7 +22,7 @@ extern "C" fn on_signal(_: libc::c_int) {
 fn start_storm() {
     unsafe {
         let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = on_signal as usize;
+        sa.sa_sigaction = on_signal as extern "C" fn(i32) as usize;
         sa.sa_flags = 0; // no SA_RESTART: interrupted system calls fail with EINTR
         libc::sigaction(libc::SIGALRM, &sa, std::ptr::null_mut());
         let every = libc::timeval {

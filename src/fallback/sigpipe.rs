@@ -27,7 +27,8 @@ fn sigpipe_set() -> libc::sigset_t {
 }
 
 impl SigpipeGuard {
-    pub fn new() -> SigpipeGuard {
+    /// Blocks SIGPIPE on this thread until [`SigpipeGuard::finish`].
+    pub fn block() -> SigpipeGuard {
         let set = sigpipe_set();
         // SAFETY: valid sigsets; pthread_sigmask changes this thread only.
         unsafe {

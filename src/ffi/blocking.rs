@@ -124,7 +124,8 @@ pub extern "C" fn urb_submit_nowait(op: *const urb_op, result: *mut i32) -> i32 
 /// `-ENOSYS`. `-EINVAL` if `fill` is NULL.
 #[no_mangle]
 pub extern "C" fn urb_submit_blocking_sqe(fill: urb_sqe_fill_fn, ctx: *mut c_void) -> i32 {
-    ffi_boundary! { blocking::submit_sqe(fill, ctx) }
+    // SAFETY: the header states what `fill`, `ctx` and the SQE must be.
+    ffi_boundary! { unsafe { blocking::submit_sqe(fill, ctx) } }
 }
 
 /// A round trip through the engine that does nothing; returns 0.
