@@ -65,13 +65,15 @@ module System.IO.URingBridge
   , connectSocket
   ) where
 
+import Control.Exception (mask_, try)
+import GHC.IO.Exception (IOException (..))
 import Control.Monad (forM_, when)
 import qualified Data.ByteString as B
 import qualified Data.ByteString.Internal as BI
 import qualified Data.ByteString.Unsafe as BU
 import Data.Int (Int32)
 import Data.Word (Word32, Word64, Word8)
-import Foreign.C.Error (Errno (..), eINVAL, errnoToIOError)
+import Foreign.C.Error (Errno (..), eBADF, eINVAL, errnoToIOError)
 import Foreign.C.String (peekCString, withCString)
 import Foreign.C.Types (CInt, CSize)
 import Foreign.Marshal.Alloc (allocaBytes)
@@ -80,6 +82,8 @@ import Foreign.Ptr (Ptr, castPtr, plusPtr)
 import Foreign.Storable (peekByteOff, pokeByteOff)
 import qualified Network.Socket as NS
 import qualified Network.Socket.Address as NSA
+import GHC.Conc (threadWaitRead, threadWaitWrite)
+import System.Environment (lookupEnv)
 import System.IO.Unsafe (unsafePerformIO)
 import System.IO.URingBridge.Manager
 import System.IO.URingBridge.Op
@@ -117,10 +121,10 @@ strerror r = unsafePerformIO (c_strerror r >>= peekCString)
 submitBlockingOS :: Op -> IO Int32
 submitBlockingOS op = withOp op c_submit_blocking
 
--- | 'submitBlockingOS' bounded by a timeout in nanoseconds: @-ETIME@ when the
--- time ran out first (the request was then cancelled).
+-- | 'submitBlockingOS' bounded by a timeout in microseconds: @-ETIME@ when
+-- the time ran out first (the request was then cancelled).
 submitBlockingOSTimeout :: Word64 -> Op -> IO Int32
-submitBlockingOSTimeout ns op = withOp op $ \p -> c_submit_blocking_timeout p ns
+submitBlockingOSTimeout us op = withOp op $ \p -> c_submit_blocking_timeout p (usToNs us)
 
 -- | A linked chain on the calling OS thread's ring: each request starts after
 -- the previous one succeeded (a short read or write counts as a failure);
@@ -193,14 +197,79 @@ readv fd bufs off = withIOVecs "readv" bufs $ \iov n -> run (ReadvOp fd iov n of
 writev :: Fd -> [(Ptr Word8, Int)] -> Word64 -> IO Int
 writev fd bufs off = withIOVecs "writev" bufs $ \iov n -> run (WritevOp fd iov n off)
 
+-- | How socket transfers wait, chosen once per process.
+data SocketWait
+  = -- | Wait for readiness through GHC's own I/O manager
+    -- ('GHC.Conc.threadWaitRead' / 'GHC.Conc.threadWaitWrite'), then move
+    -- the bytes with a request that finishes on the spot. The default: the
+    -- cancellable part of the wait consumes nothing, so a timed-out or
+    -- killed 'recv' never loses bytes, and 'NS.close' wakes a blocked
+    -- reader with an error, as package network does.
+    SocketReadiness
+  | -- | Hand the transfer to the capability's ring when it must wait
+    -- (@URB_HS_SOCKET=ring@, for comparisons only: a receive cancelled after
+    -- it completed loses its bytes).
+    SocketRing
+  deriving (Eq, Show)
+
+{-# NOINLINE socketWait #-}
+-- | The socket face in use: @URB_HS_SOCKET=ring@ selects 'SocketRing',
+-- anything else 'SocketReadiness'.
+socketWait :: SocketWait
+socketWait = unsafePerformIO $ do
+  v <- lookupEnv "URB_HS_SOCKET"
+  pure (if v == Just "ring" then SocketRing else SocketReadiness)
+
+-- | A socket transfer: tried on the spot; if it would wait, the green
+-- thread waits for readiness in GHC's I/O manager and tries again. A
+-- negative descriptor (a socket 'NS.close'd already) is @EBADF@, as the
+-- system call gives.
+transfer :: Bool -> Op -> Fd -> IO Int32
+transfer reading op fd
+  | fd < 0 = pure (negate (fromIntegral eBADFn))
+  | socketWait == SocketRing = submitBlocking op
+  | otherwise = withOp op $ \p -> allocaBytes 4 $ \out -> mask_ (tryOrWait reading fd p out)
+  where
+    Errno eBADFn = eBADF
+
+-- | Runs masked: the only point where an asynchronous exception can arrive
+-- is the readiness wait (interruptible), before any byte has moved.
+tryOrWait :: Bool -> Fd -> Ptr UrbOp -> Ptr Int32 -> IO Int32
+tryOrWait reading fd p out = again
+  where
+    again = do
+      done <- c_submit_nowait p out
+      if done == 1
+        then peekByteOff out 0
+        else readiness (if reading then threadWaitRead else threadWaitWrite) fd >>= maybe again pure
+
+-- | Waits in GHC's I/O manager. Its errors become results: a descriptor
+-- closed while a thread waits here ('NS.close' wakes the waiters) or one
+-- the I/O manager cannot watch gives that errno (@EBADF@), named after the
+-- operation by the caller, as a failing system call would.
+readiness :: (Fd -> IO ()) -> Fd -> IO (Maybe Int32)
+readiness wait fd = do
+  r <- try (wait fd)
+  pure $ case r of
+    Right () -> Nothing
+    Left e -> Just (negate (maybe eBADFn fromIntegral (ioe_errno e)))
+  where
+    Errno eBADFn' = eBADF
+    eBADFn = fromIntegral eBADFn'
+
 -- | Receives up to @n@ bytes from a socket; 0 once the peer has shut down.
+-- Waiting is cancellable without loss: after an asynchronous exception
+-- ('System.Timeout.timeout', 'Control.Concurrent.killThread') no byte has
+-- been taken from the socket. Closing the socket ('NS.close') while a
+-- thread waits here wakes that thread with an 'IOError'.
 recvBuf :: Fd -> Ptr Word8 -> Int -> IO Int
-recvBuf fd p n = len32 "recv" n >>= \l -> run (RecvOp fd p l 0)
+recvBuf fd p n = len32 "recv" n >>= \l -> transfer True (RecvOp fd p l 0) fd >>= throwIfNegative "recv"
 
 -- | Sends up to @n@ bytes on a socket (never raises @SIGPIPE@: a closed peer
--- gives @EPIPE@). Returns the bytes sent.
+-- gives @EPIPE@). Returns the bytes sent. Cancellable like 'recvBuf': an
+-- interrupted wait has sent nothing.
 sendBuf :: Fd -> Ptr Word8 -> Int -> IO Int
-sendBuf fd p n = len32 "send" n >>= \l -> run (SendOp fd p l 0)
+sendBuf fd p n = len32 "send" n >>= \l -> transfer False (SendOp fd p l 0) fd >>= throwIfNegative "send"
 
 -- | Sends all @n@ bytes, however many sends it takes.
 sendAllBuf :: Fd -> Ptr Word8 -> Int -> IO ()
@@ -208,11 +277,41 @@ sendAllBuf fd p n = when (n > 0) $ do
   sent <- sendBuf fd p n
   sendAllBuf fd (p `plusPtr` sent) (n - sent)
 
--- | Accepts a connection (close-on-exec). The new descriptor is the caller's.
-accept :: Fd -> IO Fd
-accept fd = fromIntegral <$> run (AcceptOp fd sockCloexec)
+-- | Accepts a connection (close-on-exec): the new descriptor (the caller's
+-- to close) and the peer's address. Waits for a connection like 'recvBuf'
+-- waits for data (readiness through GHC's I/O manager, then an accept that
+-- finishes at once), so an interrupted accept has taken no connection. (On
+-- the fallback engine a listener without @O_NONBLOCK@ cannot be tried
+-- without waiting; its accept goes to the ring.)
+accept :: Fd -> IO (Fd, NS.SockAddr)
+accept fd = allocaBytes sockAddrRoom $ \sa -> allocaBytes 4 $ \lenp -> do
+  pokeByteOff lenp 0 (fromIntegral sockAddrRoom :: Word32)
+  r <- acceptWaiting fd (AcceptAddrOp fd sa lenp sockCloexec) >>= throwIfNegative "accept"
+  -- The peer's address is read before anything else can fail.
+  addr <- NSA.peekSocketAddress (castPtr sa)
+  pure (Fd (fromIntegral r), addr)
   where
     sockCloexec = 0o2000000 :: CInt
+    sockAddrRoom = 128 -- sizeof (struct sockaddr_storage)
+
+acceptWaiting :: Fd -> Op -> IO Int32
+acceptWaiting fd op
+  | fd < 0 = pure (negate (fromIntegral eBADFn))
+  | socketWait == SocketRing = submitBlocking op
+  | otherwise = withOp op $ \p -> allocaBytes 4 $ \out -> mask_ $ do
+      done <- c_submit_nowait p out
+      if done == 1
+        then peekByteOff out 0
+        else readiness threadWaitRead fd >>= \failed -> case failed of
+          Just err -> pure err
+          Nothing -> do
+            again <- c_submit_nowait p out
+            -- Ready, and still it would wait: another thread took the
+            -- connection, or the engine cannot try this descriptor. The
+            -- ring waits for the next one.
+            if again == 1 then peekByteOff out 0 else submitBlocking op
+  where
+    Errno eBADFn = eBADF
 
 -- | Connects a socket to the @struct sockaddr@ of @n@ bytes at @addr@.
 connect :: Fd -> Ptr () -> Int -> IO ()
@@ -261,24 +360,28 @@ fileSize path = withCString path $ \c -> allocaBytes sizeOfStatx $ \stx -> do
 -- | Sleeps on the engine's timer (microseconds, like 'Control.Concurrent.threadDelay';
 -- a negative time does not sleep).
 sleep :: Int -> IO ()
-sleep us = () <$ run (SleepOp (fromIntegral (max 0 us) * 1000))
+sleep us = () <$ run (SleepOp (fromIntegral (max 0 us)))
 
 -- | Receives up to @n@ bytes from a socket; empty at end of stream.
 recv :: NS.Socket -> Int -> IO B.ByteString
 recv s n = do
   _ <- len32 "recv" n
-  NS.withFdSocket s $ \fd -> BI.createAndTrim n $ \p -> recvBuf (Fd fd) p n
+  -- Masked from the receive to the return: bytes taken from the socket are
+  -- returned, never dropped by an exception landing in between.
+  mask_ $ NS.withFdSocket s $ \fd -> BI.createAndTrim n $ \p -> recvBuf (Fd fd) p n
 
 -- | Sends the whole ByteString.
 sendAll :: NS.Socket -> B.ByteString -> IO ()
 sendAll s bs = NS.withFdSocket s $ \fd ->
   BU.unsafeUseAsCStringLen bs $ \(p, n) -> sendAllBuf (Fd fd) (castPtr p) n
 
--- | Accepts a connection on a listening socket as a 'NS.Socket'.
-acceptSocket :: NS.Socket -> IO NS.Socket
-acceptSocket s = NS.withFdSocket s $ \fd -> do
-  Fd c <- accept (Fd fd)
-  NS.mkSocket c
+-- | Accepts a connection on a listening socket: the new 'NS.Socket' and the
+-- peer's address, like 'NS.accept'.
+acceptSocket :: NS.Socket -> IO (NS.Socket, NS.SockAddr)
+acceptSocket s = mask_ $ NS.withFdSocket s $ \fd -> do
+  (Fd c, addr) <- accept (Fd fd)
+  sock <- NS.mkSocket c
+  pure (sock, addr)
 
 -- | Connects a socket to an address.
 connectSocket :: NS.Socket -> NS.SockAddr -> IO ()

@@ -7,6 +7,7 @@ module System.IO.URingBridge.Op
   , opcode
   , withOp
   , withOps
+  , usToNs
   ) where
 
 import Control.Monad (void)
@@ -26,6 +27,7 @@ data Op
   | RecvOp Fd (Ptr Word8) Word32 CInt     -- ^ MSG_* flags
   | SendOp Fd (Ptr Word8) Word32 CInt
   | AcceptOp Fd CInt                      -- ^ SOCK_* flags; the peer address is not kept
+  | AcceptAddrOp Fd (Ptr ()) (Ptr Word32) CInt -- ^ room for the peer's sockaddr, its length (in: room, out: the address's size), SOCK_* flags
   | ConnectOp Fd (Ptr ()) Word32          -- ^ sockaddr and its length
   | ReadvOp Fd (Ptr IOVec) Word32 Word64  -- ^ iovec array, its length, offset
   | WritevOp Fd (Ptr IOVec) Word32 Word64
@@ -36,7 +38,7 @@ data Op
   | FsyncOp Fd Bool                       -- ^ True: data only (fdatasync)
   | ShutdownOp Fd CInt
   | PollOp Fd Word32                      -- ^ poll(2) events
-  | SleepOp Word64                        -- ^ nanoseconds
+  | SleepOp Word64                        -- ^ microseconds (like threadDelay)
   deriving (Show)
 
 -- | The operation's name, for error messages.
@@ -48,6 +50,7 @@ opName op = case op of
   RecvOp {} -> "recv"
   SendOp {} -> "send"
   AcceptOp {} -> "accept"
+  AcceptAddrOp {} -> "accept"
   ConnectOp {} -> "connect"
   ReadvOp {} -> "readv"
   WritevOp {} -> "writev"
@@ -69,6 +72,7 @@ opcode op = case op of
   RecvOp {} -> opRecv
   SendOp {} -> opSend
   AcceptOp {} -> opAccept
+  AcceptAddrOp {} -> opAccept
   ConnectOp {} -> opConnect
   ReadvOp {} -> opReadv
   WritevOp {} -> opWritev
@@ -90,6 +94,7 @@ prep op p = case op of
   RecvOp (Fd fd) b n fl -> c_prep_recv fd b n fl p
   SendOp (Fd fd) b n fl -> c_prep_send fd b n fl p
   AcceptOp (Fd fd) fl -> c_prep_accept fd nullPtr nullPtr fl p
+  AcceptAddrOp (Fd fd) sa len fl -> c_prep_accept fd sa len fl p
   ConnectOp (Fd fd) a n -> c_prep_connect fd a n p
   ReadvOp (Fd fd) iov n off -> c_prep_readv fd iov n off p
   WritevOp (Fd fd) iov n off -> c_prep_writev fd iov n off p
@@ -100,7 +105,7 @@ prep op p = case op of
   FsyncOp (Fd fd) dataOnly -> c_prep_fsync fd (if dataOnly then fsyncDatasync else 0) p
   ShutdownOp (Fd fd) how -> c_prep_shutdown fd how p
   PollOp (Fd fd) ev -> c_prep_poll fd ev p
-  SleepOp ns -> c_prep_timeout ns p
+  SleepOp us -> c_prep_timeout (usToNs us) p
 
 -- | A filled @urb_op@ for the duration of the action. (The constructors only
 -- fail for a NULL output pointer, which 'allocaBytes' never gives.)
@@ -114,3 +119,11 @@ withOps ops act = allocaBytes (sizeOfOp * max 1 n) $ \p -> do
   act p n
   where
     n = length ops
+
+-- | The library counts time in nanoseconds, the binding (like
+-- 'Control.Concurrent.threadDelay' and 'System.Timeout.timeout') in
+-- microseconds; times beyond the 64-bit nanosecond range are clamped.
+usToNs :: Word64 -> Word64
+usToNs us
+  | us > maxBound `div` 1000 = maxBound
+  | otherwise = us * 1000

@@ -10,6 +10,8 @@ import Data.Word (Word8, Word32, Word64)
 import Foreign.C.String (CString)
 import Foreign.C.Types (CBool (..), CInt (..), CSize (..))
 import Foreign.Ptr (FunPtr, Ptr)
+import Foreign.StablePtr (StablePtr)
+import GHC.Conc (PrimMVar)
 
 #include <uringbridge.h>
 #include <fcntl.h>
@@ -192,6 +194,9 @@ foreign import ccall safe "urb_ring_new" c_ring_new :: Ptr RingConfig -> Ptr (Pt
 foreign import ccall safe "urb_ring_free" c_ring_free :: Ptr URing -> IO ()
 -- Handing a request over takes a lock and, at most, one eventfd write.
 foreign import ccall unsafe "urb_ring_submit" c_ring_submit :: Ptr URing -> Ptr UrbOp -> Word64 -> IO Int32
+-- Tries the request on this thread first (one system call, never waits);
+-- 1 = finished (result in the pointer), 0 = the ring took it.
+foreign import ccall unsafe "urb_ring_submit_try" c_ring_submit_try :: Ptr URing -> Ptr UrbOp -> Word64 -> Ptr Int32 -> IO Int32
 foreign import ccall unsafe "urb_ring_submit_timeout" c_ring_submit_timeout :: Ptr URing -> Ptr UrbOp -> Word64 -> Word64 -> IO Int32
 foreign import ccall unsafe "urb_ring_submit_chain" c_ring_submit_chain :: Ptr URing -> Ptr UrbOp -> CSize -> Ptr Word64 -> IO Int32
 foreign import ccall unsafe "urb_ring_submit_batch" c_ring_submit_batch :: Ptr URing -> Ptr UrbOp -> CSize -> Ptr Word64 -> IO Int32
@@ -203,6 +208,10 @@ foreign import ccall unsafe "urb_ring_poll_multishot" c_ring_poll_multishot :: P
 data Completion
 sizeOfCompletion :: Int
 sizeOfCompletion = #{size urb_completion}
+offCompletionToken, offCompletionRes, offCompletionFlags :: Int
+offCompletionToken = #{offset urb_completion, token}
+offCompletionRes = #{offset urb_completion, res}
+offCompletionFlags = #{offset urb_completion, flags}
 foreign import ccall unsafe "urb_ring_reap" c_ring_reap :: Ptr URing -> Ptr Completion -> Word32 -> IO Int32
 foreign import ccall safe "urb_ring_wait" c_ring_wait :: Ptr URing -> Ptr Completion -> Word32 -> Word32 -> Word64 -> IO Int32
 foreign import ccall unsafe "urb_ring_fd" c_ring_fd :: Ptr URing -> IO CInt
@@ -215,6 +224,10 @@ foreign import ccall unsafe "urb_ring_buffer" c_ring_buffer :: Ptr URing -> Word
 foreign import ccall unsafe "urb_ring_buffer_release" c_ring_buffer_release :: Ptr URing -> Word32 -> IO Int32
 foreign import ccall unsafe "urb_ring_set_callback" c_ring_set_callback
   :: Ptr URing -> FunPtr (Ptr () -> Word64 -> Int32 -> Word32 -> IO ()) -> Ptr () -> IO Int32
+
+-- | A wait record's arming protocol (cbits/hs_uringbridge.h).
+foreign import ccall unsafe "hs_urb_wait_init" c_wait_init :: Ptr Wait -> IO ()
+foreign import ccall unsafe "hs_urb_wait_arm" c_wait_arm :: Ptr Wait -> CInt -> StablePtr PrimMVar -> IO CInt
 
 -- | The C callback that wakes a Haskell thread (cbits/hs_uringbridge.c).
 foreign import ccall "&hs_urb_wake" p_hs_urb_wake :: FunPtr (Ptr () -> Word64 -> Int32 -> Word32 -> IO ())
