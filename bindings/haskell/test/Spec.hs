@@ -24,6 +24,7 @@ import qualified System.IO.URingBridge as U
 import qualified System.IO.URingBridge.Readiness as R
 import Vectors (vectorsSpec)
 import Operations (operationsSpec)
+import Cancellation (cancellationSpec)
 
 oRDWR, oCREAT, oTRUNC :: Num a => a
 oRDWR = 2
@@ -49,6 +50,7 @@ main = do
   hspec $ do
     vectorsSpec
     operationsSpec
+    cancellationSpec
     describe "files" $ do
       it "writes, syncs, reads at offsets and at the file position" $ withTempFd $ \fd ->
         allocaBytes 16 $ \p -> do

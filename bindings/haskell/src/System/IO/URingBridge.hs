@@ -65,9 +65,11 @@ module System.IO.URingBridge
   , connectSocket
   ) where
 
-import Control.Exception (mask_, try)
+import Control.Exception (mask, mask_, onException, try)
 import GHC.IO.Exception (IOException (..))
-import Control.Monad (forM_, when)
+import Control.Monad (forM_, unless, when)
+import Data.IORef
+import qualified Data.IntMap.Strict as IM
 import qualified Data.ByteString as B
 import qualified Data.ByteString.Internal as BI
 import qualified Data.ByteString.Unsafe as BU
@@ -363,12 +365,64 @@ sleep :: Int -> IO ()
 sleep us = () <$ run (SleepOp (fromIntegral (max 0 us)))
 
 -- | Receives up to @n@ bytes from a socket; empty at end of stream.
+--
+-- An asynchronous exception never takes bytes with it: while recv waits,
+-- nothing has been received; one that arrives while the bytes move is
+-- raised only afterwards, and those bytes are kept for the next 'recv' on
+-- the socket. (What no function can prevent: 'System.Timeout.timeout'
+-- discards a result that was already returned to it when its timer fires
+-- before it has cleaned up, a window of a few instructions.)
 recv :: NS.Socket -> Int -> IO B.ByteString
 recv s n = do
   _ <- len32 "recv" n
-  -- Masked from the receive to the return: bytes taken from the socket are
-  -- returned, never dropped by an exception landing in between.
-  mask_ $ NS.withFdSocket s $ \fd -> BI.createAndTrim n $ \p -> recvBuf (Fd fd) p n
+  mask $ \restore -> do
+    early <- if n == 0 then pure Nothing else takeKept s n
+    case early of
+      Just bs -> pure bs
+      Nothing -> do
+        bs <- NS.withFdSocket s $ \fd -> BI.createAndTrim n $ \p -> recvBuf (Fd fd) p n
+        -- An exception that came while the bytes moved is raised here, and
+        -- the bytes wait for the next recv.
+        restore (pure ()) `onException` keep s bs
+        pure bs
+
+-- | Bytes received for a 'recv' that an exception interrupted, by
+-- descriptor; kept with their 'NS.Socket' (compared by identity), so a new
+-- socket that reuses the number never sees them.
+{-# NOINLINE keptBytes #-}
+keptBytes :: IORef (IM.IntMap (NS.Socket, B.ByteString))
+keptBytes = unsafePerformIO (newIORef IM.empty)
+
+-- | How many sockets have kept bytes: the common case reads one word.
+{-# NOINLINE keptCount #-}
+keptCount :: IORef Int
+keptCount = unsafePerformIO (newIORef 0)
+
+keep :: NS.Socket -> B.ByteString -> IO ()
+keep s bs = unless (B.null bs) $ NS.withFdSocket s $ \fd -> do
+  fresh <- atomicModifyIORef' keptBytes $ \m -> case IM.lookup (fromIntegral fd) m of
+    Just (s', old) | s' == s -> (IM.insert (fromIntegral fd) (s, old <> bs) m, False)
+    _ -> (IM.insert (fromIntegral fd) (s, bs) m, True)
+  when fresh $ atomicModifyIORef' keptCount (\c -> (c + 1, ()))
+
+takeKept :: NS.Socket -> Int -> IO (Maybe B.ByteString)
+takeKept s n = do
+  c <- readIORef keptCount
+  if c == 0
+    then pure Nothing
+    else NS.withFdSocket s $ \fd -> do
+      (r, gone) <- atomicModifyIORef' keptBytes $ \m -> case IM.lookup (fromIntegral fd) m of
+        Just (s', bs)
+          | s' == s ->
+              let (now, rest) = B.splitAt n bs
+               in if B.null rest
+                    then (IM.delete (fromIntegral fd) m, (Just now, True))
+                    else (IM.insert (fromIntegral fd) (s, rest) m, (Just now, False))
+          -- Another socket's leftovers under a reused number: drop them.
+          | otherwise -> (IM.delete (fromIntegral fd) m, (Nothing, True))
+        Nothing -> (m, (Nothing, False))
+      when gone $ atomicModifyIORef' keptCount (\k -> (k - 1, ()))
+      pure r
 
 -- | Sends the whole ByteString.
 sendAll :: NS.Socket -> B.ByteString -> IO ()

@@ -22,7 +22,7 @@ module System.IO.URingBridge.Readiness
 
 import Control.Concurrent (forkIO)
 import Control.Concurrent.MVar
-import Control.Exception (mask_, onException)
+import Control.Exception (IOException, catch, onException, uninterruptibleMask_)
 import Control.Monad (forM, forM_, forever, unless, void, when)
 import Data.Bits ((.&.), (.|.))
 import Data.IORef
@@ -114,19 +114,32 @@ delete b = destroyF b (state b)
 data Waiters = Waiters
   { backend :: Backend
   , table :: IORef (IM.IntMap [(Event, MVar Event)])
+  , regLock :: MVar ()
+    -- ^ held while the table and the fd's registration change together, so
+    -- a waiter leaving cannot remove the registration a new one just made
   }
+
+-- | Held for one table change and one registration call (microseconds), so
+-- uninterruptibly: an exception handler takes it too.
+locked :: Waiters -> IO a -> IO a
+locked w act = uninterruptibleMask_ $ do
+  takeMVar (regLock w)
+  r <- act `onException` putMVar (regLock w) ()
+  putMVar (regLock w) ()
+  pure r
 
 {-# NOINLINE waiters #-}
 waiters :: Waiters
 waiters = unsafePerformIO $ do
   b <- new
   t <- newIORef IM.empty
-  let w = Waiters b t
+  l <- newMVar ()
+  let w = Waiters b t l
   _ <- forkIO (forever (poll b (-1) >>= mapM_ (wake w)))
   pure w
 
 wake :: Waiters -> (Fd, Event) -> IO ()
-wake w (Fd fd, ev) = do
+wake w (Fd fd, ev) = locked w $ do
   (ready, rest) <- atomicModifyIORef' (table w) $ \m ->
     let ws = IM.findWithDefault [] (fromIntegral fd) m
         hit (want, _) = want .&. ev /= 0 || ev .&. evtError /= 0
@@ -134,7 +147,12 @@ wake w (Fd fd, ev) = do
      in (if null k then IM.delete (fromIntegral fd) m else IM.insert (fromIntegral fd) k m, (r, k))
   forM_ ready $ \(_, mv) -> void (tryPutMVar mv ev)
   -- A one-shot registration covers every waiter of the fd: re-arm the rest.
-  unless (null rest) $ rearm w (Fd fd)
+  -- If that fails (the fd was closed meanwhile), they wake now and their
+  -- next read or write reports why; the polling thread goes on.
+  unless (null rest) $ rearm w (Fd fd) `catch` \e -> do
+    let _ = e :: IOException
+    atomicModifyIORef' (table w) $ \m -> (IM.delete (fromIntegral fd) m, ())
+    forM_ rest $ \(_, mv) -> tryPutMVar mv evtError
 
 rearm :: Waiters -> Fd -> IO ()
 rearm w (Fd fd) = do
@@ -146,15 +164,26 @@ threadWait :: Event -> Fd -> IO ()
 threadWait want (Fd fd) = do
   let w = waiters
   mv <- newEmptyMVar
-  mask_ $ do
+  locked w $ do
     atomicModifyIORef' (table w) $ \m -> (IM.insertWith (++) (fromIntegral fd) [(want, mv)] m, ())
-    rearm w (Fd fd)
+    rearm w (Fd fd) `onException` forgetLocked w fd mv
   -- On error or hang-up it returns too: the next read or write reports it.
   void (takeMVar mv `onException` forget w fd mv)
 
+-- | Drops an interrupted waiter. When it was the fd's last one, the fd's
+-- registration goes too: an armed io_uring poll holds the open file, so the
+-- descriptor could never really close (the peer would never see EOF).
 forget :: Waiters -> CInt -> MVar Event -> IO ()
-forget w fd mv = atomicModifyIORef' (table w) $ \m ->
-  (IM.adjust (filter ((/= mv) . snd)) (fromIntegral fd) m, ())
+forget w fd mv = locked w (forgetLocked w fd mv)
+
+forgetLocked :: Waiters -> CInt -> MVar Event -> IO ()
+forgetLocked w fd mv = do
+  remaining <- atomicModifyIORef' (table w) $ \m ->
+    let rest = filter ((/= mv) . snd) (IM.findWithDefault [] (fromIntegral fd) m)
+     in (if null rest then IM.delete (fromIntegral fd) m else IM.insert (fromIntegral fd) rest m, rest)
+  if null remaining
+    then void (modifyF (backend w) (state (backend w)) fd 0 0)
+    else rearm w (Fd fd)
 
 -- | Blocks the calling green thread until @fd@ is readable (or in error),
 -- via the readiness backend. No OS thread waits per caller.
