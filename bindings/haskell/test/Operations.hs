@@ -54,13 +54,6 @@ faces =
       U.submitBlockingOS U.submitBlockingOSTimeout U.submitChainOS
   ]
 
--- Linux values of the flags the tests use (the binding takes them as numbers).
-oRDONLY, oRDWR, oCREAT, oEXCL, oDIRECTORY :: CInt
-oRDONLY = 0
-oRDWR = 2
-oCREAT = 0o100
-oEXCL = 0o200
-oDIRECTORY = 0o200000
 
 pollIn, pollOut, pollHup :: Word32
 pollIn = 1
@@ -103,7 +96,7 @@ withTempDir = bracket (mkdtemp "/tmp/urb-hs-ops-") removeDirectoryRecursive
 withNewFile :: (FilePath -> Fd -> IO a) -> IO a
 withNewFile act = withTempDir $ \dir -> do
   let path = dir ++ "/file"
-  bracket (U.openFile path (oRDWR .|. oCREAT .|. oEXCL) 0o600) (try' . U.closeFd) (act path)
+  bracket (U.openFile path (U.oRDWR <> U.oCREAT <> U.oEXCL) 0o600) (try' . U.closeFd) (act path)
   where
     try' :: IO () -> IO ()
     try' a = void (try a :: IO (Either IOException ()))
@@ -188,7 +181,7 @@ faceSpec face = describe (faceName face) $ do
   it "opens, writes, reads at offsets and at the file position, syncs, stats and closes a file" $
     withTempDir $ \dir -> allocaBytes 64 $ \p -> do
       let path = dir ++ "/data"
-      fd <- withCString path $ \c -> submit face (U.OpenOp c (oRDWR .|. oCREAT .|. oEXCL) 0o600)
+      fd <- withCString path $ \c -> submit face (U.OpenOp c (U.oRDWR <> U.oCREAT <> U.oEXCL) 0o600)
       fd `shouldSatisfy` (>= 0)
       let f = Fd (fromIntegral fd)
       pokeString p "hello world"
@@ -211,17 +204,17 @@ faceSpec face = describe (faceName face) $ do
       submit face (U.CloseOp f) `shouldReturn` 0
       submit face (U.CloseOp f) `shouldReturn` failure eBADF
       withCString path $ \c ->
-        submit face (U.OpenOp c (oRDWR .|. oCREAT .|. oEXCL) 0o600) `shouldReturn` failure eEXIST
+        submit face (U.OpenOp c (U.oRDWR <> U.oCREAT <> U.oEXCL) 0o600) `shouldReturn` failure eEXIST
 
   it "opens relative to a directory descriptor" $ withTempDir $ \dir -> do
-    dfd <- withCString dir $ \c -> submit face (U.OpenOp c (oRDONLY .|. oDIRECTORY) 0)
+    dfd <- withCString dir $ \c -> submit face (U.OpenOp c (U.oRDONLY <> U.oDIRECTORY) 0)
     dfd `shouldSatisfy` (>= 0)
     let d = Fd (fromIntegral dfd)
-    fd <- withCString "inner" $ \c -> submit face (U.OpenAtOp d c (oRDWR .|. oCREAT) 0o600)
+    fd <- withCString "inner" $ \c -> submit face (U.OpenAtOp d c (U.oRDWR <> U.oCREAT) 0o600)
     fd `shouldSatisfy` (>= 0)
     submit face (U.CloseOp (Fd (fromIntegral fd))) `shouldReturn` 0
     statxSize face (dir ++ "/inner") `shouldReturn` 0
-    withCString "missing" $ \c -> submit face (U.OpenAtOp d c oRDONLY 0) `shouldReturn` failure eNOENT
+    withCString "missing" $ \c -> submit face (U.OpenAtOp d c U.oRDONLY 0) `shouldReturn` failure eNOENT
     submit face (U.CloseOp d) `shouldReturn` 0
 
   it "scatters and gathers with readv and writev" $ withNewFile $ \_ fd ->
@@ -419,7 +412,7 @@ typedErrorsSpec = describe "errors of typed operations" $ do
   raisesBadF "fsync" $ U.fsync badFd
   raisesBadF "shutdown" $ U.shutdownFd badFd NS.ShutdownBoth
   it "openFile of a missing file: does-not-exist error naming openat and the path" $ do
-    r <- try (U.openFile "/nonexistent/file" oRDONLY 0)
+    r <- try (U.openFile "/nonexistent/file" U.oRDONLY 0)
     case r of
       Left e -> do
         isDoesNotExistError e `shouldBe` True

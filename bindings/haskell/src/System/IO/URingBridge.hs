@@ -37,6 +37,11 @@ module System.IO.URingBridge
   , submitChainOS
   , chainMax
   , offsetCurrent
+  , submitBatch
+    -- * Flags for opening files
+  , OpenFlags (..)
+  , oRDONLY, oWRONLY, oRDWR, oCREAT, oEXCL, oTRUNC, oAPPEND, oNONBLOCK, oCLOEXEC
+  , oDIRECT, oDSYNC, oSYNC, oDIRECTORY, oNOFOLLOW, oNOATIME, oPATH, oTMPFILE, oNOCTTY
     -- * Results
   , strerror
   , throwIfNegative
@@ -85,6 +90,7 @@ import Foreign.Ptr (Ptr, castPtr, plusPtr)
 import Foreign.Storable (peekByteOff, pokeByteOff)
 import qualified Network.Socket as NS
 import qualified Network.Socket.Address as NSA
+import Control.Concurrent (rtsSupportsBoundThreads)
 import GHC.Conc (threadWaitRead, threadWaitWrite)
 import GHC.Clock (getMonotonicTimeNSec)
 import System.Environment (lookupEnv)
@@ -107,6 +113,7 @@ backendName :: String
 backendName = unsafePerformIO (c_backend_name >>= peekCString)
 {-# NOINLINE backendName #-}
 
+-- | The C library's version (@"0.1.0"@…).
 version :: String
 version = unsafePerformIO (c_version >>= peekCString)
 {-# NOINLINE version #-}
@@ -232,6 +239,7 @@ socketWait = unsafePerformIO $ do
 -- system call gives.
 transfer :: Bool -> Op -> Fd -> IO Int32
 transfer reading op fd
+  | not rtsSupportsBoundThreads = requireThreaded >> pure 0
   | fd < 0 = pure (negate (fromIntegral eBADFn))
   | socketWait == SocketRing = submitBlocking op
   | otherwise = withOp op $ \p -> allocaBytes 4 $ \out -> mask_ (tryOrWait reading fd p out)
@@ -302,6 +310,7 @@ accept fd = allocaBytes sockAddrRoom $ \sa -> allocaBytes 4 $ \lenp -> do
 
 acceptWaiting :: Fd -> Op -> IO Int32
 acceptWaiting fd op
+  | not rtsSupportsBoundThreads = requireThreaded >> pure 0
   | fd < 0 = pure (negate (fromIntegral eBADFn))
   | socketWait == SocketRing = submitBlocking op
   | otherwise = withOp op $ \p -> allocaBytes 4 $ \out -> mask_ $ do
@@ -323,13 +332,16 @@ acceptWaiting fd op
 connect :: Fd -> Ptr () -> Int -> IO ()
 connect fd addr n = len32 "connect" n >>= \l -> () <$ run (ConnectOp fd addr l)
 
--- | Opens a file (@O_*@ flags, mode for @O_CREAT@) relative to the current
--- directory. The descriptor is the caller's. Errors carry the path.
-openFile :: FilePath -> CInt -> Word32 -> IO Fd
+-- | Opens a file relative to the current directory with 'OpenFlags' (e.g.
+-- @'oWRONLY' <> 'oCREAT' <> 'oTRUNC'@) and a mode for 'oCREAT' (e.g.
+-- @0o644@). The descriptor is the caller's. Errors carry the path.
+openFile :: FilePath -> OpenFlags -> Word32 -> IO Fd
 openFile path flags mode = withCString path $ \c ->
   submitBlocking (OpenOp c flags mode) >>= \r ->
     if r < 0 then throwResult "openat" (Just path) r else pure (fromIntegral r)
 
+-- | Closes a descriptor (@close(2)@ on the engine). For a socket that other
+-- threads may be waiting on, use 'Network.Socket.close', which wakes them.
 closeFd :: Fd -> IO ()
 closeFd fd = () <$ run (CloseOp fd)
 
@@ -397,6 +409,7 @@ recv s n = do
 -- once.
 recvWithin :: Int -> NS.Socket -> Int -> IO (Maybe B.ByteString)
 recvWithin us s n = do
+  requireThreaded
   _ <- len32 "recv" n
   start <- getMonotonicTimeNSec
   let deadline = start + fromIntegral (max 0 us) * 1000

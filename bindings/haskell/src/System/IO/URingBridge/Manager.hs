@@ -43,9 +43,10 @@ module System.IO.URingBridge.Manager
   , submitBlockingTimeout
   , submitChain
   , submitBatch
+  , requireThreaded
   ) where
 
-import Control.Concurrent (myThreadId, threadCapability)
+import Control.Concurrent (myThreadId, rtsSupportsBoundThreads, threadCapability)
 import Control.Concurrent.MVar
 import Control.Exception (mask_, onException, uninterruptibleMask_)
 import Control.Monad (forM, forM_, when)
@@ -84,11 +85,22 @@ ringFor cap = do
 
 newRing :: IO (Ptr URing)
 newRing = alloca $ \out -> do
+  requireThreaded
   rc <- c_ring_new nullPtr out
   when (rc < 0) $ throwErrno "urb_ring_new" rc
   r <- peek out
   _ <- c_ring_set_callback r p_hs_urb_wake nullPtr
   pure r
+
+-- | The binding needs GHC's threaded RTS (@ghc -threaded@): completions
+-- arrive on the ring's owner thread, which wakes Haskell threads with
+-- @hs_try_putmvar@, and the non-threaded RTS cannot be entered from another
+-- OS thread. Without it, every operation fails with this 'IOError'
+-- ('userError') instead of corrupting the RTS.
+requireThreaded :: IO ()
+requireThreaded =
+  when (not rtsSupportsBoundThreads) $
+    ioError (userError "uringbridge: this program was linked without -threaded; System.IO.URingBridge needs GHC's threaded RTS (link with ghc -threaded)")
 
 throwErrno :: String -> Int32 -> IO a
 throwErrno name rc = ioError (errnoToIOError name (Errno (fromIntegral (negate rc))) Nothing Nothing)

@@ -13,6 +13,7 @@ import Foreign.Ptr (FunPtr, Ptr)
 import Foreign.StablePtr (StablePtr)
 import GHC.Conc (PrimMVar)
 
+#define _GNU_SOURCE 1
 #include <uringbridge.h>
 #include <fcntl.h>
 #include <linux/stat.h>
@@ -117,6 +118,30 @@ statxBasicStats = #{const STATX_BASIC_STATS}
 atFdCwd :: CInt
 atFdCwd = #{const AT_FDCWD}
 
+-- | @open(2)@ flags, from @<fcntl.h>@.
+oRdonly, oWronly, oRdwr, oCreat, oExcl, oTrunc, oAppend, oNonblock, oCloexec, oDirect,
+  oDsync, oSync, oDirectory, oNofollow, oNoatime, oPath, oTmpfile, oNoctty :: CInt
+oRdonly = #{const O_RDONLY}
+oWronly = #{const O_WRONLY}
+oRdwr = #{const O_RDWR}
+oCreat = #{const O_CREAT}
+oExcl = #{const O_EXCL}
+oTrunc = #{const O_TRUNC}
+oAppend = #{const O_APPEND}
+oNonblock = #{const O_NONBLOCK}
+oCloexec = #{const O_CLOEXEC}
+oDirect = #{const O_DIRECT}
+oDsync = #{const O_DSYNC}
+oSync = #{const O_SYNC}
+oDirectory = #{const O_DIRECTORY}
+oNofollow = #{const O_NOFOLLOW}
+oNoatime = #{const O_NOATIME}
+oPath = #{const O_PATH}
+oTmpfile = #{const O_TMPFILE}
+oNoctty = #{const O_NOCTTY}
+
+-- | As an offset: read or write at the file position (which then
+-- advances), like @read(2)@ / @write(2)@ instead of @pread(2)@ / @pwrite(2)@.
 offsetCurrent :: Word64
 offsetCurrent = #{const URB_OFFSET_CURRENT}
 

@@ -39,16 +39,23 @@ import System.IO.Unsafe (unsafePerformIO)
 import System.IO.URingBridge.Raw
 import System.Posix.Types (Fd (..))
 
--- | @URB_EV_*@ bits.
+-- | @URB_EV_*@ bits: 'evtRead', 'evtWrite', 'evtError', combined with
+-- 'Data.Bits..|.'.
 type Event = Word32
 
 evtRead, evtWrite, evtError :: Event
+-- | Readable (data, a connection to accept, or the peer's end of stream).
 evtRead = evRead
+-- | Writable (room in the send buffer, or a connect that finished).
 evtWrite = evWrite
+-- | An error or hang-up; always reported, whatever was asked for.
 evtError = evError
 
+-- | One backend instance: an io_uring or epoll poller with its
+-- registrations. Free it with 'delete'.
 data Backend = Backend
   { name :: String
+    -- ^ @"io_uring"@ or @"epoll"@
   , state :: Ptr ()
   , pollF :: PollFn
   , modifyF :: ModifyFn
@@ -66,6 +73,7 @@ newIoUring = do
   vt <- c_backend_io_uring
   if vt == nullPtr then pure Nothing else Just <$> fromTable vt
 
+-- | The epoll backend (always available).
 newEpoll :: IO Backend
 newEpoll = c_backend_epoll >>= fromTable
 
@@ -86,8 +94,10 @@ check what r
   | r < 0 = ioError (errnoToIOError what (Errno (fromIntegral (negate r))) Nothing Nothing)
   | otherwise = pure (fromIntegral r)
 
--- | Waits up to @timeoutMs@ (-1: forever) and returns ready descriptors.
--- A @safe@ call: other Haskell threads keep running meanwhile.
+-- | Waits up to @timeoutMs@ milliseconds (-1: forever, 0: not at all) and
+-- returns the ready descriptors with their events, each at most once. A
+-- @safe@ call: other Haskell threads keep running meanwhile. One thread at a
+-- time may poll an instance; any thread may modify it meanwhile.
 poll :: Backend -> Int -> IO [(Fd, Event)]
 poll b timeoutMs = allocaBytes (sizeOfEvent * maxEvents) $ \out -> do
   n <- pollF b (state b) (fromIntegral timeoutMs) out (fromIntegral maxEvents) >>= check "poll"
@@ -99,14 +109,22 @@ poll b timeoutMs = allocaBytes (sizeOfEvent * maxEvents) $ \out -> do
   where
     maxEvents = 256
 
--- | Changes persistent interest from @old@ to @new@ (0 removes it).
+-- | Changes the fd's persistent interest from @old@ to @new@ (0 removes the
+-- fd's registration). Persistent means edge-triggered: the fd is reported
+-- when it becomes ready, so read or write until @EAGAIN@. Remove the
+-- registration before closing the fd (an io_uring poll holds the file
+-- open). Throws an 'IOError' (@EBADF@ for a closed fd, @EINVAL@ for bad
+-- bits).
 modifyFd :: Backend -> Fd -> Event -> Event -> IO ()
 modifyFd b (Fd fd) old new' = void (modifyF b (state b) fd old new' >>= check "modifyFd")
 
--- | Interest for one report.
+-- | Interest in @events@ for one report: an fd already ready is reported by
+-- the next 'poll', otherwise as soon as it becomes ready; then the
+-- registration is gone. Replaces the fd's previous registration.
 modifyFdOnce :: Backend -> Fd -> Event -> IO ()
 modifyFdOnce b (Fd fd) ev = void (onceF b (state b) fd ev >>= check "modifyFdOnce")
 
+-- | Frees the instance and its registrations. Do not use it afterwards.
 delete :: Backend -> IO ()
 delete b = destroyF b (state b)
 
@@ -185,10 +203,16 @@ forgetLocked w fd mv = do
     then void (modifyF (backend w) (state (backend w)) fd 0 0)
     else rearm w (Fd fd)
 
--- | Blocks the calling green thread until @fd@ is readable (or in error),
--- via the readiness backend. No OS thread waits per caller.
+-- | Blocks the calling green thread until @fd@ is readable (or in error or
+-- hung up: the next read reports it), via one process-wide instance of the
+-- engine's backend polled by one Haskell thread. No OS thread waits per
+-- caller. Interruptible ('System.Timeout.timeout', 'killThread'): an
+-- interrupted last waiter removes the fd's registration, so the fd can be
+-- closed afterwards. Throws an 'IOError' for an fd the backend cannot watch
+-- (@EBADF@ for a closed one).
 threadWaitRead :: Fd -> IO ()
 threadWaitRead = threadWait evtRead
 
+-- | Like 'threadWaitRead', until @fd@ is writable.
 threadWaitWrite :: Fd -> IO ()
 threadWaitWrite = threadWait evtWrite
