@@ -84,7 +84,7 @@ import Data.Word (Word32, Word64, Word8)
 import Foreign.C.Error (Errno (..), eBADF, eINVAL, errnoToIOError)
 import Foreign.C.String (peekCString, withCString)
 import Foreign.C.Types (CInt, CSize)
-import Foreign.Marshal.Alloc (allocaBytes, callocBytes)
+import Foreign.Marshal.Alloc (allocaBytes)
 import Foreign.Marshal.Array (allocaArray, peekArray, pokeArray)
 import Foreign.Ptr (Ptr, castPtr, plusPtr)
 import Foreign.Storable (peekByteOff, pokeByteOff)
@@ -242,39 +242,9 @@ transfer reading op fd
   | not rtsSupportsBoundThreads = requireThreaded >> pure 0
   | fd < 0 = pure (negate (fromIntegral eBADFn))
   | socketWait == SocketRing = submitBlocking op
-  | otherwise = withOp op $ \p -> allocaBytes 4 $ \out -> mask_ $ do
-      let hinted = reading && fd < hintFds && receiveHintsOn
-      waitFirst <- if hinted then (/= 0) <$> (peekByteOff receiveHints (fromIntegral fd) :: IO Word8) else pure False
-      (waited, r) <-
-        if waitFirst
-          then readiness threadWaitRead fd >>= maybe ((,) True . snd <$> tryOrWait reading fd p out) (pure . (,) True)
-          else tryOrWait reading fd p out
-      -- A receive that found no data waits for readiness first next time:
-      -- one system call fewer per request/response exchange (the receive
-      -- that would only say EAGAIN). One that filled the buffer (more may
-      -- be waiting) or found data at once tries first again.
-      when hinted $ pokeByteOff receiveHints (fromIntegral fd) (if waited && r /= opLength op then 1 else 0 :: Word8)
-      pure r
+  | otherwise = withOp op $ \p -> allocaBytes 4 $ \out -> mask_ (snd <$> tryOrWait reading fd p out)
   where
     Errno eBADFn = eBADF
-    opLength (RecvOp _ _ l _) = fromIntegral l
-    opLength _ = -1
-
--- | Per descriptor (below 'hintFds'), whether its last receive had to wait.
--- Only a hint: any value gives the same results, it only decides whether a
--- receive tries first or waits for readiness first.
-{-# NOINLINE receiveHints #-}
-receiveHints :: Ptr Word8
-receiveHints = unsafePerformIO (callocBytes (fromIntegral hintFds))
-
-hintFds :: Fd
-hintFds = 65536
-
--- | @URB_HS_RECV_HINT=off@ turns the hint off (every receive tries first),
--- for comparisons.
-{-# NOINLINE receiveHintsOn #-}
-receiveHintsOn :: Bool
-receiveHintsOn = unsafePerformIO ((/= Just "off") <$> lookupEnv "URB_HS_RECV_HINT")
 
 -- | Runs masked: the only point where an asynchronous exception can arrive
 -- is the readiness wait (interruptible), before any byte has moved. Says
