@@ -18,7 +18,7 @@
 --
 -- What was tried and not kept. A per-capability manager thread in the style
 -- of GHC's event manager (@GHC.Event.Manager@): completions reaped with
--- @urb_ring_reap@ in an @unsafe@ call, waiters woken from Haskell, 'yield',
+-- @urb_ring_reap@ in an @unsafe@ call, waiters woken from Haskell, 'Control.Concurrent.yield',
 -- reap again, block on the ring's eventfd with 'GHC.Conc.threadWaitRead'
 -- only when idle; tokens were plain counters, waiters in an @IntMap@.
 -- Measured against this push face with @urb-bench pingpong --pairs 100 --ms
@@ -149,7 +149,7 @@ awaitAll ring = go []
 
 -- | Performs the request and returns its result (@>= 0@, or @-errno@); the
 -- calling green thread sleeps, no OS thread waits. An asynchronous exception
--- ('killThread', 'System.Timeout.timeout') cancels the request and waits for
+-- ('Control.Concurrent.killThread', 'System.Timeout.timeout') cancels the request and waits for
 -- its completion before propagating, so buffers are never written after the
 -- call has returned. A request that completed anyway is then lost to the
 -- caller (a read's bytes, an accepted connection): for sockets, the typed

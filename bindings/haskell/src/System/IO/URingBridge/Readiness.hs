@@ -206,7 +206,7 @@ forgetLocked w fd mv = do
 -- | Blocks the calling green thread until @fd@ is readable (or in error or
 -- hung up: the next read reports it), via one process-wide instance of the
 -- engine's backend polled by one Haskell thread. No OS thread waits per
--- caller. Interruptible ('System.Timeout.timeout', 'killThread'): an
+-- caller. Interruptible ('System.Timeout.timeout', 'Control.Concurrent.killThread'): an
 -- interrupted last waiter removes the fd's registration, so the fd can be
 -- closed afterwards. Throws an 'IOError' for an fd the backend cannot watch
 -- (@EBADF@ for a closed one).
