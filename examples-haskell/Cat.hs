@@ -1,7 +1,6 @@
 -- | cat FILE...: copies files to stdout through uringbridge (reads at the
 -- file position, writes to fd 1).
 import Control.Monad (unless)
-import Data.Bits ((.|.))
 import Foreign.Marshal.Alloc (allocaBytes)
 import Foreign.Ptr (Ptr, plusPtr)
 import Data.Word (Word8)
@@ -15,7 +14,7 @@ main = getArgs >>= mapM_ catFile
 
 catFile :: FilePath -> IO ()
 catFile path = do
-  fd <- U.openFile path (0 .|. 0o2000000) 0
+  fd <- U.openFile path (U.oRDONLY <> U.oCLOEXEC) 0
   allocaBytes chunk $ \buf -> loop fd buf
   U.closeFd fd
   where

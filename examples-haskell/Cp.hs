@@ -2,8 +2,6 @@
 -- read->write chain (the write of a chunk starts only after its read moved
 -- the whole chunk; a short read cancels the write and stops the copy).
 import Control.Monad (forM_, when)
-import Data.Bits ((.|.))
-import Foreign.C.Types (CInt)
 import Foreign.Marshal.Alloc (allocaBytes)
 import System.Environment (getArgs, getProgName)
 import System.Exit (exitFailure)
@@ -13,13 +11,6 @@ import qualified System.IO.URingBridge as U
 
 chunk :: Int
 chunk = 128 * 1024
-
-oRDONLY, oWRONLY, oCREAT, oTRUNC, oCLOEXEC :: CInt
-oRDONLY = 0
-oWRONLY = 0o1
-oCREAT = 0o100
-oTRUNC = 0o1000
-oCLOEXEC = 0o2000000
 
 main :: IO ()
 main = do
@@ -31,8 +22,8 @@ main = do
 copy :: FilePath -> FilePath -> IO ()
 copy src dst = do
   size <- U.fileSize src
-  i <- U.openFile src (oRDONLY .|. oCLOEXEC) 0
-  o <- U.openFile dst (oWRONLY .|. oCREAT .|. oTRUNC .|. oCLOEXEC) 0o644
+  i <- U.openFile src (U.oRDONLY <> U.oCLOEXEC) 0
+  o <- U.openFile dst (U.oWRONLY <> U.oCREAT <> U.oTRUNC <> U.oCLOEXEC) 0o644
   allocaBytes chunk $ \buf ->
     forM_ (takeWhile (< size) [0, fromIntegral chunk ..]) $ \off -> do
       let n = fromIntegral (min (fromIntegral chunk) (size - off))

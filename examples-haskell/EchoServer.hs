@@ -22,7 +22,7 @@ main = do
   putStrLn ("listening on " ++ show bound ++ " (engine " ++ U.backendName ++ ")")
   hFlush stdout
   forever $ do
-    c <- U.acceptSocket l
+    (c, _) <- U.acceptSocket l
     void (forkIO (echo c `finally` NS.close c))
 
 echo :: NS.Socket -> IO ()

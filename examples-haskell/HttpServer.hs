@@ -24,7 +24,7 @@ data IOImpl = IOImpl
   }
 
 uring, ghc :: IOImpl
-uring = IOImpl U.acceptSocket U.recv U.sendAll
+uring = IOImpl (fmap fst . U.acceptSocket) U.recv U.sendAll
 ghc = IOImpl (fmap fst . NS.accept) NSB.recv NSB.sendAll
 
 reply, replyClose, reply10 :: B.ByteString

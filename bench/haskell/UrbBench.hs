@@ -16,6 +16,12 @@
 --       process CPU time and context switches (getrusage) per NOP, heap
 --       allocation and GC CPU time per NOP (with +RTS -T), the OS threads
 --       alive at the end and how many green threads made a NOP in the window.
+--   urb-bench pingpong [--pairs P] [--ms MS]
+--       P pairs of green threads (default 100) pass one byte back and forth
+--       over two pipes with submitBlocking ReadOp/WriteOp: every read must
+--       wait, so every round trip goes through the ring and the wake-up face
+--       (URB_HS_WAIT=push or the default manager loop). Reports round trips
+--       per second and process CPU time per round trip.
 module Main (main) where
 
 import Control.Concurrent
@@ -31,7 +37,9 @@ import GHC.Clock (getMonotonicTimeNSec)
 import GHC.Stats (RTSStats (..), getRTSStats, getRTSStatsEnabled)
 import System.Directory (listDirectory)
 import System.Environment (getArgs)
-import System.Exit (exitFailure)
+import System.Exit (exitFailure, exitSuccess)
+import System.Posix.IO (createPipe)
+import Foreign.Marshal.Alloc (allocaBytes)
 import System.IO (hPutStrLn, stderr)
 import Text.Printf (printf)
 
@@ -71,6 +79,9 @@ main = do
   args <- getArgs
   let opt k d = maybe d id (lookup k (zip args (drop 1 args)))
       side = opt "--side" "async"
+  when (take 1 args == ["pingpong"]) $ do
+    pingPong (read (opt "--pairs" "100")) (read (opt "--ms" "1000"))
+    exitSuccess
   Action op <- case sideOp side of
     Just a -> pure a
     Nothing -> hPutStrLn stderr ("urb-bench: unknown side " ++ side) >> exitFailure
@@ -171,3 +182,41 @@ rtsStats :: IO (Maybe RTSStats)
 rtsStats = do
   on <- getRTSStatsEnabled
   if on then Just <$> getRTSStats else pure Nothing
+
+pingPong :: Int -> Int -> IO ()
+pingPong pairs ms = do
+  stop <- newIORef False
+  counts <- forM [1 .. pairs] $ \_ -> do
+    (r1, w1) <- createPipe
+    (r2, w2) <- createPipe
+    count <- newIORef (0 :: Int)
+    finished <- newEmptyMVar
+    let io what act = act >>= \r -> when (r /= 1) (hPutStrLn stderr ("urb-bench: " ++ what ++ " gave " ++ show r) >> exitFailure)
+        echo = allocaBytes 1 $ \p -> forever $ do
+          io "read" (U.submitBlocking (U.ReadOp r1 p 1 U.offsetCurrent))
+          io "write" (U.submitBlocking (U.WriteOp w2 p 1 U.offsetCurrent))
+        ask = allocaBytes 1 $ \p -> do
+          let go = do
+                io "write" (U.submitBlocking (U.WriteOp w1 p 1 U.offsetCurrent))
+                io "read" (U.submitBlocking (U.ReadOp r2 p 1 U.offsetCurrent))
+                modifyIORef' count (+ 1)
+                done <- readIORef stop
+                if done then putMVar finished () else go
+          go
+    _ <- forkIO echo
+    _ <- forkIO ask
+    pure (count, finished)
+  threadDelay 200000 -- warm-up
+  c0 <- sum <$> mapM (readIORef . fst) counts
+  u0 <- usage
+  t0 <- getMonotonicTimeNSec
+  threadDelay (ms * 1000)
+  c1 <- sum <$> mapM (readIORef . fst) counts
+  u1 <- usage
+  t1 <- getMonotonicTimeNSec
+  writeIORef stop True
+  mapM_ (takeMVar . snd) counts
+  let rts = fromIntegral (c1 - c0) :: Double
+  printf "pairs=%d round_trips_per_s=%.0f cpu_ns_per_round_trip=%.0f ctxsw_per_round_trip=%.3f backend=%s\n"
+    pairs (rts / (fromIntegral (t1 - t0) / 1e9)) (fromIntegral (uCpuNs u1 - uCpuNs u0) / rts)
+    (fromIntegral (uCtxsw u1 - uCtxsw u0) / rts) U.backendName

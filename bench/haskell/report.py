@@ -263,6 +263,18 @@ for n in (1, 2):
             tgt, v = "—", "information"
         w(f"| {label} | {cell('http', c, f'ghc_N{n}')} | {cell('http', c, f'uring_N{n}')} | {rt} | {tgt} | {v} |")
     w("")
+w("### Server CPU time per request (user + system, µs, from /proc/PID/stat around each ab run)")
+w("")
+w("| load | ghc -N1 | uring -N1 | uring / ghc | ghc -N2 | uring -N2 | uring / ghc |")
+w("|---|---|---|---|---|---|---|")
+for c, label in cases:
+    if not any(g == "http_cpu" and cc == c for (g, cc, _) in S):
+        continue
+    _, r1 = ratio("http_cpu", c, "uring_N1", "ghc_N1")
+    _, r2 = ratio("http_cpu", c, "uring_N2", "ghc_N2")
+    w(f"| {label} | {cell('http_cpu', c, 'ghc_N1')} | {cell('http_cpu', c, 'uring_N1')} | {r1} "
+      f"| {cell('http_cpu', c, 'ghc_N2')} | {cell('http_cpu', c, 'uring_N2')} | {r2} |")
+w("")
 w("The brief's target is \"uring ≥ 1.10× ghc at c=50\"; it is applied to all three c = 50 loads "
   "(keep-alive, no keep-alive, wrk) at both `-N`.")
 w("")

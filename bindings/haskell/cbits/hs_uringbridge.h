@@ -5,16 +5,33 @@
 #include "HsFFI.h"
 
 /* One green thread waiting for one request: the token of the request is the
- * address of this struct. */
+ * address of this struct. The request is handed over first and the waiter
+ * armed afterwards (so that a request finishing on the spot never costs a
+ * stable pointer); `state` settles the race between the completion and the
+ * arming: whoever comes second does the work. */
 struct hs_urb_wait {
     int capability;
     HsStablePtr mvar; /* a PrimMVar; hs_try_putmvar frees it */
     int32_t res;
     uint32_t flags;
+    uint32_t state; /* HS_URB_* below, accessed atomically */
 };
 
-/* The ring's completion callback: records the result and wakes the waiting
- * Haskell thread without entering Haskell (runs on the ring's owner thread). */
+#define HS_URB_EMPTY 0 /* handed over, neither completed nor armed */
+#define HS_URB_ARMED 1 /* the waiter sleeps on mvar: the completion wakes it */
+#define HS_URB_DONE 2  /* completed before the waiter armed: res is final */
+
+/* Before the request is handed over. */
+void hs_urb_wait_init(struct hs_urb_wait *w);
+
+/* Arms the waiter: returns 1 when it is armed (a wake-up through `mvar`
+ * follows), 0 when the completion came first (`res` holds the result,
+ * `mvar` was not used and is still the caller's to free). */
+int hs_urb_wait_arm(struct hs_urb_wait *w, int capability, HsStablePtr mvar);
+
+/* The ring's completion callback: records the result and, if the waiter is
+ * armed, wakes it without entering Haskell (runs on the ring's owner
+ * thread). */
 void hs_urb_wake(void *ctx, uint64_t token, int32_t res, uint32_t flags);
 
 #endif

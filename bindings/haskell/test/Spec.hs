@@ -18,17 +18,15 @@ import System.Posix.IO (closeFd, createPipe, fdWrite)
 import System.Posix.Process (getProcessID)
 import System.Posix.Types (Fd (..))
 import System.Timeout (timeout)
+import GHC.Clock (getMonotonicTimeNSec)
 import Test.Hspec
 
 import qualified System.IO.URingBridge as U
 import qualified System.IO.URingBridge.Readiness as R
 import Vectors (vectorsSpec)
 import Operations (operationsSpec)
+import Cancellation (cancellationSpec)
 
-oRDWR, oCREAT, oTRUNC :: Num a => a
-oRDWR = 2
-oCREAT = 0o100
-oTRUNC = 0o1000
 
 pad8 :: Int -> String
 pad8 i = let s = show i in replicate (8 - length s) '0' ++ s
@@ -41,7 +39,7 @@ withTempFd act = do
   -- per process: two suites running at once must not truncate each other's file
   pid <- getProcessID
   let path = "/tmp/urb-hs-test-" ++ show pid
-  bracket (U.openFile path (oRDWR .|. oCREAT .|. oTRUNC) 0o600) U.closeFd act
+  bracket (U.openFile path (U.oRDWR <> U.oCREAT <> U.oTRUNC) 0o600) U.closeFd act
 
 main :: IO ()
 main = do
@@ -49,6 +47,7 @@ main = do
   hspec $ do
     vectorsSpec
     operationsSpec
+    cancellationSpec
     describe "files" $ do
       it "writes, syncs, reads at offsets and at the file position" $ withTempFd $ \fd ->
         allocaBytes 16 $ \p -> do
@@ -60,7 +59,7 @@ main = do
             map (toEnum . fromIntegral) <$> peekArray 4 q `shouldReturn` "3456"
             U.readBuf fd q 4 100 `shouldReturn` 0
       it "reports errors as IOError with errno and the operation's name" $ do
-        r <- try (U.openFile "/nonexistent/x" 0 0)
+        r <- try (U.openFile "/nonexistent/x" mempty 0)
         case r of
           Left e -> isDoesNotExistError e `shouldBe` True
           Right _ -> expectationFailure "opened a file that does not exist"
@@ -86,7 +85,7 @@ main = do
           NS.connect c (NS.SockAddrInet port (NS.tupleToHostAddress (127, 0, 0, 1)))
           U.sendAll c (BC.pack "ping")
           NS.close c
-        s <- U.acceptSocket l
+        (s, _) <- U.acceptSocket l
         U.recv s 10 `shouldReturn` BC.pack "ping"
         NS.close s
         NS.close l
@@ -101,11 +100,24 @@ main = do
       it "times out a read with nothing to read, not one with data" $ do
         (r, w) <- createPipe
         allocaBytes 8 $ \p -> do
-          U.submitBlockingTimeout 10000000 (U.ReadOp r p 8 0) `shouldReturn` (-62)
+          U.submitBlockingTimeout 10000 (U.ReadOp r p 8 0) `shouldReturn` (-62)
           _ <- fdWrite w "data"
-          U.submitBlockingTimeout 5000000000 (U.ReadOp r p 8 0) `shouldReturn` 4
+          U.submitBlockingTimeout 5000000 (U.ReadOp r p 8 0) `shouldReturn` 4
         closeFd r >> closeFd w
       it "sleeps on the engine's timer" $ U.sleep 2000
+      it "submitBatch: independent requests together, results in order, one failure stops nothing" $ do
+        (r, w) <- createPipe
+        allocaBytes 8 $ \p -> do
+          _ <- forkIO (threadDelay 20000 >> void (fdWrite w "late"))
+          t0 <- getMonotonicTimeNSec
+          rs <- U.submitBatch [U.Nop, U.ReadOp r p 8 U.offsetCurrent, U.ReadOp (Fd 60000) p 8 0, U.SleepOp 30000, U.Nop]
+          t1 <- getMonotonicTimeNSec
+          rs `shouldBe` [0, 4, -9, 0, 0]
+          map (toEnum . fromIntegral) <$> peekArray 4 p `shouldReturn` "late"
+          -- The 30 ms sleep and the 20 ms wait for the pipe overlapped.
+          (t1 - t0) `shouldSatisfy` (< 45000000)
+          U.submitBatch [] `shouldReturn` []
+        closeFd r >> closeFd w
 
     describe "green threads" $ do
       it "100 threads do blocking I/O concurrently" $ do

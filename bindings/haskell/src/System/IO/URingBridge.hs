@@ -37,6 +37,11 @@ module System.IO.URingBridge
   , submitChainOS
   , chainMax
   , offsetCurrent
+  , submitBatch
+    -- * Flags for opening files
+  , OpenFlags (..)
+  , oRDONLY, oWRONLY, oRDWR, oCREAT, oEXCL, oTRUNC, oAPPEND, oNONBLOCK, oCLOEXEC
+  , oDIRECT, oDSYNC, oSYNC, oDIRECTORY, oNOFOLLOW, oNOATIME, oPATH, oTMPFILE, oNOCTTY
     -- * Results
   , strerror
   , throwIfNegative
@@ -60,18 +65,23 @@ module System.IO.URingBridge
   , sleep
     -- * Sockets and ByteStrings
   , recv
+  , recvWithin
   , sendAll
   , acceptSocket
   , connectSocket
   ) where
 
-import Control.Monad (forM_, when)
+import Control.Exception (mask, mask_, onException, try)
+import GHC.IO.Exception (IOException (..))
+import Control.Monad (forM_, unless, when)
+import Data.IORef
+import qualified Data.IntMap.Strict as IM
 import qualified Data.ByteString as B
 import qualified Data.ByteString.Internal as BI
 import qualified Data.ByteString.Unsafe as BU
 import Data.Int (Int32)
 import Data.Word (Word32, Word64, Word8)
-import Foreign.C.Error (Errno (..), eINVAL, errnoToIOError)
+import Foreign.C.Error (Errno (..), eBADF, eINVAL, errnoToIOError)
 import Foreign.C.String (peekCString, withCString)
 import Foreign.C.Types (CInt, CSize)
 import Foreign.Marshal.Alloc (allocaBytes)
@@ -80,6 +90,12 @@ import Foreign.Ptr (Ptr, castPtr, plusPtr)
 import Foreign.Storable (peekByteOff, pokeByteOff)
 import qualified Network.Socket as NS
 import qualified Network.Socket.Address as NSA
+import Control.Concurrent (rtsSupportsBoundThreads)
+import GHC.Conc (threadWaitRead, threadWaitWrite)
+import GHC.Clock (getMonotonicTimeNSec)
+import System.Environment (lookupEnv)
+import System.Timeout (timeout)
+import Foreign.ForeignPtr (withForeignPtr)
 import System.IO.Unsafe (unsafePerformIO)
 import System.IO.URingBridge.Manager
 import System.IO.URingBridge.Op
@@ -97,6 +113,7 @@ backendName :: String
 backendName = unsafePerformIO (c_backend_name >>= peekCString)
 {-# NOINLINE backendName #-}
 
+-- | The C library's version (@"0.1.0"@…).
 version :: String
 version = unsafePerformIO (c_version >>= peekCString)
 {-# NOINLINE version #-}
@@ -117,10 +134,10 @@ strerror r = unsafePerformIO (c_strerror r >>= peekCString)
 submitBlockingOS :: Op -> IO Int32
 submitBlockingOS op = withOp op c_submit_blocking
 
--- | 'submitBlockingOS' bounded by a timeout in nanoseconds: @-ETIME@ when the
--- time ran out first (the request was then cancelled).
+-- | 'submitBlockingOS' bounded by a timeout in microseconds: @-ETIME@ when
+-- the time ran out first (the request was then cancelled).
 submitBlockingOSTimeout :: Word64 -> Op -> IO Int32
-submitBlockingOSTimeout ns op = withOp op $ \p -> c_submit_blocking_timeout p ns
+submitBlockingOSTimeout us op = withOp op $ \p -> c_submit_blocking_timeout p (usToNs us)
 
 -- | A linked chain on the calling OS thread's ring: each request starts after
 -- the previous one succeeded (a short read or write counts as a failure);
@@ -193,14 +210,81 @@ readv fd bufs off = withIOVecs "readv" bufs $ \iov n -> run (ReadvOp fd iov n of
 writev :: Fd -> [(Ptr Word8, Int)] -> Word64 -> IO Int
 writev fd bufs off = withIOVecs "writev" bufs $ \iov n -> run (WritevOp fd iov n off)
 
+-- | How socket transfers wait, chosen once per process.
+data SocketWait
+  = -- | Wait for readiness through GHC's own I/O manager
+    -- ('GHC.Conc.threadWaitRead' / 'GHC.Conc.threadWaitWrite'), then move
+    -- the bytes with a request that finishes on the spot. The default: the
+    -- cancellable part of the wait consumes nothing, so a timed-out or
+    -- killed 'recv' never loses bytes, and 'NS.close' wakes a blocked
+    -- reader with an error, as package network does.
+    SocketReadiness
+  | -- | Hand the transfer to the capability's ring when it must wait
+    -- (@URB_HS_SOCKET=ring@, for comparisons only: a receive cancelled after
+    -- it completed loses its bytes).
+    SocketRing
+  deriving (Eq, Show)
+
+{-# NOINLINE socketWait #-}
+-- | The socket face in use: @URB_HS_SOCKET=ring@ selects 'SocketRing',
+-- anything else 'SocketReadiness'.
+socketWait :: SocketWait
+socketWait = unsafePerformIO $ do
+  v <- lookupEnv "URB_HS_SOCKET"
+  pure (if v == Just "ring" then SocketRing else SocketReadiness)
+
+-- | A socket transfer: tried on the spot; if it would wait, the green
+-- thread waits for readiness in GHC's I/O manager and tries again. A
+-- negative descriptor (a socket 'NS.close'd already) is @EBADF@, as the
+-- system call gives.
+transfer :: Bool -> Op -> Fd -> IO Int32
+transfer reading op fd
+  | not rtsSupportsBoundThreads = requireThreaded >> pure 0
+  | fd < 0 = pure (negate (fromIntegral eBADFn))
+  | socketWait == SocketRing = submitBlocking op
+  | otherwise = withOp op $ \p -> allocaBytes 4 $ \out -> mask_ (snd <$> tryOrWait reading fd p out)
+  where
+    Errno eBADFn = eBADF
+
+-- | Runs masked: the only point where an asynchronous exception can arrive
+-- is the readiness wait (interruptible), before any byte has moved. Says
+-- whether it had to wait.
+tryOrWait :: Bool -> Fd -> Ptr UrbOp -> Ptr Int32 -> IO (Bool, Int32)
+tryOrWait reading fd p out = again False
+  where
+    again waited = do
+      done <- c_submit_nowait p out
+      if done == 1
+        then (,) waited <$> peekByteOff out 0
+        else readiness (if reading then threadWaitRead else threadWaitWrite) fd >>= maybe (again True) (pure . (,) True)
+
+-- | Waits in GHC's I/O manager. Its errors become results: a descriptor
+-- closed while a thread waits here ('NS.close' wakes the waiters) or one
+-- the I/O manager cannot watch gives that errno (@EBADF@), named after the
+-- operation by the caller, as a failing system call would.
+readiness :: (Fd -> IO ()) -> Fd -> IO (Maybe Int32)
+readiness wait fd = do
+  r <- try (wait fd)
+  pure $ case r of
+    Right () -> Nothing
+    Left e -> Just (negate (maybe eBADFn fromIntegral (ioe_errno e)))
+  where
+    Errno eBADFn' = eBADF
+    eBADFn = fromIntegral eBADFn'
+
 -- | Receives up to @n@ bytes from a socket; 0 once the peer has shut down.
+-- Waiting is cancellable without loss: after an asynchronous exception
+-- ('System.Timeout.timeout', 'Control.Concurrent.killThread') no byte has
+-- been taken from the socket. Closing the socket ('NS.close') while a
+-- thread waits here wakes that thread with an 'IOError'.
 recvBuf :: Fd -> Ptr Word8 -> Int -> IO Int
-recvBuf fd p n = len32 "recv" n >>= \l -> run (RecvOp fd p l 0)
+recvBuf fd p n = len32 "recv" n >>= \l -> transfer True (RecvOp fd p l 0) fd >>= throwIfNegative "recv"
 
 -- | Sends up to @n@ bytes on a socket (never raises @SIGPIPE@: a closed peer
--- gives @EPIPE@). Returns the bytes sent.
+-- gives @EPIPE@). Returns the bytes sent. Cancellable like 'recvBuf': an
+-- interrupted wait has sent nothing.
 sendBuf :: Fd -> Ptr Word8 -> Int -> IO Int
-sendBuf fd p n = len32 "send" n >>= \l -> run (SendOp fd p l 0)
+sendBuf fd p n = len32 "send" n >>= \l -> transfer False (SendOp fd p l 0) fd >>= throwIfNegative "send"
 
 -- | Sends all @n@ bytes, however many sends it takes.
 sendAllBuf :: Fd -> Ptr Word8 -> Int -> IO ()
@@ -208,23 +292,57 @@ sendAllBuf fd p n = when (n > 0) $ do
   sent <- sendBuf fd p n
   sendAllBuf fd (p `plusPtr` sent) (n - sent)
 
--- | Accepts a connection (close-on-exec). The new descriptor is the caller's.
-accept :: Fd -> IO Fd
-accept fd = fromIntegral <$> run (AcceptOp fd sockCloexec)
+-- | Accepts a connection (close-on-exec): the new descriptor (the caller's
+-- to close) and the peer's address. Waits for a connection like 'recvBuf'
+-- waits for data (readiness through GHC's I/O manager, then an accept that
+-- finishes at once), so an interrupted accept has taken no connection. (On
+-- the fallback engine a listener without @O_NONBLOCK@ cannot be tried
+-- without waiting; its accept goes to the ring.)
+accept :: Fd -> IO (Fd, NS.SockAddr)
+accept fd = allocaBytes sockAddrRoom $ \sa -> allocaBytes 4 $ \lenp -> do
+  pokeByteOff lenp 0 (fromIntegral sockAddrRoom :: Word32)
+  r <- acceptWaiting fd (AcceptAddrOp fd sa lenp sockCloexec) >>= throwIfNegative "accept"
+  -- The peer's address is read before anything else can fail.
+  addr <- NSA.peekSocketAddress (castPtr sa)
+  pure (Fd (fromIntegral r), addr)
   where
     sockCloexec = 0o2000000 :: CInt
+    sockAddrRoom = 128 -- sizeof (struct sockaddr_storage)
+
+acceptWaiting :: Fd -> Op -> IO Int32
+acceptWaiting fd op
+  | not rtsSupportsBoundThreads = requireThreaded >> pure 0
+  | fd < 0 = pure (negate (fromIntegral eBADFn))
+  | socketWait == SocketRing = submitBlocking op
+  | otherwise = withOp op $ \p -> allocaBytes 4 $ \out -> mask_ $ do
+      done <- c_submit_nowait p out
+      if done == 1
+        then peekByteOff out 0
+        else readiness threadWaitRead fd >>= \failed -> case failed of
+          Just err -> pure err
+          Nothing -> do
+            again <- c_submit_nowait p out
+            -- Ready, and still it would wait: another thread took the
+            -- connection, or the engine cannot try this descriptor. The
+            -- ring waits for the next one.
+            if again == 1 then peekByteOff out 0 else submitBlocking op
+  where
+    Errno eBADFn = eBADF
 
 -- | Connects a socket to the @struct sockaddr@ of @n@ bytes at @addr@.
 connect :: Fd -> Ptr () -> Int -> IO ()
 connect fd addr n = len32 "connect" n >>= \l -> () <$ run (ConnectOp fd addr l)
 
--- | Opens a file (@O_*@ flags, mode for @O_CREAT@) relative to the current
--- directory. The descriptor is the caller's. Errors carry the path.
-openFile :: FilePath -> CInt -> Word32 -> IO Fd
+-- | Opens a file relative to the current directory with 'OpenFlags' (e.g.
+-- @'oWRONLY' <> 'oCREAT' <> 'oTRUNC'@) and a mode for 'oCREAT' (e.g.
+-- @0o644@). The descriptor is the caller's. Errors carry the path.
+openFile :: FilePath -> OpenFlags -> Word32 -> IO Fd
 openFile path flags mode = withCString path $ \c ->
   submitBlocking (OpenOp c flags mode) >>= \r ->
     if r < 0 then throwResult "openat" (Just path) r else pure (fromIntegral r)
 
+-- | Closes a descriptor (@close(2)@ on the engine). For a socket that other
+-- threads may be waiting on, use 'Network.Socket.close', which wakes them.
 closeFd :: Fd -> IO ()
 closeFd fd = () <$ run (CloseOp fd)
 
@@ -261,24 +379,122 @@ fileSize path = withCString path $ \c -> allocaBytes sizeOfStatx $ \stx -> do
 -- | Sleeps on the engine's timer (microseconds, like 'Control.Concurrent.threadDelay';
 -- a negative time does not sleep).
 sleep :: Int -> IO ()
-sleep us = () <$ run (SleepOp (fromIntegral (max 0 us) * 1000))
+sleep us = () <$ run (SleepOp (fromIntegral (max 0 us)))
 
 -- | Receives up to @n@ bytes from a socket; empty at end of stream.
+--
+-- An asynchronous exception never takes bytes with it: while recv waits,
+-- nothing has been received; one that arrives while the bytes move is
+-- raised only afterwards, and those bytes are kept for the next 'recv' on
+-- the socket. (What no function can prevent: 'System.Timeout.timeout'
+-- discards a result that was already returned to it when its timer fires
+-- before it has cleaned up, a window of a few instructions.)
 recv :: NS.Socket -> Int -> IO B.ByteString
 recv s n = do
   _ <- len32 "recv" n
-  NS.withFdSocket s $ \fd -> BI.createAndTrim n $ \p -> recvBuf (Fd fd) p n
+  mask $ \restore -> do
+    early <- if n == 0 then pure Nothing else takeKept s n
+    case early of
+      Just bs -> pure bs
+      Nothing -> do
+        bs <- NS.withFdSocket s $ \fd -> BI.createAndTrim n $ \p -> recvBuf (Fd fd) p n
+        -- An exception that came while the bytes moved is raised here, and
+        -- the bytes wait for the next recv.
+        restore (pure ()) `onException` keep s bs
+        pure bs
+
+-- | 'recv' bounded by a time in microseconds: 'Nothing' when no byte came in
+-- time. Unlike @'System.Timeout.timeout' us ('recv' s n)@ it can never
+-- lose bytes, even in the few instructions after a receive: only the wait
+-- for readiness is bounded, and the receive that follows it finishes at
+-- once.
+recvWithin :: Int -> NS.Socket -> Int -> IO (Maybe B.ByteString)
+recvWithin us s n = do
+  requireThreaded
+  _ <- len32 "recv" n
+  start <- getMonotonicTimeNSec
+  let deadline = start + fromIntegral (max 0 us) * 1000
+      attempt = do
+        early <- if n == 0 then pure Nothing else mask_ (takeKept s n)
+        case early of
+          Just bs -> pure (Just bs)
+          Nothing -> do
+            got <- mask_ $ NS.withFdSocket s $ \fd -> receiveNow (Fd fd)
+            case got of
+              Just bs -> pure (Just bs)
+              Nothing -> do
+                now <- getMonotonicTimeNSec
+                if now >= deadline
+                  then pure Nothing
+                  else do
+                    fd <- NS.withFdSocket s pure
+                    ready <- timeout (fromIntegral ((deadline - now + 999) `div` 1000)) (threadWaitRead (Fd fd))
+                    maybe (pure Nothing) (const attempt) ready
+      receiveNow fd
+        | fd < 0 = throwResult "recv" Nothing (negate (fromIntegral eBADFn))
+        | otherwise = do
+            fp <- BI.mallocByteString n
+            r <- withForeignPtr fp $ \p -> withOp (RecvOp fd p (fromIntegral n) 0) $ \op -> allocaBytes 4 $ \out -> do
+              done <- c_submit_nowait op out
+              if done == 1 then Just <$> peekByteOff out 0 else pure Nothing
+            case r of
+              Nothing -> pure Nothing
+              Just res -> do
+                k <- throwIfNegative "recv" res
+                pure (Just (BI.fromForeignPtr fp 0 k))
+      Errno eBADFn = eBADF
+  attempt
+
+-- | Bytes received for a 'recv' that an exception interrupted, by
+-- descriptor; kept with their 'NS.Socket' (compared by identity), so a new
+-- socket that reuses the number never sees them.
+{-# NOINLINE keptBytes #-}
+keptBytes :: IORef (IM.IntMap (NS.Socket, B.ByteString))
+keptBytes = unsafePerformIO (newIORef IM.empty)
+
+-- | How many sockets have kept bytes: the common case reads one word.
+{-# NOINLINE keptCount #-}
+keptCount :: IORef Int
+keptCount = unsafePerformIO (newIORef 0)
+
+keep :: NS.Socket -> B.ByteString -> IO ()
+keep s bs = unless (B.null bs) $ NS.withFdSocket s $ \fd -> do
+  fresh <- atomicModifyIORef' keptBytes $ \m -> case IM.lookup (fromIntegral fd) m of
+    Just (s', old) | s' == s -> (IM.insert (fromIntegral fd) (s, old <> bs) m, False)
+    _ -> (IM.insert (fromIntegral fd) (s, bs) m, True)
+  when fresh $ atomicModifyIORef' keptCount (\c -> (c + 1, ()))
+
+takeKept :: NS.Socket -> Int -> IO (Maybe B.ByteString)
+takeKept s n = do
+  c <- readIORef keptCount
+  if c == 0
+    then pure Nothing
+    else NS.withFdSocket s $ \fd -> do
+      (r, gone) <- atomicModifyIORef' keptBytes $ \m -> case IM.lookup (fromIntegral fd) m of
+        Just (s', bs)
+          | s' == s ->
+              let (now, rest) = B.splitAt n bs
+               in if B.null rest
+                    then (IM.delete (fromIntegral fd) m, (Just now, True))
+                    else (IM.insert (fromIntegral fd) (s, rest) m, (Just now, False))
+          -- Another socket's leftovers under a reused number: drop them.
+          | otherwise -> (IM.delete (fromIntegral fd) m, (Nothing, True))
+        Nothing -> (m, (Nothing, False))
+      when gone $ atomicModifyIORef' keptCount (\k -> (k - 1, ()))
+      pure r
 
 -- | Sends the whole ByteString.
 sendAll :: NS.Socket -> B.ByteString -> IO ()
 sendAll s bs = NS.withFdSocket s $ \fd ->
   BU.unsafeUseAsCStringLen bs $ \(p, n) -> sendAllBuf (Fd fd) (castPtr p) n
 
--- | Accepts a connection on a listening socket as a 'NS.Socket'.
-acceptSocket :: NS.Socket -> IO NS.Socket
-acceptSocket s = NS.withFdSocket s $ \fd -> do
-  Fd c <- accept (Fd fd)
-  NS.mkSocket c
+-- | Accepts a connection on a listening socket: the new 'NS.Socket' and the
+-- peer's address, like 'NS.accept'.
+acceptSocket :: NS.Socket -> IO (NS.Socket, NS.SockAddr)
+acceptSocket s = mask_ $ NS.withFdSocket s $ \fd -> do
+  (Fd c, addr) <- accept (Fd fd)
+  sock <- NS.mkSocket c
+  pure (sock, addr)
 
 -- | Connects a socket to an address.
 connectSocket :: NS.Socket -> NS.SockAddr -> IO ()

@@ -7,9 +7,15 @@ module System.IO.URingBridge.Op
   , opcode
   , withOp
   , withOps
+  , usToNs
+    -- * Flags for opening files
+  , OpenFlags (..)
+  , oRDONLY, oWRONLY, oRDWR, oCREAT, oEXCL, oTRUNC, oAPPEND, oNONBLOCK, oCLOEXEC
+  , oDIRECT, oDSYNC, oSYNC, oDIRECTORY, oNOFOLLOW, oNOATIME, oPATH, oTMPFILE, oNOCTTY
   ) where
 
 import Control.Monad (void)
+import Data.Bits ((.|.))
 import Data.Int (Int32)
 import Data.Word (Word32, Word64, Word8)
 import Foreign.C.String (CString)
@@ -19,24 +25,29 @@ import Foreign.Ptr (Ptr, nullPtr, plusPtr)
 import System.IO.URingBridge.Raw
 import System.Posix.Types (Fd (..))
 
+-- | One request, named after the system call it performs; its result is
+-- that call's (a count or @0@, or @-errno@). Lengths are 32-bit; offsets
+-- are bytes from the start of the file ('offsetCurrent': the file
+-- position); times are microseconds.
 data Op
-  = Nop
+  = Nop                                   -- ^ does nothing; completes with 0
   | ReadOp Fd (Ptr Word8) Word32 Word64   -- ^ buffer, length, offset ('offsetCurrent' = file position)
-  | WriteOp Fd (Ptr Word8) Word32 Word64
+  | WriteOp Fd (Ptr Word8) Word32 Word64  -- ^ buffer, length, offset
   | RecvOp Fd (Ptr Word8) Word32 CInt     -- ^ MSG_* flags
-  | SendOp Fd (Ptr Word8) Word32 CInt
+  | SendOp Fd (Ptr Word8) Word32 CInt     -- ^ MSG_* flags (@MSG_NOSIGNAL@ is always added)
   | AcceptOp Fd CInt                      -- ^ SOCK_* flags; the peer address is not kept
+  | AcceptAddrOp Fd (Ptr ()) (Ptr Word32) CInt -- ^ room for the peer's sockaddr, its length (in: room, out: the address's size), SOCK_* flags
   | ConnectOp Fd (Ptr ()) Word32          -- ^ sockaddr and its length
   | ReadvOp Fd (Ptr IOVec) Word32 Word64  -- ^ iovec array, its length, offset
-  | WritevOp Fd (Ptr IOVec) Word32 Word64
-  | OpenOp CString CInt Word32            -- ^ path (relative to the cwd), O_* flags, mode
-  | OpenAtOp Fd CString CInt Word32       -- ^ directory, path, O_* flags, mode
+  | WritevOp Fd (Ptr IOVec) Word32 Word64 -- ^ iovec array, its length, offset
+  | OpenOp CString OpenFlags Word32       -- ^ path (relative to the cwd), flags, mode (for 'oCREAT')
+  | OpenAtOp Fd CString OpenFlags Word32  -- ^ directory, path, flags, mode
   | StatxOp Fd CString CInt Word32 (Ptr Statx) -- ^ directory, path, AT_* flags, STATX_* mask, result
-  | CloseOp Fd
+  | CloseOp Fd                            -- ^ closes the descriptor
   | FsyncOp Fd Bool                       -- ^ True: data only (fdatasync)
-  | ShutdownOp Fd CInt
+  | ShutdownOp Fd CInt                    -- ^ SHUT_RD (0), SHUT_WR (1), SHUT_RDWR (2)
   | PollOp Fd Word32                      -- ^ poll(2) events
-  | SleepOp Word64                        -- ^ nanoseconds
+  | SleepOp Word64                        -- ^ microseconds (like threadDelay)
   deriving (Show)
 
 -- | The operation's name, for error messages.
@@ -48,6 +59,7 @@ opName op = case op of
   RecvOp {} -> "recv"
   SendOp {} -> "send"
   AcceptOp {} -> "accept"
+  AcceptAddrOp {} -> "accept"
   ConnectOp {} -> "connect"
   ReadvOp {} -> "readv"
   WritevOp {} -> "writev"
@@ -69,6 +81,7 @@ opcode op = case op of
   RecvOp {} -> opRecv
   SendOp {} -> opSend
   AcceptOp {} -> opAccept
+  AcceptAddrOp {} -> opAccept
   ConnectOp {} -> opConnect
   ReadvOp {} -> opReadv
   WritevOp {} -> opWritev
@@ -90,17 +103,18 @@ prep op p = case op of
   RecvOp (Fd fd) b n fl -> c_prep_recv fd b n fl p
   SendOp (Fd fd) b n fl -> c_prep_send fd b n fl p
   AcceptOp (Fd fd) fl -> c_prep_accept fd nullPtr nullPtr fl p
+  AcceptAddrOp (Fd fd) sa len fl -> c_prep_accept fd sa len fl p
   ConnectOp (Fd fd) a n -> c_prep_connect fd a n p
   ReadvOp (Fd fd) iov n off -> c_prep_readv fd iov n off p
   WritevOp (Fd fd) iov n off -> c_prep_writev fd iov n off p
-  OpenOp path fl mode -> c_prep_openat atFdCwd path fl mode p
-  OpenAtOp (Fd dir) path fl mode -> c_prep_openat dir path fl mode p
+  OpenOp path (OpenFlags fl) mode -> c_prep_openat atFdCwd path fl mode p
+  OpenAtOp (Fd dir) path (OpenFlags fl) mode -> c_prep_openat dir path fl mode p
   StatxOp (Fd dir) path fl mask out -> c_prep_statx dir path fl mask out p
   CloseOp (Fd fd) -> c_prep_close fd p
   FsyncOp (Fd fd) dataOnly -> c_prep_fsync fd (if dataOnly then fsyncDatasync else 0) p
   ShutdownOp (Fd fd) how -> c_prep_shutdown fd how p
   PollOp (Fd fd) ev -> c_prep_poll fd ev p
-  SleepOp ns -> c_prep_timeout ns p
+  SleepOp us -> c_prep_timeout (usToNs us) p
 
 -- | A filled @urb_op@ for the duration of the action. (The constructors only
 -- fail for a NULL output pointer, which 'allocaBytes' never gives.)
@@ -114,3 +128,62 @@ withOps ops act = allocaBytes (sizeOfOp * max 1 n) $ \p -> do
   act p n
   where
     n = length ops
+
+-- | The library counts time in nanoseconds, the binding (like
+-- 'Control.Concurrent.threadDelay' and 'System.Timeout.timeout') in
+-- microseconds; times beyond the 64-bit nanosecond range are clamped.
+usToNs :: Word64 -> Word64
+usToNs us
+  | us > maxBound `div` 1000 = maxBound
+  | otherwise = us * 1000
+
+-- | @open(2)@ flags: combine with '<>' (bitwise or), e.g.
+-- @'oWRONLY' <> 'oCREAT' <> 'oTRUNC'@; 'mempty' is 'oRDONLY'.
+newtype OpenFlags = OpenFlags {openFlagsBits :: CInt}
+  deriving (Eq, Show)
+
+instance Semigroup OpenFlags where
+  OpenFlags a <> OpenFlags b = OpenFlags (a .|. b)
+
+instance Monoid OpenFlags where
+  mempty = OpenFlags 0
+
+oRDONLY, oWRONLY, oRDWR, oCREAT, oEXCL, oTRUNC, oAPPEND, oNONBLOCK, oCLOEXEC, oDIRECT,
+  oDSYNC, oSYNC, oDIRECTORY, oNOFOLLOW, oNOATIME, oPATH, oTMPFILE, oNOCTTY :: OpenFlags
+-- | Open for reading only (0: the access mode when nothing else is given).
+oRDONLY = OpenFlags oRdonly
+-- | Open for writing only.
+oWRONLY = OpenFlags oWronly
+-- | Open for reading and writing.
+oRDWR = OpenFlags oRdwr
+-- | Create the file if it does not exist (with the mode given).
+oCREAT = OpenFlags oCreat
+-- | With 'oCREAT': fail with @EEXIST@ if the file exists.
+oEXCL = OpenFlags oExcl
+-- | Truncate an existing regular file to length 0.
+oTRUNC = OpenFlags oTrunc
+-- | Every write appends at the end of the file.
+oAPPEND = OpenFlags oAppend
+-- | Non-blocking mode (the requests still wait as described at the header's
+-- @urb_op@: the engine, not the descriptor, decides).
+oNONBLOCK = OpenFlags oNonblock
+-- | Close the descriptor on @exec@ (advisable in threaded programs).
+oCLOEXEC = OpenFlags oCloexec
+-- | Bypass the page cache (buffers, lengths and offsets must be aligned).
+oDIRECT = OpenFlags oDirect
+-- | Writes complete once the data (not all metadata) is on storage.
+oDSYNC = OpenFlags oDsync
+-- | Writes complete once data and metadata are on storage.
+oSYNC = OpenFlags oSync
+-- | Fail with @ENOTDIR@ unless the path is a directory.
+oDIRECTORY = OpenFlags oDirectory
+-- | Fail with @ELOOP@ if the last component is a symbolic link.
+oNOFOLLOW = OpenFlags oNofollow
+-- | Do not update the access time.
+oNOATIME = OpenFlags oNoatime
+-- | A descriptor that only names the file (no reads or writes).
+oPATH = OpenFlags oPath
+-- | An unnamed temporary file in the directory given (with 'oWRONLY' or 'oRDWR').
+oTMPFILE = OpenFlags oTmpfile
+-- | A terminal opened does not become the controlling terminal.
+oNOCTTY = OpenFlags oNoctty

@@ -10,7 +10,10 @@ import Data.Word (Word8, Word32, Word64)
 import Foreign.C.String (CString)
 import Foreign.C.Types (CBool (..), CInt (..), CSize (..))
 import Foreign.Ptr (FunPtr, Ptr)
+import Foreign.StablePtr (StablePtr)
+import GHC.Conc (PrimMVar)
 
+#define _GNU_SOURCE 1
 #include <uringbridge.h>
 #include <fcntl.h>
 #include <linux/stat.h>
@@ -115,6 +118,30 @@ statxBasicStats = #{const STATX_BASIC_STATS}
 atFdCwd :: CInt
 atFdCwd = #{const AT_FDCWD}
 
+-- | @open(2)@ flags, from @<fcntl.h>@.
+oRdonly, oWronly, oRdwr, oCreat, oExcl, oTrunc, oAppend, oNonblock, oCloexec, oDirect,
+  oDsync, oSync, oDirectory, oNofollow, oNoatime, oPath, oTmpfile, oNoctty :: CInt
+oRdonly = #{const O_RDONLY}
+oWronly = #{const O_WRONLY}
+oRdwr = #{const O_RDWR}
+oCreat = #{const O_CREAT}
+oExcl = #{const O_EXCL}
+oTrunc = #{const O_TRUNC}
+oAppend = #{const O_APPEND}
+oNonblock = #{const O_NONBLOCK}
+oCloexec = #{const O_CLOEXEC}
+oDirect = #{const O_DIRECT}
+oDsync = #{const O_DSYNC}
+oSync = #{const O_SYNC}
+oDirectory = #{const O_DIRECTORY}
+oNofollow = #{const O_NOFOLLOW}
+oNoatime = #{const O_NOATIME}
+oPath = #{const O_PATH}
+oTmpfile = #{const O_TMPFILE}
+oNoctty = #{const O_NOCTTY}
+
+-- | As an offset: read or write at the file position (which then
+-- advances), like @read(2)@ / @write(2)@ instead of @pread(2)@ / @pwrite(2)@.
 offsetCurrent :: Word64
 offsetCurrent = #{const URB_OFFSET_CURRENT}
 
@@ -192,6 +219,9 @@ foreign import ccall safe "urb_ring_new" c_ring_new :: Ptr RingConfig -> Ptr (Pt
 foreign import ccall safe "urb_ring_free" c_ring_free :: Ptr URing -> IO ()
 -- Handing a request over takes a lock and, at most, one eventfd write.
 foreign import ccall unsafe "urb_ring_submit" c_ring_submit :: Ptr URing -> Ptr UrbOp -> Word64 -> IO Int32
+-- Tries the request on this thread first (one system call, never waits);
+-- 1 = finished (result in the pointer), 0 = the ring took it.
+foreign import ccall unsafe "urb_ring_submit_try" c_ring_submit_try :: Ptr URing -> Ptr UrbOp -> Word64 -> Ptr Int32 -> IO Int32
 foreign import ccall unsafe "urb_ring_submit_timeout" c_ring_submit_timeout :: Ptr URing -> Ptr UrbOp -> Word64 -> Word64 -> IO Int32
 foreign import ccall unsafe "urb_ring_submit_chain" c_ring_submit_chain :: Ptr URing -> Ptr UrbOp -> CSize -> Ptr Word64 -> IO Int32
 foreign import ccall unsafe "urb_ring_submit_batch" c_ring_submit_batch :: Ptr URing -> Ptr UrbOp -> CSize -> Ptr Word64 -> IO Int32
@@ -203,6 +233,10 @@ foreign import ccall unsafe "urb_ring_poll_multishot" c_ring_poll_multishot :: P
 data Completion
 sizeOfCompletion :: Int
 sizeOfCompletion = #{size urb_completion}
+offCompletionToken, offCompletionRes, offCompletionFlags :: Int
+offCompletionToken = #{offset urb_completion, token}
+offCompletionRes = #{offset urb_completion, res}
+offCompletionFlags = #{offset urb_completion, flags}
 foreign import ccall unsafe "urb_ring_reap" c_ring_reap :: Ptr URing -> Ptr Completion -> Word32 -> IO Int32
 foreign import ccall safe "urb_ring_wait" c_ring_wait :: Ptr URing -> Ptr Completion -> Word32 -> Word32 -> Word64 -> IO Int32
 foreign import ccall unsafe "urb_ring_fd" c_ring_fd :: Ptr URing -> IO CInt
@@ -215,6 +249,10 @@ foreign import ccall unsafe "urb_ring_buffer" c_ring_buffer :: Ptr URing -> Word
 foreign import ccall unsafe "urb_ring_buffer_release" c_ring_buffer_release :: Ptr URing -> Word32 -> IO Int32
 foreign import ccall unsafe "urb_ring_set_callback" c_ring_set_callback
   :: Ptr URing -> FunPtr (Ptr () -> Word64 -> Int32 -> Word32 -> IO ()) -> Ptr () -> IO Int32
+
+-- | A wait record's arming protocol (cbits/hs_uringbridge.h).
+foreign import ccall unsafe "hs_urb_wait_init" c_wait_init :: Ptr Wait -> IO ()
+foreign import ccall unsafe "hs_urb_wait_arm" c_wait_arm :: Ptr Wait -> CInt -> StablePtr PrimMVar -> IO CInt
 
 -- | The C callback that wakes a Haskell thread (cbits/hs_uringbridge.c).
 foreign import ccall "&hs_urb_wake" p_hs_urb_wake :: FunPtr (Ptr () -> Word64 -> Int32 -> Word32 -> IO ())

@@ -22,7 +22,7 @@ module System.IO.URingBridge.Readiness
 
 import Control.Concurrent (forkIO)
 import Control.Concurrent.MVar
-import Control.Exception (mask_, onException)
+import Control.Exception (IOException, catch, onException, uninterruptibleMask_)
 import Control.Monad (forM, forM_, forever, unless, void, when)
 import Data.Bits ((.&.), (.|.))
 import Data.IORef
@@ -39,16 +39,23 @@ import System.IO.Unsafe (unsafePerformIO)
 import System.IO.URingBridge.Raw
 import System.Posix.Types (Fd (..))
 
--- | @URB_EV_*@ bits.
+-- | @URB_EV_*@ bits: 'evtRead', 'evtWrite', 'evtError', combined with
+-- 'Data.Bits..|.'.
 type Event = Word32
 
 evtRead, evtWrite, evtError :: Event
+-- | Readable (data, a connection to accept, or the peer's end of stream).
 evtRead = evRead
+-- | Writable (room in the send buffer, or a connect that finished).
 evtWrite = evWrite
+-- | An error or hang-up; always reported, whatever was asked for.
 evtError = evError
 
+-- | One backend instance: an io_uring or epoll poller with its
+-- registrations. Free it with 'delete'.
 data Backend = Backend
   { name :: String
+    -- ^ @"io_uring"@ or @"epoll"@
   , state :: Ptr ()
   , pollF :: PollFn
   , modifyF :: ModifyFn
@@ -66,6 +73,7 @@ newIoUring = do
   vt <- c_backend_io_uring
   if vt == nullPtr then pure Nothing else Just <$> fromTable vt
 
+-- | The epoll backend (always available).
 newEpoll :: IO Backend
 newEpoll = c_backend_epoll >>= fromTable
 
@@ -86,8 +94,10 @@ check what r
   | r < 0 = ioError (errnoToIOError what (Errno (fromIntegral (negate r))) Nothing Nothing)
   | otherwise = pure (fromIntegral r)
 
--- | Waits up to @timeoutMs@ (-1: forever) and returns ready descriptors.
--- A @safe@ call: other Haskell threads keep running meanwhile.
+-- | Waits up to @timeoutMs@ milliseconds (-1: forever, 0: not at all) and
+-- returns the ready descriptors with their events, each at most once. A
+-- @safe@ call: other Haskell threads keep running meanwhile. One thread at a
+-- time may poll an instance; any thread may modify it meanwhile.
 poll :: Backend -> Int -> IO [(Fd, Event)]
 poll b timeoutMs = allocaBytes (sizeOfEvent * maxEvents) $ \out -> do
   n <- pollF b (state b) (fromIntegral timeoutMs) out (fromIntegral maxEvents) >>= check "poll"
@@ -99,14 +109,22 @@ poll b timeoutMs = allocaBytes (sizeOfEvent * maxEvents) $ \out -> do
   where
     maxEvents = 256
 
--- | Changes persistent interest from @old@ to @new@ (0 removes it).
+-- | Changes the fd's persistent interest from @old@ to @new@ (0 removes the
+-- fd's registration). Persistent means edge-triggered: the fd is reported
+-- when it becomes ready, so read or write until @EAGAIN@. Remove the
+-- registration before closing the fd (an io_uring poll holds the file
+-- open). Throws an 'IOError' (@EBADF@ for a closed fd, @EINVAL@ for bad
+-- bits).
 modifyFd :: Backend -> Fd -> Event -> Event -> IO ()
 modifyFd b (Fd fd) old new' = void (modifyF b (state b) fd old new' >>= check "modifyFd")
 
--- | Interest for one report.
+-- | Interest in @events@ for one report: an fd already ready is reported by
+-- the next 'poll', otherwise as soon as it becomes ready; then the
+-- registration is gone. Replaces the fd's previous registration.
 modifyFdOnce :: Backend -> Fd -> Event -> IO ()
 modifyFdOnce b (Fd fd) ev = void (onceF b (state b) fd ev >>= check "modifyFdOnce")
 
+-- | Frees the instance and its registrations. Do not use it afterwards.
 delete :: Backend -> IO ()
 delete b = destroyF b (state b)
 
@@ -114,19 +132,32 @@ delete b = destroyF b (state b)
 data Waiters = Waiters
   { backend :: Backend
   , table :: IORef (IM.IntMap [(Event, MVar Event)])
+  , regLock :: MVar ()
+    -- ^ held while the table and the fd's registration change together, so
+    -- a waiter leaving cannot remove the registration a new one just made
   }
+
+-- | Held for one table change and one registration call (microseconds), so
+-- uninterruptibly: an exception handler takes it too.
+locked :: Waiters -> IO a -> IO a
+locked w act = uninterruptibleMask_ $ do
+  takeMVar (regLock w)
+  r <- act `onException` putMVar (regLock w) ()
+  putMVar (regLock w) ()
+  pure r
 
 {-# NOINLINE waiters #-}
 waiters :: Waiters
 waiters = unsafePerformIO $ do
   b <- new
   t <- newIORef IM.empty
-  let w = Waiters b t
+  l <- newMVar ()
+  let w = Waiters b t l
   _ <- forkIO (forever (poll b (-1) >>= mapM_ (wake w)))
   pure w
 
 wake :: Waiters -> (Fd, Event) -> IO ()
-wake w (Fd fd, ev) = do
+wake w (Fd fd, ev) = locked w $ do
   (ready, rest) <- atomicModifyIORef' (table w) $ \m ->
     let ws = IM.findWithDefault [] (fromIntegral fd) m
         hit (want, _) = want .&. ev /= 0 || ev .&. evtError /= 0
@@ -134,7 +165,12 @@ wake w (Fd fd, ev) = do
      in (if null k then IM.delete (fromIntegral fd) m else IM.insert (fromIntegral fd) k m, (r, k))
   forM_ ready $ \(_, mv) -> void (tryPutMVar mv ev)
   -- A one-shot registration covers every waiter of the fd: re-arm the rest.
-  unless (null rest) $ rearm w (Fd fd)
+  -- If that fails (the fd was closed meanwhile), they wake now and their
+  -- next read or write reports why; the polling thread goes on.
+  unless (null rest) $ rearm w (Fd fd) `catch` \e -> do
+    let _ = e :: IOException
+    atomicModifyIORef' (table w) $ \m -> (IM.delete (fromIntegral fd) m, ())
+    forM_ rest $ \(_, mv) -> tryPutMVar mv evtError
 
 rearm :: Waiters -> Fd -> IO ()
 rearm w (Fd fd) = do
@@ -146,20 +182,37 @@ threadWait :: Event -> Fd -> IO ()
 threadWait want (Fd fd) = do
   let w = waiters
   mv <- newEmptyMVar
-  mask_ $ do
+  locked w $ do
     atomicModifyIORef' (table w) $ \m -> (IM.insertWith (++) (fromIntegral fd) [(want, mv)] m, ())
-    rearm w (Fd fd)
+    rearm w (Fd fd) `onException` forgetLocked w fd mv
   -- On error or hang-up it returns too: the next read or write reports it.
   void (takeMVar mv `onException` forget w fd mv)
 
+-- | Drops an interrupted waiter. When it was the fd's last one, the fd's
+-- registration goes too: an armed io_uring poll holds the open file, so the
+-- descriptor could never really close (the peer would never see EOF).
 forget :: Waiters -> CInt -> MVar Event -> IO ()
-forget w fd mv = atomicModifyIORef' (table w) $ \m ->
-  (IM.adjust (filter ((/= mv) . snd)) (fromIntegral fd) m, ())
+forget w fd mv = locked w (forgetLocked w fd mv)
 
--- | Blocks the calling green thread until @fd@ is readable (or in error),
--- via the readiness backend. No OS thread waits per caller.
+forgetLocked :: Waiters -> CInt -> MVar Event -> IO ()
+forgetLocked w fd mv = do
+  remaining <- atomicModifyIORef' (table w) $ \m ->
+    let rest = filter ((/= mv) . snd) (IM.findWithDefault [] (fromIntegral fd) m)
+     in (if null rest then IM.delete (fromIntegral fd) m else IM.insert (fromIntegral fd) rest m, rest)
+  if null remaining
+    then void (modifyF (backend w) (state (backend w)) fd 0 0)
+    else rearm w (Fd fd)
+
+-- | Blocks the calling green thread until @fd@ is readable (or in error or
+-- hung up: the next read reports it), via one process-wide instance of the
+-- engine's backend polled by one Haskell thread. No OS thread waits per
+-- caller. Interruptible ('System.Timeout.timeout', 'Control.Concurrent.killThread'): an
+-- interrupted last waiter removes the fd's registration, so the fd can be
+-- closed afterwards. Throws an 'IOError' for an fd the backend cannot watch
+-- (@EBADF@ for a closed one).
 threadWaitRead :: Fd -> IO ()
 threadWaitRead = threadWait evtRead
 
+-- | Like 'threadWaitRead', until @fd@ is writable.
 threadWaitWrite :: Fd -> IO ()
 threadWaitWrite = threadWait evtWrite

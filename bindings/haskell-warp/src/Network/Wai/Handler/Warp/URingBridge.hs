@@ -76,11 +76,10 @@ runSettingsSocket set listener app = do
     acceptOne stopping = do
       r <- try (NS.withFdSocket listener (U.accept . Fd))
       case r of
-        Right (Fd fd) -> do
+        Right (Fd fd, peer) -> do
           s <- NS.mkSocket fd
           -- As stock Warp does; AF_UNIX refuses it, which does not matter.
           NS.setSocketOption s NS.NoDelay 1 `catchIO` \_ -> pure ()
-          peer <- NS.getPeerName s `catchIO` \_ -> pure (NS.SockAddrUnix "")
           pure (uringConnection set s, peer)
         Left e -> do
           stopped <- readIORef stopping
