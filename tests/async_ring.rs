@@ -26,17 +26,7 @@ impl Drop for TestRing {
 }
 
 fn config() -> urb_ring_config {
-    urb_ring_config {
-        entries: 0,
-        cq_entries: 0,
-        flags: 0,
-        sqpoll_idle_ms: 0,
-        buf_count: 0,
-        buf_size: 0,
-        allowed_ops: std::ptr::null(),
-        n_allowed_ops: 0,
-        reserved: [0; 5],
-    }
+    urb_ring_config::default()
 }
 
 fn new_ring(cfg: Option<urb_ring_config>) -> TestRing {

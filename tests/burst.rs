@@ -22,13 +22,7 @@ fn a_million_requests_through_an_eight_entry_cq() {
     let cfg = urb_ring_config {
         entries: 8,
         cq_entries: 8,
-        flags: 0,
-        sqpoll_idle_ms: 0,
-        buf_count: 0,
-        buf_size: 0,
-        allowed_ops: std::ptr::null(),
-        n_allowed_ops: 0,
-        reserved: [0; 5],
+        ..Default::default()
     };
     let mut r = std::ptr::null_mut();
     assert_eq!(urb_ring_new(&cfg, &mut r), 0);

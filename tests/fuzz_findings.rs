@@ -13,14 +13,7 @@ use uringbridge::ring::delivery::urb_completion;
 fn ring_with_entries(entries: u32) -> *mut urb_ring {
     let cfg = urb_ring_config {
         entries,
-        cq_entries: 0,
-        flags: 0,
-        sqpoll_idle_ms: 0,
-        buf_count: 0,
-        buf_size: 0,
-        allowed_ops: std::ptr::null(),
-        n_allowed_ops: 0,
-        reserved: [0; 5],
+        ..Default::default()
     };
     let mut ring = std::ptr::null_mut();
     assert_eq!(urb_ring_new(&cfg, &mut ring), 0);

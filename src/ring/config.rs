@@ -46,6 +46,24 @@ pub struct urb_ring_config {
     pub reserved: [u32; 5],
 }
 
+/// Every field 0 (or NULL): every default. For Rust callers and tests; C
+/// callers zero the struct.
+impl Default for urb_ring_config {
+    fn default() -> Self {
+        urb_ring_config {
+            entries: 0,
+            cq_entries: 0,
+            flags: 0,
+            sqpoll_idle_ms: 0,
+            buf_count: 0,
+            buf_size: 0,
+            allowed_ops: std::ptr::null(),
+            n_allowed_ops: 0,
+            reserved: [0; 5],
+        }
+    }
+}
+
 /// The validated, owned form of a configuration.
 #[derive(Clone, Debug)]
 pub struct RingConfig {
