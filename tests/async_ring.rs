@@ -1225,3 +1225,47 @@ fn a_one_entry_ring_runs_timed_requests() {
     close(rd);
     close(wr);
 }
+
+/// The reason the owner thread exists: a request that must wait (a pipe
+/// read with nothing to read yet) submitted by a thread that exits at once
+/// still completes with its data once the data comes, never -ECANCELED.
+/// (Requests that finish on the submitter are done before it exits.)
+#[test]
+fn waiting_requests_outlive_the_threads_that_submitted_them() {
+    let r = Arc::new(new_ring(None));
+    let pipes: Vec<(i32, i32)> = (0..400).map(|_| pipe()).collect();
+    let mut bufs: Vec<Box<[u8; 8]>> = (0..400).map(|_| Box::new([0u8; 8])).collect();
+    let ptrs: Vec<usize> = bufs.iter_mut().map(|b| b.as_mut_ptr() as usize).collect();
+    let rds: Vec<i32> = pipes.iter().map(|p| p.0).collect();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let (r, ptrs, rds) = (r.clone(), ptrs.clone(), rds.clone());
+            std::thread::spawn(move || {
+                for i in (t..400).step_by(8) {
+                    let op = prep::read(rds[i], ptrs[i] as *mut _, 8, 0);
+                    let mut res = i32::MIN;
+                    // Tried first: an empty pipe is handed to the ring.
+                    assert_eq!(urb_ring_submit_try(r.0, &op, i as u64, &mut res), 0);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap(); // every submitter is gone
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    for (i, p) in pipes.iter().enumerate() {
+        write_all(p.1, format!("{i:08}").as_bytes());
+    }
+    let got = wait_n(&r, 400);
+    for c in got {
+        assert_eq!(c.res, 8, "token {}: {}", c.token, c.res);
+    }
+    for (i, b) in bufs.iter().enumerate() {
+        assert_eq!(&b[..], format!("{i:08}").as_bytes());
+    }
+    for (a, b) in pipes {
+        close(a);
+        close(b);
+    }
+}
