@@ -171,7 +171,8 @@ short = {"c_nop": "`urb_nop()` vs liburing NOP round trip (ns)",
          "c_qd1": "async ring, one NOP round trip vs the blocking `urb_nop()` (ns)",
          "c_batch": "batches of 32 async NOPs vs liburing batches (ns per NOP)"}
 for label, g, c, a, b, anchor_name, op, target, key in rows:
-    rat, per, v = judged("C", short.get(key, label), g, c, a, b, op, target, "liburing", key)
+    anchor_short = "blocking urb_nop" if key == "c_qd1" else "liburing"
+    rat, per, v = judged("C", short.get(key, label), g, c, a, b, op, target, anchor_short, key)
     w(f"| {label} | {anchor_name} | {cell(g, c, b)} | {cell(g, c, a)} | {ratio_cell(rat, per)} | "
       f"{target_txt(op, target)} | {v} |")
 extra = []
@@ -496,9 +497,11 @@ def profile(area):
                 "(one io_uring_enter per call either way).")
     if area == "c_batch":
         return ("requests per io_uring_enter on the async ring: submit_batch "
-                f"{fmt(med('async', 'batch32_req_per_enter', 'urb_batch'), 1)} (liburing: 32); the cost is the "
-                "hand-over to the ring's owner thread and the wake-up back, not the number of enters (strace of the "
-                "batches in diagnostics.txt).")
+                f"{fmt(med('async', 'batch32_req_per_enter', 'urb_batch'), 1)} (no owner enter at all: a batch of "
+                "NOPs runs on the calling thread's own ring, one submission per batch); the kernel's share is "
+                "liburing's, and the rest is the library's per-request work — validation, the allow-list and "
+                "probe checks, copying each request, mapping CQEs back, queueing completions (perf: about 60 ns per "
+                "NOP in `submit_batch`, the thread ring's loop and `try_at_hand`).")
     if area == "c_file":
         return ("the ring made " + ", ".join(
             f"{case_names[c]} {fmt(med('file_stats', f'{c}_enters_per_read', 'urb_ring'), 3)} enters and "
@@ -516,17 +519,17 @@ def profile(area):
     # --- Go: profile notes
     if area == "go_file":
         return ("a page-cached `File.ReadAt` finishes on the calling goroutine's thread (urb_ring_submit_try, "
-                "RWF_NOWAIT; the ring is not involved), but that try is an io_uring_enter on the thread's own ring "
-                "plus an fcntl(F_GETFL) per read (strace), where `os.File.ReadAt` is one pread; O_DIRECT reads "
-                "still go to the ring's owner thread.")
+                "RWF_NOWAIT; the ring is not involved), but that try is two system calls — fcntl(F_GETFL), "
+                "because an O_DIRECT read must not be tried, and preadv2 — plus a cgo call, where "
+                "`os.File.ReadAt` is one pread; O_DIRECT reads still go to the ring's owner thread.")
     if area == "go_http":
         return (f"Go uringbridge.Listen: {fmt(med('diag', 'enters_per_request', 'go_uring'), 3)} io_uring_enter and "
                 f"{fmt(med('diag', 'wakeups_per_request', 'go_uring'), 3)} owner wake-ups per request (ring stats: "
                 "transfers are tried on the caller and wait in Go's netpoller), "
                 f"{fmt(med('diag', 'syscalls_per_request', 'go_uring'))} system calls per request under strace, "
-                f"against {fmt(med('diag', 'syscalls_per_request', 'go_std'))} for net.Listen; each try is an "
-                "io_uring_enter on the calling thread's ring, about 1.2 µs dearer than the recv(2) package net "
-                "makes (bindings/go BenchmarkTryRecvEmpty).")
+                f"against {fmt(med('diag', 'syscalls_per_request', 'go_std'))} for net.Listen; each try is now "
+                "the plain recv/send with MSG_DONTWAIT (it was an io_uring_enter on the thread's ring, 1.2 µs "
+                "dearer: bindings/go BenchmarkTryRecvEmpty), so what is left is the cgo call per transfer.")
     # --- end Go
     if area == "hs_nop":
         return ("a green thread's request goes to the capability's ring owner and back: C's eventfd ping-pong between "
