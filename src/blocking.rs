@@ -40,7 +40,8 @@ pub fn op_supported(code: u8) -> bool {
 /// One request, optionally bounded by `timeout_ns` (`-ETIME` if the timeout
 /// fired and cancelled it).
 pub fn submit(op: &urb_op, timeout_ns: Option<u64>) -> i32 {
-    let v = match op::validate(op) {
+    // SAFETY: the caller's request; the header makes its pointers the caller's promise.
+    let v = match unsafe { op::validate(op) } {
         Ok(v) => v,
         Err(e) => return e,
     };
@@ -312,7 +313,8 @@ fn connect_call(v: &ValidOp, deadline: Deadline) -> i32 {
 /// a part done here and a rest done later could be overtaken by the
 /// caller's next write to the same stream.
 pub fn submit_nowait(op: &urb_op) -> Option<i32> {
-    let mut v = match op::validate(op) {
+    // SAFETY: the caller's request; the header makes its pointers the caller's promise.
+    let mut v = match unsafe { op::validate(op) } {
         Ok(v) => v,
         Err(e) => return Some(e),
     };
@@ -613,7 +615,8 @@ pub fn submit_chain(ops: &[urb_op], results: &mut [i32]) -> i32 {
     }
     let mut valid = Vec::with_capacity(ops.len());
     for (i, o) in ops.iter().enumerate() {
-        match op::validate(o).and_then(|v| check_supported(v.code).map(|_| v)) {
+        // SAFETY: the caller's request; the header makes its pointers the caller's promise.
+        match unsafe { op::validate(o) }.and_then(|v| check_supported(v.code).map(|_| v)) {
             Ok(v) => valid.push(v),
             Err(e) => {
                 // Nothing was submitted: say which request was refused.
@@ -734,7 +737,8 @@ pub unsafe fn submit_sqe(fill: urb_sqe_fill_fn, ctx: *mut libc::c_void) -> i32 {
 
 /// Results keep the kernel's shape here (a raw TIMEOUT reports `-ETIME`).
 fn fallback_sqe(sqe: &io_uring_sqe) -> i32 {
-    match sqe.to_op() {
+    // SAFETY: the raw SQE's pointers are the caller's promise (submit_sqe).
+    match unsafe { sqe.to_op() } {
         Ok(v) => {
             let res = exec::execute(&v, None);
             if v.code == Opcode::Timeout && res == 0 {

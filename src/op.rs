@@ -337,7 +337,12 @@ const IOV_MAX: u32 = 1024;
 /// descriptor, `-EFAULT` for a NULL pointer the call would have to use,
 /// `-EINVAL` for what the call itself would refuse as invalid (and for the
 /// library's own limits and reserved fields).
-pub fn validate(op: &urb_op) -> Result<ValidOp, i32> {
+///
+/// # Safety
+/// For `URB_OP_READV`/`URB_OP_WRITEV`, a non-NULL `op.buf` must point to
+/// `op.len` readable `struct iovec`s (validation reads them to learn the
+/// request's length); no other pointer is dereferenced.
+pub unsafe fn validate(op: &urb_op) -> Result<ValidOp, i32> {
     let einval = Err(-libc::EINVAL);
     let efault = Err(-libc::EFAULT);
     let code = match Opcode::from_u8(op.opcode) {
@@ -535,28 +540,44 @@ mod tests {
     fn validation_refuses_bad_requests() {
         let mut op = urb_op::zeroed();
         op.opcode = URB_OP_COUNT;
-        assert_eq!(validate(&op).unwrap_err(), -libc::EINVAL);
+        assert_eq!(unsafe { validate(&op) }.unwrap_err(), -libc::EINVAL);
 
         let mut op = urb_op::zeroed();
         op.opcode = URB_OP_READ;
         op.fd = 0;
         op.len = 10;
-        assert_eq!(validate(&op).unwrap_err(), -libc::EFAULT, "NULL buffer");
+        assert_eq!(
+            unsafe { validate(&op) }.unwrap_err(),
+            -libc::EFAULT,
+            "NULL buffer"
+        );
 
         let mut buf = [0u8; 4];
         op.buf = buf.as_mut_ptr().cast();
         op.len = 4;
         op.fd = -1;
-        assert_eq!(validate(&op).unwrap_err(), -libc::EBADF, "missing fd");
+        assert_eq!(
+            unsafe { validate(&op) }.unwrap_err(),
+            -libc::EBADF,
+            "missing fd"
+        );
         op.fd = 0;
-        assert!(validate(&op).is_ok());
+        assert!(unsafe { validate(&op) }.is_ok());
         op.reserved2[1] = 1;
-        assert_eq!(validate(&op).unwrap_err(), -libc::EINVAL, "reserved field");
+        assert_eq!(
+            unsafe { validate(&op) }.unwrap_err(),
+            -libc::EINVAL,
+            "reserved field"
+        );
 
         let mut op = urb_op::zeroed();
         op.opcode = URB_OP_OPENAT;
         op.fd = libc::AT_FDCWD;
-        assert_eq!(validate(&op).unwrap_err(), -libc::EFAULT, "NULL path");
+        assert_eq!(
+            unsafe { validate(&op) }.unwrap_err(),
+            -libc::EFAULT,
+            "NULL path"
+        );
     }
 
     #[test]
@@ -567,11 +588,11 @@ mod tests {
         op.fd = 0;
         op.buf = buf.as_mut_ptr().cast();
         op.len = 8;
-        let v = validate(&op).unwrap();
+        let v = unsafe { validate(&op) }.unwrap();
         assert!(v.breaks_chain(4));
         assert!(!v.breaks_chain(8));
         op.opcode = URB_OP_RECV;
-        let v = validate(&op).unwrap();
+        let v = unsafe { validate(&op) }.unwrap();
         assert!(!v.breaks_chain(4));
         assert!(v.breaks_chain(-libc::EAGAIN));
     }

@@ -76,7 +76,12 @@ impl io_uring_sqe {
     /// The same request as a `urb_op`, for the fallback engine; `-ENOSYS` for
     /// an SQE it cannot perform without io_uring (unknown opcode, fixed
     /// files, provided buffers, multishot, ...).
-    pub fn to_op(&self) -> Result<ValidOp, i32> {
+    ///
+    /// # Safety
+    /// The SQE's pointers must be what its opcode says they are: a TIMEOUT's
+    /// `addr` a readable `__kernel_timespec`, a READV/WRITEV's `addr` `len`
+    /// readable iovecs (see [`op::validate`]).
+    pub unsafe fn to_op(&self) -> Result<ValidOp, i32> {
         use io_uring::opcode as k;
         let enosys = Err(-libc::ENOSYS);
         // Any flag (fixed file, drain, async, buffer select...) or feature
@@ -182,7 +187,8 @@ impl io_uring_sqe {
             _ => return enosys,
         };
         o.opcode = urb_code;
-        op::validate(&o)
+        // SAFETY: this function's own contract covers the iovec array.
+        unsafe { op::validate(&o) }
     }
 }
 

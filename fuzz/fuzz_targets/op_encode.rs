@@ -57,7 +57,8 @@ fuzz_target!(|data: &[u8]| {
         op.buf = iovs.as_ptr() as *mut _;
     }
 
-    let valid = match validate(&op) {
+    // SAFETY: a readv/writev buf was pointed at `iovs` above (or is NULL).
+    let valid = match unsafe { validate(&op) } {
         Ok(v) => v,
         Err(e) => {
             assert!(e < 0 && e > -4096, "validation error {e} is not an errno");
@@ -117,7 +118,9 @@ fuzz_target!(|data: &[u8]| {
     // The fallback's decoder reads the same request back.
     // SAFETY: the SQE type is 64 plain bytes.
     let raw = unsafe { std::mem::transmute::<[u8; 64], io_uring_sqe>(sqe) };
-    let back = match raw.to_op() {
+    // SAFETY: the SQE was encoded from a validated request: its pointers are
+    // the ones validation accepted (a timeout's timespec lives in `args`).
+    let back = match unsafe { raw.to_op() } {
         Ok(b) => b,
         Err(e) => panic!("the fallback cannot read back an SQE the encoder made ({e}): {op:?}"),
     };

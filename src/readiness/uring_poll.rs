@@ -107,12 +107,16 @@ impl UringPoll {
         check_process(self.fork_generation)
     }
 
-    /// Hands whatever the SQ holds to the kernel. `to_submit` is the SQ size
-    /// rather than a count read from the ring, so no lock is needed: the
-    /// kernel takes what has been published.
-    /// `to_submit` must be exactly what is queued: the kernel skips the wait
-    /// for completions when it submits fewer SQEs than `to_submit` says, so
-    /// a larger number (say, the SQ's size) turns every wait into a busy loop.
+    /// Hands the SQ's published entries to the kernel and, with
+    /// `min_complete`, waits. `to_submit` must be what is queued
+    /// ([`UringPoll::queued`], counted under the registry lock): the kernel
+    /// skips the wait when it submits fewer SQEs than `to_submit` says, so a
+    /// larger number (the SQ's size, as this once passed) turned every wait
+    /// into a busy loop. The count is taken before the enter without holding
+    /// the lock across it (a waiting enter must not block `modify_fd`): if
+    /// another thread's enter takes some of those SQEs in between, this
+    /// enter returns at once, and the caller's next look recounts — one
+    /// early return, never a loop.
     fn enter(
         &self,
         to_submit: u32,

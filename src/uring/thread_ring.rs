@@ -43,6 +43,8 @@ pub fn with_ring<R>(sqes: u32, f: impl FnOnce(&mut ThreadRing) -> R) -> Option<R
                 let stale = slot.take().unwrap();
                 let fd = stale.ring.as_raw_fd();
                 std::mem::forget(stale);
+                // SAFETY: our own copy of the ring's descriptor, closed once;
+                // the forgotten ring never touches it again.
                 unsafe { libc::close(fd) };
             }
         }
@@ -202,8 +204,13 @@ impl ThreadRing {
         let c = opcode::AsyncCancel2::new(types::CancelBuilder::any())
             .build()
             .user_data(CANCEL_USER_DATA);
-        unsafe {
-            let _ = self.ring.submission().push(&c);
+        // SAFETY: a cancel carries no pointers.
+        while unsafe { self.ring.submission().push(&c) }.is_err() {
+            // A full SQ: submit what is there to make room (nothing is lost:
+            // those requests' CQEs are counted below like the others).
+            if self.ring.submit().is_err() {
+                break;
+            }
         }
         for _ in 0..1000 {
             match self.ring.submit_and_wait(1) {
