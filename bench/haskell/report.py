@@ -425,17 +425,11 @@ if http_miss:
          "accept, recv and send of one connection follow each other, so each is a lone hand-over with "
          "its wake-ups (part 1), nothing to batch. "
          if d("total", "uring_N1/k") is not None else "")
-      + (f"Each request costs the uring side two requests' worth of the per-request CPU measured "
-         f"in part 2 ({num(cpu_nop, ' ns')} per NOP against {num(med('nopmany', 'cpu_ns_per_op', 'os'), ' ns')} "
-         "for a direct call). " if cpu_nop else "")
-      + "Every `recv` and every `send` of `--io uring` goes through `submitBlocking` "
-      "(bindings/haskell/src/System/IO/URingBridge.hs:197-209, `recvBuf`/`sendBuf`/`sendAllBuf` → "
-      "`run` (:157) → Manager.hs `submitOne`), so each pays the hand-over round trip of part 1 — even a "
-      "`send` of 80 bytes that the socket would take at once, and a `recv` whose data is already "
-      "there. GHC's network calls `send`/`recv` directly on the non-blocking socket and waits "
-      "(epoll, one wake-up) only on EAGAIN. The gap is widest at c = 5, where latency is all. A "
-      "cheap fix to consider in the binding: try the non-blocking system call first "
-      "(`MSG_DONTWAIT`) and hand over to the ring only on EAGAIN, as GHC does.")
+      + "Every `recv` and `send` of `--io uring` is tried on the spot (`urb_ring_submit_try`: the plain "
+      "`recv`/`send` with `MSG_DONTWAIT`) and, when the socket would block, waits for readiness in "
+      "GHC's own I/O manager before trying again — the same system calls as GHC's network path, which "
+      "the counts above show; what differs is the binding's own work per request (an unsafe FFI call "
+      "per try, the request record, the readiness registration), in the CPU-per-request table.")
     w("")
 n_miss = [s for s in summary if "-N2 vs -N1" in s[0] and s[5].startswith("**missed**")]
 if n_miss:
