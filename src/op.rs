@@ -341,7 +341,9 @@ const IOV_MAX: u32 = 1024;
 /// # Safety
 /// For `URB_OP_READV`/`URB_OP_WRITEV`, a non-NULL `op.buf` must point to
 /// `op.len` readable `struct iovec`s (validation reads them to learn the
-/// request's length); no other pointer is dereferenced.
+/// request's length); for `URB_OP_OPENAT`/`URB_OP_STATX`, a non-NULL
+/// `op.buf` must be a NUL-terminated path (its first byte is read). No
+/// other pointer is dereferenced.
 pub unsafe fn validate(op: &urb_op) -> Result<ValidOp, i32> {
     let einval = Err(-libc::EINVAL);
     let efault = Err(-libc::EFAULT);

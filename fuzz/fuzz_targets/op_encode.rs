@@ -56,8 +56,16 @@ fuzz_target!(|data: &[u8]| {
     if matches!(op.opcode, URB_OP_READV | URB_OP_WRITEV) && !op.buf.is_null() {
         op.buf = iovs.as_ptr() as *mut _;
     }
+    // Validation reads the first byte of an openat/statx path (absolute or
+    // not): give it a real one, absolute, relative or empty.
+    let paths: [&std::ffi::CStr; 3] = [c"/tmp/urb-fuzz-none", c"urb-fuzz-none", c""];
+    let path = paths[input.u8() as usize % paths.len()];
+    if matches!(op.opcode, URB_OP_OPENAT | URB_OP_STATX) && !op.buf.is_null() {
+        op.buf = path.as_ptr() as *mut _;
+    }
 
-    // SAFETY: a readv/writev buf was pointed at `iovs` above (or is NULL).
+    // SAFETY: a readv/writev buf was pointed at `iovs` above, an
+    // openat/statx buf at a real path (or they are NULL).
     let valid = match unsafe { validate(&op) } {
         Ok(v) => v,
         Err(e) => {
@@ -74,7 +82,11 @@ fuzz_target!(|data: &[u8]| {
     );
     let code = valid.code;
     let uses_fd = !matches!(code, Opcode::Nop | Opcode::Timeout);
-    let dirfd = matches!(code, Opcode::Openat | Opcode::Statx) && op.fd == libc::AT_FDCWD;
+    // A directory descriptor is AT_FDCWD, or anything beside an absolute
+    // path (the kernel ignores it then).
+    let absolute = path.to_bytes().first() == Some(&b'/');
+    let dirfd =
+        matches!(code, Opcode::Openat | Opcode::Statx) && (op.fd == libc::AT_FDCWD || absolute);
     assert!(
         !uses_fd || op.fd >= 0 || dirfd,
         "negative fd accepted: {op:?}"
@@ -166,7 +178,19 @@ fuzz_target!(|data: &[u8]| {
         Opcode::Recv => {
             same("buf", buf, b.buf as u64);
             same("len", a.len.into(), b.len.into());
-            same("op_flags", a.op_flags.into(), b.op_flags.into());
+            // MSG_ERRQUEUE never waits: the encoder adds MSG_DONTWAIT to it
+            // on purpose (an empty error queue would never end a ring poll).
+            let errqueue = a.op_flags & libc::MSG_ERRQUEUE as u32 != 0;
+            let dontwait = if errqueue {
+                libc::MSG_DONTWAIT as u32
+            } else {
+                0
+            };
+            same(
+                "op_flags",
+                (a.op_flags | dontwait).into(),
+                b.op_flags.into(),
+            );
         }
         Opcode::Send => {
             same("buf", buf, b.buf as u64);
