@@ -372,7 +372,14 @@ fn read_nowait(v: &mut ValidOp) -> Option<i32> {
     if !buffered(v.raw.fd) {
         return None;
     }
-    match read_nowait_call(v) {
+    taken_read(v, read_nowait_call(v))
+}
+
+/// A non-waiting read's result, if it is the waiting read's too; `None`
+/// when the read must go to the ring (it would wait, or it got only part of
+/// a file's range).
+fn taken_read(v: &ValidOp, res: i32) -> Option<i32> {
+    match res {
         r if r == -libc::EAGAIN || r == -libc::EOPNOTSUPP => None,
         r if r > 0 && (r as u64) < v.expected_len && positional_file(v.raw.fd) => None,
         r => Some(r),
@@ -447,11 +454,9 @@ pub fn try_at_hand(ops: &[ValidOp], out: &mut [Option<i32>]) {
         }
         for (&i, &res) in picked[..n].iter().zip(&results[..n]) {
             let v = &ops[i];
-            out[i] = match res {
-                r if v.code == Opcode::Nop => Some(r),
-                r if r == -libc::EAGAIN || r == -libc::EOPNOTSUPP => None,
-                r if r > 0 && (r as u64) < v.expected_len && positional_file(v.raw.fd) => None,
-                r => Some(r),
+            out[i] = match v.code {
+                Opcode::Nop => Some(res),
+                _ => taken_read(v, res),
             };
         }
     }
