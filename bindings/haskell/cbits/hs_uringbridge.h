@@ -34,4 +34,14 @@ int hs_urb_wait_arm(struct hs_urb_wait *w, int capability, HsStablePtr mvar);
  * thread). */
 void hs_urb_wake(void *ctx, uint64_t token, int32_t res, uint32_t flags);
 
+/* A socket receive or send tried on the spot (urb_submit_nowait), with the
+ * urb_op built on this stack: one unsafe foreign call and no Haskell-side
+ * allocation per try, the price package network pays for its recv(2).
+ * Returns the call's result (>= 0 or -errno), or HS_URB_WOULD_WAIT when
+ * it would have had to wait (nothing moved). INT32_MIN is never a result:
+ * counts are below 2^31 and errors are small negative numbers. */
+#define HS_URB_WOULD_WAIT INT32_MIN
+int32_t hs_urb_try_recv(int32_t fd, void *buf, uint32_t len, int32_t flags);
+int32_t hs_urb_try_send(int32_t fd, const void *buf, uint32_t len, int32_t flags);
+
 #endif

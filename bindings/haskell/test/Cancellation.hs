@@ -123,6 +123,42 @@ cancellationSpec = describe "cancellation" $ do
     killed `shouldSatisfy` (> 300)
     NS.close a >> NS.close b
 
+  onCaps "64 streams received at once (a capability's receives share one scratch buffer): each gets its own bytes, in order" $ do
+    -- recv copies each receive out of the capability's scratch buffer; a
+    -- buffer handed back before the copy, or taken by two receives at
+    -- once, shows up here as another stream's bytes.
+    let streams = 64
+        perStream = 6000
+        streamBytes i = B.pack [fromIntegral ((j * 7 + i * 31) `mod` 253) :: Word8 | j <- [0 .. perStream - 1]]
+    pairs <- replicateM streams (NS.socketPair NS.AF_UNIX NS.Stream 0)
+    results <- forM (zip [0 ..] pairs) $ \(i, (a, b)) -> do
+      box <- newEmptyMVar
+      wrnd <- newGen (1000 + i)
+      _ <- forkIO $ do
+        let go off = when (off < perStream) $ do
+              k <- (+ 1) <$> wrnd 300
+              U.sendAll a (B.take k (B.drop off (streamBytes i)))
+              wrnd 4 >>= \y -> replicateM_ y yield
+              go (off + k)
+        go 0
+      rrnd <- newGen (2000 + i)
+      _ <- forkIO $ do
+        let go acc n
+              | n >= perStream = pure (B.concat (reverse acc))
+              | otherwise = do
+                  k <- (+ 1) <$> rrnd 500
+                  bs <- U.recv b k
+                  if B.null bs then pure (B.concat (reverse acc)) else go (bs : acc) (n + B.length bs)
+        try (go [] 0) >>= putMVar box
+      pure (i, box)
+    forM_ results $ \(i, box) -> do
+      r <- timeout 60000000 (takeMVar box)
+      case r of
+        Nothing -> expectationFailure ("stream " ++ show i ++ " hung")
+        Just (Left e) -> expectationFailure ("stream " ++ show i ++ ": " ++ show (e :: SomeException))
+        Just (Right bytes) -> (i, bytes == streamBytes i) `shouldBe` (i, True)
+    forM_ pairs $ \(a, b) -> NS.close a >> NS.close b
+
   onCaps "2,000 timeouts around ring requests with data trickling in: never BlockedIndefinitelyOnMVar, never a hang" $ do
     (r, w) <- createPipe
     writer <- forkIO $ forever (void (fdWrite w "x") >> threadDelay 20)

@@ -95,7 +95,11 @@ import GHC.Conc (threadWaitRead, threadWaitWrite)
 import GHC.Clock (getMonotonicTimeNSec)
 import System.Environment (lookupEnv)
 import System.Timeout (timeout)
-import Foreign.ForeignPtr (withForeignPtr)
+import Foreign.ForeignPtr (ForeignPtr, withForeignPtr)
+import GHC.ForeignPtr (mallocPlainForeignPtrBytes)
+import qualified GHC.Arr as Arr
+import GHC.IORef (atomicSwapIORef)
+import GHC.Conc (getNumCapabilities, myThreadId, threadCapability)
 import System.IO.Unsafe (unsafePerformIO)
 import System.IO.URingBridge.Manager
 import System.IO.URingBridge.Op
@@ -236,27 +240,29 @@ socketWait = unsafePerformIO $ do
 -- | A socket transfer: tried on the spot; if it would wait, the green
 -- thread waits for readiness in GHC's I/O manager and tries again. A
 -- negative descriptor (a socket 'NS.close'd already) is @EBADF@, as the
--- system call gives.
-transfer :: Bool -> Op -> Fd -> IO Int32
-transfer reading op fd
+-- system call gives. Each try is one unsafe foreign call with nothing
+-- allocated ('c_try_recv' / 'c_try_send' build the request on the C stack),
+-- which is what package network's own recv and send cost.
+transfer :: Bool -> Fd -> Ptr Word8 -> Word32 -> IO Int32
+transfer reading fd@(Fd cfd) p l
   | not rtsSupportsBoundThreads = requireThreaded >> pure 0
-  | fd < 0 = pure (negate (fromIntegral eBADFn))
-  | socketWait == SocketRing = submitBlocking op
-  | otherwise = withOp op $ \p -> allocaBytes 4 $ \out -> mask_ (snd <$> tryOrWait reading fd p out)
+  | fd < 0 = pure eBADFResult
+  | socketWait == SocketRing = submitBlocking (if reading then RecvOp fd p l 0 else SendOp fd p l 0)
+  | otherwise = mask_ again
   where
-    Errno eBADFn = eBADF
+    -- Masked: the only point where an asynchronous exception can arrive is
+    -- the readiness wait (interruptible), before any byte has moved.
+    again = do
+      r <- (if reading then c_try_recv else c_try_send) cfd p l 0
+      if r /= wouldWait
+        then pure r
+        else readiness (if reading then threadWaitRead else threadWaitWrite) fd >>= maybe again pure
 
--- | Runs masked: the only point where an asynchronous exception can arrive
--- is the readiness wait (interruptible), before any byte has moved. Says
--- whether it had to wait.
-tryOrWait :: Bool -> Fd -> Ptr UrbOp -> Ptr Int32 -> IO (Bool, Int32)
-tryOrWait reading fd p out = again False
+-- | @-EBADF@, the result a system call gives for a closed descriptor.
+eBADFResult :: Int32
+eBADFResult = negate (fromIntegral n)
   where
-    again waited = do
-      done <- c_submit_nowait p out
-      if done == 1
-        then (,) waited <$> peekByteOff out 0
-        else readiness (if reading then threadWaitRead else threadWaitWrite) fd >>= maybe (again True) (pure . (,) True)
+    Errno n = eBADF
 
 -- | Waits in GHC's I/O manager. Its errors become results: a descriptor
 -- closed while a thread waits here ('NS.close' wakes the waiters) or one
@@ -278,13 +284,13 @@ readiness wait fd = do
 -- been taken from the socket. Closing the socket ('NS.close') while a
 -- thread waits here wakes that thread with an 'IOError'.
 recvBuf :: Fd -> Ptr Word8 -> Int -> IO Int
-recvBuf fd p n = len32 "recv" n >>= \l -> transfer True (RecvOp fd p l 0) fd >>= throwIfNegative "recv"
+recvBuf fd p n = len32 "recv" n >>= transfer True fd p >>= throwIfNegative "recv"
 
 -- | Sends up to @n@ bytes on a socket (never raises @SIGPIPE@: a closed peer
 -- gives @EPIPE@). Returns the bytes sent. Cancellable like 'recvBuf': an
 -- interrupted wait has sent nothing.
 sendBuf :: Fd -> Ptr Word8 -> Int -> IO Int
-sendBuf fd p n = len32 "send" n >>= \l -> transfer False (SendOp fd p l 0) fd >>= throwIfNegative "send"
+sendBuf fd p n = len32 "send" n >>= transfer False fd p >>= throwIfNegative "send"
 
 -- | Sends all @n@ bytes, however many sends it takes.
 sendAllBuf :: Fd -> Ptr Word8 -> Int -> IO ()
@@ -397,11 +403,61 @@ recv s n = do
     case early of
       Just bs -> pure bs
       Nothing -> do
-        bs <- NS.withFdSocket s $ \fd -> BI.createAndTrim n $ \p -> recvBuf (Fd fd) p n
+        bs <- NS.withFdSocket s $ \fd -> receiveBytes (Fd fd) n
         -- An exception that came while the bytes moved is raised here, and
         -- the bytes wait for the next recv.
         restore (pure ()) `onException` keep s bs
         pure bs
+
+-- | One receive of up to @n@ bytes, as a ByteString of exactly the bytes
+-- received. Up to 'scratchSize' bytes are received into the capability's
+-- scratch buffer, taken only for the try itself, and copied out: a reader
+-- waiting for data holds no buffer (network's recv holds its @n@ bytes for
+-- the whole wait, 2 MB for 500 idle keep-alive connections), and a 4 KiB
+-- receive costs no large-object allocation. Larger receives, and the
+-- comparison face ('SocketRing'), receive into a buffer of their own.
+receiveBytes :: Fd -> Int -> IO B.ByteString
+receiveBytes fd@(Fd cfd) n
+  | n == 0 || n > scratchSize || fd < 0 || socketWait == SocketRing || not rtsSupportsBoundThreads =
+      BI.createAndTrim n $ \p -> recvBuf fd p n
+  | otherwise = mask_ again
+  where
+    again = do
+      slot <- scratchSlot
+      taken <- atomicSwapIORef slot Nothing
+      scratch <- maybe (mallocPlainForeignPtrBytes scratchSize) pure taken
+      r <- withForeignPtr scratch $ \p -> do
+        k <- c_try_recv cfd p (fromIntegral n) 0
+        -- Copied before the buffer goes back: another green thread on this
+        -- capability may take it as soon as it is in the slot.
+        if k > 0 then Right <$> BI.create (fromIntegral k) (\d -> BI.memcpy d p (fromIntegral k)) else pure (Left k)
+      writeIORef slot (Just scratch)
+      case r of
+        Right bs -> pure bs
+        Left k
+          | k == wouldWait -> readiness threadWaitRead fd >>= maybe again (throwResult "recv" Nothing)
+          | otherwise -> B.empty <$ throwIfNegative "recv" k
+
+-- | The largest receive that goes through a scratch buffer.
+scratchSize :: Int
+scratchSize = 16384
+
+-- | One scratch buffer slot per capability (empty while a receive uses its
+-- buffer, or before the first one). A thread that moved to another
+-- capability between taking and putting back, or capabilities added later
+-- ('GHC.Conc.setNumCapabilities'), share slots: taking is an atomic swap,
+-- so the worst case is a fresh buffer.
+{-# NOINLINE scratchSlots #-}
+scratchSlots :: Arr.Array Int (IORef (Maybe (ForeignPtr Word8)))
+scratchSlots = unsafePerformIO $ do
+  caps <- max 1 <$> getNumCapabilities
+  slots <- mapM (const (newIORef Nothing)) [1 .. caps]
+  pure (Arr.listArray (0, caps - 1) slots)
+
+scratchSlot :: IO (IORef (Maybe (ForeignPtr Word8)))
+scratchSlot = do
+  (cap, _) <- threadCapability =<< myThreadId
+  pure (Arr.unsafeAt scratchSlots (cap `rem` Arr.numElements scratchSlots))
 
 -- | 'recv' bounded by a time in microseconds: 'Nothing' when no byte came in
 -- time. Unlike @'System.Timeout.timeout' us ('recv' s n)@ it can never

@@ -187,6 +187,16 @@ foreign import ccall unsafe "urb_prep_timeout" c_prep_timeout :: Word64 -> Ptr U
 -- the request done on the spot, or not at all (never waits: unsafe)
 foreign import ccall unsafe "urb_submit_nowait" c_submit_nowait :: Ptr UrbOp -> Ptr Int32 -> IO Int32
 
+-- | A socket receive / send tried on the spot (cbits: the @urb_op@ is
+-- built on the C stack and handed to @urb_submit_nowait@): the result, or
+-- 'wouldWait' when nothing moved because it would have had to wait.
+foreign import ccall unsafe "hs_urb_try_recv" c_try_recv :: CInt -> Ptr Word8 -> Word32 -> CInt -> IO Int32
+foreign import ccall unsafe "hs_urb_try_send" c_try_send :: CInt -> Ptr Word8 -> Word32 -> CInt -> IO Int32
+
+-- | What 'c_try_recv' and 'c_try_send' return when the transfer would wait.
+wouldWait :: Int32
+wouldWait = #{const HS_URB_WOULD_WAIT}
+
 -- the blocking face on the calling OS thread's ring (may wait: safe)
 foreign import ccall safe "urb_submit_blocking" c_submit_blocking :: Ptr UrbOp -> IO Int32
 foreign import ccall safe "urb_submit_blocking_timeout" c_submit_blocking_timeout :: Ptr UrbOp -> Word64 -> IO Int32
