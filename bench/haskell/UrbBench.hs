@@ -22,6 +22,19 @@
 --       wait, so every round trip goes through the ring and the wake-up face
 --       (URB_HS_WAIT=push or the default manager loop). Reports round trips
 --       per second and process CPU time per round trip.
+--   urb-bench transfer [--ms MS] [--rounds R] [--batch B]
+--       the socket path one HTTP request costs, without the network stack's
+--       waiting: on an AF_UNIX datagram socketpair, B (default 8) 100-byte
+--       sends with sendAll, then B receives of up to 4,096 bytes with recv
+--       (each finds its datagram queued: every transfer finishes on the
+--       spot). Sides, interleaved in one process in slices of MS ms (order
+--       rotating each of R rounds): network (package network's recv and
+--       sendAll), uringbridge (System.IO.URingBridge's), before (this
+--       module's replica of the binding's path before the one-call tries:
+--       an allocated urb_op and result word, urb_prep_* and
+--       urb_submit_nowait, createAndTrim's 4 KiB buffer). Prints each side's
+--       median CPU and wall ns per send+recv pair, and bytes allocated per
+--       pair (+RTS -T), medians [min-max] over rounds.
 module Main (main) where
 
 import Control.Concurrent
@@ -44,6 +57,18 @@ import System.IO (hPutStrLn, stderr)
 import Text.Printf (printf)
 
 import qualified System.IO.URingBridge as U
+import qualified System.IO.URingBridge.Op as UO
+import qualified System.IO.URingBridge.Raw as UR
+import Control.Exception (mask, mask_, onException)
+import qualified Data.ByteString as B
+import qualified Data.ByteString.Internal as BI
+import qualified Data.ByteString.Unsafe as BU
+import Data.List (sort)
+import Foreign.Ptr (castPtr, plusPtr)
+import Foreign.Storable (peekByteOff)
+import qualified Network.Socket as NS
+import qualified Network.Socket.ByteString as NSB
+import System.Posix.Types (Fd (..))
 
 foreign import ccall safe "urb_nop" c_nop_safe :: IO Int32
 foreign import ccall unsafe "urb_nop" c_nop_unsafe :: IO Int32
@@ -79,6 +104,9 @@ main = do
   args <- getArgs
   let opt k d = maybe d id (lookup k (zip args (drop 1 args)))
       side = opt "--side" "async"
+  when (take 1 args == ["transfer"]) $ do
+    transferBench (read (opt "--ms" "100")) (read (opt "--rounds" "15")) (read (opt "--batch" "8"))
+    exitSuccess
   when (take 1 args == ["pingpong"]) $ do
     pingPong (read (opt "--pairs" "100")) (read (opt "--ms" "1000"))
     exitSuccess
@@ -220,3 +248,81 @@ pingPong pairs ms = do
   printf "pairs=%d round_trips_per_s=%.0f cpu_ns_per_round_trip=%.0f ctxsw_per_round_trip=%.3f backend=%s\n"
     pairs (rts / (fromIntegral (t1 - t0) / 1e9)) (fromIntegral (uCpuNs u1 - uCpuNs u0) / rts)
     (fromIntegral (uCtxsw u1 - uCtxsw u0) / rts) U.backendName
+
+-- | One side of @transfer@: a send of the whole ByteString, a receive.
+data Transfer = Transfer String (B.ByteString -> IO ()) (IO B.ByteString)
+
+transferBench :: Double -> Int -> Int -> IO ()
+transferBench ms rounds batch = do
+  (a, b) <- NS.socketPair NS.AF_UNIX NS.Datagram 0
+  let msg = B.replicate 100 120
+      sides =
+        [ Transfer "network" (NSB.sendAll a) (NSB.recv b 4096)
+        , Transfer "uringbridge" (U.sendAll a) (U.recv b 4096)
+        , Transfer "before" (beforeSendAll a) (beforeRecv b 4096)
+        ]
+      pairs (Transfer _ send recv) = do
+        replicateM_ batch (send msg)
+        replicateM_ batch $ recv >>= \bs -> when (B.length bs /= 100) $
+          hPutStrLn stderr ("urb-bench transfer: received " ++ show (B.length bs) ++ " bytes") >> exitFailure
+      slice t = do
+        s0 <- rtsStats
+        u0 <- usage
+        w0 <- getMonotonicTimeNSec
+        let limit = w0 + round (ms * 1e6)
+            go !n = do
+              pairs t
+              w <- getMonotonicTimeNSec
+              if w < limit then go (n + batch) else pure (n + batch, w)
+        (n, w1) <- go 0
+        u1 <- usage
+        s1 <- rtsStats
+        let per x = fromIntegral x / fromIntegral n :: Double
+            alloc = case (s0, s1) of
+              (Just x, Just y) -> per (allocated_bytes y - allocated_bytes x)
+              _ -> 0 / 0
+        pure (per (uCpuNs u1 - uCpuNs u0), per (w1 - w0), alloc)
+  forM_ sides $ \t -> replicateM_ 200 (pairs t) -- warm-up
+  results <- forM [0 .. rounds - 1] $ \r -> do
+    let k = r `mod` length sides
+    forM (drop k sides ++ take k sides) $ \t@(Transfer name _ _) -> (,) name <$> slice t
+  let med xs = let ys = sort xs in ys !! (length ys `div` 2)
+      fig xs = printf "%.0f [%.0f-%.0f]" (med xs) (minimum xs) (maximum xs) :: String
+  forM_ sides $ \(Transfer name _ _) -> do
+    let mine = [v | rs <- results, (n, v) <- rs, n == name]
+        cpu = [c | (c, _, _) <- mine]
+        wall = [w | (_, w, _) <- mine]
+        alloc = [x | (_, _, x) <- mine]
+    printf "transfer side=%s cpu_ns_per_pair=%s wall_ns_per_pair=%s alloc_bytes_per_pair=%s rounds=%d ms=%.0f batch=%d backend=%s\n"
+      name (fig cpu) (fig wall) (fig alloc) rounds ms batch U.backendName
+
+-- | The binding's send before the one-call tries, as it was: a urb_op and a
+-- result word allocated per try, filled by urb_prep_send, then
+-- urb_submit_nowait; readiness in GHC's I/O manager when it would wait.
+beforeSendAll :: NS.Socket -> B.ByteString -> IO ()
+beforeSendAll s bs = NS.withFdSocket s $ \fd -> BU.unsafeUseAsCStringLen bs $ \(p, n) ->
+  let go q k = when (k > 0) $ do
+        r <- beforeTry False (Fd fd) (UO.SendOp (Fd fd) q (fromIntegral k) 0)
+        when (r < 0) $ ioError (userError ("send: " ++ show r))
+        go (q `plusPtr` fromIntegral r) (k - fromIntegral r)
+   in go (castPtr p) n
+
+-- | The binding's recv before: createAndTrim's buffer of @n@ bytes, held for
+-- the wait, and the same allocated urb_op per try.
+beforeRecv :: NS.Socket -> Int -> IO B.ByteString
+beforeRecv s n = mask $ \restore -> do
+  bs <- NS.withFdSocket s $ \fd -> BI.createAndTrim n $ \p -> do
+    r <- beforeTry True (Fd fd) (UO.RecvOp (Fd fd) p (fromIntegral n) 0)
+    when (r < 0) $ ioError (userError ("recv: " ++ show r))
+    pure (fromIntegral r)
+  restore (pure ()) `onException` pure ()
+  pure bs
+
+beforeTry :: Bool -> Fd -> UO.Op -> IO Int32
+beforeTry reading fd op = UO.withOp op $ \p -> allocaBytes 4 $ \out -> mask_ (again p out)
+  where
+    again p out = do
+      done <- UR.c_submit_nowait p out
+      if done == 1
+        then peekByteOff out 0
+        else (if reading then threadWaitRead else threadWaitWrite) fd >> again p out
