@@ -395,6 +395,11 @@ sleep us = () <$ run (SleepOp (fromIntegral (max 0 us)))
 -- the socket. (What no function can prevent: 'System.Timeout.timeout'
 -- discards a result that was already returned to it when its timer fires
 -- before it has cleaned up, a window of a few instructions.)
+--
+-- The ByteString holds exactly the bytes received: up to 16 KiB are
+-- received into a buffer of the capability's and copied out, so a thread
+-- waiting here holds no buffer (package network's recv holds all @n@
+-- bytes while it waits).
 recv :: NS.Socket -> Int -> IO B.ByteString
 recv s n = do
   _ <- len32 "recv" n
