@@ -33,8 +33,9 @@
 --       module's replica of the binding's path before the one-call tries:
 --       an allocated urb_op and result word, urb_prep_* and
 --       urb_submit_nowait, createAndTrim's 4 KiB buffer). Prints each side's
---       median CPU and wall ns per send+recv pair, and bytes allocated per
---       pair (+RTS -T), medians [min-max] over rounds.
+--       CPU and wall ns per send+recv pair and bytes allocated per pair
+--       (+RTS -T) for every slice ("slice ..." lines), then per side the
+--       medians [min-max] over rounds ("transfer ..." lines).
 module Main (main) where
 
 import Control.Concurrent
@@ -285,7 +286,10 @@ transferBench ms rounds batch = do
   forM_ sides $ \t -> replicateM_ 200 (pairs t) -- warm-up
   results <- forM [0 .. rounds - 1] $ \r -> do
     let k = r `mod` length sides
-    forM (drop k sides ++ take k sides) $ \t@(Transfer name _ _) -> (,) name <$> slice t
+    forM (drop k sides ++ take k sides) $ \t@(Transfer name _ _) -> do
+      v@(c, w, x) <- slice t
+      printf "slice side=%s round=%d cpu_ns_per_pair=%.1f wall_ns_per_pair=%.1f alloc_bytes_per_pair=%.1f\n" name r c w x
+      pure (name, v)
   let med xs = let ys = sort xs in ys !! (length ys `div` 2)
       fig xs = printf "%.0f [%.0f-%.0f]" (med xs) (minimum xs) (maximum xs) :: String
   forM_ sides $ \(Transfer name _ _) -> do

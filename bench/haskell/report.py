@@ -236,6 +236,36 @@ if syscalls:
           f"submitBlockingOS {1 / e_os:.2f}." if e_os else f"NOPs per `io_uring_enter`: submitBlocking {1 / e_async:.1f}.")
         w("")
 
+# ---------------------------------------------------------------- 2b
+TRANSFER_SIDES = (("network", "package network's `recv` + `sendAll` (anchor)"),
+                  ("uringbridge", "`System.IO.URingBridge.recv` + `sendAll`"),
+                  ("before", "replica of the binding's old path (information)"))
+if any(med(f"transfer_N{n}", "cpu_ns_per_pair", "network") for n in (1, 2)):
+    w("## 2b. The socket path per request, without waiting (`urb-bench transfer`)")
+    w("")
+    w("On an AF_UNIX datagram socketpair, 8 sends of 100 bytes with `sendAll`, then 8 receives "
+      "of up to 4,096 bytes with `recv`: every transfer finishes on the spot, so this is the "
+      "per-call cost of each library's path (one HTTP request is one such pair), without the "
+      "TCP stack or any waiting. The sides alternate in 100 ms slices inside one process, the "
+      "order rotating each round; CPU is the process's (getrusage), allocation from +RTS -T. "
+      "`before` is the benchmark's replica of the binding's path before the one-call tries "
+      "(an allocated `urb_op` and result word, `urb_prep_*` then `urb_submit_nowait`, "
+      "`createAndTrim`'s 4 KiB buffer).")
+    w("")
+    for n in (1, 2):
+        g = f"transfer_N{n}"
+        if not med(g, "cpu_ns_per_pair", "network"):
+            continue
+        w(f"+RTS -N{n}:")
+        w("")
+        w("| side | CPU ns per pair | × network | wall ns per pair | bytes allocated per pair |")
+        w("|---|---|---|---|---|")
+        for side, what in TRANSFER_SIDES:
+            _, rt = ratio(g, "cpu_ns_per_pair", side, "network")
+            w(f"| {what} | {cell(g, 'cpu_ns_per_pair', side)} | {rt} | {cell(g, 'wall_ns_per_pair', side)} "
+              f"| {cell(g, 'alloc_bytes_per_pair', side)} |")
+        w("")
+
 # ---------------------------------------------------------------- 3
 w("## 3. HTTP server: `urb-http-server --io uring` against `--io ghc`")
 w("")
