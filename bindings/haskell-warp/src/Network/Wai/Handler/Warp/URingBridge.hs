@@ -24,14 +24,11 @@ module Network.Wai.Handler.Warp.URingBridge
 
 import Control.Exception (fromException, throwIO, try)
 import qualified Data.ByteString as B
-import qualified Data.ByteString.Internal as BI
 import qualified Data.ByteString.Unsafe as BU
 import Data.IORef
 import Data.Word (Word8)
 import Foreign.C.Error (eINVAL, errnoToIOError)
-import Foreign.ForeignPtr (ForeignPtr, withForeignPtr)
 import Foreign.Ptr (Ptr, castPtr, plusPtr)
-import GHC.ForeignPtr (mallocPlainForeignPtrBytes)
 import GHC.IO.Exception (IOErrorType (..), IOException (..))
 import Data.Streaming.Network (bindPortTCP)
 import qualified Network.Socket as NS
@@ -102,7 +99,6 @@ catchIO act h = try act >>= either h pure
 uringConnection :: Settings -> NS.Socket -> IO Connection
 uringConnection _ s = do
   writeBuffer <- allocateBuffer bufferSize
-  pool <- newIORef =<< freshChunk
   isH2 <- newIORef False
   pure
     Connection
@@ -111,40 +107,30 @@ uringConnection _ s = do
       , connSendFile = readSendFile writeBuffer bufferSize (sendAll s)
       , connClose = NS.close s
       , connFree = freeBuffer writeBuffer
-      , connRecv = recvChunk s pool
+      , connRecv = recvChunk s
       , connRecvBuf = recvExactly s
       , connWriteBuffer = writeBuffer
       , connBufferSize = bufferSize
       , connHTTP2 = isH2
       }
 
--- | Received bytes are slices of 16 KiB chunks, a fresh chunk once less than
--- 2 KiB is left: one allocation serves many small requests, and no bytes are
--- copied (Warp's own receive does the same).
-data Chunk = Chunk !(ForeignPtr Word8) !Int
-
-chunkSize, minFree :: Int
-chunkSize = 16384
-minFree = 2048
-
-freshChunk :: IO Chunk
-freshChunk = (`Chunk` 0) <$> mallocPlainForeignPtrBytes chunkSize
-
--- | The next bytes from the socket, empty at end of stream. A socket Warp's
--- timeout manager has closed meanwhile reads as the end of the stream.
-recvChunk :: NS.Socket -> IORef Chunk -> IO B.ByteString
-recvChunk s pool = do
-  Chunk fp used <- readIORef pool
-  Chunk fp' off <- if chunkSize - used < minFree then freshChunk else pure (Chunk fp used)
-  r <- try $ withForeignPtr fp' $ \p -> withFd s $ \fd -> U.recvBuf fd (p `plusPtr` off) (chunkSize - off)
+-- | The next bytes from the socket (up to 16 KiB), empty at end of stream.
+-- 'U.recv' receives into its capability's scratch buffer and copies out
+-- only the bytes that came, so an idle keep-alive connection holds no
+-- receive buffer (stock Warp keeps a 16 KiB one per connection). A socket
+-- Warp's timeout manager has closed meanwhile reads as the end of the
+-- stream.
+recvChunk :: NS.Socket -> IO B.ByteString
+recvChunk s = do
+  r <- try (U.recv s recvSize)
   case r of
     Left e
       | closedUnderUs e -> pure B.empty
       | otherwise -> throwIO e
-    Right 0 -> pure B.empty
-    Right n -> do
-      writeIORef pool (Chunk fp' (off + n))
-      pure (BI.fromForeignPtr fp' off n)
+    Right bs -> pure bs
+
+recvSize :: Int
+recvSize = 16384
 
 -- | Fills the whole buffer; False if the stream ended first (HTTP/2's frames).
 recvExactly :: NS.Socket -> Ptr Word8 -> Int -> IO Bool
