@@ -93,9 +93,9 @@ stoppedLocation = "uringbridge-warp: listener shut down"
 catchIO :: IO a -> (IOException -> IO a) -> IO a
 catchIO act h = try act >>= either h pure
 
--- | A Warp 'Connection' whose receives and sends are uringbridge requests
--- (each tried on the calling thread first; only one that would wait goes
--- to the capability's ring, the green thread sleeping meanwhile).
+-- | A Warp 'Connection' whose receives and sends are uringbridge requests,
+-- each tried on the calling thread; one that would wait waits for
+-- readiness in GHC's I/O manager (the green thread sleeping meanwhile).
 uringConnection :: Settings -> NS.Socket -> IO Connection
 uringConnection _ s = do
   writeBuffer <- allocateBuffer bufferSize
@@ -117,7 +117,7 @@ uringConnection _ s = do
 -- | The next bytes from the socket (up to 16 KiB), empty at end of stream.
 -- 'U.recv' receives into its capability's scratch buffer and copies out
 -- only the bytes that came, so an idle keep-alive connection holds no
--- receive buffer (stock Warp keeps a 16 KiB one per connection). A socket
+-- receive buffer. A socket
 -- Warp's timeout manager has closed meanwhile reads as the end of the
 -- stream.
 recvChunk :: NS.Socket -> IO B.ByteString
