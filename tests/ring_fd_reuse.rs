@@ -25,11 +25,15 @@ static SERIAL: Mutex<()> = Mutex::new(());
 /// Fails the test (instead of hanging the suite) if `f` does not finish.
 fn within<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
+    let thread = std::thread::spawn(move || {
         let _ = tx.send(f());
     });
     match rx.recv_timeout(Duration::from_secs(20)) {
-        Ok(v) => v,
+        Ok(v) => {
+            // Its thread ring is dropped (the thread's exit) before we go on.
+            thread.join().unwrap();
+            v
+        }
         Err(mpsc::RecvTimeoutError::Timeout) => panic!("{what}: hung (no result in 20 s)"),
         Err(mpsc::RecvTimeoutError::Disconnected) => panic!("{what}: panicked"),
     }
