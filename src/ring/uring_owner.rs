@@ -18,6 +18,7 @@ enum Spun {
     Nothing,
 }
 use crate::uring::encode::{encode, link_timeout, timespec, SqeArgs};
+use crate::uring::registered::RegisteredRing;
 use io_uring::{cqueue, opcode, register, squeue::Entry, squeue::Flags, types, IoUring};
 use std::sync::Arc;
 use std::time::Instant;
@@ -57,7 +58,9 @@ struct KernelMem {
 }
 
 pub struct Owner {
-    ring: IoUring,
+    /// Entered by its registered index (see `uring::registered`): a stray
+    /// close of its number by the program cannot break the ring.
+    ring: RegisteredRing,
     shared: Arc<Shared>,
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
@@ -85,12 +88,13 @@ pub struct Owner {
 pub fn start(shared: Arc<Shared>) -> Result<Owner, i32> {
     let errno = |e: std::io::Error| -e.raw_os_error().unwrap_or(libc::EINVAL);
     let allow_list = shared.config.allow_list();
-    let ring = build(&shared, allow_list.is_some()).map_err(errno)?;
+    // Registered first: once restrictions are enabled the kernel refuses it.
+    let ring = RegisteredRing::new(build(&shared, allow_list.is_some()).map_err(errno)?);
     if let Some(b) = &shared.buffers {
         // SAFETY: the buffer ring mapping lives as long as `shared`, which
         // the owner holds until the ring is gone.
         unsafe {
-            ring.submitter().register_buf_ring_with_flags(
+            ring.ring().submitter().register_buf_ring_with_flags(
                 b.ring_addr(),
                 b.count() as u16,
                 super::buffers::GROUP_ID,
@@ -103,10 +107,14 @@ pub fn start(shared: Arc<Shared>) -> Result<Owner, i32> {
         // The allow-list is enforced before a request reaches the ring; the
         // kernel enforces it again, so even a bug in the library cannot
         // issue anything else. The ring was created disabled for this.
-        ring.submitter()
+        ring.ring()
+            .submitter()
             .register_restrictions(&mut kernel_restrictions(&ops))
             .map_err(errno)?;
-        ring.submitter().register_enable_rings().map_err(errno)?;
+        ring.ring()
+            .submitter()
+            .register_enable_rings()
+            .map_err(errno)?;
     }
     Ok(Owner::new(ring, shared))
 }
@@ -172,8 +180,8 @@ fn is_linked(r: &Request) -> bool {
 }
 
 impl Owner {
-    pub fn new(ring: IoUring, shared: Arc<Shared>) -> Owner {
-        let sqpoll = ring.params().is_setup_sqpoll();
+    pub fn new(ring: RegisteredRing, shared: Arc<Shared>) -> Owner {
+        let sqpoll = ring.ring().params().is_setup_sqpoll();
         Owner {
             ring,
             shared,
@@ -354,7 +362,7 @@ impl Owner {
                     return Spun::Requests;
                 }
                 // SAFETY: only the owner thread touches the SQ.
-                if unsafe { self.ring.submission_shared() }.taskrun() {
+                if unsafe { self.ring.ring().submission_shared() }.taskrun() {
                     return Spun::Completions;
                 }
                 std::hint::spin_loop();
@@ -367,7 +375,7 @@ impl Owner {
 
     fn enter(&mut self, want: u32) {
         Stats::bump(&self.shared.stats.enters, 1);
-        let to_submit = self.ring.submission().len() as u32;
+        let to_submit = self.ring.ring_mut().submission().len() as u32;
         // GETEVENTS even when not waiting: with DEFER_TASKRUN that is what
         // runs completions.
         let mut flags = IORING_ENTER_GETEVENTS;
@@ -376,15 +384,10 @@ impl Owner {
         // IORING_ENTER_SQ_WAKEUP makes it look at the SQ again. Without it
         // the SQEs just pushed (the wake-up read included) are never seen
         // and the owner sleeps for ever.
-        if self.sqpoll && self.ring.submission().need_wakeup() {
+        if self.sqpoll && self.ring.ring_mut().submission().need_wakeup() {
             flags |= IORING_ENTER_SQ_WAKEUP;
         }
-        // SAFETY: plain enter on our own ring, no extra argument.
-        let r = unsafe {
-            self.ring
-                .submitter()
-                .enter::<libc::sigset_t>(to_submit, want, flags, None)
-        };
+        let r = self.ring.enter(to_submit, want, flags);
         let r = match self.shared.take_enter_fault() {
             Some(errno) => Err(std::io::Error::from_raw_os_error(errno)),
             None => r.map(|_| ()),
@@ -407,7 +410,7 @@ impl Owner {
         loop {
             // SAFETY: pointers in `e` live in slots (boxed) or in the caller's
             // buffers, which the caller keeps valid until completion.
-            if unsafe { self.ring.submission().push(&e) }.is_ok() {
+            if unsafe { self.ring.ring_mut().submission().push(&e) }.is_ok() {
                 return;
             }
             if self.fatal.is_some() {
@@ -431,7 +434,7 @@ impl Owner {
         let held = std::mem::take(&mut self.held);
         loop {
             // SAFETY: as in `push`.
-            if unsafe { self.ring.submission().push_multiple(&held) }.is_ok()
+            if unsafe { self.ring.ring_mut().submission().push_multiple(&held) }.is_ok()
                 || self.fatal.is_some()
             {
                 break;
@@ -451,7 +454,7 @@ impl Owner {
     /// Room for `n` consecutive SQEs (a chain must go in one submission).
     fn reserve(&mut self, n: usize) {
         loop {
-            let sq = self.ring.submission();
+            let sq = self.ring.ring_mut().submission();
             if sq.capacity() - sq.len() >= n || self.fatal.is_some() {
                 return;
             }
@@ -590,7 +593,7 @@ impl Owner {
     }
 
     fn reap(&mut self) {
-        let overflow = self.ring.completion().overflow();
+        let overflow = self.ring.ring_mut().completion().overflow();
         if overflow != self.seen_overflow {
             Stats::bump(
                 &self.shared.stats.cq_overflows,
@@ -599,7 +602,7 @@ impl Owner {
             self.seen_overflow = overflow;
         }
         let mut cqes = std::mem::take(&mut self.cqes);
-        cqes.extend(self.ring.completion());
+        cqes.extend(self.ring.ring_mut().completion());
         for cqe in cqes.drain(..) {
             self.complete(cqe.user_data(), cqe.result(), cqe.flags());
         }

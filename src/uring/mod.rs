@@ -3,4 +3,5 @@
 
 pub mod encode;
 pub mod probe;
+pub mod registered;
 pub mod thread_ring;

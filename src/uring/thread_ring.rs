@@ -7,9 +7,9 @@
 
 use crate::engine;
 use crate::uring::probe::build_ring;
-use io_uring::{cqueue, opcode, squeue::Entry, types, IoUring};
+use crate::uring::registered::RegisteredRing;
+use io_uring::{cqueue, opcode, squeue::Entry, types};
 use std::cell::RefCell;
-use std::os::fd::AsRawFd;
 
 const INITIAL_ENTRIES: u32 = 32;
 
@@ -18,7 +18,9 @@ const INITIAL_ENTRIES: u32 = 32;
 const CANCEL_USER_DATA: u64 = u64::MAX;
 
 pub struct ThreadRing {
-    ring: IoUring,
+    /// Entered by its registered index: a program's stray close of the
+    /// ring's number cannot make this thread enter something else.
+    ring: RegisteredRing,
     fork_generation: u64,
     next_id: u64,
     in_flight: usize,
@@ -40,17 +42,15 @@ pub fn with_ring<R>(sqes: u32, f: impl FnOnce(&mut ThreadRing) -> R) -> Option<R
             if r.fork_generation != engine::fork_generation() {
                 // Inherited from the parent: its mappings are gone (dontfork)
                 // and its requests are the parent's. Close only our fd copy.
-                let stale = slot.take().unwrap();
-                let fd = stale.ring.as_raw_fd();
-                std::mem::forget(stale);
-                // SAFETY: our own copy of the ring's descriptor, closed once;
-                // the forgotten ring never touches it again.
-                unsafe { libc::close(fd) };
+                let stale = std::mem::ManuallyDrop::new(slot.take().unwrap());
+                // SAFETY: the ring is moved out once and `stale` (forgotten)
+                // is never used again, so no drain runs on the parent's ring.
+                unsafe { std::ptr::read(&stale.ring) }.forget_in_child();
             }
         }
         let unfit = slot
             .as_ref()
-            .is_some_and(|r| r.broken || r.ring.params().sq_entries() < sqes);
+            .is_some_and(|r| r.broken || r.ring.ring().params().sq_entries() < sqes);
         if slot.is_none() || unfit {
             *slot = None;
             *slot = Some(ThreadRing::new(
@@ -68,7 +68,7 @@ impl ThreadRing {
         let probe = engine::selection().probe.as_ref()?;
         let ring = build_ring(probe.single_thread_setup, entries).ok()?;
         Some(ThreadRing {
-            ring,
+            ring: RegisteredRing::new(ring),
             fork_generation: engine::fork_generation(),
             next_id: 0,
             in_flight: 0,
@@ -79,13 +79,7 @@ impl ThreadRing {
     /// Submits what is queued and waits for at least one CQE; interruptions
     /// are retried by the caller's loop. Err: the ring is unusable.
     fn submit_and_wait_one(&mut self) -> Result<(), i32> {
-        match self.ring.submit_and_wait(1) {
-            Ok(_) => Ok(()),
-            Err(e) => match e.raw_os_error() {
-                Some(libc::EINTR) | Some(libc::EAGAIN) | Some(libc::EBUSY) => Ok(()),
-                other => Err(-other.unwrap_or(libc::EIO)),
-            },
-        }
+        retryable(self.ring.submit_and_wait(1))
     }
 
     /// Cancels and reaps what is left, and marks the ring for replacement.
@@ -101,6 +95,7 @@ impl ThreadRing {
         // SAFETY: as in `run`: the caller's memory outlives this call.
         unsafe {
             self.ring
+                .ring_mut()
                 .submission()
                 .push(&entry.user_data(id))
                 .expect("an empty ring has room")
@@ -112,7 +107,7 @@ impl ThreadRing {
                 return e;
             }
             // CQEs of earlier calls' cancels are skipped: ids never repeat.
-            for cqe in self.ring.completion() {
+            for cqe in self.ring.ring_mut().completion() {
                 if cqe.user_data() == id {
                     self.in_flight -= 1;
                     return cqe.result();
@@ -141,7 +136,7 @@ impl ThreadRing {
             &mut done_heap
         };
         {
-            let mut sq = self.ring.submission();
+            let mut sq = self.ring.ring_mut().submission();
             for (i, e) in entries.iter_mut().enumerate() {
                 e.set_user_data(base + i as u64);
                 // SAFETY: the memory each entry points to is the caller's and
@@ -161,7 +156,7 @@ impl ThreadRing {
                 return;
             }
             let mut cancels: Vec<u64> = Vec::new();
-            for cqe in self.ring.completion() {
+            for cqe in self.ring.ring_mut().completion() {
                 let id = cqe.user_data();
                 if id < base || id >= base + n as u64 {
                     continue; // our own cancel requests
@@ -189,8 +184,10 @@ impl ThreadRing {
                     .build()
                     .user_data(CANCEL_USER_DATA);
                 // SAFETY: a cancel carries no pointers.
-                while unsafe { self.ring.submission().push(&c) }.is_err() {
-                    let _ = self.ring.submit();
+                while unsafe { self.ring.ring_mut().submission().push(&c) }.is_err() {
+                    if self.ring.submit_and_wait(0).is_err() {
+                        break; // the next wait reports the ring's failure
+                    }
                 }
             }
         }
@@ -205,18 +202,21 @@ impl ThreadRing {
             .build()
             .user_data(CANCEL_USER_DATA);
         // SAFETY: a cancel carries no pointers.
-        while unsafe { self.ring.submission().push(&c) }.is_err() {
+        while unsafe { self.ring.ring_mut().submission().push(&c) }.is_err() {
             // A full SQ: submit what is there to make room (nothing is lost:
             // those requests' CQEs are counted below like the others).
-            if self.ring.submit().is_err() {
+            if self.ring.submit_and_wait(0).is_err() {
                 break;
             }
         }
         for _ in 0..1000 {
-            match self.ring.submit_and_wait(1) {
-                Ok(_) | Err(_) => {}
+            // An error retrying cannot mend (EBADF, EOPNOTSUPP, ...) ends
+            // the drain at once: another enter would fail the same way.
+            // What is left is cancelled by the kernel when the ring goes.
+            if retryable(self.ring.submit_and_wait(1)).is_err() {
+                break;
             }
-            for cqe in self.ring.completion() {
+            for cqe in self.ring.ring_mut().completion() {
                 if cqe.user_data() != CANCEL_USER_DATA && !cqueue::more(cqe.flags()) {
                     self.in_flight = self.in_flight.saturating_sub(1);
                 }
@@ -225,6 +225,18 @@ impl ThreadRing {
                 break;
             }
         }
+    }
+}
+
+/// `Err(-errno)` for an enter error that retrying cannot mend; signals,
+/// a full CQ or a busy kernel are retried by the caller's loop.
+fn retryable(r: std::io::Result<usize>) -> Result<(), i32> {
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) => match e.raw_os_error() {
+            Some(libc::EINTR) | Some(libc::EAGAIN) | Some(libc::EBUSY) => Ok(()),
+            other => Err(-other.unwrap_or(libc::EIO)),
+        },
     }
 }
 
