@@ -117,10 +117,13 @@ func (rg *Ring) Open(name string) (*File, error) { return rg.OpenFile(name, os.O
 // goroutine while the ring's owner thread drives the kernel, instead of
 // blocking an OS thread per call as the package-level functions do. Many
 // goroutines reading one File at once then need no OS thread each, and
-// their requests reach the kernel in batches. Seek, Stat and Close stay
-// on the blocking face (short calls that do not wait for a device). The
-// File keeps the ring reachable; closing the ring makes the file's later
-// requests fail with [ErrRingClosed].
+// their requests reach the kernel in batches. A ReadAt of page-cached
+// data finishes on the calling goroutine's thread (one preadv2 with
+// RWF_NOWAIT, no cgo call) and never meets the ring; see [Ring.NewFile]
+// for what the File learns about its descriptor at its first read. Seek,
+// Stat and Close stay on the blocking face (short calls that do not wait
+// for a device). The File keeps the ring reachable; closing the ring makes
+// the file's later requests fail with [ErrRingClosed].
 func (rg *Ring) OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
 	fd, err := rg.openat(name, flag|oCloexec, permToMode(perm))
 	if err != nil {
@@ -132,6 +135,15 @@ func (rg *Ring) OpenFile(name string, flag int, perm fs.FileMode) (*File, error)
 }
 
 // NewFile is [NewFile] with the file's requests on this ring.
+//
+// Reads at an offset (ReadAt) are tried on the calling thread with
+// preadv2(RWF_NOWAIT), except on an O_DIRECT descriptor, whose reads all go
+// to the ring. The File learns whether its descriptor is O_DIRECT, and its
+// file type, at its first read and keeps both: a later fcntl(F_SETFL) that
+// sets O_DIRECT through Fd is not seen, and such reads are still tried on
+// the caller (with the same results: preadv2 of an O_DIRECT descriptor
+// waits for the device instead of answering EAGAIN, and blocks the calling
+// thread meanwhile).
 func (rg *Ring) NewFile(fd int, name string) *File {
 	f := newFile(fd, name, false)
 	f.ring = rg
