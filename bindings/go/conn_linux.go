@@ -78,7 +78,7 @@ func newConn(rg *Ring, fd int, network string, peer syscall.Sockaddr, nonblockin
 	}
 	// os.NewFile puts a non-blocking descriptor into the netpoller; the
 	// File's own cleanup closes a connection dropped without Close.
-	c.file = os.NewFile(uintptr(fd), "uringbridge-"+network)
+	c.file = os.NewFile(uintptr(fd), fileName(network))
 	raw, err := c.file.SyscallConn()
 	if err != nil {
 		c.file.Close()
@@ -103,6 +103,22 @@ func newConn(rg *Ring, fd int, network string, peer syscall.Sockaddr, nonblockin
 		}, [2]*slot{c.rd.s, c.wr.s})
 	}
 	return c, nil
+}
+
+// fileName is the name of a connection's *os.File (constant strings: no
+// allocation per connection).
+func fileName(network string) string {
+	switch network {
+	case "tcp":
+		return "uringbridge-tcp"
+	case "tcp4":
+		return "uringbridge-tcp4"
+	case "tcp6":
+		return "uringbridge-tcp6"
+	case "unix":
+		return "uringbridge-unix"
+	}
+	return "uringbridge-" + network
 }
 
 func (c *Conn) LocalAddr() net.Addr  { return c.laddr }
