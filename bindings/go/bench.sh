@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks of the Go binding (not tests: nothing here fails on speed).
 #
-#   bindings/go/bench.sh [--quick|--full] [--diag]
+#   bindings/go/bench.sh [--quick|--full|--rounds=N] [--http] [--diag]
 #
+# (--http: section 2 only, and --diag's part 3.)
 # 1. Per-request cost in-process: `go test -bench` of the blocking Nop (one
 #    cgo call into urb_nop) interleaved with the C figure of the same round
 #    trip (bench/blocking_cost.c, built here against target/release), ratio
@@ -17,8 +18,12 @@
 #    wrk -t 1 -c 50 -d 3s. Rounds interleaved (the order alternates), a fresh
 #    server per measurement on a port of its own; medians [min-max] over
 #    rounds and the ratio of medians with the range of per-round ratios.
-#    Target: uring >= 1.0x std at every load (bench/run adds p50 latency
-#    and server CPU time per request).
+#    Target: uring >= 1.0x std at every load, and wrk's p50 latency <=
+#    std's. Each measurement also records the server's CPU time per
+#    request (the scheduler's per-thread counters). BASE_HTTPSERVER=path
+#    adds a third side, that httpserver binary with -net uring (a build of
+#    an earlier commit, for before/after figures); KEEP_SAMPLES=file keeps
+#    the raw samples.
 # 3. --diag: per HTTP request, ring statistics (requests, io_uring_enter
 #    calls, owner wake-ups), CPU time and context switches of the server,
 #    `strace -c -f` system-call counts of both servers, and a CPU profile of
@@ -33,13 +38,15 @@ repo=$(cd "$here/../.." && pwd)
 cd "$here"
 export PATH="/usr/local/go/bin:$PATH" GOTOOLCHAIN=local
 
-rounds=3 diag=0
+rounds=3 diag=0 http_only=0
 for a in "$@"; do
     case "$a" in
         --quick) rounds=3 ;;
         --full) rounds=9 ;;
+        --rounds=*) rounds=${a#--rounds=} ;;
+        --http) http_only=1 ;;
         --diag) diag=1 ;;
-        *) echo "usage: bench.sh [--quick|--full] [--diag]" >&2; exit 2 ;;
+        *) echo "usage: bench.sh [--quick|--full|--rounds=N] [--http] [--diag]" >&2; exit 2 ;;
     esac
 done
 
@@ -77,6 +84,7 @@ gobench() { # gobench REGEX TIME: one run of the Go benchmarks matching REGEX
     "$bin/uringbridge.test" -test.run '^$' -test.bench "$1" -test.benchtime "$2" 2>/dev/null
 }
 
+if [ "$http_only" = 0 ]; then
 echo
 echo "## 1. Per-request cost, in-process ($rounds rounds, interleaved; ns/op, lower is better)"
 nsamples="$work/nop.samples"
@@ -149,18 +157,29 @@ if o and g:
     print(f"  throughput ratio ring / os.File = {ratio:.3f}  (per-round {per[0]:.2f}-{per[-1]:.2f}); target >= 1.0x: {verdict}")
 PY
 
-# start_server MODE [ENV...]: starts the HTTP server, sets $pid and $port.
+fi
+
+# start_server SIDE: starts the HTTP server of a side (std, uring, or base:
+# BASE_HTTPSERVER's binary with -net uring), sets $pid and $port.
 start_server() {
-    local mode=$1; shift
-    env "$@" "$bin/httpserver" -net "$mode" -addr 127.0.0.1:0 >"$work/srv.log" 2>&1 &
+    local exe="$bin/httpserver" mode=$1
+    [ "$1" = base ] && exe=$BASE_HTTPSERVER mode=uring
+    # Removed first: the shell truncates the log in the child, after the
+    # fork, so the loop below could otherwise read the previous server's.
+    rm -f "$work/srv.log"
+    "$exe" -net "$mode" -addr 127.0.0.1:0 >"$work/srv.log" 2>&1 &
     pid=$!
-    for _ in $(seq 100); do grep -q '^listening on' "$work/srv.log" 2>/dev/null && break; sleep 0.02; done
+    for _ in $(seq 500); do grep -q '^listening on' "$work/srv.log" 2>/dev/null && break; sleep 0.02; done
     port=$(sed -n 's/^listening on [0-9.]*:\([0-9]*\) .*/\1/p' "$work/srv.log")
     [ -n "$port" ] || { echo "bench.sh: server did not start:"; cat "$work/srv.log"; exit 1; }
 }
 stop_server() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
+# cpu_ns: CPU time (user + system) of the server's threads so far, in ns,
+# from the scheduler's per-thread counters (exact, unlike /proc ticks).
+cpu_ns() { cat /proc/"$pid"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
 
-# load NAME: runs one load against $port, prints requests/s.
+# load NAME: runs one load against $port, prints "requests/s requests p50_us"
+# (p50 from wrk only, - for ab).
 load() {
     local url="http://127.0.0.1:$port/"
     case "$1" in
@@ -168,48 +187,77 @@ load() {
         ab-c50-k)  timeout 120 ab -q -n 10000 -c 50 -k "$url" ;;
         ab-c500-k) timeout 120 ab -q -n 10000 -c 500 -k "$url" ;;
         ab-c50)    timeout 120 ab -q -n 10000 -c 50 "$url" ;;
-        wrk-c50)   timeout 60 wrk -t 1 -c 50 -d 3s "$url" ;;
-    esac 2>&1 | awk '/^Requests per second:/ { print $4 } /^Requests\/sec:/ { print $2 }
-                     /^Failed requests:/ && $3 != 0 { print "FAILED " $3 > "/dev/stderr" }'
+        wrk-c50)   timeout 60 wrk -t 1 -c 50 -d 3s --latency "$url" ;;
+    esac 2>&1 | awk '
+        function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /s$/) return v * 1e6; return v }
+        /^Requests per second:/ { rps = $4 } /^Complete requests:/ { n = $3 }
+        /^Requests\/sec:/ { rps = $2 } /requests in / { n = $1 } /^ *Latency Distribution/ { dist = 1 } dist && /^ *50% / && NF == 2 { p50 = us($2) }
+        /^Failed requests:/ && $3 != 0 { print "FAILED " $3 > "/dev/stderr" }
+        END { print rps + 0, n + 0, (p50 == "" ? "-" : p50) }'
 }
 
 loads=(ab-c5-k ab-c50-k ab-c500-k ab-c50 wrk-c50)
+sides=(uring std)
+[ -n "${BASE_HTTPSERVER:-}" ] && sides+=(base)
 echo
 echo "## 2. HTTP requests/s, examples/httpserver -net uring vs -net std ($rounds rounds, interleaved; higher is better)"
+echo "##    (server CPU time per request from /proc/PID/task/*/schedstat; p50 from wrk --latency)"
 samples="$work/samples"
 : >"$samples"
 start_server uring; echo "# $(head -1 "$work/srv.log")"; stop_server
 for r in $(seq "$rounds"); do
     for l in "${loads[@]}"; do
-        order="uring std"; [ $((r % 2)) -eq 0 ] && order="std uring"
-        for m in $order; do
+        # The order rotates round by round, so no side always goes first.
+        n=${#sides[@]} order=()
+        for i in $(seq 0 $((n - 1))); do order+=("${sides[$(((i + r) % n))]}"); done
+        for m in "${order[@]}"; do
             start_server "$m"
-            v=$(load "$l" | head -1)
+            c0=$(cpu_ns)
+            read -r v reqs p50 < <(load "$l")
+            c1=$(cpu_ns)
             stop_server
-            echo "$l $m $r ${v:-0}" >>"$samples"
+            echo "$l $m $r ${v:-0} $(awk -v d=$((c1 - c0)) -v n="${reqs:-0}" 'BEGIN { printf "%.2f", n ? d / n / 1000 : 0 }') ${p50:--}" >>"$samples"
         done
     done
-    echo "  round $r/$rounds done" >&2
+    echo "  round $r/$rounds done, load average $(cut -d' ' -f1 /proc/loadavg)" >&2
 done
+[ -z "${KEEP_SAMPLES:-}" ] || cp "$samples" "$KEEP_SAMPLES"
 python3 - "$samples" <<'EOF'
 import sys, statistics as st
 rows = [l.split() for l in open(sys.argv[1])]
-loads = []
-for l, *_ in rows:
+loads, sides = [], []
+for l, m, *_ in rows:
     if l not in loads: loads.append(l)
-def vals(l, m): return {int(r): float(v) for (L, M, r, v) in rows if L == l and M == m}
-print("| load | std (net.Listen) | uring (uringbridge.Listen) | ratio uring/std | per-round ratios | target | verdict |")
-print("|---|---|---|---|---|---|---|")
+    if m not in sides: sides.append(m)
+def col(l, m, i): return {int(r[2]): float(r[i]) for r in rows if r[0] == l and r[1] == m and r[i] != "-"}
+f = lambda d: f"{st.median(d.values()):,.0f} [{min(d.values()):,.0f}–{max(d.values()):,.0f}]" if d else "—"
+g = lambda d: f"{st.median(d.values()):.2f}" if d else "—"
+base = "base" in sides
+print("| load | std (net.Listen) req/s | uring (uringbridge.Listen) req/s | ratio uring/std | per-round ratios | verdict (≥ 1.0×) | CPU µs/req std / uring | CPU ratio |"
+      + (" base (BASE_HTTPSERVER) req/s | base CPU µs/req |" if base else ""))
+print("|---|---|---|---|---|---|---|---|" + ("---|---|" if base else ""))
 for l in loads:
-    u, s = vals(l, "uring"), vals(l, "std")
+    u, s = col(l, "uring", 3), col(l, "std", 3)
     mu, ms = st.median(u.values()), st.median(s.values())
     per = sorted(u[r] / s[r] for r in u if s.get(r))
     ratio = mu / ms if ms else 0
-    target = "≥ 1.0×"  # issue 10: at every load
     verdict = "met" if ratio >= 1.0 else "MISSED"
     if per and per[0] < 1.0 <= per[-1]: verdict += " (within noise)"
-    f = lambda d: f"{st.median(d.values()):,.0f} [{min(d.values()):,.0f}–{max(d.values()):,.0f}]"
-    print(f"| {l} | {f(s)} | {f(u)} | **{ratio:.3f}** | {per[0]:.2f}–{per[-1]:.2f} | {target} | {verdict} |")
+    cu, cs = col(l, "uring", 4), col(l, "std", 4)
+    cr = st.median(cu.values()) / st.median(cs.values()) if cs and cu and st.median(cs.values()) else 0
+    line = f"| {l} | {f(s)} | {f(u)} | **{ratio:.3f}** | {per[0]:.2f}–{per[-1]:.2f} | {verdict} | {g(cs)} / {g(cu)} | {cr:.3f} |"
+    if base:
+        line += f" {f(col(l, 'base', 3))} | {g(col(l, 'base', 4))} |"
+    print(line)
+for l in loads:
+    u, s = col(l, "uring", 5), col(l, "std", 5)
+    if u and s:
+        per = sorted(u[r] / s[r] for r in u if s.get(r))
+        ratio = st.median(u.values()) / st.median(s.values())
+        verdict = "met" if ratio <= 1.0 else "MISSED"
+        if per[0] <= 1.0 < per[-1]: verdict += " (within noise)"
+        extra = f", base {f(col(l, 'base', 5))}" if base else ""
+        print(f"\n{l} p50 latency µs: std {f(s)}, uring {f(u)}{extra}; ratio uring/std **{ratio:.3f}** (per-round {per[0]:.2f}–{per[-1]:.2f}); target ≤ 1.0×: {verdict}")
 EOF
 
 [ "$diag" = 1 ] || exit 0

@@ -23,10 +23,17 @@ import (
 // falls back to Read and Write), SetKeepAliveConfig, MultipathTCP.
 //
 // How a transfer runs: every receive and send is tried on the calling
-// goroutine's thread with urb_ring_submit_try (MSG_DONTWAIT). A receive
-// with data waiting or a send with room finishes there, with no hand-over
-// to the ring's owner thread. One that would wait parks the goroutine in
-// Go's own netpoller until the socket is ready, and is tried again. The
+// goroutine's thread, as urb_ring_submit_try would try it: recv or send
+// with MSG_DONTWAIT (send also with MSG_NOSIGNAL: a peer that has gone is
+// an EPIPE error, never a SIGPIPE). The binding makes that system call
+// itself (package syscall, no cgo call; nowait_linux.go), except on a ring
+// made with RingOptions.Fallback, where the library takes every transfer
+// as a request, and on 32-bit architectures, where the library makes the
+// same call. A receive with data waiting or a send with room finishes
+// there, with no hand-over to the ring's owner thread. One that would
+// wait parks the goroutine in Go's own netpoller until the socket is
+// ready, and is tried again. Once the ring is closed, transfers fail with
+// an error wrapping [ErrRingClosed], as the ring's requests do. The
 // wait itself is no request: a deadline or Close ends it without
 // cancelling anything, so no byte the kernel moved is ever dropped, and
 // deadlines and Close behave exactly as package net's (they are Go's
@@ -50,11 +57,14 @@ type Conn struct {
 var _ net.Conn = (*Conn)(nil)
 
 // newConn takes over fd, a connected stream socket, which it makes
-// non-blocking and registers with Go's netpoller. On failure fd is closed.
-func newConn(rg *Ring, fd int, network string, peer syscall.Sockaddr) (*Conn, error) {
-	if err := syscall.SetNonblock(fd, true); err != nil {
-		syscall.Close(fd)
-		return nil, os.NewSyscallError("fcntl", err)
+// non-blocking (unless it is already: accepted with SOCK_NONBLOCK) and
+// registers with Go's netpoller. On failure fd is closed.
+func newConn(rg *Ring, fd int, network string, peer syscall.Sockaddr, nonblocking bool) (*Conn, error) {
+	if !nonblocking {
+		if err := syscall.SetNonblock(fd, true); err != nil {
+			syscall.Close(fd)
+			return nil, os.NewSyscallError("fcntl", err)
+		}
 	}
 	if network != "unix" {
 		// As package net does: no Nagle delay on small writes.
@@ -68,7 +78,7 @@ func newConn(rg *Ring, fd int, network string, peer syscall.Sockaddr) (*Conn, er
 	}
 	// os.NewFile puts a non-blocking descriptor into the netpoller; the
 	// File's own cleanup closes a connection dropped without Close.
-	c.file = os.NewFile(uintptr(fd), "uringbridge-"+network)
+	c.file = os.NewFile(uintptr(fd), fileName(network))
 	raw, err := c.file.SyscallConn()
 	if err != nil {
 		c.file.Close()
@@ -84,13 +94,31 @@ func newConn(rg *Ring, fd int, network string, peer syscall.Sockaddr) (*Conn, er
 	c.rd.init(r, OpRecv)
 	c.wr.init(r, OpSend)
 	r.end()
-	// A connection dropped without Close gives its slots back (the File's
-	// own cleanup closes the descriptor).
-	c.cleanup = runtime.AddCleanup(c, func(s [2]*slot) {
-		r.dropSlot(s[0])
-		r.dropSlot(s[1])
-	}, [2]*slot{c.rd.s, c.wr.s})
+	if c.rd.s != nil {
+		// A connection dropped without Close gives its slots back (the
+		// File's own cleanup closes the descriptor).
+		c.cleanup = runtime.AddCleanup(c, func(s [2]*slot) {
+			r.dropSlot(s[0])
+			r.dropSlot(s[1])
+		}, [2]*slot{c.rd.s, c.wr.s})
+	}
 	return c, nil
+}
+
+// fileName is the name of a connection's *os.File (constant strings: no
+// allocation per connection).
+func fileName(network string) string {
+	switch network {
+	case "tcp":
+		return "uringbridge-tcp"
+	case "tcp4":
+		return "uringbridge-tcp4"
+	case "tcp6":
+		return "uringbridge-tcp6"
+	case "unix":
+		return "uringbridge-unix"
+	}
+	return "uringbridge-" + network
 }
 
 func (c *Conn) LocalAddr() net.Addr  { return c.laddr }
@@ -115,9 +143,13 @@ func (c *Conn) waitErr(err error) error {
 // allocates nothing. mu serialises the direction's callers, as the
 // netpoller's own per-direction lock would.
 type xfer struct {
-	mu      sync.Mutex
-	r       *ring
-	s       *slot // a kept slot (ring.keepSlot)
+	mu sync.Mutex
+	r  *ring
+	// s is a kept slot (ring.keepSlot) for the transfers the library
+	// tries, nil where the binding makes them itself (native): those
+	// never reach the ring.
+	s       *slot
+	native  bool
 	code    Opcode
 	p       []byte
 	n       int // bytes moved so far (a Write's partial sends)
@@ -127,7 +159,11 @@ type xfer struct {
 }
 
 func (x *xfer) init(r *ring, code Opcode) {
-	x.r, x.s, x.code = r, r.keepSlot(), code
+	x.r, x.code = r, code
+	x.native = nativeTries && !r.fallback
+	if !x.native {
+		x.s = r.keepSlot()
+	}
 	if code == OpRecv {
 		x.try = x.recvOnce
 	} else {
@@ -138,15 +174,30 @@ func (x *xfer) init(r *ring, code Opcode) {
 // recvOnce is the netpoller callback of a Read: true when done (data, EOF
 // or an error), false to wait for readability and be called again.
 func (x *xfer) recvOnce(fd uintptr) bool {
-	x.res, x.refused = x.r.tryOn(x.s, OpRecv, int(fd), x.p, syscall.MSG_DONTWAIT)
+	x.res, x.refused = x.once(int(fd), x.p)
 	return x.refused != nil || x.res != negEAGAIN
+}
+
+// once is one receive or send attempt of p (not empty) with MSG_DONTWAIT:
+// its CQE-style result, or why it was not made.
+func (x *xfer) once(fd int, p []byte) (int32, error) {
+	if !x.native {
+		return x.r.tryOn(x.s, x.code, fd, p, syscall.MSG_DONTWAIT)
+	}
+	if x.r.shut.Load() {
+		return 0, ErrRingClosed
+	}
+	if x.code == OpRecv {
+		return recvNow(fd, p, 0), nil
+	}
+	return sendNow(fd, p, 0), nil
 }
 
 // sendAll is the netpoller callback of a Write: it sends until all of p
 // is gone or an error, and returns false to wait for room.
 func (x *xfer) sendAll(fd uintptr) bool {
 	for x.n < len(x.p) {
-		x.res, x.refused = x.r.tryOn(x.s, OpSend, int(fd), x.p[x.n:min(len(x.p), x.n+maxRW)], syscall.MSG_DONTWAIT)
+		x.res, x.refused = x.once(int(fd), x.p[x.n:min(len(x.p), x.n+maxRW)])
 		switch {
 		case x.res == negEAGAIN && x.refused == nil:
 			return false
@@ -227,7 +278,9 @@ func (c *Conn) Close() error {
 	r := c.rg.r
 	for _, x := range []*xfer{&c.rd, &c.wr} {
 		x.mu.Lock()
-		r.dropSlot(x.s)
+		if x.s != nil {
+			r.dropSlot(x.s)
+		}
 		x.mu.Unlock()
 	}
 	if err != nil {

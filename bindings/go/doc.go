@@ -64,10 +64,21 @@
 // [Listen] returns a net.Listener whose connections are [*Conn]s (a
 // net.Conn with the methods of *net.TCPConn), so http.Serve(l, handler)
 // serves net/http unchanged; [Dial] and [DialContext] connect likewise.
-// Every request is tried on the calling goroutine's thread first
-// (urb_ring_submit_try): a receive with data, a send with room, a queued
-// connection or cached file data finishes there. A connection's transfer
-// that would wait parks in Go's netpoller until the socket is ready and is
+// Every request is tried on the calling goroutine's thread first: a
+// receive with data, a send with room, a queued connection or cached file
+// data finishes there. For those four the binding makes the library's try
+// itself, the same single system call through package syscall (recv or
+// send with MSG_DONTWAIT, send also with MSG_NOSIGNAL; accept4 on the
+// non-blocking listener; preadv2 with RWF_NOWAIT at the read's offset),
+// with the library's rules for what is taken (an O_DIRECT descriptor is
+// never tried; a short count from a regular file or block device is not
+// taken: the whole read goes to the ring; a short count from a pipe or
+// socket is final), so the results are the system call's on both engines
+// and no cgo call is made; other requests are tried by the library
+// (urb_ring_submit_try). On a ring made with RingOptions.Fallback nothing
+// is tried on the caller, as the library tries nothing there; on 32-bit
+// architectures the library makes every try. A connection's transfer that
+// would wait parks in Go's netpoller until the socket is ready and is
 // tried again, so deadlines and Close cancel no request and lose no data
 // (listeners wait for connections the same way); a connect or file request
 // that would wait goes to the ring.

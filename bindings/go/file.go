@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
+	"sync/atomic"
 )
 
 // File is an open file whose I/O goes through the library. Its methods
@@ -23,6 +23,9 @@ type File struct {
 	name    string
 	append  bool
 	cleanup runtime.Cleanup
+	// readKind is how a read on the ring is tried (nowait_linux.go),
+	// learnt at the first such read.
+	readKind atomic.Uint32
 }
 
 var (
@@ -35,52 +38,49 @@ var (
 // fdHandle counts the calls using a descriptor so that Close never frees the
 // number while a call is still using it: a request in flight on a closed and
 // then reused descriptor number would read or write somebody else's file.
-// The last user closes it.
+// The last user closes it. The count is one atomic word (like the fdMutex
+// of Go's internal/poll), so that many goroutines reading one File do not
+// queue on a lock.
 type fdHandle struct {
-	mu      sync.Mutex
-	fd      int
-	refs    int
-	closing bool
+	fd int
+	// state is the number of calls using fd, plus handleClosing once
+	// close has been called.
+	state atomic.Int64
 }
+
+const handleClosing = int64(1) << 62
 
 // acquire returns the descriptor, to be given back with release, or
 // os.ErrClosed.
 func (h *fdHandle) acquire() (int, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closing {
+	if h.state.Add(1)&handleClosing != 0 {
+		h.release()
 		return -1, os.ErrClosed
 	}
-	h.refs++
 	return h.fd, nil
 }
 
 func (h *fdHandle) release() {
-	h.mu.Lock()
-	h.refs--
-	last := h.closing && h.refs == 0
-	h.mu.Unlock()
-	if last {
-		// The owner's Close has already returned; nobody is left to tell.
+	if h.state.Add(-1) == handleClosing {
+		// The last user after close: the owner's Close has already
+		// returned; nobody is left to tell.
 		_ = Close(h.fd)
 	}
 }
+
+func (h *fdHandle) isClosed() bool { return h.state.Load()&handleClosing != 0 }
 
 // close marks the handle closed. The descriptor is closed now if no call
 // is using it, otherwise by the last such call when it returns (like
 // package os does for blocking descriptors, Close does not wait: a read on
 // an idle pipe may never return).
 func (h *fdHandle) close() error {
-	h.mu.Lock()
-	if h.closing {
-		h.mu.Unlock()
+	old := h.state.Or(handleClosing)
+	switch {
+	case old&handleClosing != 0:
 		return os.ErrClosed
-	}
-	h.closing = true
-	busy := h.refs > 0
-	h.mu.Unlock()
-	if busy {
-		return nil
+	case old != 0:
+		return nil // in use: the last release closes it
 	}
 	return Close(h.fd)
 }
@@ -117,10 +117,13 @@ func (rg *Ring) Open(name string) (*File, error) { return rg.OpenFile(name, os.O
 // goroutine while the ring's owner thread drives the kernel, instead of
 // blocking an OS thread per call as the package-level functions do. Many
 // goroutines reading one File at once then need no OS thread each, and
-// their requests reach the kernel in batches. Seek, Stat and Close stay
-// on the blocking face (short calls that do not wait for a device). The
-// File keeps the ring reachable; closing the ring makes the file's later
-// requests fail with [ErrRingClosed].
+// their requests reach the kernel in batches. A ReadAt of page-cached
+// data finishes on the calling goroutine's thread (one preadv2 with
+// RWF_NOWAIT, no cgo call) and never meets the ring; see [Ring.NewFile]
+// for what the File learns about its descriptor at its first read. Seek,
+// Stat and Close stay on the blocking face (short calls that do not wait
+// for a device). The File keeps the ring reachable; closing the ring makes
+// the file's later requests fail with [ErrRingClosed].
 func (rg *Ring) OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
 	fd, err := rg.openat(name, flag|oCloexec, permToMode(perm))
 	if err != nil {
@@ -132,6 +135,15 @@ func (rg *Ring) OpenFile(name string, flag int, perm fs.FileMode) (*File, error)
 }
 
 // NewFile is [NewFile] with the file's requests on this ring.
+//
+// Reads at an offset (ReadAt) are tried on the calling thread with
+// preadv2(RWF_NOWAIT), except on an O_DIRECT descriptor, whose reads all go
+// to the ring. The File learns whether its descriptor is O_DIRECT, and its
+// file type, at its first read and keeps both: a later fcntl(F_SETFL) that
+// sets O_DIRECT through Fd is not seen, and such reads are still tried on
+// the caller (with the same results: preadv2 of an O_DIRECT descriptor
+// waits for the device instead of answering EAGAIN, and blocks the calling
+// thread meanwhile).
 func (rg *Ring) NewFile(fd int, name string) *File {
 	f := newFile(fd, name, false)
 	f.ring = rg
@@ -155,9 +167,7 @@ func (f *File) Name() string { return f.name }
 // stays valid only while f is open and reachable: keep f alive (for example
 // with runtime.KeepAlive(f)) until you are done with the number.
 func (f *File) Fd() uintptr {
-	f.h.mu.Lock()
-	defer f.h.mu.Unlock()
-	if f.h.closing {
+	if f.h.isClosed() {
 		return ^uintptr(0)
 	}
 	return uintptr(f.h.fd)
@@ -310,6 +320,11 @@ func (f *File) Sync() error {
 
 func (f *File) read(fd int, p []byte, off int64) (int, error) {
 	if f.ring != nil {
+		if off != OffsetCurrent {
+			if n, done, err := f.readNow(fd, p, off); done {
+				return n, err
+			}
+		}
 		return f.ring.rw(OpRead, fd, p, off)
 	}
 	return Read(fd, p, off)

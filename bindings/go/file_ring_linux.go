@@ -18,8 +18,9 @@ import (
 // the calling goroutine. No Op is built: one cgo call prepares and tries
 // the request (gourb_try_rw), which matters for small random reads, where
 // the allocation and pinning of an Op would be a good part of the cost. A
-// read of cached data finishes on this goroutine's thread
-// (urb_ring_submit_try); only what has to wait goes to the ring.
+// read of cached data has finished on this goroutine's thread before
+// (File.readNow) or does here (urb_ring_submit_try); only what has to wait
+// goes to the ring.
 func (rg *Ring) rw(code Opcode, fd int, p []byte, off int64) (int, error) {
 	name := "read"
 	if code == OpWrite {
@@ -68,6 +69,45 @@ func (rg *Ring) rw(code Opcode, fd int, p []byte, off int64) (int, error) {
 		return 0, syscallErr(name, c.res)
 	}
 	return int(c.res), nil
+}
+
+// readNow tries a read of a File on a ring at the explicit offset off on
+// the calling goroutine's thread, the way urb_ring_submit_try would
+// (nowait_linux.go): one preadv2 with RWF_NOWAIT, no cgo call, no ring
+// state touched. done reports that its result (n, err) is final; otherwise
+// nothing is taken and the read goes to the ring (Ring.rw), which tries it
+// again and queues it when it must wait. O_DIRECT descriptors are left to
+// the library; whether the File's descriptor is one is learnt at its first
+// read (fcntl), as is its type (fstat), so a change of O_DIRECT made later
+// through Fd with fcntl(F_SETFL) is not seen: such reads are still tried
+// here, and their results are the same (preadv2 of an O_DIRECT descriptor
+// waits for the device instead of answering -EAGAIN, blocking this
+// goroutine's thread meanwhile).
+func (f *File) readNow(fd int, p []byte, off int64) (n int, done bool, err error) {
+	r := f.ring.r
+	if r.fallback {
+		return 0, false, nil // nothing is tried on such a ring
+	}
+	kind := f.readKind.Load()
+	if kind == readKindUnknown {
+		kind = probeReadKind(fd)
+		f.readKind.Store(kind)
+	}
+	if kind == readKindLibrary || len(p) == 0 || off < 0 {
+		return 0, false, nil
+	}
+	if r.shut.Load() {
+		return 0, true, ErrRingClosed
+	}
+	p = p[:min(len(p), maxRW)]
+	res := preadNow(fd, p, off)
+	if !takenRead(res, len(p), kind) {
+		return 0, false, nil
+	}
+	if res < 0 {
+		return 0, true, syscallErr("read", res)
+	}
+	return int(res), true, nil
 }
 
 // openat opens path relative to the working directory on the ring.

@@ -293,6 +293,9 @@ func (l *listener) Addr() net.Addr { return l.addr }
 func (l *listener) Accept() (net.Conn, error) {
 	l.acceptMu.Lock()
 	defer l.acceptMu.Unlock()
+	if l.file != nil && nativeTries {
+		return l.acceptNow()
+	}
 	// Non-blocking: the connection waits for readiness in Go's netpoller.
 	op := PrepAccept(l.fd, syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK)
 	var res int32
@@ -307,10 +310,7 @@ func (l *listener) Accept() (net.Conn, error) {
 			return done
 		})
 		if err != nil {
-			why = err
-			if l.closing.Load() || errors.Is(err, os.ErrClosed) {
-				why = net.ErrClosed
-			}
+			why = l.waitErr(err)
 		}
 	} else {
 		res, why = l.dir.run(l.rg.r, &l.users, func(s *slot) (tryKind, int32) {
@@ -326,11 +326,56 @@ func (l *listener) Accept() (net.Conn, error) {
 	if err := op.complete(res); err != nil {
 		return nil, &net.OpError{Op: "accept", Net: l.net, Addr: l.addr, Err: err}
 	}
-	c, err := newConn(l.rg, int(res), l.net, op.Sockaddr())
+	c, err := newConn(l.rg, int(res), l.net, op.Sockaddr(), true)
 	if err != nil {
 		return nil, &net.OpError{Op: "accept", Net: l.net, Addr: l.addr, Err: err}
 	}
 	return c, nil
+}
+
+// acceptNow is Accept on a listener in the netpoller where the binding
+// makes the accept itself (nowait_linux.go): accept4 with SOCK_CLOEXEC and
+// SOCK_NONBLOCK on the non-blocking listening socket, which answers EAGAIN
+// instead of waiting (what urb_submit_nowait's accept does, as one system
+// call without a cgo call or an Op). The caller holds acceptMu.
+func (l *listener) acceptNow() (net.Conn, error) {
+	var nfd int
+	var peer syscall.Sockaddr
+	var aerr error
+	err := l.raw.Read(func(fd uintptr) bool {
+		for {
+			nfd, peer, aerr = syscall.Accept4(int(fd), syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK)
+			switch {
+			case aerr == syscall.EINTR:
+				continue
+			case aerr == syscall.EAGAIN:
+				return false
+			}
+			return true
+		}
+	})
+	runtime.KeepAlive(l)
+	switch {
+	case err != nil:
+		return nil, &net.OpError{Op: "accept", Net: l.net, Addr: l.addr, Err: l.waitErr(err)}
+	case aerr != nil:
+		return nil, &net.OpError{Op: "accept", Net: l.net, Addr: l.addr, Err: os.NewSyscallError("accept", aerr)}
+	}
+	// On a closed ring newConn closes nfd and fails with ErrRingClosed.
+	c, err := newConn(l.rg, nfd, l.net, peer, true)
+	if err != nil {
+		return nil, &net.OpError{Op: "accept", Net: l.net, Addr: l.addr, Err: err}
+	}
+	return c, nil
+}
+
+// waitErr turns what the netpoller's wait returned into package net's
+// errors (net.ErrClosed for a closed listener).
+func (l *listener) waitErr(err error) error {
+	if l.closing.Load() || errors.Is(err, os.ErrClosed) {
+		return net.ErrClosed
+	}
+	return err
 }
 
 // SetDeadline sets the deadline of Accept, as *net.TCPListener's: once it
@@ -614,7 +659,7 @@ func (rg *Ring) dialOne(ctx context.Context, network string, ep endpoint) (net.C
 	if sa, err := syscall.Getpeername(fd); err == nil {
 		peer = sa
 	}
-	c, err := newConn(rg, fd, network, peer)
+	c, err := newConn(rg, fd, network, peer, false)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Addr: ep.addr, Err: err}
 	}

@@ -499,7 +499,7 @@ func TestNetTenThousandGoroutinesFewThreads(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, fd := range p {
-			c, err := newConn(rg, fd, "unix", nil)
+			c, err := newConn(rg, fd, "unix", nil, false)
 			if err != nil {
 				t.Fatal(err)
 			}

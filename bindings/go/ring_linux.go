@@ -50,6 +50,10 @@ type ring struct {
 	// close, so that once closed is set no submission is half-way through.
 	submitMu sync.RWMutex
 	closed   bool
+	// shut is closed as an atomic, set with it: the tries the binding
+	// makes itself (nowait_linux.go) touch no ring state, so they only
+	// check it, without taking submitMu.
+	shut atomic.Bool
 
 	mu    sync.Mutex // guards free and growth of slots
 	free  []uint32
@@ -386,6 +390,7 @@ func (r *ring) close() (first bool) {
 		first = true
 		r.submitMu.Lock()
 		r.closed = true
+		r.shut.Store(true)
 		r.submitMu.Unlock()
 		r.closing.Store(true)
 		if r.inFlight.Load() > 0 {

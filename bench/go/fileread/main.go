@@ -6,6 +6,11 @@
 // -qd goroutines each keeping one read in flight, for -seconds. It prints:
 //
 //	reads N iops X
+//	cpu_ns_per_read C
+//
+// where C is the process's CPU time (user + system, getrusage) over the
+// measured time divided by the reads (a second line: bench/run reads the
+// first only).
 //
 // The queue depth is the number of goroutines, the way a Go program gets
 // concurrency from files.
@@ -75,6 +80,7 @@ func main() {
 	var stop atomic.Bool
 	var failed atomic.Value
 	var wg sync.WaitGroup
+	cpu0 := cpuNs()
 	start := time.Now()
 	for g := 0; g < *qd; g++ {
 		wg.Add(1)
@@ -99,9 +105,20 @@ func main() {
 	stop.Store(true)
 	wg.Wait()
 	elapsed := time.Since(start).Seconds()
+	cpu := cpuNs() - cpu0
 	if err, ok := failed.Load().(error); ok {
 		fmt.Fprintln(os.Stderr, "fileread:", err)
 		os.Exit(1)
 	}
 	fmt.Printf("reads %d iops %.0f\n", total.Load(), float64(total.Load())/elapsed)
+	fmt.Printf("cpu_ns_per_read %.0f\n", float64(cpu)/float64(max(total.Load(), 1)))
+}
+
+// cpuNs is the process's user + system CPU time so far.
+func cpuNs() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }
