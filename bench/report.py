@@ -518,18 +518,18 @@ def profile(area):
                 f"(the C figure in the same rounds: {cell('go_cost', 'Nop', 'c_urb')} ns).")
     # --- Go: profile notes
     if area == "go_file":
-        return ("a page-cached `File.ReadAt` finishes on the calling goroutine's thread (urb_ring_submit_try, "
-                "RWF_NOWAIT; the ring is not involved), but that try is two system calls — fcntl(F_GETFL), "
-                "because an O_DIRECT read must not be tried, and preadv2 — plus a cgo call, where "
-                "`os.File.ReadAt` is one pread; O_DIRECT reads still go to the ring's owner thread.")
+        return ("a page-cached `File.ReadAt` finishes on the calling goroutine's thread: one preadv2(RWF_NOWAIT) "
+                "made from Go (no cgo; the File learns O_DIRECT and its file type once, at its first read), "
+                "the same system call count as `os.File.ReadAt`'s pread; only what must wait reaches the ring, "
+                "and O_DIRECT reads go to the ring's owner thread.")
     if area == "go_http":
         return (f"Go uringbridge.Listen: {fmt(med('diag', 'enters_per_request', 'go_uring'), 3)} io_uring_enter and "
                 f"{fmt(med('diag', 'wakeups_per_request', 'go_uring'), 3)} owner wake-ups per request (ring stats: "
                 "transfers are tried on the caller and wait in Go's netpoller), "
                 f"{fmt(med('diag', 'syscalls_per_request', 'go_uring'))} system calls per request under strace, "
                 f"against {fmt(med('diag', 'syscalls_per_request', 'go_std'))} for net.Listen; each try is now "
-                "the plain recv/send with MSG_DONTWAIT (it was an io_uring_enter on the thread's ring, 1.2 µs "
-                "dearer: bindings/go BenchmarkTryRecvEmpty), so what is left is the cgo call per transfer.")
+                "the plain recv/send with MSG_DONTWAIT made from Go without cgo (bindings/go "
+                "BenchmarkTryRecvEmpty), so both servers make the same system calls; what is left is scheduling.")
     # --- end Go
     if area == "hs_nop":
         return ("a green thread's request goes to the capability's ring owner and back: C's eventfd ping-pong between "
