@@ -134,7 +134,7 @@ pub enum Finish {
 }
 
 /// `Readiness::Waits::events` meaning "the events in `op_flags`".
-pub const EVENTS_ASKED: u32 = u32::MAX;
+pub(crate) const EVENTS_ASKED: u32 = u32::MAX;
 
 /// Where the fallback ring runs a request.
 #[derive(Clone, Copy, PartialEq, Eq)]
