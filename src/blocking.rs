@@ -3,39 +3,19 @@
 //! thread cannot have a ring, so a result always comes back.
 
 use crate::engine::{self, Engine};
+use crate::fallback::attempt::{self, Attempt};
+use crate::fallback::exec;
 use crate::fallback::sigpipe::SigpipeGuard;
-use crate::fallback::wait::Deadline;
-use crate::fallback::{descriptor, exec, wait};
 use crate::op::{self, urb_op, Opcode, ValidOp, URB_CHAIN_MAX};
-use crate::ring::fallback_owner::attempt::{self, Attempt};
+use crate::ops::{BlockingRule, Finish, Readiness, Tried};
 use crate::sqe::{io_uring_sqe, urb_sqe_fill_fn};
-use crate::uring::encode::{encode, link_timeout, timespec, SqeArgs};
+use crate::sys::descriptor::{self, buffered, is_pollable, positional_file};
+use crate::sys::time::{self as wait, Deadline};
+use crate::sys::{io, retry, socket};
+use crate::uring::encode::{encode, link_timeout, timed_result, timespec, SqeArgs};
 use crate::uring::thread_ring::with_ring;
 use io_uring::squeue::Flags;
 use std::time::Instant;
-
-/// `-ENOSYS` if the engine in use cannot perform `code`.
-fn check_supported(code: Opcode) -> Result<(), i32> {
-    match engine::engine() {
-        Engine::Refused(e) => Err(e),
-        Engine::Fallback => Ok(()),
-        Engine::IoUring => {
-            let probe = engine::selection()
-                .probe
-                .as_ref()
-                .expect("io_uring engine has a probe");
-            if probe.supports(code.kernel_opcode()) {
-                Ok(())
-            } else {
-                Err(-libc::ENOSYS)
-            }
-        }
-    }
-}
-
-pub fn op_supported(code: u8) -> bool {
-    Opcode::from_u8(code).is_some_and(|c| check_supported(c).is_ok())
-}
 
 /// One request, optionally bounded by `timeout_ns` (`-ETIME` if the timeout
 /// fired and cancelled it).
@@ -45,7 +25,7 @@ pub fn submit(op: &urb_op, timeout_ns: Option<u64>) -> i32 {
         Ok(v) => v,
         Err(e) => return e,
     };
-    if let Err(e) = check_supported(v.code) {
+    if let Err(e) = engine::supported(v.code) {
         return e;
     }
     submit_valid(&v, timeout_ns)
@@ -57,8 +37,8 @@ fn submit_valid(v: &ValidOp, timeout_ns: Option<u64>) -> i32 {
     // Only pipes, FIFOs and sockets raise SIGPIPE (and only they wait for
     // readiness): one fstat spares a regular file's write the two
     // signal-mask calls and the O_NONBLOCK check.
-    let writes = matches!(v.code, Opcode::Write | Opcode::Writev);
-    let write_to_pollable = writes && exec::is_pollable(v.raw.fd);
+    let writes = v.code.spec().may_raise_sigpipe;
+    let write_to_pollable = writes && is_pollable(v.raw.fd);
     let guard = write_to_pollable.then(SigpipeGuard::block);
     if writes && !write_to_pollable {
         return once(v, deadline);
@@ -67,12 +47,12 @@ fn submit_valid(v: &ValidOp, timeout_ns: Option<u64>) -> i32 {
         // The fallback's untimed request is the system call itself.
         exec::execute(v, None)
     } else {
-        match v.code {
-            Opcode::Recv | Opcode::Send => stream_call(v, deadline),
-            Opcode::Read | Opcode::Readv | Opcode::Write | Opcode::Writev => rw_call(v, deadline),
-            Opcode::Accept => accept_call(v, deadline),
-            Opcode::Connect => connect_call(v, deadline),
-            _ => once(v, deadline),
+        match v.code.spec().blocking {
+            BlockingRule::Stream => stream_call(v, deadline),
+            BlockingRule::ReadWrite => rw_call(v, deadline),
+            BlockingRule::Accept => accept_call(v, deadline),
+            BlockingRule::Connect => connect_call(v, deadline),
+            BlockingRule::Once => once(v, deadline),
         }
     };
     match guard {
@@ -121,11 +101,12 @@ fn remainder(v: &ValidOp, done: u32) -> (ValidOp, Vec<libc::iovec>) {
     if done == 0 {
         return (w, iovs);
     }
-    if w.raw.offset != op::URB_OFFSET_CURRENT && !matches!(v.code, Opcode::Recv | Opcode::Send) {
+    let positioned = v.code.spec().blocking == BlockingRule::ReadWrite;
+    if w.raw.offset != op::URB_OFFSET_CURRENT && positioned {
         w.raw.offset += done as u64;
     }
-    match v.code {
-        Opcode::Readv | Opcode::Writev => {
+    match v.code.spec().vectored {
+        true => {
             let mut skip = done as usize;
             // SAFETY: validate() checked the array; the caller keeps it alive.
             for iov in unsafe { op::iovecs(&v.raw) } {
@@ -142,7 +123,7 @@ fn remainder(v: &ValidOp, done: u32) -> (ValidOp, Vec<libc::iovec>) {
             w.raw.buf = iovs.as_mut_ptr().cast();
             w.raw.len = iovs.len() as u32;
         }
-        _ => {
+        false => {
             w.raw.buf = w.raw.buf.cast::<u8>().wrapping_add(done as usize).cast();
             w.raw.len -= done;
         }
@@ -155,8 +136,8 @@ fn remainder(v: &ValidOp, done: u32) -> (ValidOp, Vec<libc::iovec>) {
 /// the system call does, bounded by the caller's deadline and the socket's
 /// own `SO_RCVTIMEO`/`SO_SNDTIMEO` (whose expiry is `-EAGAIN`).
 fn wait_as_blocking(v: &ValidOp, deadline: Deadline, sockopt: Option<i32>) -> i32 {
-    let sock = sockopt.and_then(|which| descriptor::socket_timeout(v.raw.fd, which));
-    let (bound, by_socket) = descriptor::earliest(deadline, sock);
+    let sock = sockopt.and_then(|which| socket::socket_timeout(v.raw.fd, which));
+    let (bound, by_socket) = wait::earliest(deadline, sock);
     match once(v, bound) {
         e if e == -libc::ETIME && by_socket => -libc::EAGAIN,
         res => res,
@@ -217,7 +198,7 @@ fn stream_call(v: &ValidOp, deadline: Deadline) -> i32 {
         let goes_on = if send {
             descriptor::nonblocking(v.raw.fd) == Some(false)
         } else {
-            waitall && descriptor::is_stream(v.raw.fd)
+            waitall && socket::is_stream(v.raw.fd)
         };
         if !goes_on {
             return done as i32;
@@ -238,10 +219,11 @@ fn rw_call(v: &ValidOp, deadline: Deadline) -> i32 {
     let fd = v.raw.fd;
     match descriptor::nonblocking(fd) {
         None => return once(v, deadline),
-        Some(true) if exec::is_pollable(fd) => return once(&with_flags(v, nowait), deadline),
+        Some(true) if is_pollable(fd) => return once(&with_flags(v, nowait), deadline),
         _ => {}
     }
-    if matches!(v.code, Opcode::Read | Opcode::Readv) {
+    // Of the read/write family, the writes are the ones that may raise SIGPIPE.
+    if !v.code.spec().may_raise_sigpipe {
         return once(v, deadline);
     }
     let total = v.expected_len;
@@ -287,10 +269,7 @@ fn connect_call(v: &ValidOp, deadline: Deadline) -> i32 {
     let r = &v.raw;
     if descriptor::nonblocking(r.fd) == Some(true) {
         // SAFETY: validate() checked the address; the call cannot wait.
-        return match unsafe { libc::connect(r.fd, r.buf as *const libc::sockaddr, r.len) } {
-            0 => 0,
-            _ => -wait::errno(),
-        };
+        return unsafe { socket::connect_once(r.fd, r.buf as *const libc::sockaddr, r.len) };
     }
     once(v, deadline)
 }
@@ -318,13 +297,13 @@ pub fn submit_nowait(op: &urb_op) -> Option<i32> {
         Ok(v) => v,
         Err(e) => return Some(e),
     };
-    if let Err(e) = check_supported(v.code) {
+    if let Err(e) = engine::supported(v.code) {
         return Some(e);
     }
     let dontwait = libc::MSG_DONTWAIT as u32;
-    match v.code {
-        Opcode::Nop => Some(submit_valid(&v, None)),
-        Opcode::Recv | Opcode::Send if v.raw.op_flags & libc::MSG_WAITALL as u32 == 0 => {
+    match v.code.spec().tried {
+        Tried::Always => Some(submit_valid(&v, None)),
+        Tried::Stream if v.raw.op_flags & libc::MSG_WAITALL as u32 == 0 => {
             // A caller's own MSG_DONTWAIT asks for -EAGAIN as the answer.
             let callers_own = v.raw.op_flags & dontwait != 0;
             v.raw.op_flags |= dontwait;
@@ -340,11 +319,9 @@ pub fn submit_nowait(op: &urb_op) -> Option<i32> {
                 res => Some(res),
             }
         }
-        Opcode::Accept => accept_nowait(&v),
-        Opcode::Read | Opcode::Readv if v.raw.offset != op::URB_OFFSET_CURRENT => {
-            read_nowait(&mut v)
-        }
-        _ => None,
+        Tried::Accept => accept_nowait(&v),
+        Tried::PositionalRead if v.raw.offset != op::URB_OFFSET_CURRENT => read_nowait(&mut v),
+        Tried::Stream | Tried::PositionalRead | Tried::Never => None,
     }
 }
 
@@ -400,14 +377,14 @@ pub fn try_at_hand(ops: &[ValidOp], out: &mut [Option<i32>]) {
     }
     if let [v] = ops {
         // The common case, without the batch's bookkeeping.
-        out[0] = match v.code {
-            Opcode::Nop => uring_single(v, None),
-            Opcode::Read | Opcode::Readv if v.raw.op_flags & libc::RWF_NOWAIT as u32 == 0 => {
+        out[0] = match v.code.spec().tried {
+            Tried::Always => uring_single(v, None),
+            Tried::PositionalRead if v.raw.op_flags & libc::RWF_NOWAIT as u32 == 0 => {
                 (v.raw.offset != op::URB_OFFSET_CURRENT)
                     .then(|| read_nowait(&mut v.clone()))
                     .flatten()
             }
-            _ => None,
+            Tried::PositionalRead | Tried::Stream | Tried::Accept | Tried::Never => None,
         };
         return;
     }
@@ -422,18 +399,19 @@ pub fn try_at_hand(ops: &[ValidOp], out: &mut [Option<i32>]) {
         let mut i = start;
         while i < ops.len() && n < CHUNK {
             let v = &ops[i];
-            let tried = match v.code {
-                Opcode::Nop => true,
-                Opcode::Read | Opcode::Readv => {
+            let kind = v.code.spec().tried;
+            let tried = match kind {
+                Tried::Always => true,
+                Tried::PositionalRead => {
                     v.raw.offset != op::URB_OFFSET_CURRENT
                         && v.raw.op_flags & nowait == 0
                         && buffered(v.raw.fd)
                 }
-                _ => false,
+                Tried::Stream | Tried::Accept | Tried::Never => false,
             };
             if tried {
                 let mut copy = *v;
-                copy.raw.op_flags |= nowait * (v.code != Opcode::Nop) as u32;
+                copy.raw.op_flags |= nowait * (kind == Tried::PositionalRead) as u32;
                 entries.push(encode(&copy, &mut SqeArgs::default()));
                 picked[n] = i;
                 n += 1;
@@ -454,9 +432,9 @@ pub fn try_at_hand(ops: &[ValidOp], out: &mut [Option<i32>]) {
         }
         for (&i, &res) in picked[..n].iter().zip(&results[..n]) {
             let v = &ops[i];
-            out[i] = match v.code {
-                Opcode::Nop => Some(res),
-                _ => taken_read(v, res),
+            out[i] = match v.code.spec().tried {
+                Tried::PositionalRead => taken_read(v, res),
+                Tried::Always | Tried::Stream | Tried::Accept | Tried::Never => Some(res),
             };
         }
     }
@@ -466,25 +444,20 @@ pub fn try_at_hand(ops: &[ValidOp], out: &mut [Option<i32>]) {
 /// library always sends), as `-errno`.
 fn stream_nowait(v: &ValidOp) -> i32 {
     let r = &v.raw;
-    loop {
-        // SAFETY: validation checked the buffer and length; the caller owns them.
-        let n = unsafe {
-            match v.code {
-                Opcode::Send => libc::send(
-                    r.fd,
-                    r.buf,
-                    r.len as usize,
-                    (r.op_flags as i32) | libc::MSG_NOSIGNAL,
-                ),
-                _ => libc::recv(r.fd, r.buf, r.len as usize, r.op_flags as i32),
-            }
-        };
-        match n {
-            n if n >= 0 => return n as i32,
-            _ if wait::errno() == libc::EINTR => continue,
-            _ => return -wait::errno(),
+    // SAFETY: validation checked the buffer and length; the caller owns them.
+    let send = v.code == Opcode::Send;
+    retry(|| unsafe {
+        if send {
+            libc::send(
+                r.fd,
+                r.buf,
+                r.len as usize,
+                (r.op_flags as i32) | libc::MSG_NOSIGNAL,
+            )
+        } else {
+            libc::recv(r.fd, r.buf, r.len as usize, r.op_flags as i32)
         }
-    }
+    })
 }
 
 /// `preadv2(..., RWF_NOWAIT)` of a read or readv, as `-errno`. On a pipe or
@@ -492,45 +465,18 @@ fn stream_nowait(v: &ValidOp) -> i32 {
 /// there with `ESPIPE`: read at the current position instead).
 fn read_nowait_call(v: &ValidOp) -> i32 {
     let r = &v.raw;
-    let one = libc::iovec {
+    let one = [libc::iovec {
         iov_base: r.buf,
         iov_len: r.len as usize,
-    };
-    let (iov, cnt) = match v.code {
-        Opcode::Readv => (r.buf as *const libc::iovec, r.len as i32),
-        _ => (&one as *const libc::iovec, 1),
+    }];
+    let iovs = match v.code.spec().vectored {
+        // SAFETY: validation checked the iovec array; the caller owns it.
+        true => unsafe { op::iovecs(r) },
+        false => &one,
     };
     let flags = (r.op_flags | libc::RWF_NOWAIT as u32) as i32;
-    let mut offset = r.offset as libc::off_t;
-    loop {
-        // SAFETY: validation checked the buffer or iovec array; the caller owns them.
-        let n = unsafe { libc::preadv2(r.fd, iov, cnt, offset, flags) };
-        match n {
-            n if n >= 0 => return n as i32,
-            _ if wait::errno() == libc::EINTR => continue,
-            _ if wait::errno() == libc::ESPIPE && offset != -1 => offset = -1,
-            _ => return -wait::errno(),
-        }
-    }
-}
-
-/// Not `O_DIRECT` (whose non-waiting reads still wait for the device), and
-/// a descriptor at all.
-fn buffered(fd: i32) -> bool {
-    // SAFETY: F_GETFL reads the descriptor's flags only.
-    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    fl >= 0 && fl & libc::O_DIRECT == 0
-}
-
-/// Regular files and block devices: a short read there means "not all of it
-/// without waiting", not "that is all there is".
-fn positional_file(fd: i32) -> bool {
-    // SAFETY: fstat fills the zeroed struct we own.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    if unsafe { libc::fstat(fd, &mut st) } != 0 {
-        return true; // unknown: let the ring read it whole
-    }
-    matches!(st.st_mode & libc::S_IFMT, libc::S_IFREG | libc::S_IFBLK)
+    // SAFETY: validation checked the buffer or iovec array; the caller owns them.
+    unsafe { io::rw(r.fd, iovs, r.offset, flags, false) }
 }
 
 /// accept has no per-call `MSG_DONTWAIT`. io_uring has
@@ -548,9 +494,7 @@ fn accept_nowait(v: &ValidOp) -> Option<i32> {
             v.finish(with_ring(1, |ring| ring.run_one(entry))?)
         }
         _ => {
-            // SAFETY: F_GETFL reads the descriptor's flags only.
-            let fl = unsafe { libc::fcntl(v.raw.fd, libc::F_GETFL) };
-            if fl < 0 || fl & libc::O_NONBLOCK == 0 {
+            if descriptor::nonblocking(v.raw.fd) != Some(true) {
                 return None;
             }
             let r = &v.raw;
@@ -600,17 +544,6 @@ fn uring_single(v: &ValidOp, timeout_ns: Option<u64>) -> Option<i32> {
     }
 }
 
-/// The result of a request bounded by an `IORING_OP_LINK_TIMEOUT`, given
-/// both CQEs: `-ETIME` when the timer fired and cancelled the request.
-pub fn timed_result(op_res: i32, timer_res: i32) -> i32 {
-    let cancelled = op_res == -libc::ECANCELED || op_res == -libc::EINTR;
-    if timer_res == -libc::ETIME && cancelled {
-        -libc::ETIME
-    } else {
-        op_res
-    }
-}
-
 /// A linked chain: each request starts after the previous one succeeded;
 /// after a failure (an error, or a short read/write) the rest get
 /// `-ECANCELED`. Returns the first negative result, or 0.
@@ -621,7 +554,7 @@ pub fn submit_chain(ops: &[urb_op], results: &mut [i32]) -> i32 {
     let mut valid = Vec::with_capacity(ops.len());
     for (i, o) in ops.iter().enumerate() {
         // SAFETY: the caller's request; the header makes its pointers the caller's promise.
-        match unsafe { op::validate(o) }.and_then(|v| check_supported(v.code).map(|_| v)) {
+        match unsafe { op::validate(o) }.and_then(|v| engine::supported(v.code).map(|_| v)) {
             Ok(v) => valid.push(v),
             Err(e) => {
                 // Nothing was submitted: say which request was refused.
@@ -636,9 +569,7 @@ pub fn submit_chain(ops: &[urb_op], results: &mut [i32]) -> i32 {
         results[0] = submit_valid(&valid[0], None);
         return results[0].min(0);
     }
-    let writes = valid
-        .iter()
-        .any(|v| matches!(v.code, Opcode::Write | Opcode::Writev));
+    let writes = valid.iter().any(|v| v.code.spec().may_raise_sigpipe);
     let guard = writes.then(SigpipeGuard::block);
     let ran_on_uring = engine::engine() == Engine::IoUring && {
         for v in valid.iter_mut() {
@@ -668,16 +599,19 @@ pub fn submit_chain(ops: &[urb_op], results: &mut [i32]) -> i32 {
 /// `-EAGAIN` (and ends the chain) as the system call would, where io_uring
 /// would wait. The fallback's chain members are the system calls already.
 fn honour_nonblocking(v: &mut ValidOp) {
-    let bit = match v.code {
-        Opcode::Recv | Opcode::Send => libc::MSG_DONTWAIT as u32,
-        Opcode::Read | Opcode::Readv | Opcode::Write | Opcode::Writev => libc::RWF_NOWAIT as u32,
-        _ => return,
+    let Readiness::Waits {
+        dont_wait,
+        sockets_only,
+        ..
+    } = v.code.spec().readiness
+    else {
+        return;
     };
-    let sockets_only = matches!(v.code, Opcode::Recv | Opcode::Send);
-    if descriptor::nonblocking(v.raw.fd) == Some(true)
-        && (sockets_only || exec::is_pollable(v.raw.fd))
+    if dont_wait != 0
+        && descriptor::nonblocking(v.raw.fd) == Some(true)
+        && (sockets_only || is_pollable(v.raw.fd))
     {
-        v.raw.op_flags |= bit;
+        v.raw.op_flags |= dont_wait;
     }
 }
 
@@ -746,7 +680,7 @@ fn fallback_sqe(sqe: &io_uring_sqe) -> i32 {
     match unsafe { sqe.to_op() } {
         Ok(v) => {
             let res = exec::execute(&v, None);
-            if v.code == Opcode::Timeout && res == 0 {
+            if v.code.spec().finish == Finish::SleepDone && res == 0 {
                 -libc::ETIME
             } else {
                 res

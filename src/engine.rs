@@ -79,3 +79,29 @@ fn register_fork_handler() {
         libc::pthread_atfork(None, None, Some(after_fork_in_child));
     }
 }
+
+/// `-ENOSYS` if the engine in use cannot perform `code` (on io_uring: the
+/// probe lacks its `OpSpec::kernel_opcode`); the engine's refusal if
+/// `URB_BACKEND=io_uring` could not be had.
+pub fn supported(code: crate::op::Opcode) -> Result<(), i32> {
+    match engine() {
+        Engine::Refused(e) => Err(e),
+        Engine::Fallback => Ok(()),
+        Engine::IoUring => {
+            let probe = selection()
+                .probe
+                .as_ref()
+                .expect("io_uring engine has a probe");
+            if probe.supports(code.kernel_opcode()) {
+                Ok(())
+            } else {
+                Err(-libc::ENOSYS)
+            }
+        }
+    }
+}
+
+/// `urb_op_supported`: whether `code` is an operation this process can perform.
+pub fn op_supported(code: u8) -> bool {
+    crate::op::Opcode::from_u8(code).is_some_and(|c| supported(c).is_ok())
+}

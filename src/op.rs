@@ -2,6 +2,7 @@
 //! validation. Everything downstream (the io_uring encoder, the fallback
 //! executor) only ever sees a [`ValidOp`], so the checks live in one place.
 
+use crate::ops::{ChainRule, FdUse, Finish};
 use std::ffi::c_void;
 
 #[cfg(not(target_pointer_width = "64"))]
@@ -273,46 +274,25 @@ impl Opcode {
         Opcode::ALL.get(code as usize).copied()
     }
 
+    /// Everything the library knows about this operation: see `ops`.
+    pub const fn spec(self) -> &'static crate::ops::OpSpec {
+        crate::ops::spec(self)
+    }
+
     /// The kernel opcode that carries this operation.
     pub fn kernel_opcode(self) -> u8 {
-        use io_uring::opcode as k;
-        match self {
-            Opcode::Nop => k::Nop::CODE,
-            Opcode::Read => k::Read::CODE,
-            Opcode::Write => k::Write::CODE,
-            Opcode::Readv => k::Readv::CODE,
-            Opcode::Writev => k::Writev::CODE,
-            Opcode::Fsync => k::Fsync::CODE,
-            Opcode::Openat => k::OpenAt::CODE,
-            Opcode::Close => k::Close::CODE,
-            Opcode::Statx => k::Statx::CODE,
-            Opcode::Recv => k::Recv::CODE,
-            Opcode::Send => k::Send::CODE,
-            Opcode::Accept => k::Accept::CODE,
-            Opcode::Connect => k::Connect::CODE,
-            Opcode::Shutdown => k::Shutdown::CODE,
-            Opcode::Poll => k::PollAdd::CODE,
-            Opcode::Timeout => k::Timeout::CODE,
-        }
+        self.spec().kernel_opcode
     }
 
     /// The result the caller sees for the raw result of this request: a sleep
-    /// that ran its course is a success, on every engine.
+    /// that ran its course is a success, on every engine. (A poll's events
+    /// are masked by [`ValidOp::finish`], which knows what was asked.)
     pub fn finish(self, res: i32) -> i32 {
-        if self == Opcode::Timeout && res == -libc::ETIME {
-            0
-        } else {
-            res
+        use crate::ops::Finish;
+        match self.spec().finish {
+            Finish::SleepDone if res == -libc::ETIME => 0,
+            Finish::AsIs | Finish::SleepDone | Finish::PollEvents => res,
         }
-    }
-
-    /// Whether a result other than the full length breaks an `IOSQE_IO_LINK`
-    /// chain: the kernel treats a short read or write as a failed link.
-    fn short_result_breaks_chain(self) -> bool {
-        matches!(
-            self,
-            Opcode::Read | Opcode::Write | Opcode::Readv | Opcode::Writev
-        )
     }
 }
 
@@ -329,14 +309,13 @@ pub struct ValidOp {
 // keeps valid until the request completes, whichever thread performs it.
 unsafe impl Send for ValidOp {}
 
-const IOV_MAX: u32 = 1024;
-
 /// Checks everything that can be checked without the kernel: opcode, reserved
-/// fields, descriptors, pointers and lengths. Errors are negative errno
-/// values, the ones the system call would give: `-EBADF` for a negative
-/// descriptor, `-EFAULT` for a NULL pointer the call would have to use,
-/// `-EINVAL` for what the call itself would refuse as invalid (and for the
-/// library's own limits and reserved fields).
+/// fields, descriptors, pointers and lengths (each operation's own checks
+/// are its `OpSpec::validate`). Errors are negative errno values, the ones
+/// the system call would give: `-EBADF` for a negative descriptor,
+/// `-EFAULT` for a NULL pointer the call would have to use, `-EINVAL` for
+/// what the call itself would refuse as invalid (and for the library's own
+/// limits and reserved fields).
 ///
 /// # Safety
 /// For `URB_OP_READV`/`URB_OP_WRITEV`, a non-NULL `op.buf` must point to
@@ -345,126 +324,25 @@ const IOV_MAX: u32 = 1024;
 /// `op.buf` must be a NUL-terminated path (its first byte is read). No
 /// other pointer is dereferenced.
 pub unsafe fn validate(op: &urb_op) -> Result<ValidOp, i32> {
-    let einval = Err(-libc::EINVAL);
-    let efault = Err(-libc::EFAULT);
-    let code = match Opcode::from_u8(op.opcode) {
-        Some(c) => c,
-        None => return einval,
+    let Some(code) = Opcode::from_u8(op.opcode) else {
+        return Err(-libc::EINVAL);
     };
     if op.flags != 0 || op.reserved0 != 0 || op.reserved1 != 0 || op.reserved2 != [0, 0] {
-        return einval;
+        return Err(-libc::EINVAL);
     }
-    // openat/statx take a directory descriptor the kernel ignores for an
-    // absolute path, so only the kernel can say whether a negative one is bad.
-    let needs_fd = !matches!(
-        code,
-        Opcode::Nop | Opcode::Timeout | Opcode::Openat | Opcode::Statx
-    );
-    if needs_fd && op.fd < 0 {
-        return Err(-libc::EBADF);
+    let spec = code.spec();
+    // A directory descriptor is checked with its path: the kernel ignores
+    // it for an absolute one.
+    match spec.fd {
+        FdUse::Required if op.fd < 0 => return Err(-libc::EBADF),
+        FdUse::Required | FdUse::None | FdUse::Directory => {}
     }
-    let mut expected_len = 0u64;
-    match code {
-        Opcode::Read | Opcode::Write | Opcode::Recv | Opcode::Send => {
-            if op.len > i32::MAX as u32 {
-                return einval;
-            }
-            if op.buf.is_null() && op.len != 0 {
-                return efault;
-            }
-            expected_len = op.len as u64;
-        }
-        Opcode::Readv | Opcode::Writev => {
-            if op.len > IOV_MAX {
-                return einval;
-            }
-            if op.buf.is_null() && op.len != 0 {
-                return efault;
-            }
-            let iovs = unsafe { iovecs(op) };
-            for iov in iovs {
-                expected_len = expected_len.saturating_add(iov.iov_len as u64);
-            }
-            if expected_len > i32::MAX as u64 {
-                return einval;
-            }
-            if iovs
-                .iter()
-                .any(|iov| iov.iov_base.is_null() && iov.iov_len != 0)
-            {
-                return efault;
-            }
-        }
-        Opcode::Fsync => {
-            if op.op_flags & !URB_FSYNC_DATASYNC != 0 {
-                return einval;
-            }
-        }
-        Opcode::Openat => {
-            if op.buf.is_null() {
-                return efault;
-            }
-            bad_dirfd(op)?;
-        }
-        Opcode::Statx => {
-            if op.buf.is_null() || op.buf2.is_null() {
-                return efault;
-            }
-            bad_dirfd(op)?;
-        }
-        Opcode::Accept => {
-            // accept4(2) would take the connection and then fail to report
-            // its address: refused before anything is taken.
-            if !op.buf.is_null() && op.buf2.is_null() {
-                return efault;
-            }
-        }
-        Opcode::Connect => {
-            if op.len == 0 {
-                return einval;
-            }
-            if op.buf.is_null() {
-                return efault;
-            }
-        }
-        Opcode::Shutdown => {
-            if op.op_flags > libc::SHUT_RDWR as u32 {
-                return einval;
-            }
-        }
-        Opcode::Poll => {
-            // events == 0 is poll(2)'s "error or hang-up only".
-            if op.op_flags > u16::MAX as u32 {
-                return einval;
-            }
-        }
-        Opcode::Timeout => {
-            if op.offset > i64::MAX as u64 {
-                return einval;
-            }
-        }
-        Opcode::Nop | Opcode::Close => {}
-    }
+    let expected_len = (spec.validate)(op)?;
     Ok(ValidOp {
         code,
         raw: *op,
         expected_len,
     })
-}
-
-/// openat/statx: a negative directory descriptor other than `AT_FDCWD` is
-/// `-EBADF` unless the path is absolute (then the kernel ignores it). For an
-/// empty path the kernel would say `-ENOENT` first; the library says
-/// `-EBADF` there too, the same on both engines and under tools (valgrind)
-/// that check the descriptor before the kernel sees the call.
-fn bad_dirfd(op: &urb_op) -> Result<(), i32> {
-    // SAFETY: a non-NULL path, NUL-terminated by the caller's promise: its
-    // first byte is readable.
-    let absolute = unsafe { *(op.buf as *const u8) } == b'/';
-    if op.fd < 0 && op.fd != libc::AT_FDCWD && !absolute {
-        return Err(-libc::EBADF);
-    }
-    Ok(())
 }
 
 /// The iovec array of a readv/writev request.
@@ -484,10 +362,12 @@ impl ValidOp {
     /// requested events plus `POLLERR`/`POLLHUP` (io_uring adds
     /// `POLLRDHUP` on its own).
     pub fn finish(&self, res: i32) -> i32 {
-        if self.code == Opcode::Poll && res > 0 {
-            return res & (self.raw.op_flags as i32 | (libc::POLLERR | libc::POLLHUP) as i32);
+        match self.code.spec().finish {
+            Finish::PollEvents if res > 0 => {
+                res & (self.raw.op_flags as i32 | (libc::POLLERR | libc::POLLHUP) as i32)
+            }
+            Finish::AsIs | Finish::SleepDone | Finish::PollEvents => self.code.finish(res),
         }
-        self.code.finish(res)
     }
 
     /// Whether this result makes the kernel cancel the rest of a linked chain.
@@ -496,15 +376,14 @@ impl ValidOp {
         if res < 0 {
             return true;
         }
-        if self.code.short_result_breaks_chain() {
-            return res as u64 != self.expected_len;
+        match self.code.spec().chain {
+            ChainRule::ErrorOnly => false,
+            ChainRule::ShortBreaks => res as u64 != self.expected_len,
+            ChainRule::ShortBreaksWithWaitall => {
+                self.raw.op_flags & libc::MSG_WAITALL as u32 != 0
+                    && (res as u64) < self.expected_len
+            }
         }
-        if matches!(self.code, Opcode::Recv | Opcode::Send)
-            && self.raw.op_flags & libc::MSG_WAITALL as u32 != 0
-        {
-            return (res as u64) < self.expected_len;
-        }
-        false
     }
 }
 

@@ -1,10 +1,13 @@
 //! One `ValidOp` performed with plain system calls, giving the result an
-//! io_uring CQE would carry for it.
+//! io_uring CQE would carry for it. What each operation does is its
+//! `OpSpec` (`ops`); this is how the fallback drives it.
 
-use super::wait::{deadline_after, errno, poll_fd, sleep_until, Deadline};
-use crate::op::{self, Opcode, ValidOp, URB_FSYNC_DATASYNC};
-use crate::ring::fallback_owner::attempt::{self, Attempt};
-use libc::c_void;
+use super::attempt::Attempt;
+use crate::op::ValidOp;
+use crate::ops::{self, Readiness};
+use crate::sys::descriptor::is_pollable;
+use crate::sys::poll::poll_fd;
+use crate::sys::time::Deadline;
 
 /// Performs `op` as one request, the fallback's twin of one io_uring SQE.
 ///
@@ -20,234 +23,40 @@ use libc::c_void;
 /// read) does so at once. Operations on regular files do not wait for
 /// readiness and run to completion, as they would under io_uring.
 pub fn execute(op: &ValidOp, deadline: Deadline) -> i32 {
-    if deadline.is_none() || readiness_needed(op.code, op.raw.op_flags).is_none() {
-        return perform(op, deadline);
+    let spec = op.code.spec();
+    // SAFETY (both calls): `op` passed validation; its memory is the
+    // caller's promise until it completes.
+    let perform = || unsafe { (spec.perform)(op, deadline) };
+    let Readiness::Waits {
+        unless,
+        sockets_only,
+        perform_waits,
+        attempt,
+        ..
+    } = spec.readiness
+    else {
+        return perform();
+    };
+    // The caller's MSG_DONTWAIT/RWF_NOWAIT (and MSG_ERRQUEUE) ask for
+    // -EAGAIN at once, as on io_uring.
+    if deadline.is_none() || op.raw.op_flags & unless != 0 {
+        return perform();
     }
     let fd = op.raw.fd;
-    let sockets_only = matches!(
-        op.code,
-        Opcode::Recv | Opcode::Send | Opcode::Accept | Opcode::Connect
-    );
-    if op.code == Opcode::Poll || !(sockets_only || is_pollable(fd)) {
-        return perform(op, deadline);
+    if perform_waits || !(sockets_only || is_pollable(fd)) {
+        return perform();
     }
     let mut progress = 0u32;
     loop {
-        match attempt::try_op(op, &mut progress) {
+        match attempt(op, &mut progress) {
             Attempt::Done(res) => return res,
             Attempt::Again => {
-                let ready = poll_fd(fd, attempt::interest(op) as i16, deadline);
+                let ready = poll_fd(fd, ops::interest(op) as i16, deadline);
                 if ready < 0 {
                     // What a partly done MSG_WAITALL transfer moved is reported.
-                    let moved = matches!(op.code, Opcode::Recv | Opcode::Send) && progress > 0;
-                    return if moved { progress as i32 } else { ready };
+                    return ops::moved(op, progress).unwrap_or(ready);
                 }
             }
         }
     }
-}
-
-fn perform(op: &ValidOp, deadline: Deadline) -> i32 {
-    let r = &op.raw;
-    let fd = r.fd;
-    // SAFETY (all arms): the pointers were supplied by the caller for
-    // exactly these calls; validate() checked them for NULL.
-    unsafe {
-        match op.code {
-            Opcode::Nop => 0,
-            Opcode::Read => {
-                let iov = libc::iovec {
-                    iov_base: r.buf,
-                    iov_len: r.len as usize,
-                };
-                rw(fd, &iov, 1, r.offset, r.op_flags, false)
-            }
-            Opcode::Write => {
-                let iov = libc::iovec {
-                    iov_base: r.buf,
-                    iov_len: r.len as usize,
-                };
-                rw(fd, &iov, 1, r.offset, r.op_flags, true)
-            }
-            Opcode::Readv | Opcode::Writev => {
-                let iovs = op::iovecs(r);
-                rw(
-                    fd,
-                    iovs.as_ptr(),
-                    iovs.len() as i32,
-                    r.offset,
-                    r.op_flags,
-                    op.code == Opcode::Writev,
-                )
-            }
-            Opcode::Fsync => retry(|| {
-                if r.op_flags & URB_FSYNC_DATASYNC != 0 {
-                    libc::fdatasync(fd) as isize
-                } else {
-                    libc::fsync(fd) as isize
-                }
-            }),
-            Opcode::Openat => retry(|| {
-                libc::openat(fd, r.buf as *const libc::c_char, r.op_flags as i32, r.mode) as isize
-            }),
-            Opcode::Close => close(fd),
-            Opcode::Statx => retry(|| {
-                libc::statx(
-                    fd,
-                    r.buf as *const libc::c_char,
-                    r.op_flags as i32,
-                    r.mode,
-                    r.buf2 as *mut libc::statx,
-                ) as isize
-            }),
-            Opcode::Recv => {
-                let flags = r.op_flags as i32;
-                socket_io(|| libc::recv(fd, r.buf, r.len as usize, flags))
-            }
-            Opcode::Send => {
-                let flags = r.op_flags as i32 | libc::MSG_NOSIGNAL;
-                socket_io(|| libc::send(fd, r.buf, r.len as usize, flags))
-            }
-            Opcode::Accept => retry(|| {
-                libc::accept4(
-                    fd,
-                    r.buf as *mut libc::sockaddr,
-                    r.buf2 as *mut libc::socklen_t,
-                    r.op_flags as i32,
-                ) as isize
-            }),
-            Opcode::Connect => connect(fd, r.buf as *const libc::sockaddr, r.len, deadline),
-            Opcode::Shutdown => retry(|| libc::shutdown(fd, r.op_flags as i32) as isize),
-            Opcode::Poll => poll_fd(fd, r.op_flags as i16, deadline),
-            Opcode::Timeout => sleep_until(deadline_after(r.offset), deadline),
-        }
-    }
-}
-
-/// The events an operation waits for; None for those that do not wait, and
-/// for those the caller asked not to (`MSG_DONTWAIT`, `RWF_NOWAIT`: they get
-/// `-EAGAIN` at once, as on io_uring).
-fn readiness_needed(code: Opcode, op_flags: u32) -> Option<i16> {
-    let no_wait = match code {
-        // The error queue never waits, whatever the flags say.
-        Opcode::Recv | Opcode::Send => {
-            op_flags & (libc::MSG_DONTWAIT | libc::MSG_ERRQUEUE) as u32 != 0
-        }
-        Opcode::Read | Opcode::Readv | Opcode::Write | Opcode::Writev => {
-            op_flags & libc::RWF_NOWAIT as u32 != 0
-        }
-        _ => false,
-    };
-    if no_wait {
-        return None;
-    }
-    match code {
-        Opcode::Read | Opcode::Readv | Opcode::Recv | Opcode::Accept => Some(libc::POLLIN),
-        Opcode::Write | Opcode::Writev | Opcode::Send | Opcode::Connect => Some(libc::POLLOUT),
-        Opcode::Poll => Some(op_flags as i16),
-        _ => None,
-    }
-}
-
-/// Regular files, directories and block devices are always "ready".
-pub(crate) fn is_pollable(fd: i32) -> bool {
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: st is a valid out-parameter.
-    if unsafe { libc::fstat(fd, &mut st) } != 0 {
-        return true; // let the operation itself report the bad descriptor
-    }
-    !matches!(
-        st.st_mode & libc::S_IFMT,
-        libc::S_IFREG | libc::S_IFDIR | libc::S_IFBLK
-    )
-}
-
-/// Runs a syscall until it is not interrupted; `-errno` on failure.
-fn retry(mut call: impl FnMut() -> isize) -> i32 {
-    loop {
-        let n = call();
-        if n >= 0 {
-            return n.min(i32::MAX as isize) as i32;
-        }
-        let e = errno();
-        if e != libc::EINTR {
-            return -e;
-        }
-    }
-}
-
-/// preadv2/pwritev2; offset `u64::MAX` is "current position" (-1), and a
-/// non-seekable descriptor ignores the offset, as io_uring does.
-unsafe fn rw(
-    fd: i32,
-    iov: *const libc::iovec,
-    cnt: i32,
-    offset: u64,
-    flags: u32,
-    write: bool,
-) -> i32 {
-    let mut off = offset as i64;
-    loop {
-        let n = if write {
-            libc::pwritev2(fd, iov, cnt, off, flags as i32)
-        } else {
-            libc::preadv2(fd, iov, cnt, off, flags as i32)
-        };
-        if n >= 0 {
-            return n as i32;
-        }
-        match errno() {
-            libc::EINTR => continue,
-            libc::ESPIPE if off != -1 => off = -1,
-            e => return -e,
-        }
-    }
-}
-
-/// recv/send as the system call; a deadline is handled by [`execute`].
-unsafe fn socket_io(call: impl Fn() -> isize) -> i32 {
-    retry(call)
-}
-
-/// close(2) is never retried: on Linux the descriptor is gone even when it
-/// reports EINTR.
-unsafe fn close(fd: i32) -> i32 {
-    if libc::close(fd) == 0 {
-        return 0;
-    }
-    match errno() {
-        libc::EINTR => 0,
-        e => -e,
-    }
-}
-
-/// connect(2). A connect interrupted by a signal keeps going in the kernel:
-/// wait for it to finish instead of retrying (which would report
-/// EALREADY). A non-blocking socket's `-EINPROGRESS` is the caller's to
-/// wait on, and its `SO_ERROR` is left for the caller to read.
-unsafe fn connect(fd: i32, addr: *const libc::sockaddr, len: u32, deadline: Deadline) -> i32 {
-    if libc::connect(fd, addr, len) == 0 {
-        return 0;
-    }
-    match errno() {
-        libc::EINTR => {}
-        e => return -e,
-    }
-    let ready = poll_fd(fd, libc::POLLOUT, deadline);
-    if ready < 0 {
-        return ready;
-    }
-    let mut err: i32 = 0;
-    let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
-    if libc::getsockopt(
-        fd,
-        libc::SOL_SOCKET,
-        libc::SO_ERROR,
-        &mut err as *mut i32 as *mut c_void,
-        &mut len,
-    ) != 0
-    {
-        return -errno();
-    }
-    -err
 }

@@ -1,7 +1,6 @@
 //! What the library runs on and what its results mean.
 
 use super::ffi_boundary;
-use crate::blocking;
 use crate::engine::{self, Engine};
 use libc::c_char;
 
@@ -32,7 +31,7 @@ pub extern "C" fn urb_backend_name() -> *const c_char {
 /// lacks (submitting one of those gives `-ENOSYS`).
 #[no_mangle]
 pub extern "C" fn urb_op_supported(opcode: u8) -> bool {
-    ffi_boundary! { blocking::op_supported(opcode) }
+    ffi_boundary! { crate::engine::op_supported(opcode) }
 }
 
 /// Text for a result: `"success"` for values `>= 0`, the errno's description

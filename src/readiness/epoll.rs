@@ -6,7 +6,7 @@ use super::{
     check_fd, check_process, events_from_mask, mask_from_events, remaining_ms, urb_event, Readiness,
 };
 use crate::engine;
-use crate::fallback::wait::errno;
+use crate::sys::errno;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Instant;
 

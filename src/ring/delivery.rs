@@ -66,7 +66,7 @@ impl Delivery {
         // SAFETY: plain syscall.
         let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
         if fd < 0 {
-            return Err(-crate::fallback::wait::errno());
+            return Err(-crate::sys::errno());
         }
         Ok(Delivery {
             queue: Mutex::new(VecDeque::new()),

@@ -22,7 +22,6 @@
 //!   (as under io_uring), but should the number be reused it may act on the
 //!   new file. Cancel before closing.
 
-pub(crate) mod attempt;
 mod parking;
 mod pool;
 
@@ -30,10 +29,14 @@ use super::delivery::{urb_completion, URB_CQE_BUFFER_SHIFT, URB_CQE_F_BUFFER, UR
 use super::inbox::{Multishot, Request};
 use super::stats::Stats;
 use super::Shared;
+use crate::fallback::attempt::{self, Attempt};
 use crate::fallback::exec;
-use crate::fallback::wait::{deadline_after, Deadline};
 use crate::op::{Opcode, ValidOp};
-use attempt::Attempt;
+use crate::ops::{self, RingRoute};
+use crate::sys::descriptor::is_pollable;
+use crate::sys::poll::poll_now;
+use crate::sys::time::{deadline_after, timeout_ms, Deadline};
+use crate::sys::{eventfd, retry};
 use parking::{Parking, POOL_KEY, WAKE_KEY};
 use pool::Pool;
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -90,24 +93,12 @@ enum Route {
 }
 
 fn route(op: &ValidOp) -> Route {
-    let fd = op.raw.fd;
-    match op.code {
-        Opcode::Nop | Opcode::Shutdown => Route::Inline,
-        Opcode::Timeout => Route::Sleep,
-        Opcode::Recv | Opcode::Send | Opcode::Accept | Opcode::Poll | Opcode::Connect => {
-            Route::Readiness
-        }
-        Opcode::Read | Opcode::Write | Opcode::Readv | Opcode::Writev if exec::is_pollable(fd) => {
-            Route::Readiness
-        }
-        Opcode::Read
-        | Opcode::Write
-        | Opcode::Readv
-        | Opcode::Writev
-        | Opcode::Fsync
-        | Opcode::Openat
-        | Opcode::Statx
-        | Opcode::Close => Route::Pool,
+    match op.code.spec().ring_route {
+        RingRoute::Inline => Route::Inline,
+        RingRoute::Sleep => Route::Sleep,
+        RingRoute::Readiness => Route::Readiness,
+        RingRoute::ReadinessIfPollable if is_pollable(op.raw.fd) => Route::Readiness,
+        RingRoute::ReadinessIfPollable | RingRoute::Pool => Route::Pool,
     }
 }
 
@@ -313,14 +304,7 @@ impl Owner {
     }
 
     fn timeout_ms(&self) -> i32 {
-        match self.timers.first() {
-            None => -1,
-            Some(&(at, _)) => {
-                let left = at.saturating_duration_since(Instant::now());
-                // Rounded up: waking early would only mean another wait.
-                left.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32
-            }
-        }
+        timeout_ms(self.timers.first().map(|&(at, _)| at))
     }
 
     fn accept(&mut self, req: Request) {
@@ -438,7 +422,7 @@ impl Owner {
                     if let Some(d) = deadline {
                         self.set_timer(id, d);
                     }
-                    self.park(id, op.raw.fd, attempt::interest(&op));
+                    self.park(id, op.raw.fd, ops::interest(&op));
                 }
             },
             Route::Pool => self.hand_to_pool(id, op, deadline),
@@ -484,14 +468,14 @@ impl Owner {
         };
         match job.work {
             Work::Op(op) if op.code == Opcode::Poll => {
-                self.finish(id, attempt::poll_now(fd, op.raw.op_flags))
+                self.finish(id, poll_now(fd, op.raw.op_flags))
             }
             Work::Op(op) => {
                 let deadline = job.timer;
                 self.hand_to_pool(id, op, deadline);
             }
             Work::Multishot(Multishot::Poll { events, .. }) => {
-                self.finish(id, attempt::poll_now(fd, events))
+                self.finish(id, poll_now(fd, events))
             }
             Work::Multishot(_) => self.finish(id, -libc::EPERM),
         }
@@ -561,24 +545,15 @@ impl Owner {
                     let Some(buf) = buffers.ptr(bid as u32) else {
                         return self.finish(id, -libc::EINVAL);
                     };
-                    let n = loop {
-                        // SAFETY: a lent-out buffer of the ring's, `size()` bytes.
-                        let n = unsafe {
-                            libc::recv(
-                                fd,
-                                buf.cast(),
-                                buffers.size() as usize,
-                                flags | libc::MSG_DONTWAIT,
-                            )
-                        };
-                        match n {
-                            n if n >= 0 => break n.min(i32::MAX as isize) as i32,
-                            _ => match crate::fallback::wait::errno() {
-                                libc::EINTR => continue,
-                                e => break -e,
-                            },
-                        }
-                    };
+                    // SAFETY: a lent-out buffer of the ring's, `size()` bytes.
+                    let n = retry(|| unsafe {
+                        libc::recv(
+                            fd,
+                            buf.cast(),
+                            buffers.size() as usize,
+                            flags | libc::MSG_DONTWAIT,
+                        )
+                    });
                     if n > 0 {
                         self.more(
                             token,
@@ -609,17 +584,7 @@ impl Owner {
 
     fn on_event(&mut self, key: u64, events: u32) {
         match key {
-            WAKE_KEY => {
-                let mut count: u64 = 0;
-                // SAFETY: 8-byte read from the inbox's non-blocking eventfd.
-                unsafe {
-                    libc::read(
-                        self.shared.inbox.wake_fd(),
-                        &mut count as *mut u64 as *mut libc::c_void,
-                        8,
-                    )
-                };
-            }
+            WAKE_KEY => eventfd::drain(self.shared.inbox.wake_fd()),
             POOL_KEY => {
                 let mut results = std::mem::take(&mut self.results);
                 if let Some(pool) = &self.pool {
@@ -698,10 +663,8 @@ impl Owner {
         }
         // What a partly done transfer moved is reported, not lost.
         let moved = match job.work {
-            Work::Op(op) if matches!(op.code, Opcode::Recv | Opcode::Send) && job.progress > 0 => {
-                Some(job.progress as i32)
-            }
-            _ => None,
+            Work::Op(op) => ops::moved(&op, job.progress),
+            Work::Multishot(_) => None,
         };
         self.end(id, moved.unwrap_or(res));
     }
@@ -784,16 +747,9 @@ fn refuse_everything(shared: &Shared, err: i32) {
                 events: libc::POLLIN,
                 revents: 0,
             };
-            // SAFETY: one valid pollfd; then an 8-byte read from the eventfd.
-            unsafe {
-                libc::poll(&mut p, 1, -1);
-                let mut count: u64 = 0;
-                libc::read(
-                    shared.inbox.wake_fd(),
-                    &mut count as *mut u64 as *mut libc::c_void,
-                    8,
-                );
-            }
+            // SAFETY: one valid pollfd.
+            unsafe { libc::poll(&mut p, 1, -1) };
+            eventfd::drain(shared.inbox.wake_fd());
             shared.inbox.woke();
         }
     }

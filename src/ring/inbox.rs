@@ -51,7 +51,7 @@ impl Inbox {
         // SAFETY: plain syscall.
         let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
         if fd < 0 {
-            return Err(-crate::fallback::wait::errno());
+            return Err(-crate::sys::errno());
         }
         Ok(Inbox {
             requests: Mutex::new(Vec::new()),

@@ -194,7 +194,7 @@ impl Ring {
         if !self.shared.config.allows(v.code) {
             return Err(-libc::EACCES);
         }
-        if self.shared.on_io_uring && !crate::blocking::op_supported(v.raw.opcode) {
+        if self.shared.on_io_uring && !crate::engine::op_supported(v.raw.opcode) {
             return Err(-libc::ENOSYS);
         }
         Ok(())
@@ -416,7 +416,7 @@ impl Ring {
         if self.on_owner() && min > 0 {
             return Err(-libc::EDEADLK); // the owner cannot wait for itself
         }
-        let deadline = timeout_ns.map(crate::fallback::wait::deadline_after);
+        let deadline = timeout_ns.map(crate::sys::time::deadline_after);
         let inbox = &self.shared.inbox;
         Ok(self
             .shared

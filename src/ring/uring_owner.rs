@@ -661,7 +661,7 @@ impl Owner {
                     None => slot.res,
                 };
                 let res = if slot.timer_fired {
-                    crate::blocking::timed_result(own, -libc::ETIME)
+                    crate::uring::encode::timed_result(own, -libc::ETIME)
                 } else {
                     own
                 };

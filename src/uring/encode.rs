@@ -1,7 +1,7 @@
-//! `ValidOp` -> kernel SQE. One arm per operation; the only place that knows
-//! how `urb_op` fields map onto `io_uring_sqe` fields.
+//! `ValidOp` -> kernel SQE: each operation's `OpSpec::encode` (in `ops`),
+//! and what every SQE shares (sleeps' timespecs, link timeouts).
 
-use crate::op::{Opcode, ValidOp, URB_FSYNC_DATASYNC};
+use crate::op::ValidOp;
 use io_uring::{opcode, squeue::Entry, types};
 
 /// Kernel-side memory a request needs until it has been submitted (the
@@ -17,78 +17,24 @@ pub fn timespec(ns: u64) -> types::Timespec {
         .nsec((ns % 1_000_000_000) as u32)
 }
 
-/// Builds the SQE for `op`. `args` must outlive the submission of the entry.
+/// Builds the SQE for `op` (its `OpSpec::encode`). `args` must outlive the
+/// submission of the entry.
 pub fn encode(op: &ValidOp, args: &mut SqeArgs) -> Entry {
-    let r = &op.raw;
-    // RWF_HIPRI is a hint preadv2(2) ignores on buffered files; a ring not
-    // set up for IOPOLL refuses it with -EINVAL. Dropped: same result.
-    let rw_flags = (r.op_flags & !(libc::RWF_HIPRI as u32)) as i32;
-    // recv(MSG_ERRQUEUE) never waits in the kernel; io_uring would arm a
-    // poll that an empty error queue never satisfies.
-    let recv_flags = if r.op_flags & libc::MSG_ERRQUEUE as u32 != 0 {
-        r.op_flags as i32 | libc::MSG_DONTWAIT
-    } else {
-        r.op_flags as i32
-    };
-    let fd = types::Fd(r.fd);
-    match op.code {
-        Opcode::Nop => opcode::Nop::new().build(),
-        Opcode::Read => opcode::Read::new(fd, r.buf.cast(), r.len)
-            .offset(r.offset)
-            .rw_flags(rw_flags)
-            .build(),
-        Opcode::Write => opcode::Write::new(fd, r.buf.cast(), r.len)
-            .offset(r.offset)
-            .rw_flags(rw_flags)
-            .build(),
-        Opcode::Readv => opcode::Readv::new(fd, r.buf.cast(), r.len)
-            .offset(r.offset)
-            .rw_flags(rw_flags)
-            .build(),
-        Opcode::Writev => opcode::Writev::new(fd, r.buf.cast(), r.len)
-            .offset(r.offset)
-            .rw_flags(rw_flags)
-            .build(),
-        Opcode::Fsync => {
-            let flags = if r.op_flags & URB_FSYNC_DATASYNC != 0 {
-                types::FsyncFlags::DATASYNC
-            } else {
-                types::FsyncFlags::empty()
-            };
-            opcode::Fsync::new(fd).flags(flags).build()
-        }
-        Opcode::Openat => opcode::OpenAt::new(fd, r.buf.cast())
-            .flags(r.op_flags as i32)
-            .mode(r.mode)
-            .build(),
-        Opcode::Close => opcode::Close::new(fd).build(),
-        Opcode::Statx => opcode::Statx::new(fd, r.buf.cast(), r.buf2.cast())
-            .flags(r.op_flags as i32)
-            .mask(r.mode)
-            .build(),
-        Opcode::Recv => opcode::Recv::new(fd, r.buf.cast(), r.len)
-            .flags(recv_flags)
-            .build(),
-        // MSG_NOSIGNAL on both engines: a closed peer is -EPIPE, never SIGPIPE.
-        Opcode::Send => opcode::Send::new(fd, r.buf.cast(), r.len)
-            .flags(r.op_flags as i32 | libc::MSG_NOSIGNAL)
-            .build(),
-        Opcode::Accept => opcode::Accept::new(fd, r.buf.cast(), r.buf2.cast())
-            .flags(r.op_flags as i32)
-            .build(),
-        Opcode::Connect => opcode::Connect::new(fd, r.buf.cast(), r.len).build(),
-        Opcode::Shutdown => opcode::Shutdown::new(fd, r.op_flags as i32).build(),
-        Opcode::Poll => opcode::PollAdd::new(fd, r.op_flags).build(),
-        Opcode::Timeout => {
-            args.timespec = timespec(r.offset);
-            opcode::Timeout::new(&args.timespec)
-                .flags(types::TimeoutFlags::ETIME_SUCCESS)
-                .build()
-        }
-    }
+    (op.code.spec().encode)(op, args)
 }
 
 /// The `IORING_OP_LINK_TIMEOUT` that bounds the request linked before it.
 pub fn link_timeout(ts: &types::Timespec) -> Entry {
     opcode::LinkTimeout::new(ts).build()
+}
+
+/// The result of a request bounded by an `IORING_OP_LINK_TIMEOUT`, given
+/// both CQEs: `-ETIME` when the timer fired and cancelled the request.
+pub fn timed_result(op_res: i32, timer_res: i32) -> i32 {
+    let cancelled = op_res == -libc::ECANCELED || op_res == -libc::EINTR;
+    if timer_res == -libc::ETIME && cancelled {
+        -libc::ETIME
+    } else {
+        op_res
+    }
 }

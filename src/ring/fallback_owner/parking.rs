@@ -10,7 +10,7 @@
 //! registration the kernel dropped when its file was closed is made again.
 
 use super::JobId;
-use crate::fallback::wait::errno;
+use crate::sys::errno;
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 

@@ -5,11 +5,12 @@
 
 use super::JobId;
 use crate::fallback::exec;
-use crate::fallback::wait::{errno, Deadline};
 use crate::op::ValidOp;
+use crate::sys::eventfd;
+use crate::sys::time::Deadline;
 use parking_lot::{Condvar, Mutex};
 use std::collections::VecDeque;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -44,17 +45,12 @@ pub struct Pool {
 
 impl Pool {
     pub fn new() -> Result<Pool, i32> {
-        // SAFETY: plain syscall.
-        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
-        if fd < 0 {
-            return Err(-errno());
-        }
+        let done_fd = eventfd::create()?;
         let inner = Inner {
             queue: Mutex::new(Queue::default()),
             work_arrived: Condvar::new(),
             results: Mutex::new(Vec::new()),
-            // SAFETY: a descriptor we just created and own alone.
-            done_fd: unsafe { OwnedFd::from_raw_fd(fd) },
+            done_fd,
         };
         Ok(Pool {
             inner: Arc::new(inner),
@@ -103,15 +99,7 @@ impl Pool {
     /// readable; resetting it before draining means a result that arrives
     /// meanwhile either is drained now or signals again.
     pub fn take_results(&self, into: &mut Vec<(JobId, i32)>) {
-        let mut count: u64 = 0;
-        // SAFETY: 8-byte read from our own non-blocking eventfd.
-        unsafe {
-            libc::read(
-                self.done_fd(),
-                &mut count as *mut u64 as *mut libc::c_void,
-                8,
-            )
-        };
+        eventfd::drain(self.done_fd());
         into.append(&mut self.inner.results.lock());
     }
 }
@@ -151,15 +139,7 @@ fn work(inner: &Inner) {
         results.push((job.id, res));
         drop(results);
         if was_empty {
-            let one: u64 = 1;
-            // SAFETY: 8-byte write to the pool's own eventfd.
-            unsafe {
-                libc::write(
-                    inner.done_fd.as_raw_fd(),
-                    &one as *const u64 as *const libc::c_void,
-                    8,
-                )
-            };
+            eventfd::signal(inner.done_fd.as_raw_fd());
         }
     }
 }

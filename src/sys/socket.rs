@@ -1,15 +1,37 @@
-//! What a descriptor's own settings say about waiting, asked of the kernel
-//! only on the paths that would otherwise wait or stop short: `O_NONBLOCK`,
-//! `SO_RCVTIMEO`/`SO_SNDTIMEO`, listening, stream type.
+//! Socket calls and options shared by the engines and faces.
 
-use std::time::{Duration, Instant};
+use super::{errno, retry};
+use std::time::Duration;
 
-/// Whether `fd` is in `O_NONBLOCK` mode; `None` if `fcntl` refuses the
-/// descriptor (the request itself then reports why).
-pub fn nonblocking(fd: i32) -> Option<bool> {
-    // SAFETY: F_GETFL only reads the descriptor's flags.
-    let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    (fl >= 0).then_some(fl & libc::O_NONBLOCK != 0)
+/// accept4(2) until not interrupted.
+pub fn accept4(
+    fd: i32,
+    addr: *mut libc::sockaddr,
+    addrlen: *mut libc::socklen_t,
+    flags: i32,
+) -> i32 {
+    // SAFETY: NULL or the caller's address buffers, valid until completion.
+    retry(|| unsafe { libc::accept4(fd, addr, addrlen, flags) as isize })
+}
+
+/// One connect(2) call, `-errno` on failure (`-EINTR` included: an
+/// interrupted connect keeps going in the kernel, and the caller waits).
+///
+/// # Safety
+/// `addr` must point to `len` readable bytes.
+pub unsafe fn connect_once(fd: i32, addr: *const libc::sockaddr, len: u32) -> i32 {
+    match libc::connect(fd, addr, len) {
+        0 => 0,
+        _ => -errno(),
+    }
+}
+
+/// How a connection under way ended: `-SO_ERROR` (0 when connected).
+pub fn connect_outcome(fd: i32) -> i32 {
+    match int_sockopt(fd, libc::SO_ERROR) {
+        Ok(err) => -err,
+        Err(e) => e,
+    }
 }
 
 /// A socket's `SO_RCVTIMEO` or `SO_SNDTIMEO` (`which`), `None` when unset
@@ -39,17 +61,18 @@ pub fn socket_timeout(fd: i32, which: i32) -> Option<Duration> {
 /// Whether `fd` is a listening socket (`SO_ACCEPTCONN`); false for anything
 /// else, including descriptors that are not sockets.
 pub fn is_listening(fd: i32) -> bool {
-    int_sockopt(fd, libc::SO_ACCEPTCONN).is_some_and(|v| v != 0)
+    int_sockopt(fd, libc::SO_ACCEPTCONN).is_ok_and(|v| v != 0)
 }
 
 /// Whether a partial transfer on `fd` may continue: stream and seqpacket
 /// sockets (as io_uring's `MSG_WAITALL` does), not datagrams.
 pub fn is_stream(fd: i32) -> bool {
     int_sockopt(fd, libc::SO_TYPE)
-        .is_some_and(|t| t == libc::SOCK_STREAM || t == libc::SOCK_SEQPACKET)
+        .is_ok_and(|t| t == libc::SOCK_STREAM || t == libc::SOCK_SEQPACKET)
 }
 
-fn int_sockopt(fd: i32, name: i32) -> Option<i32> {
+/// An `int` socket option at `SOL_SOCKET`, or `-errno`.
+fn int_sockopt(fd: i32, name: i32) -> Result<i32, i32> {
     let mut v: i32 = 0;
     let mut len = std::mem::size_of::<i32>() as libc::socklen_t;
     // SAFETY: v/len are valid out-parameters.
@@ -62,17 +85,9 @@ fn int_sockopt(fd: i32, name: i32) -> Option<i32> {
             &mut len,
         )
     };
-    (rc == 0).then_some(v)
-}
-
-/// The earlier of the caller's deadline and a socket timeout starting now,
-/// and whether the socket timeout is the earlier one (its expiry is
-/// `-EAGAIN`, as the system call reports it, not `-ETIME`).
-pub fn earliest(deadline: Option<Instant>, socket: Option<Duration>) -> (Option<Instant>, bool) {
-    let sock = socket.and_then(|d| Instant::now().checked_add(d));
-    match (deadline, sock) {
-        (Some(d), Some(s)) if s < d => (Some(s), true),
-        (None, Some(s)) => (Some(s), true),
-        (d, _) => (d, false),
+    if rc == 0 {
+        Ok(v)
+    } else {
+        Err(-errno())
     }
 }

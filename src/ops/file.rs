@@ -1,0 +1,197 @@
+//! fsync, openat, close, statx: calls on files and paths that may block
+//! however they are issued, and never wait for readiness.
+
+use super::{
+    no_fields, on_fd, BlockingRule, ChainRule, FdUse, Finish, OpSpec, Readiness, RingRoute,
+    SqeFields, Tried,
+};
+use crate::op::{urb_op, ValidOp, URB_FSYNC_DATASYNC};
+use crate::sys::time::Deadline;
+use crate::sys::{io, retry};
+use crate::uring::encode::SqeArgs;
+use io_uring::{opcode, squeue::Entry, types};
+
+/// What every operation here shares; the arguments are the fields that differ.
+#[allow(clippy::too_many_arguments)]
+const fn spec(
+    name: &'static str,
+    kernel_opcode: u8,
+    since: &'static str,
+    fd: FdUse,
+    validate: unsafe fn(&urb_op) -> Result<u64, i32>,
+    encode: fn(&ValidOp, &mut SqeArgs) -> Entry,
+    decode: unsafe fn(&SqeFields) -> Result<urb_op, i32>,
+    perform: unsafe fn(&ValidOp, Deadline) -> i32,
+) -> OpSpec {
+    OpSpec {
+        name,
+        kernel_opcode,
+        since,
+        fd,
+        vectored: false,
+        validate,
+        encode,
+        decode,
+        perform,
+        readiness: Readiness::Never,
+        ring_route: RingRoute::Pool,
+        tried: Tried::Never,
+        chain: ChainRule::ErrorOnly,
+        finish: Finish::AsIs,
+        may_raise_sigpipe: false,
+        blocking: BlockingRule::Once,
+    }
+}
+
+/// `fsync(fd)`, or `fdatasync(fd)` with `URB_FSYNC_DATASYNC` (the kernel's
+/// `IORING_FSYNC_DATASYNC` has the same value).
+pub const FSYNC: OpSpec = spec(
+    "URB_OP_FSYNC",
+    opcode::Fsync::CODE,
+    "5.1",
+    FdUse::Required,
+    |op| match op.op_flags & !URB_FSYNC_DATASYNC {
+        0 => Ok(0),
+        _ => Err(-libc::EINVAL),
+    },
+    |op, _| {
+        let flags = if op.raw.op_flags & URB_FSYNC_DATASYNC != 0 {
+            types::FsyncFlags::DATASYNC
+        } else {
+            types::FsyncFlags::empty()
+        };
+        opcode::Fsync::new(types::Fd(op.raw.fd))
+            .flags(flags)
+            .build()
+    },
+    |f| {
+        Ok(urb_op {
+            op_flags: f.op_flags,
+            ..on_fd(f)
+        })
+    },
+    |op, _| {
+        let (fd, datasync) = (op.raw.fd, op.raw.op_flags & URB_FSYNC_DATASYNC != 0);
+        // SAFETY: plain calls on a descriptor.
+        retry(|| unsafe {
+            if datasync {
+                libc::fdatasync(fd) as isize
+            } else {
+                libc::fsync(fd) as isize
+            }
+        })
+    },
+);
+
+/// `openat(fd, buf, op_flags, mode)`.
+pub const OPENAT: OpSpec = spec(
+    "URB_OP_OPENAT",
+    opcode::OpenAt::CODE,
+    "5.6",
+    FdUse::Directory,
+    // SAFETY: validate's promise covers the path.
+    |op| unsafe { path(op) }.map(|_| 0),
+    |op, _| {
+        let r = &op.raw;
+        opcode::OpenAt::new(types::Fd(r.fd), r.buf.cast())
+            .flags(r.op_flags as i32)
+            .mode(r.mode)
+            .build()
+    },
+    |f| {
+        Ok(urb_op {
+            buf: f.addr,
+            op_flags: f.op_flags,
+            mode: f.len,
+            ..on_fd(f)
+        })
+    },
+    |op, _| {
+        let r = &op.raw;
+        // SAFETY: validation checked the path; the caller keeps it alive.
+        retry(|| unsafe {
+            libc::openat(
+                r.fd,
+                r.buf as *const libc::c_char,
+                r.op_flags as i32,
+                r.mode,
+            ) as isize
+        })
+    },
+);
+
+/// `close(fd)`.
+pub const CLOSE: OpSpec = spec(
+    "URB_OP_CLOSE",
+    opcode::Close::CODE,
+    "5.6",
+    FdUse::Required,
+    no_fields,
+    |op, _| opcode::Close::new(types::Fd(op.raw.fd)).build(),
+    |f| Ok(on_fd(f)),
+    |op, _| io::close(op.raw.fd),
+);
+
+/// `statx(fd, buf, op_flags, mode, buf2)`.
+pub const STATX: OpSpec = spec(
+    "URB_OP_STATX",
+    opcode::Statx::CODE,
+    "5.6",
+    FdUse::Directory,
+    |op| {
+        if op.buf2.is_null() {
+            return Err(-libc::EFAULT);
+        }
+        // SAFETY: validate's promise covers the path.
+        unsafe { path(op) }.map(|_| 0)
+    },
+    |op, _| {
+        let r = &op.raw;
+        opcode::Statx::new(types::Fd(r.fd), r.buf.cast(), r.buf2.cast())
+            .flags(r.op_flags as i32)
+            .mask(r.mode)
+            .build()
+    },
+    |f| {
+        Ok(urb_op {
+            buf: f.addr,
+            mode: f.len,
+            buf2: f.off as usize as *mut _,
+            op_flags: f.op_flags,
+            ..on_fd(f)
+        })
+    },
+    |op, _| {
+        let r = &op.raw;
+        // SAFETY: validation checked the path and the buffer; the caller keeps them alive.
+        retry(|| unsafe {
+            libc::statx(
+                r.fd,
+                r.buf as *const libc::c_char,
+                r.op_flags as i32,
+                r.mode,
+                r.buf2 as *mut libc::statx,
+            ) as isize
+        })
+    },
+);
+
+/// `buf` as a path beside the directory descriptor `fd`: NULL is `-EFAULT`;
+/// a negative `fd` other than `AT_FDCWD` is `-EBADF` unless the path is
+/// absolute (then the kernel ignores it). For an empty path the kernel
+/// would say `-ENOENT` first; the library says `-EBADF` there too, the same
+/// on both engines and under tools (valgrind) that check the descriptor
+/// before the kernel sees the call.
+///
+/// # Safety
+/// A non-NULL `op.buf` is a NUL-terminated path: its first byte is read.
+unsafe fn path(op: &urb_op) -> Result<(), i32> {
+    if op.buf.is_null() {
+        return Err(-libc::EFAULT);
+    }
+    let absolute = *(op.buf as *const u8) == b'/';
+    if op.fd < 0 && op.fd != libc::AT_FDCWD && !absolute {
+        return Err(-libc::EBADF);
+    }
+    Ok(())
+}
