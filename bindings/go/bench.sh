@@ -268,6 +268,7 @@ csw() { local t=0 v; for f in /proc/"$1"/task/*/status; do v=$(awk '/voluntary_c
 ticks() { awk '{ print $14 + $15 }' /proc/"$1"/stat; }
 hz=$(getconf CLK_TCK)
 for m in uring std; do
+    : > "$work/srv.log"  # emptied before the fork: the loop below could read the previous server's line before the child's redirection truncates it
     "$bin/httpserver" -net "$m" -addr 127.0.0.1:0 -max-requests 20000 >"$work/srv.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do grep -q '^listening on' "$work/srv.log" && break; sleep 0.02; done

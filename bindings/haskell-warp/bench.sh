@@ -48,6 +48,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 measure() {  # measure RTS SIDE ROUND: one server, every load
     local rts=$1 side=$2 round=$3 port load c before after rps n
+    : > "$work/server.log"  # emptied before the fork: the loop below could read the previous server's line before the child's redirection truncates it
     "$hello" --io "$side" --port 0 +RTS "$rts" -RTS > "$work/server.log" 2>&1 &
     server=$!
     for _ in $(seq 400); do grep -q "listening on" "$work/server.log" && break; sleep 0.05; done

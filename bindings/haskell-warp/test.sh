@@ -35,6 +35,7 @@ head -c 20000 /dev/urandom > "$work/small"
 fail() { echo "haskell-warp: FAILED: $*"; exit 1; }
 
 start() {  # start IO RTS-OPTIONS: a fresh server, $port set
+    : > "$work/server.log"  # emptied before the fork: the loop below could read the previous server's line before the child's redirection truncates it
     "$hello" --io "$1" --port 0 --timeout 2 +RTS "$2" -RTS > "$work/server.log" 2>&1 &
     server=$!
     for _ in $(seq 200); do grep -q "listening on" "$work/server.log" && break; sleep 0.05; done

@@ -58,6 +58,7 @@ for engine in auto fallback; do
     fi
     grep -q "does not exist" "$work/cp.err"
     for io in uring ghc; do
+        : > "$work/http.log"  # emptied before the fork: the loop below could read the previous server's line before the child's redirection truncates it
         "$bin/urb-http-server" --io "$io" --port 0 +RTS -N2 > "$work/http.log" 2>&1 &
         server=$!
         for _ in $(seq 100); do grep -q "listening on" "$work/http.log" && break; sleep 0.05; done
@@ -68,6 +69,7 @@ for engine in auto fallback; do
         echo "   http-server --io $io: $(echo "$out" | sed -n 's/^Requests per second: *\([0-9.]*\).*/\1/p') req/s (ab -n 2000 -c 50 -k)"
         kill "$server"; wait "$server" 2>/dev/null || true; server=""
     done
+    : > "$work/echo.log"  # emptied before the fork: the loop below could read the previous server's line before the child's redirection truncates it
     "$bin/urb-echo-server" --port 0 +RTS -N2 > "$work/echo.log" 2>&1 &
     server=$!
     for _ in $(seq 100); do grep -q "listening on" "$work/echo.log" && break; sleep 0.05; done
