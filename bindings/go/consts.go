@@ -38,6 +38,9 @@ const (
 	OpShutdown
 	OpPoll
 	OpTimeout
+	OpUnlinkat
+	OpRenameat
+	OpMkdirat
 	opCount
 )
 
@@ -59,6 +62,9 @@ var opNames = [...]string{
 	OpShutdown: "shutdown",
 	OpPoll:     "poll",
 	OpTimeout:  "timeout",
+	OpUnlinkat: "unlinkat",
+	OpRenameat: "renameat",
+	OpMkdirat:  "mkdirat",
 }
 
 func (c Opcode) String() string {
