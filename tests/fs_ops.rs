@@ -73,7 +73,7 @@ impl Tree {
     }
 
     /// `name` inside the tree as a path relative to the working directory.
-    fn from_cwd(&self, name: &str) -> CString {
+    fn relative_to_cwd(&self, name: &str) -> CString {
         let cwd = std::env::current_dir().unwrap();
         let ups = "../".repeat(cwd.components().count() - 1);
         let rel = format!("{ups}{}", &self.path.join(name).display().to_string()[1..]);
@@ -104,7 +104,7 @@ enum Base {
 fn at(tree: &Tree, base: Base, name: &str) -> (i32, CString) {
     match base {
         Base::Tree => (tree.fd, CString::new(name).unwrap()),
-        Base::Cwd => (libc::AT_FDCWD, tree.from_cwd(name)),
+        Base::Cwd => (libc::AT_FDCWD, tree.relative_to_cwd(name)),
         Base::Absolute => (libc::AT_FDCWD, tree.absolute(name)),
         Base::NotADir => {
             let g = tree.absolute("g");

@@ -131,7 +131,10 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Opcode::Renameat => {
-            assert!(!op.buf.is_null() && !op.buf2.is_null(), "NULL path accepted: {op:?}");
+            assert!(
+                !op.buf.is_null() && !op.buf2.is_null(),
+                "NULL path accepted: {op:?}"
+            );
             let new_dirfd = op.len as i32;
             let new_absolute = new_path.to_bytes().first() == Some(&b'/');
             assert!(
