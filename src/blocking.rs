@@ -554,7 +554,11 @@ pub fn submit_chain(ops: &[urb_op], results: &mut [i32]) -> i32 {
     let mut valid = Vec::with_capacity(ops.len());
     for (i, o) in ops.iter().enumerate() {
         // SAFETY: the caller's request; the header makes its pointers the caller's promise.
-        match unsafe { op::validate(o) }.and_then(|v| engine::supported(v.code).map(|_| v)) {
+        let is_last = i + 1 == ops.len();
+        match unsafe { op::validate(o) }
+            .and_then(|v| v.check_chain_position(is_last).map(|_| v))
+            .and_then(|v| engine::supported(v.code).map(|_| v))
+        {
             Ok(v) => valid.push(v),
             Err(e) => {
                 // Nothing was submitted: say which request was refused.

@@ -35,7 +35,10 @@ fn choose_at_load() {
 pub fn selection() -> &'static Selection {
     SELECTION.get_or_init(|| {
         register_fork_handler();
-        let probe = probe::probe();
+        let mut probe = probe::probe();
+        if let (Ok(p), Ok(hidden)) = (&mut probe, std::env::var("URB_PROBE_HIDE")) {
+            hide_from_probe(p, &hidden);
+        }
         let wanted = std::env::var("URB_BACKEND").unwrap_or_default();
         let engine = match (wanted.as_str(), &probe) {
             ("fallback", _) => Engine::Fallback,
@@ -59,6 +62,21 @@ pub fn selection() -> &'static Selection {
         };
         Selection { engine, probe: probe.ok() }
     })
+}
+
+/// `URB_PROBE_HIDE=URB_OP_X,URB_OP_Y`: the probe answers as a kernel
+/// without those operations' io_uring opcodes would, so the `-ENOSYS` path
+/// of every operation can be tested on a kernel that has them all.
+fn hide_from_probe(p: &mut Probe, names: &str) {
+    for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        match crate::op::Opcode::ALL
+            .into_iter()
+            .find(|c| c.spec().name == name)
+        {
+            Some(code) => p.hide(code.kernel_opcode()),
+            None => eprintln!("uringbridge: URB_PROBE_HIDE: unknown operation {name:?}"),
+        }
+    }
 }
 
 pub fn engine() -> Engine {

@@ -124,9 +124,36 @@ pub const URB_OP_POLL: u8 = 14;
 /// chain, a finished sleep does not break the chain (so "sleep, then write"
 /// works).
 pub const URB_OP_TIMEOUT: u8 = 15;
+/// `unlinkat(fd, buf, op_flags)`: `fd` is a directory or `AT_FDCWD`, `buf`
+/// the NUL-terminated path, `op_flags` 0 or `AT_REMOVEDIR` (any other bit
+/// is `-EINVAL`, as unlinkat(2) says). Result: 0. `fd` is checked as for
+/// `URB_OP_OPENAT`. Kernel 5.11 (`IORING_OP_UNLINKAT`).
+/// In a chain it may only be the last request (`-EINVAL` elsewhere, nothing
+/// submitted): io_uring since 6.0 does not cancel the requests linked after
+/// a failed one, so "a failure cancels the rest" could not hold.
+pub const URB_OP_UNLINKAT: u8 = 16;
+/// `renameat2(fd, buf, (int)len, buf2, op_flags)`: `fd` and `buf` are the
+/// old directory and path, `len` holds the new directory descriptor (an
+/// `int` such as `AT_FDCWD`, as io_uring's SQE carries it) and `buf2` the
+/// new path; `op_flags` are `RENAME_NOREPLACE`, `RENAME_EXCHANGE`,
+/// `RENAME_WHITEOUT`, passed to the kernel, which judges them as
+/// renameat2(2) does. Result: 0. Each directory is checked with its path
+/// as for `URB_OP_OPENAT`. Kernel 5.11 (`IORING_OP_RENAMEAT`).
+/// In a chain it may only be the last request (`-EINVAL` elsewhere, nothing
+/// submitted): io_uring since 6.0 does not cancel the requests linked after
+/// a failed one, so "a failure cancels the rest" could not hold.
+pub const URB_OP_RENAMEAT: u8 = 17;
+/// `mkdirat(fd, buf, mode)`: `fd` is a directory or `AT_FDCWD`, `buf` the
+/// NUL-terminated path, `mode` the permission bits (before the umask).
+/// Result: 0. `fd` is checked as for `URB_OP_OPENAT`. Kernel 5.15
+/// (`IORING_OP_MKDIRAT`).
+/// In a chain it may only be the last request (`-EINVAL` elsewhere, nothing
+/// submitted): io_uring since 6.0 does not cancel the requests linked after
+/// a failed one, so "a failure cancels the rest" could not hold.
+pub const URB_OP_MKDIRAT: u8 = 18;
 /// One past the highest opcode this version knows. New operations get new
 /// numbers at the end, so existing callers keep their meaning.
-pub const URB_OP_COUNT: u8 = 16;
+pub const URB_OP_COUNT: u8 = 19;
 
 /// `offset` value that reads or writes at the file's current position.
 pub const URB_OFFSET_CURRENT: u64 = u64::MAX;
@@ -190,19 +217,22 @@ pub struct urb_op {
     pub flags: u8,
     /// Must be 0.
     pub reserved0: u16,
-    /// File descriptor (or directory descriptor for openat/statx).
+    /// File descriptor (or directory descriptor for openat, statx, unlinkat,
+    /// renameat, mkdirat).
     pub fd: i32,
     /// File offset, or nanoseconds for `URB_OP_TIMEOUT`.
     pub offset: u64,
     /// Data buffer, iovec array, path or socket address, by opcode.
     pub buf: *mut c_void,
-    /// Byte length, iovec count or address length, by opcode.
+    /// Byte length, iovec count or address length, by opcode (renameat's
+    /// new directory descriptor).
     pub len: u32,
     /// Per-operation flags (`RWF_*`, `MSG_*`, `O_*`, `SOCK_*`, `AT_*`, poll events, shutdown how).
     pub op_flags: u32,
-    /// Second pointer: accept's `socklen_t *addrlen`, statx's `struct statx *`.
+    /// Second pointer: accept's `socklen_t *addrlen`, statx's `struct statx *`,
+    /// renameat's new path.
     pub buf2: *mut c_void,
-    /// `openat` mode, `statx` mask.
+    /// `openat`/`mkdirat` mode, `statx` mask.
     pub mode: u32,
     /// Must be 0.
     pub reserved1: u32,
@@ -248,6 +278,9 @@ pub enum Opcode {
     Shutdown,
     Poll,
     Timeout,
+    Unlinkat,
+    Renameat,
+    Mkdirat,
 }
 
 impl Opcode {
@@ -268,6 +301,9 @@ impl Opcode {
         Opcode::Shutdown,
         Opcode::Poll,
         Opcode::Timeout,
+        Opcode::Unlinkat,
+        Opcode::Renameat,
+        Opcode::Mkdirat,
     ];
 
     pub fn from_u8(code: u8) -> Option<Opcode> {
@@ -320,9 +356,10 @@ unsafe impl Send for ValidOp {}
 /// # Safety
 /// For `URB_OP_READV`/`URB_OP_WRITEV`, a non-NULL `op.buf` must point to
 /// `op.len` readable `struct iovec`s (validation reads them to learn the
-/// request's length); for `URB_OP_OPENAT`/`URB_OP_STATX`, a non-NULL
-/// `op.buf` must be a NUL-terminated path (its first byte is read). No
-/// other pointer is dereferenced.
+/// request's length); for `URB_OP_OPENAT`/`URB_OP_STATX`/
+/// `URB_OP_UNLINKAT`/`URB_OP_MKDIRAT`, a non-NULL `op.buf` must be a
+/// NUL-terminated path (its first byte is read), and for `URB_OP_RENAMEAT`
+/// `op.buf` and `op.buf2` too. No other pointer is dereferenced.
 pub unsafe fn validate(op: &urb_op) -> Result<ValidOp, i32> {
     let Some(code) = Opcode::from_u8(op.opcode) else {
         return Err(-libc::EINVAL);
@@ -370,6 +407,18 @@ impl ValidOp {
         }
     }
 
+    /// `-EINVAL` for a request that may only end a chain
+    /// (`ChainRule::LastOnly`) placed before another one.
+    pub fn check_chain_position(&self, is_last: bool) -> Result<(), i32> {
+        match self.code.spec().chain {
+            ChainRule::LastOnly if !is_last => Err(-libc::EINVAL),
+            ChainRule::LastOnly
+            | ChainRule::ErrorOnly
+            | ChainRule::ShortBreaks
+            | ChainRule::ShortBreaksWithWaitall => Ok(()),
+        }
+    }
+
     /// Whether this result makes the kernel cancel the rest of a linked chain.
     /// The fallback engine follows the same rule so chains behave alike.
     pub fn breaks_chain(&self, res: i32) -> bool {
@@ -377,7 +426,7 @@ impl ValidOp {
             return true;
         }
         match self.code.spec().chain {
-            ChainRule::ErrorOnly => false,
+            ChainRule::ErrorOnly | ChainRule::LastOnly => false,
             ChainRule::ShortBreaks => res as u64 != self.expected_len,
             ChainRule::ShortBreaksWithWaitall => {
                 self.raw.op_flags & libc::MSG_WAITALL as u32 != 0

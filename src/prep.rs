@@ -108,3 +108,32 @@ pub fn timeout(ns: u64) -> urb_op {
         ..op(URB_OP_TIMEOUT, -1)
     }
 }
+pub fn unlinkat(dirfd: i32, path: *const libc::c_char, flags: i32) -> urb_op {
+    urb_op {
+        buf: path as *mut _,
+        op_flags: flags as u32,
+        ..op(URB_OP_UNLINKAT, dirfd)
+    }
+}
+pub fn renameat(
+    olddirfd: i32,
+    oldpath: *const libc::c_char,
+    newdirfd: i32,
+    newpath: *const libc::c_char,
+    flags: u32,
+) -> urb_op {
+    urb_op {
+        buf: oldpath as *mut _,
+        len: newdirfd as u32,
+        buf2: newpath as *mut _,
+        op_flags: flags,
+        ..op(URB_OP_RENAMEAT, olddirfd)
+    }
+}
+pub fn mkdirat(dirfd: i32, path: *const libc::c_char, mode: u32) -> urb_op {
+    urb_op {
+        buf: path as *mut _,
+        mode,
+        ..op(URB_OP_MKDIRAT, dirfd)
+    }
+}

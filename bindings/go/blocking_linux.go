@@ -24,7 +24,7 @@ import (
 var _ = [1]struct{}{}[PollIn^C.POLLIN|PollPri^C.POLLPRI|PollOut^C.POLLOUT|
 	PollErr^C.POLLERR|PollHup^C.POLLHUP|PollNval^C.POLLNVAL|PollRdHup^C.POLLRDHUP]
 var _ = [1]struct{}{}[(AtFdcwd-C.AT_FDCWD)*(AtFdcwd-C.AT_FDCWD)+
-	(AtSymlinkNofollow^C.AT_SYMLINK_NOFOLLOW)+(AtEmptyPath^C.AT_EMPTY_PATH)]
+	(AtSymlinkNofollow^C.AT_SYMLINK_NOFOLLOW)+(AtEmptyPath^C.AT_EMPTY_PATH)+(AtRemovedir^C.AT_REMOVEDIR)]
 var _ = [1]struct{}{}[StatxBasicStats^C.STATX_BASIC_STATS|StatxBtime^C.STATX_BTIME]
 var _ = [1]struct{}{}[(ChainMax^C.URB_CHAIN_MAX)|int(opCount^C.URB_OP_COUNT)]
 var _ = [1]struct{}{}[OpNop^C.URB_OP_NOP|OpRead^C.URB_OP_READ|OpWrite^C.URB_OP_WRITE|
@@ -32,7 +32,8 @@ var _ = [1]struct{}{}[OpNop^C.URB_OP_NOP|OpRead^C.URB_OP_READ|OpWrite^C.URB_OP_W
 	OpOpenat^C.URB_OP_OPENAT|OpClose^C.URB_OP_CLOSE|OpStatx^C.URB_OP_STATX|
 	OpRecv^C.URB_OP_RECV|OpSend^C.URB_OP_SEND|OpAccept^C.URB_OP_ACCEPT|
 	OpConnect^C.URB_OP_CONNECT|OpShutdown^C.URB_OP_SHUTDOWN|OpPoll^C.URB_OP_POLL|
-	OpTimeout^C.URB_OP_TIMEOUT]
+	OpTimeout^C.URB_OP_TIMEOUT|OpUnlinkat^C.URB_OP_UNLINKAT|OpRenameat^C.URB_OP_RENAMEAT|
+	OpMkdirat^C.URB_OP_MKDIRAT]
 
 // oCloexec is added to every open by [OpenFile].
 const oCloexec = syscall.O_CLOEXEC
@@ -275,6 +276,52 @@ func Statx(dirfd int, path string, flags int, mask uint32) (*Stat, error) {
 		return nil, pathErr("statx", path, res)
 	}
 	return statFromC(&cst), nil
+}
+
+// Unlinkat removes path relative to dirfd ([AtFdcwd] or a directory): a
+// directory (it must be empty) with flags [AtRemovedir], anything else
+// with 0. Errors are *os.PathError with Op "unlinkat" and unlinkat(2)'s
+// errno; ENOSYS where the kernel's io_uring lacks the operation.
+func Unlinkat(dirfd int, path string, flags int) error {
+	cpath, err := syscall.BytePtrFromString(path)
+	if err != nil {
+		return pathErr("unlinkat", path, negEINVAL)
+	}
+	if res := int32(C.urb_unlinkat(C.int32_t(dirfd), (*C.char)(unsafe.Pointer(cpath)), C.int32_t(flags))); res < 0 {
+		return pathErr("unlinkat", path, res)
+	}
+	return nil
+}
+
+// Renameat renames oldpath (relative to olddirfd) to newpath (relative to
+// newdirfd) with renameat2(2)'s flags (RENAME_NOREPLACE, RENAME_EXCHANGE,
+// RENAME_WHITEOUT or 0), which the kernel judges. Errors are
+// *os.LinkError with Op "renameat", as package os reports a rename.
+func Renameat(olddirfd int, oldpath string, newdirfd int, newpath string, flags uint) error {
+	cold, err1 := syscall.BytePtrFromString(oldpath)
+	cnew, err2 := syscall.BytePtrFromString(newpath)
+	if err1 != nil || err2 != nil {
+		return &os.LinkError{Op: "renameat", Old: oldpath, New: newpath, Err: syscall.EINVAL}
+	}
+	res := int32(C.urb_renameat(C.int32_t(olddirfd), (*C.char)(unsafe.Pointer(cold)),
+		C.int32_t(newdirfd), (*C.char)(unsafe.Pointer(cnew)), C.uint32_t(flags)))
+	if res < 0 {
+		return &os.LinkError{Op: "renameat", Old: oldpath, New: newpath, Err: syscall.Errno(-res)}
+	}
+	return nil
+}
+
+// Mkdirat creates the directory path relative to dirfd with the permission
+// bits mode (before umask). Errors are *os.PathError with Op "mkdirat".
+func Mkdirat(dirfd int, path string, mode uint32) error {
+	cpath, err := syscall.BytePtrFromString(path)
+	if err != nil {
+		return pathErr("mkdirat", path, negEINVAL)
+	}
+	if res := int32(C.urb_mkdirat(C.int32_t(dirfd), (*C.char)(unsafe.Pointer(cpath)), C.uint32_t(mode))); res < 0 {
+		return pathErr("mkdirat", path, res)
+	}
+	return nil
 }
 
 // Fstat describes the open file fd (statx with AT_EMPTY_PATH).

@@ -38,6 +38,9 @@ const (
 	OpShutdown
 	OpPoll
 	OpTimeout
+	OpUnlinkat
+	OpRenameat
+	OpMkdirat
 	opCount
 )
 
@@ -59,6 +62,9 @@ var opNames = [...]string{
 	OpShutdown: "shutdown",
 	OpPoll:     "poll",
 	OpTimeout:  "timeout",
+	OpUnlinkat: "unlinkat",
+	OpRenameat: "renameat",
+	OpMkdirat:  "mkdirat",
 }
 
 func (c Opcode) String() string {
@@ -80,12 +86,13 @@ const (
 	PollRdHup uint32 = 0x2000
 )
 
-// Arguments of [Statx] (Linux values, checked against <linux/stat.h> and
+// Arguments of [Statx] and [Unlinkat] (Linux values, checked against <linux/stat.h> and
 // <fcntl.h> by the cgo build).
 const (
 	AtFdcwd           = -100   // AT_FDCWD: paths relative to the working directory
 	AtSymlinkNofollow = 0x100  // AT_SYMLINK_NOFOLLOW
 	AtEmptyPath       = 0x1000 // AT_EMPTY_PATH: an empty path means the descriptor itself
+	AtRemovedir       = 0x200  // AT_REMOVEDIR: [Unlinkat] removes a directory
 
 	StatxBasicStats uint32 = 0x7ff // STATX_BASIC_STATS
 	StatxBtime      uint32 = 0x800 // STATX_BTIME

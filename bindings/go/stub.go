@@ -44,9 +44,18 @@ func Connect(fd int, sa syscall.Sockaddr) error { return ErrUnsupported }
 func Openat(dirfd int, path string, flags int, mode uint32) (int, error) {
 	return -1, ErrUnsupported
 }
-func Close(fd int) error                         { return ErrUnsupported }
-func Fsync(fd int, datasync bool) error          { return ErrUnsupported }
-func Fstat(fd int) (*Stat, error)                { return nil, ErrUnsupported }
+func Close(fd int) error                { return ErrUnsupported }
+func Fsync(fd int, datasync bool) error { return ErrUnsupported }
+func Fstat(fd int) (*Stat, error)       { return nil, ErrUnsupported }
+func Unlinkat(dirfd int, path string, flags int) error {
+	return &os.PathError{Op: "unlinkat", Path: path, Err: ErrUnsupported}
+}
+func Renameat(olddirfd int, oldpath string, newdirfd int, newpath string, flags uint) error {
+	return &os.LinkError{Op: "renameat", Old: oldpath, New: newpath, Err: ErrUnsupported}
+}
+func Mkdirat(dirfd int, path string, mode uint32) error {
+	return &os.PathError{Op: "mkdirat", Path: path, Err: ErrUnsupported}
+}
 func Shutdown(fd, how int) error                 { return ErrUnsupported }
 func Poll(fd int, events uint32) (uint32, error) { return 0, ErrUnsupported }
 func Sleep(d time.Duration) error                { return ErrUnsupported }

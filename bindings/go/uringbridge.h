@@ -200,10 +200,46 @@
 #define URB_OP_TIMEOUT 15
 
 /**
+ * `unlinkat(fd, buf, op_flags)`: `fd` is a directory or `AT_FDCWD`, `buf`
+ * the NUL-terminated path, `op_flags` 0 or `AT_REMOVEDIR` (any other bit
+ * is `-EINVAL`, as unlinkat(2) says). Result: 0. `fd` is checked as for
+ * `URB_OP_OPENAT`. Kernel 5.11 (`IORING_OP_UNLINKAT`).
+ * In a chain it may only be the last request (`-EINVAL` elsewhere, nothing
+ * submitted): io_uring since 6.0 does not cancel the requests linked after
+ * a failed one, so "a failure cancels the rest" could not hold.
+ */
+#define URB_OP_UNLINKAT 16
+
+/**
+ * `renameat2(fd, buf, (int)len, buf2, op_flags)`: `fd` and `buf` are the
+ * old directory and path, `len` holds the new directory descriptor (an
+ * `int` such as `AT_FDCWD`, as io_uring's SQE carries it) and `buf2` the
+ * new path; `op_flags` are `RENAME_NOREPLACE`, `RENAME_EXCHANGE`,
+ * `RENAME_WHITEOUT`, passed to the kernel, which judges them as
+ * renameat2(2) does. Result: 0. Each directory is checked with its path
+ * as for `URB_OP_OPENAT`. Kernel 5.11 (`IORING_OP_RENAMEAT`).
+ * In a chain it may only be the last request (`-EINVAL` elsewhere, nothing
+ * submitted): io_uring since 6.0 does not cancel the requests linked after
+ * a failed one, so "a failure cancels the rest" could not hold.
+ */
+#define URB_OP_RENAMEAT 17
+
+/**
+ * `mkdirat(fd, buf, mode)`: `fd` is a directory or `AT_FDCWD`, `buf` the
+ * NUL-terminated path, `mode` the permission bits (before the umask).
+ * Result: 0. `fd` is checked as for `URB_OP_OPENAT`. Kernel 5.15
+ * (`IORING_OP_MKDIRAT`).
+ * In a chain it may only be the last request (`-EINVAL` elsewhere, nothing
+ * submitted): io_uring since 6.0 does not cancel the requests linked after
+ * a failed one, so "a failure cancels the rest" could not hold.
+ */
+#define URB_OP_MKDIRAT 18
+
+/**
  * One past the highest opcode this version knows. New operations get new
  * numbers at the end, so existing callers keep their meaning.
  */
-#define URB_OP_COUNT 16
+#define URB_OP_COUNT 19
 
 /**
  * `offset` value that reads or writes at the file's current position.
@@ -282,6 +318,17 @@
 #define POOL_KEY (UINT64_MAX - 1)
 
 /**
+ * How a result bears on a linked chain (the kernel's rule, followed by
+ * the fallback too).
+ */
+typedef struct ChainRule ChainRule;
+
+/**
+ * Everything the library knows about one operation.
+ */
+typedef struct OpSpec OpSpec;
+
+/**
  * An async ring. Create with `urb_ring_new`, free with `urb_ring_free`.
  * Every function taking a `urb_ring *` may be called from any thread.
  */
@@ -349,7 +396,8 @@ typedef struct urb_op {
    */
   uint16_t reserved0;
   /**
-   * File descriptor (or directory descriptor for openat/statx).
+   * File descriptor (or directory descriptor for openat, statx, unlinkat,
+   * renameat, mkdirat).
    */
   int32_t fd;
   /**
@@ -361,7 +409,8 @@ typedef struct urb_op {
    */
   void *buf;
   /**
-   * Byte length, iovec count or address length, by opcode.
+   * Byte length, iovec count or address length, by opcode (renameat's
+   * new directory descriptor).
    */
   uint32_t len;
   /**
@@ -369,11 +418,12 @@ typedef struct urb_op {
    */
   uint32_t op_flags;
   /**
-   * Second pointer: accept's `socklen_t *addrlen`, statx's `struct statx *`.
+   * Second pointer: accept's `socklen_t *addrlen`, statx's `struct statx *`,
+   * renameat's new path.
    */
   void *buf2;
   /**
-   * `openat` mode, `statx` mask.
+   * `openat`/`mkdirat` mode, `statx` mask.
    */
   uint32_t mode;
   /**
@@ -587,6 +637,12 @@ typedef struct urb_stats {
 
 
 
+
+
+
+
+
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -763,6 +819,40 @@ int32_t urb_fsync(int32_t fd, uint32_t flags);
 int32_t urb_statx(int32_t dirfd, const char *path, int32_t flags, uint32_t mask, void *out);
 
 /**
+ * `unlinkat(2)`: removes `path` relative to `dirfd` (or `AT_FDCWD`); with
+ * `flags` `AT_REMOVEDIR` it removes an empty directory, with 0 anything
+ * else (any other flag is `-EINVAL`). Returns 0, or unlinkat(2)'s error
+ * (`-ENOENT`, `-EISDIR`, `-ENOTDIR`, `-ENOTEMPTY`, ...). `-ENOSYS` on an
+ * io_uring kernel without `IORING_OP_UNLINKAT` (before 5.11). `path` is
+ * only read during the call.
+ */
+int32_t urb_unlinkat(int32_t dirfd, const char *path, int32_t flags);
+
+/**
+ * `renameat2(2)`: renames `oldpath` (relative to `olddirfd`) to `newpath`
+ * (relative to `newdirfd`); `flags` (`RENAME_NOREPLACE`,
+ * `RENAME_EXCHANGE`, `RENAME_WHITEOUT`, or 0) are the kernel's to judge.
+ * Returns 0, or renameat2(2)'s error (`-ENOENT`, `-EEXIST`, `-ENOTDIR`,
+ * `-EISDIR`, `-ENOTEMPTY`, ...). `-ENOSYS` on an io_uring kernel without
+ * `IORING_OP_RENAMEAT` (before 5.11). The paths are only read during the
+ * call.
+ */
+int32_t urb_renameat(int32_t olddirfd,
+                     const char *oldpath,
+                     int32_t newdirfd,
+                     const char *newpath,
+                     uint32_t flags);
+
+/**
+ * `mkdirat(2)`: creates the directory `path` relative to `dirfd` (or
+ * `AT_FDCWD`) with `mode` (less the umask). Returns 0, or mkdirat(2)'s
+ * error (`-EEXIST`, `-ENOENT`, `-ENOTDIR`, ...). `-ENOSYS` on an io_uring
+ * kernel without `IORING_OP_MKDIRAT` (before 5.15). `path` is only read
+ * during the call.
+ */
+int32_t urb_mkdirat(int32_t dirfd, const char *path, uint32_t mode);
+
+/**
  * Shuts down part of a connection: `how` is `SHUT_RD`, `SHUT_WR` or
  * `SHUT_RDWR`. Returns 0.
  */
@@ -917,6 +1007,29 @@ int32_t urb_prep_poll(int32_t fd, uint32_t events, struct urb_op *out);
  * `URB_OP_TIMEOUT`: a sleep of `ns` nanoseconds, see `urb_sleep_ns`.
  */
 int32_t urb_prep_timeout(uint64_t ns, struct urb_op *out);
+
+/**
+ * `URB_OP_UNLINKAT`: see `urb_unlinkat`. `path` stays the caller's and must
+ * stay valid until the request completes.
+ */
+int32_t urb_prep_unlinkat(int32_t dirfd, const char *path, int32_t flags, struct urb_op *out);
+
+/**
+ * `URB_OP_RENAMEAT`: see `urb_renameat`. Both paths stay the caller's and
+ * must stay valid until the request completes.
+ */
+int32_t urb_prep_renameat(int32_t olddirfd,
+                          const char *oldpath,
+                          int32_t newdirfd,
+                          const char *newpath,
+                          uint32_t flags,
+                          struct urb_op *out);
+
+/**
+ * `URB_OP_MKDIRAT`: see `urb_mkdirat`. `path` stays the caller's and must
+ * stay valid until the request completes.
+ */
+int32_t urb_prep_mkdirat(int32_t dirfd, const char *path, uint32_t mode, struct urb_op *out);
 
 /**
  * The readiness backend of the engine chosen at load: io_uring's, or epoll's

@@ -56,16 +56,26 @@ fuzz_target!(|data: &[u8]| {
     if matches!(op.opcode, URB_OP_READV | URB_OP_WRITEV) && !op.buf.is_null() {
         op.buf = iovs.as_ptr() as *mut _;
     }
-    // Validation reads the first byte of an openat/statx path (absolute or
-    // not): give it a real one, absolute, relative or empty.
+    // Validation reads the first byte of a path (openat, statx, unlinkat,
+    // renameat, mkdirat; absolute or not): give it a real one, absolute,
+    // relative or empty.
     let paths: [&std::ffi::CStr; 3] = [c"/tmp/urb-fuzz-none", c"urb-fuzz-none", c""];
     let path = paths[input.u8() as usize % paths.len()];
-    if matches!(op.opcode, URB_OP_OPENAT | URB_OP_STATX) && !op.buf.is_null() {
+    let takes_path = matches!(
+        op.opcode,
+        URB_OP_OPENAT | URB_OP_STATX | URB_OP_UNLINKAT | URB_OP_RENAMEAT | URB_OP_MKDIRAT
+    );
+    if takes_path && !op.buf.is_null() {
         op.buf = path.as_ptr() as *mut _;
     }
+    // renameat's new path (buf2) is read the same way.
+    let new_path = paths[input.u8() as usize % paths.len()];
+    if op.opcode == URB_OP_RENAMEAT && !op.buf2.is_null() {
+        op.buf2 = new_path.as_ptr() as *mut _;
+    }
 
-    // SAFETY: a readv/writev buf was pointed at `iovs` above, an
-    // openat/statx buf at a real path (or they are NULL).
+    // SAFETY: a readv/writev buf was pointed at `iovs` above, a path
+    // operation's buf (and renameat's buf2) at a real path (or they are NULL).
     let valid = match unsafe { validate(&op) } {
         Ok(v) => v,
         Err(e) => {
@@ -85,8 +95,10 @@ fuzz_target!(|data: &[u8]| {
     // A directory descriptor is AT_FDCWD, or anything beside an absolute
     // path (the kernel ignores it then).
     let absolute = path.to_bytes().first() == Some(&b'/');
-    let dirfd =
-        matches!(code, Opcode::Openat | Opcode::Statx) && (op.fd == libc::AT_FDCWD || absolute);
+    let dirfd = matches!(
+        code,
+        Opcode::Openat | Opcode::Statx | Opcode::Unlinkat | Opcode::Renameat | Opcode::Mkdirat
+    ) && (op.fd == libc::AT_FDCWD || absolute);
     assert!(
         !uses_fd || op.fd >= 0 || dirfd,
         "negative fd accepted: {op:?}"
@@ -108,6 +120,28 @@ fuzz_target!(|data: &[u8]| {
             assert!(total <= i32::MAX as u64, "{op:?}");
         }
         Opcode::Timeout => assert!(op.offset <= i64::MAX as u64),
+        Opcode::Openat | Opcode::Statx | Opcode::Unlinkat | Opcode::Mkdirat => {
+            assert!(!op.buf.is_null(), "NULL path accepted: {op:?}");
+            if code == Opcode::Unlinkat {
+                assert_eq!(
+                    op.op_flags & !(libc::AT_REMOVEDIR as u32),
+                    0,
+                    "unlinkat flag other than AT_REMOVEDIR accepted: {op:?}"
+                );
+            }
+        }
+        Opcode::Renameat => {
+            assert!(
+                !op.buf.is_null() && !op.buf2.is_null(),
+                "NULL path accepted: {op:?}"
+            );
+            let new_dirfd = op.len as i32;
+            let new_absolute = new_path.to_bytes().first() == Some(&b'/');
+            assert!(
+                new_dirfd >= 0 || new_dirfd == libc::AT_FDCWD || new_absolute,
+                "negative new directory accepted: {op:?}"
+            );
+        }
         _ => {}
     }
     // A chain is broken by a failure, and by a short transfer where one counts.
@@ -125,6 +159,36 @@ fuzz_target!(|data: &[u8]| {
     );
     if uses_fd {
         assert_eq!(i32::from_ne_bytes(field(&sqe, 4)), op.fd, "fd: {op:?}");
+    }
+    // The path operations, where the kernel's io_uring.h puts each field:
+    // addr at 16, len at 24, the per-op flags at 28, off/addr2 at 8.
+    let sqe_addr = u64::from_ne_bytes(field(&sqe, 16));
+    let sqe_len = u32::from_ne_bytes(field(&sqe, 24));
+    let sqe_flags = u32::from_ne_bytes(field(&sqe, 28));
+    let sqe_off = u64::from_ne_bytes(field(&sqe, 8));
+    match code {
+        Opcode::Unlinkat => {
+            assert_eq!(
+                (sqe_addr, sqe_len, sqe_flags, sqe_off),
+                (op.buf as u64, 0, op.op_flags, 0),
+                "unlinkat SQE: {op:?}"
+            );
+        }
+        Opcode::Renameat => {
+            assert_eq!(
+                (sqe_addr, sqe_len, sqe_flags, sqe_off),
+                (op.buf as u64, op.len, op.op_flags, op.buf2 as u64),
+                "renameat SQE: {op:?}"
+            );
+        }
+        Opcode::Mkdirat => {
+            assert_eq!(
+                (sqe_addr, sqe_len, sqe_flags, sqe_off),
+                (op.buf as u64, op.mode, 0, 0),
+                "mkdirat SQE: {op:?}"
+            );
+        }
+        _ => {}
     }
 
     // The fallback's decoder reads the same request back.
@@ -212,5 +276,19 @@ fuzz_target!(|data: &[u8]| {
             same("len", a.len.into(), b.len.into());
         }
         Opcode::Timeout => same("offset (ns)", a.offset, b.offset),
+        Opcode::Unlinkat => {
+            same("buf", buf, b.buf as u64);
+            same("op_flags", a.op_flags.into(), b.op_flags.into());
+        }
+        Opcode::Renameat => {
+            same("buf", buf, b.buf as u64);
+            same("len (new directory)", a.len.into(), b.len.into());
+            same("buf2", buf2, b.buf2 as u64);
+            same("op_flags", a.op_flags.into(), b.op_flags.into());
+        }
+        Opcode::Mkdirat => {
+            same("buf", buf, b.buf as u64);
+            same("mode", a.mode.into(), b.mode.into());
+        }
     }
 });

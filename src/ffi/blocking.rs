@@ -231,6 +231,45 @@ pub extern "C" fn urb_statx(
     ffi_boundary! { blocking::submit(&prep::statx(dirfd, path, flags, mask, out), None) }
 }
 
+/// `unlinkat(2)`: removes `path` relative to `dirfd` (or `AT_FDCWD`); with
+/// `flags` `AT_REMOVEDIR` it removes an empty directory, with 0 anything
+/// else (any other flag is `-EINVAL`). Returns 0, or unlinkat(2)'s error
+/// (`-ENOENT`, `-EISDIR`, `-ENOTDIR`, `-ENOTEMPTY`, ...). `-ENOSYS` on an
+/// io_uring kernel without `IORING_OP_UNLINKAT` (before 5.11). `path` is
+/// only read during the call.
+#[no_mangle]
+pub extern "C" fn urb_unlinkat(dirfd: i32, path: *const c_char, flags: i32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::unlinkat(dirfd, path, flags), None) }
+}
+
+/// `renameat2(2)`: renames `oldpath` (relative to `olddirfd`) to `newpath`
+/// (relative to `newdirfd`); `flags` (`RENAME_NOREPLACE`,
+/// `RENAME_EXCHANGE`, `RENAME_WHITEOUT`, or 0) are the kernel's to judge.
+/// Returns 0, or renameat2(2)'s error (`-ENOENT`, `-EEXIST`, `-ENOTDIR`,
+/// `-EISDIR`, `-ENOTEMPTY`, ...). `-ENOSYS` on an io_uring kernel without
+/// `IORING_OP_RENAMEAT` (before 5.11). The paths are only read during the
+/// call.
+#[no_mangle]
+pub extern "C" fn urb_renameat(
+    olddirfd: i32,
+    oldpath: *const c_char,
+    newdirfd: i32,
+    newpath: *const c_char,
+    flags: u32,
+) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::renameat(olddirfd, oldpath, newdirfd, newpath, flags), None) }
+}
+
+/// `mkdirat(2)`: creates the directory `path` relative to `dirfd` (or
+/// `AT_FDCWD`) with `mode` (less the umask). Returns 0, or mkdirat(2)'s
+/// error (`-EEXIST`, `-ENOENT`, `-ENOTDIR`, ...). `-ENOSYS` on an io_uring
+/// kernel without `IORING_OP_MKDIRAT` (before 5.15). `path` is only read
+/// during the call.
+#[no_mangle]
+pub extern "C" fn urb_mkdirat(dirfd: i32, path: *const c_char, mode: u32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::mkdirat(dirfd, path, mode), None) }
+}
+
 /// Shuts down part of a connection: `how` is `SHUT_RD`, `SHUT_WR` or
 /// `SHUT_RDWR`. Returns 0.
 #[no_mangle]

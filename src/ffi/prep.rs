@@ -164,3 +164,41 @@ pub extern "C" fn urb_prep_poll(fd: i32, events: u32, out: *mut urb_op) -> i32 {
 pub extern "C" fn urb_prep_timeout(ns: u64, out: *mut urb_op) -> i32 {
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::timeout(ns); 0 })) }
 }
+
+/// `URB_OP_UNLINKAT`: see `urb_unlinkat`. `path` stays the caller's and must
+/// stay valid until the request completes.
+#[no_mangle]
+pub extern "C" fn urb_prep_unlinkat(
+    dirfd: i32,
+    path: *const c_char,
+    flags: i32,
+    out: *mut urb_op,
+) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::unlinkat(dirfd, path, flags); 0 })) }
+}
+
+/// `URB_OP_RENAMEAT`: see `urb_renameat`. Both paths stay the caller's and
+/// must stay valid until the request completes.
+#[no_mangle]
+pub extern "C" fn urb_prep_renameat(
+    olddirfd: i32,
+    oldpath: *const c_char,
+    newdirfd: i32,
+    newpath: *const c_char,
+    flags: u32,
+    out: *mut urb_op,
+) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::renameat(olddirfd, oldpath, newdirfd, newpath, flags); 0 })) }
+}
+
+/// `URB_OP_MKDIRAT`: see `urb_mkdirat`. `path` stays the caller's and must
+/// stay valid until the request completes.
+#[no_mangle]
+pub extern "C" fn urb_prep_mkdirat(
+    dirfd: i32,
+    path: *const c_char,
+    mode: u32,
+    out: *mut urb_op,
+) -> i32 {
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::mkdirat(dirfd, path, mode); 0 })) }
+}

@@ -1,5 +1,6 @@
-//! fsync, openat, close, statx: calls on files and paths that may block
-//! however they are issued, and never wait for readiness.
+//! fsync, openat, close, statx, unlinkat, renameat, mkdirat: calls on
+//! files and paths that may block however they are issued, and never wait
+//! for readiness.
 
 use super::{
     no_fields, on_fd, BlockingRule, ChainRule, FdUse, Finish, OpSpec, Readiness, RingRoute,
@@ -176,6 +177,136 @@ pub const STATX: OpSpec = spec(
     },
 );
 
+/// `unlinkat(fd, buf, op_flags)`.
+pub const UNLINKAT: OpSpec = OpSpec {
+    chain: ChainRule::LastOnly,
+    ..spec(
+        "URB_OP_UNLINKAT",
+        opcode::UnlinkAt::CODE,
+        "5.11",
+        FdUse::Directory,
+        |op| {
+            // SAFETY: validate's promise covers the path.
+            unsafe { path(op) }?;
+            // unlinkat(2) refuses every other bit with EINVAL; checked here so
+            // the fallback and the kernel agree whatever libc passes on.
+            match op.op_flags & !(libc::AT_REMOVEDIR as u32) {
+                0 => Ok(0),
+                _ => Err(-libc::EINVAL),
+            }
+        },
+        |op, _| {
+            let r = &op.raw;
+            opcode::UnlinkAt::new(types::Fd(r.fd), r.buf.cast())
+                .flags(r.op_flags as i32)
+                .build()
+        },
+        |f| {
+            Ok(urb_op {
+                buf: f.addr,
+                op_flags: f.op_flags,
+                ..on_fd(f)
+            })
+        },
+        |op, _| {
+            let r = &op.raw;
+            // SAFETY: validation checked the path; the caller keeps it alive.
+            retry(|| unsafe {
+                libc::unlinkat(r.fd, r.buf as *const libc::c_char, r.op_flags as i32) as isize
+            })
+        },
+    )
+};
+
+/// `renameat2(fd, buf, len, buf2, op_flags)`: `len` carries the new
+/// directory descriptor, as the kernel's SQE does.
+pub const RENAMEAT: OpSpec = OpSpec {
+    chain: ChainRule::LastOnly,
+    ..spec(
+        "URB_OP_RENAMEAT",
+        opcode::RenameAt::CODE,
+        "5.11",
+        FdUse::Directory,
+        |op| {
+            // SAFETY: validate's promise covers both paths.
+            unsafe {
+                path(op)?;
+                path_at(op.len as i32, op.buf2)
+            }
+            .map(|_| 0)
+        },
+        |op, _| {
+            let r = &op.raw;
+            opcode::RenameAt::new(
+                types::Fd(r.fd),
+                r.buf.cast(),
+                types::Fd(r.len as i32),
+                r.buf2.cast(),
+            )
+            .flags(r.op_flags)
+            .build()
+        },
+        |f| {
+            Ok(urb_op {
+                buf: f.addr,
+                len: f.len,
+                buf2: f.off as usize as *mut _,
+                op_flags: f.op_flags,
+                ..on_fd(f)
+            })
+        },
+        |op, _| {
+            let r = &op.raw;
+            // The flags go to the kernel as they are: renameat2(2) judges them
+            // (EINVAL, or EEXIST for RENAME_NOREPLACE), as io_uring's does.
+            // SAFETY: validation checked the paths; the caller keeps them alive.
+            retry(|| unsafe {
+                libc::syscall(
+                    libc::SYS_renameat2,
+                    r.fd,
+                    r.buf as *const libc::c_char,
+                    r.len as i32,
+                    r.buf2 as *const libc::c_char,
+                    r.op_flags,
+                ) as isize
+            })
+        },
+    )
+};
+
+/// `mkdirat(fd, buf, mode)`.
+pub const MKDIRAT: OpSpec = OpSpec {
+    chain: ChainRule::LastOnly,
+    ..spec(
+        "URB_OP_MKDIRAT",
+        opcode::MkDirAt::CODE,
+        "5.15",
+        FdUse::Directory,
+        // SAFETY: validate's promise covers the path.
+        |op| unsafe { path(op) }.map(|_| 0),
+        |op, _| {
+            let r = &op.raw;
+            opcode::MkDirAt::new(types::Fd(r.fd), r.buf.cast())
+                .mode(r.mode)
+                .build()
+        },
+        |f| {
+            Ok(urb_op {
+                buf: f.addr,
+                mode: f.len,
+                ..on_fd(f)
+            })
+        },
+        |op, _| {
+            let r = &op.raw;
+            // SAFETY: validation checked the path; the caller keeps it alive.
+            retry(|| unsafe {
+                libc::mkdirat(r.fd, r.buf as *const libc::c_char, r.mode as libc::mode_t) as isize
+            })
+        },
+    )
+};
+
 /// `buf` as a path beside the directory descriptor `fd`: NULL is `-EFAULT`;
 /// a negative `fd` other than `AT_FDCWD` is `-EBADF` unless the path is
 /// absolute (then the kernel ignores it). For an empty path the kernel
@@ -186,11 +317,19 @@ pub const STATX: OpSpec = spec(
 /// # Safety
 /// A non-NULL `op.buf` is a NUL-terminated path: its first byte is read.
 unsafe fn path(op: &urb_op) -> Result<(), i32> {
-    if op.buf.is_null() {
+    path_at(op.fd, op.buf)
+}
+
+/// As [`path`], for any directory descriptor and path (renameat's second).
+///
+/// # Safety
+/// A non-NULL `buf` is a NUL-terminated path: its first byte is read.
+unsafe fn path_at(dirfd: i32, buf: *mut libc::c_void) -> Result<(), i32> {
+    if buf.is_null() {
         return Err(-libc::EFAULT);
     }
-    let absolute = *(op.buf as *const u8) == b'/';
-    if op.fd < 0 && op.fd != libc::AT_FDCWD && !absolute {
+    let absolute = *(buf as *const u8) == b'/';
+    if dirfd < 0 && dirfd != libc::AT_FDCWD && !absolute {
         return Err(-libc::EBADF);
     }
     Ok(())

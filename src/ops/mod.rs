@@ -175,6 +175,11 @@ pub enum ChainRule {
     ShortBreaks,
     /// With `MSG_WAITALL`, a short result breaks it too (recv, send).
     ShortBreaksWithWaitall,
+    /// Only as the last request of a chain: io_uring (since 6.0, where
+    /// unlinkat/renameat/mkdirat moved to `io_uring/fs.c`) does not cancel
+    /// what follows when it fails, so the chain rule could not hold on
+    /// both engines. Elsewhere in a chain it is refused with `-EINVAL`.
+    LastOnly,
 }
 
 /// What the blocking face does on top of the engine for an operation, so
@@ -212,6 +217,9 @@ pub const fn spec(code: Opcode) -> &'static OpSpec {
         Opcode::Shutdown => &net::SHUTDOWN,
         Opcode::Poll => &misc::POLL,
         Opcode::Timeout => &misc::TIMEOUT,
+        Opcode::Unlinkat => &file::UNLINKAT,
+        Opcode::Renameat => &file::RENAMEAT,
+        Opcode::Mkdirat => &file::MKDIRAT,
     }
 }
 
@@ -343,6 +351,9 @@ mod tests {
             "URB_OP_SHUTDOWN",
             "URB_OP_POLL",
             "URB_OP_TIMEOUT",
+            "URB_OP_UNLINKAT",
+            "URB_OP_RENAMEAT",
+            "URB_OP_MKDIRAT",
         ];
         for (code, name) in Opcode::ALL.into_iter().zip(names) {
             assert_eq!(spec(code).name, name);

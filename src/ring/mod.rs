@@ -287,8 +287,10 @@ impl Ring {
             .zip(tokens)
             .enumerate()
             .map(|(i, (o, &token))| {
+                let op = self.check(o)?;
+                op.check_chain_position(i == last)?;
                 Ok(Request::Op {
-                    op: self.check(o)?,
+                    op,
                     token,
                     timeout_ns: None,
                     linked: i < last,

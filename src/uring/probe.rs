@@ -23,6 +23,11 @@ impl Probe {
     pub fn supports(&self, kernel_opcode: u8) -> bool {
         self.opcodes[kernel_opcode as usize]
     }
+
+    /// Forgets `kernel_opcode`, as on a kernel that lacks it.
+    pub fn hide(&mut self, kernel_opcode: u8) {
+        self.opcodes[kernel_opcode as usize] = false;
+    }
 }
 
 /// Creates a ring with the best flags this kernel accepts for `entries`.

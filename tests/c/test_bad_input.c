@@ -27,7 +27,9 @@ static const struct named opcodes[] = {
     {"writev", URB_OP_WRITEV}, {"fsync", URB_OP_FSYNC}, {"openat", URB_OP_OPENAT},
     {"close", URB_OP_CLOSE}, {"statx", URB_OP_STATX}, {"recv", URB_OP_RECV}, {"send", URB_OP_SEND},
     {"accept", URB_OP_ACCEPT}, {"connect", URB_OP_CONNECT}, {"shutdown", URB_OP_SHUTDOWN},
-    {"poll", URB_OP_POLL}, {"timeout", URB_OP_TIMEOUT}, {NULL, 0}};
+    {"poll", URB_OP_POLL}, {"timeout", URB_OP_TIMEOUT},
+    {"unlinkat", URB_OP_UNLINKAT}, {"renameat", URB_OP_RENAMEAT}, {"mkdirat", URB_OP_MKDIRAT},
+    {NULL, 0}};
 
 static const struct named symbols[] = {
     {"POLLIN", POLLIN}, {"SHUT_RDWR", SHUT_RDWR}, {"STATX_BASIC_STATS", STATX_BASIC_STATS},
