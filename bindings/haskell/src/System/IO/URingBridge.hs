@@ -399,14 +399,16 @@ runAtPath path op = submitBlocking op >>= \r -> when (r < 0) (throwResult (opNam
 -- 'System.Posix.Files.removeLink'); a relative path is relative to the
 -- current directory. Errors name @unlinkat@ and the path: @ENOENT@,
 -- @EISDIR@ for a directory (use 'removeDirectory'), @ENOTDIR@ for a path
--- through a non-directory, @EACCES@...
+-- through a non-directory, @EACCES@...; @ENOSYS@ on io_uring before
+-- Linux 5.11 (see 'opSupported').
 removeLink :: FilePath -> IO ()
 removeLink path = withCString path $ \c -> runAtPath path (UnlinkAtOp atFDCWD c 0)
 
 -- | Removes an empty directory (@unlinkat(2)@ with @AT_REMOVEDIR@, as
 -- 'System.Posix.Directory.removeDirectory'); a relative path is relative
 -- to the current directory. Errors name @unlinkat@ and the path:
--- @ENOENT@, @ENOTEMPTY@, @ENOTDIR@ for a file, @EBUSY@...
+-- @ENOENT@, @ENOTEMPTY@, @ENOTDIR@ for a file, @EBUSY@...; @ENOSYS@ on
+-- io_uring before Linux 5.11.
 removeDirectory :: FilePath -> IO ()
 removeDirectory path = withCString path $ \c -> runAtPath path (UnlinkAtOp atFDCWD c atREMOVEDIR)
 
@@ -416,7 +418,10 @@ removeDirectory path = withCString path $ \c -> runAtPath path (UnlinkAtOp atFDC
 -- relative to the current directory. Errors name @renameat@ and the old
 -- path: @ENOENT@, @EISDIR@ (a file over a directory), @ENOTDIR@ (a
 -- directory over a file), @ENOTEMPTY@, @EXDEV@, @EINVAL@ (a directory into
--- itself)... For renameat2(2)'s flags, submit a 'RenameAtOp'.
+-- itself)...; @ENOSYS@ on io_uring before Linux 5.11. Unlike the Go
+-- binding's @Rename@ (package os's choice) an empty directory as the new
+-- path is replaced, as the system call does. For renameat2(2)'s flags,
+-- submit a 'RenameAtOp'.
 rename :: FilePath -> FilePath -> IO ()
 rename old new = withCString old $ \o -> withCString new $ \n ->
   runAtPath old (RenameAtOp atFDCWD o atFDCWD n 0)
