@@ -42,6 +42,10 @@ module System.IO.URingBridge
   , OpenFlags (..)
   , oRDONLY, oWRONLY, oRDWR, oCREAT, oEXCL, oTRUNC, oAPPEND, oNONBLOCK, oCLOEXEC
   , oDIRECT, oDSYNC, oSYNC, oDIRECTORY, oNOFOLLOW, oNOATIME, oPATH, oTMPFILE, oNOCTTY
+    -- * Flags for removing and renaming
+  , atFDCWD
+  , atREMOVEDIR
+  , renameNOREPLACE, renameEXCHANGE, renameWHITEOUT
     -- * Results
   , strerror
   , throwIfNegative
@@ -62,6 +66,10 @@ module System.IO.URingBridge
   , shutdownFd
   , pollFd
   , fileSize
+  , removeLink
+  , removeDirectory
+  , rename
+  , createDirectory
   , sleep
     -- * Sockets and ByteStrings
   , recv
@@ -104,7 +112,7 @@ import System.IO.Unsafe (unsafePerformIO)
 import System.IO.URingBridge.Manager
 import System.IO.URingBridge.Op
 import System.IO.URingBridge.Raw
-import System.Posix.Types (Fd (..))
+import System.Posix.Types (CMode (..), Fd (..))
 
 -- | True when requests in this process run on io_uring.
 supportsIOURing :: Bool
@@ -381,6 +389,50 @@ fileSize path = withCString path $ \c -> allocaBytes sizeOfStatx $ \stx -> do
   r <- submitBlocking (StatxOp (Fd (fromIntegral atFdCwd)) c 0 statxBasicStats stx)
   when (r < 0) $ throwResult "statx" (Just path) r
   peekByteOff stx offStatxSize
+
+-- | The request at its path, or an 'IOError' naming the operation and the
+-- path, with the errno.
+runAtPath :: FilePath -> Op -> IO ()
+runAtPath path op = submitBlocking op >>= \r -> when (r < 0) (throwResult (opName op) (Just path) r)
+
+-- | Removes a name that is not a directory (@unlinkat(2)@ without flags, as
+-- 'System.Posix.Files.removeLink'); a relative path is relative to the
+-- current directory. Errors name @unlinkat@ and the path: @ENOENT@,
+-- @EISDIR@ for a directory (use 'removeDirectory'), @ENOTDIR@ for a path
+-- through a non-directory, @EACCES@...; @ENOSYS@ on io_uring before
+-- Linux 5.11 (see 'opSupported').
+removeLink :: FilePath -> IO ()
+removeLink path = withCString path $ \c -> runAtPath path (UnlinkAtOp atFDCWD c 0)
+
+-- | Removes an empty directory (@unlinkat(2)@ with @AT_REMOVEDIR@, as
+-- 'System.Posix.Directory.removeDirectory'); a relative path is relative
+-- to the current directory. Errors name @unlinkat@ and the path:
+-- @ENOENT@, @ENOTEMPTY@, @ENOTDIR@ for a file, @EBUSY@...; @ENOSYS@ on
+-- io_uring before Linux 5.11.
+removeDirectory :: FilePath -> IO ()
+removeDirectory path = withCString path $ \c -> runAtPath path (UnlinkAtOp atFDCWD c atREMOVEDIR)
+
+-- | Renames the old path to the new one as @rename(2)@ does (and
+-- 'System.Posix.Files.rename'): an existing new path is replaced, a
+-- directory only by a directory and only when empty. Relative paths are
+-- relative to the current directory. Errors name @renameat@ and the old
+-- path: @ENOENT@, @EISDIR@ (a file over a directory), @ENOTDIR@ (a
+-- directory over a file), @ENOTEMPTY@, @EXDEV@, @EINVAL@ (a directory into
+-- itself)...; @ENOSYS@ on io_uring before Linux 5.11. Unlike the Go
+-- binding's @Rename@ (package os's choice) an empty directory as the new
+-- path is replaced, as the system call does. For renameat2(2)'s flags,
+-- submit a 'RenameAtOp'.
+rename :: FilePath -> FilePath -> IO ()
+rename old new = withCString old $ \o -> withCString new $ \n ->
+  runAtPath old (RenameAtOp atFDCWD o atFDCWD n 0)
+
+-- | Creates a directory with the permission bits given, less the umask
+-- (@mkdirat(2)@, as 'System.Posix.Directory.createDirectory'); a relative
+-- path is relative to the current directory. Errors name @mkdirat@ and the
+-- path: @EEXIST@ (whatever the name is), @ENOENT@ (a missing parent),
+-- @ENOTDIR@... On io_uring before Linux 5.15: @ENOSYS@ (see 'opSupported').
+createDirectory :: FilePath -> CMode -> IO ()
+createDirectory path (CMode mode) = withCString path $ \c -> runAtPath path (MkdirAtOp atFDCWD c mode)
 
 -- | Sleeps on the engine's timer (microseconds, like 'Control.Concurrent.threadDelay';
 -- a negative time does not sleep).

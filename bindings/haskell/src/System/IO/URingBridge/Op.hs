@@ -8,6 +8,10 @@ module System.IO.URingBridge.Op
   , withOp
   , withOps
   , usToNs
+    -- * Flags for removing and renaming
+  , atFDCWD
+  , atREMOVEDIR
+  , renameNOREPLACE, renameEXCHANGE, renameWHITEOUT
     -- * Flags for opening files
   , OpenFlags (..)
   , oRDONLY, oWRONLY, oRDWR, oCREAT, oEXCL, oTRUNC, oAPPEND, oNONBLOCK, oCLOEXEC
@@ -48,6 +52,9 @@ data Op
   | ShutdownOp Fd CInt                    -- ^ SHUT_RD (0), SHUT_WR (1), SHUT_RDWR (2)
   | PollOp Fd Word32                      -- ^ poll(2) events
   | SleepOp Word64                        -- ^ microseconds (like threadDelay)
+  | UnlinkAtOp Fd CString CInt            -- ^ directory ('atFDCWD': the cwd), path, 0 or 'atREMOVEDIR'; in a chain only last (else @-EINVAL@)
+  | RenameAtOp Fd CString Fd CString Word32 -- ^ old directory, old path, new directory, new path, RENAME_* flags; in a chain only last
+  | MkdirAtOp Fd CString Word32           -- ^ directory, path, mode (before the umask); in a chain only last
   deriving (Show)
 
 -- | The operation's name, for error messages.
@@ -71,6 +78,9 @@ opName op = case op of
   ShutdownOp {} -> "shutdown"
   PollOp {} -> "poll"
   SleepOp {} -> "sleep"
+  UnlinkAtOp {} -> "unlinkat"
+  RenameAtOp {} -> "renameat"
+  MkdirAtOp {} -> "mkdirat"
 
 -- | The @URB_OP_*@ value the request is submitted as.
 opcode :: Op -> Word8
@@ -93,6 +103,9 @@ opcode op = case op of
   ShutdownOp {} -> opShutdown
   PollOp {} -> opPoll
   SleepOp {} -> opTimeout
+  UnlinkAtOp {} -> opUnlinkat
+  RenameAtOp {} -> opRenameat
+  MkdirAtOp {} -> opMkdirat
 
 -- | Fills a @urb_op@ through the library's own constructor.
 prep :: Op -> Ptr UrbOp -> IO Int32
@@ -115,6 +128,9 @@ prep op p = case op of
   ShutdownOp (Fd fd) how -> c_prep_shutdown fd how p
   PollOp (Fd fd) ev -> c_prep_poll fd ev p
   SleepOp us -> c_prep_timeout (usToNs us) p
+  UnlinkAtOp (Fd dir) path fl -> c_prep_unlinkat dir path fl p
+  RenameAtOp (Fd old) oldPath (Fd new) newPath fl -> c_prep_renameat old oldPath new newPath fl p
+  MkdirAtOp (Fd dir) path mode -> c_prep_mkdirat dir path mode p
 
 -- | A filled @urb_op@ for the duration of the action. (The constructors only
 -- fail for a NULL output pointer, which 'allocaBytes' never gives.)
@@ -136,6 +152,25 @@ usToNs :: Word64 -> Word64
 usToNs us
   | us > maxBound `div` 1000 = maxBound
   | otherwise = us * 1000
+
+-- | As a directory for the @*AtOp@ requests: paths relative to the current
+-- directory (@AT_FDCWD@).
+atFDCWD :: Fd
+atFDCWD = Fd atFdCwd
+
+-- | For 'UnlinkAtOp': remove a directory (it must be empty), as @rmdir(2)@;
+-- without it, anything but a directory, as @unlink(2)@.
+atREMOVEDIR :: CInt
+atREMOVEDIR = atRemovedir
+
+-- | For 'RenameAtOp' (@renameat2(2)@'s flags, combined with @.|.@): fail
+-- with @EEXIST@ rather than replace the new path; swap the two paths
+-- atomically (both must exist); leave a whiteout at the old path (overlay
+-- filesystems). Flags the filesystem does not support give @-EINVAL@.
+renameNOREPLACE, renameEXCHANGE, renameWHITEOUT :: Word32
+renameNOREPLACE = renameNoreplace
+renameEXCHANGE = renameExchange
+renameWHITEOUT = renameWhiteout
 
 -- | @open(2)@ flags: combine with '<>' (bitwise or), e.g.
 -- @'oWRONLY' <> 'oCREAT' <> 'oTRUNC'@; 'mempty' is 'oRDONLY'.

@@ -17,6 +17,7 @@ import GHC.Conc (PrimMVar)
 #include <uringbridge.h>
 #include <fcntl.h>
 #include <linux/stat.h>
+#include <linux/fs.h>
 #include "hs_uringbridge.h"
 
 -- | A @urb_op@ (opaque; filled by the @urb_prep_*@ functions).
@@ -75,7 +76,8 @@ offVtDestroy = #{offset urb_backend_vtable, destroy}
 
 -- | The @URB_OP_*@ opcodes, from the header.
 opNop, opRead, opWrite, opReadv, opWritev, opFsync, opOpenat, opClose, opStatx,
-  opRecv, opSend, opAccept, opConnect, opShutdown, opPoll, opTimeout, opCount :: Word8
+  opRecv, opSend, opAccept, opConnect, opShutdown, opPoll, opTimeout, opUnlinkat,
+  opRenameat, opMkdirat, opCount :: Word8
 opNop = #{const URB_OP_NOP}
 opRead = #{const URB_OP_READ}
 opWrite = #{const URB_OP_WRITE}
@@ -92,6 +94,9 @@ opConnect = #{const URB_OP_CONNECT}
 opShutdown = #{const URB_OP_SHUTDOWN}
 opPoll = #{const URB_OP_POLL}
 opTimeout = #{const URB_OP_TIMEOUT}
+opUnlinkat = #{const URB_OP_UNLINKAT}
+opRenameat = #{const URB_OP_RENAMEAT}
+opMkdirat = #{const URB_OP_MKDIRAT}
 opCount = #{const URB_OP_COUNT}
 
 -- | Longest chain the chain calls accept.
@@ -117,6 +122,16 @@ statxBasicStats = #{const STATX_BASIC_STATS}
 
 atFdCwd :: CInt
 atFdCwd = #{const AT_FDCWD}
+
+-- | @unlinkat(2)@'s flag for removing a directory, from @<fcntl.h>@.
+atRemovedir :: CInt
+atRemovedir = #{const AT_REMOVEDIR}
+
+-- | @renameat2(2)@'s flags, from @<linux/fs.h>@ (the kernel judges them).
+renameNoreplace, renameExchange, renameWhiteout :: Word32
+renameNoreplace = #{const RENAME_NOREPLACE}
+renameExchange = #{const RENAME_EXCHANGE}
+renameWhiteout = #{const RENAME_WHITEOUT}
 
 -- | @open(2)@ flags, from @<fcntl.h>@.
 oRdonly, oWronly, oRdwr, oCreat, oExcl, oTrunc, oAppend, oNonblock, oCloexec, oDirect,
@@ -183,6 +198,9 @@ foreign import ccall unsafe "urb_prep_connect" c_prep_connect :: CInt -> Ptr () 
 foreign import ccall unsafe "urb_prep_shutdown" c_prep_shutdown :: CInt -> CInt -> Ptr UrbOp -> IO Int32
 foreign import ccall unsafe "urb_prep_poll" c_prep_poll :: CInt -> Word32 -> Ptr UrbOp -> IO Int32
 foreign import ccall unsafe "urb_prep_timeout" c_prep_timeout :: Word64 -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_unlinkat" c_prep_unlinkat :: CInt -> CString -> CInt -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_renameat" c_prep_renameat :: CInt -> CString -> CInt -> CString -> Word32 -> Ptr UrbOp -> IO Int32
+foreign import ccall unsafe "urb_prep_mkdirat" c_prep_mkdirat :: CInt -> CString -> Word32 -> Ptr UrbOp -> IO Int32
 
 -- the request done on the spot, or not at all (never waits: unsafe)
 foreign import ccall unsafe "urb_submit_nowait" c_submit_nowait :: Ptr UrbOp -> Ptr Int32 -> IO Int32
@@ -223,6 +241,9 @@ foreign import ccall safe "urb_statx" c_statx :: CInt -> CString -> CInt -> Word
 foreign import ccall safe "urb_shutdown" c_shutdown :: CInt -> CInt -> IO Int32
 foreign import ccall safe "urb_poll" c_poll :: CInt -> Word32 -> IO Int32
 foreign import ccall safe "urb_sleep_ns" c_sleep_ns :: Word64 -> IO Int32
+foreign import ccall safe "urb_unlinkat" c_unlinkat :: CInt -> CString -> CInt -> IO Int32
+foreign import ccall safe "urb_renameat" c_renameat :: CInt -> CString -> CInt -> CString -> Word32 -> IO Int32
+foreign import ccall safe "urb_mkdirat" c_mkdirat :: CInt -> CString -> Word32 -> IO Int32
 
 -- async rings
 foreign import ccall safe "urb_ring_new" c_ring_new :: Ptr RingConfig -> Ptr (Ptr URing) -> IO Int32
