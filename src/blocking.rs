@@ -444,8 +444,8 @@ pub fn try_at_hand(ops: &[ValidOp], out: &mut [Option<i32>]) {
 /// library always sends), as `-errno`.
 fn stream_nowait(v: &ValidOp) -> i32 {
     let r = &v.raw;
-    // SAFETY: validation checked the buffer and length; the caller owns them.
     let send = v.code == Opcode::Send;
+    // SAFETY: validation checked the buffer and length; the caller owns them.
     retry(|| unsafe {
         if send {
             libc::send(
@@ -553,8 +553,8 @@ pub fn submit_chain(ops: &[urb_op], results: &mut [i32]) -> i32 {
     }
     let mut valid = Vec::with_capacity(ops.len());
     for (i, o) in ops.iter().enumerate() {
-        // SAFETY: the caller's request; the header makes its pointers the caller's promise.
         let is_last = i + 1 == ops.len();
+        // SAFETY: the caller's request; the header makes its pointers the caller's promise.
         match unsafe { op::validate(o) }
             .and_then(|v| v.check_chain_position(is_last).map(|_| v))
             .and_then(|v| engine::supported(v.code).map(|_| v))

@@ -24,6 +24,7 @@ fn table() -> &'static [CString] {
                 if rc != 0 {
                     return CString::new("unknown error").unwrap();
                 }
+                // SAFETY: strerror_r returned 0, so buf holds a NUL-terminated string.
                 unsafe { CStr::from_ptr(buf.as_ptr()) }.to_owned()
             })
             .collect()

@@ -9,6 +9,8 @@
 //! (every exported function, each behind a panic guard).
 
 #![allow(non_camel_case_types)]
+// Every unsafe block says why it is sound (make lint denies warnings).
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod blocking;
 pub mod engine;

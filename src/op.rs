@@ -438,6 +438,8 @@ impl ValidOp {
 
 #[cfg(test)]
 mod tests {
+    // Every request validated here names the test's own live memory.
+    #![allow(clippy::undocumented_unsafe_blocks)]
     use super::*;
     use std::mem::{align_of, offset_of, size_of};
 

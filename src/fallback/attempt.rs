@@ -42,15 +42,17 @@ fn when_ready(fd: i32, events: u32, call: impl FnOnce() -> i32) -> Attempt {
 }
 
 pub fn transfer(fd: i32, iovs: &[libc::iovec], offset: u64, flags: i32, write: bool) -> Attempt {
-    // SAFETY (all calls): the caller's buffers, valid until completion.
     if flags & libc::RWF_NOWAIT != 0 {
+        // SAFETY: the caller's buffers, checked by validation, valid until completion.
         return Attempt::Done(unsafe { io::rw(fd, iovs, offset, flags, write) });
     }
+    // SAFETY: the caller's buffers, checked by validation, valid until completion.
     match unsafe { io::rw(fd, iovs, offset, flags | libc::RWF_NOWAIT, write) } {
         e if e == -libc::EAGAIN => Attempt::Again,
         // This kind of file cannot promise not to block (a tty, an old kernel).
         e if e == -libc::EOPNOTSUPP => {
             let events = if write { libc::POLLOUT } else { libc::POLLIN };
+            // SAFETY: the caller's buffers, checked by validation, valid until completion.
             when_ready(fd, events as u32, || unsafe {
                 io::rw(fd, iovs, offset, flags, write)
             })
@@ -71,6 +73,7 @@ pub fn stream(op: &ValidOp, progress: &mut u32) -> Attempt {
             r.buf.cast::<u8>().wrapping_add(done as usize).cast(),
             (r.len - done) as usize,
         );
+        // SAFETY: the caller's buffers, checked by validation, valid until completion.
         retry(|| unsafe {
             if send {
                 libc::send(r.fd, buf, len, flags)

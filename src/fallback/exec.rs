@@ -24,8 +24,7 @@ use crate::sys::time::Deadline;
 /// readiness and run to completion, as they would under io_uring.
 pub fn execute(op: &ValidOp, deadline: Deadline) -> i32 {
     let spec = op.code.spec();
-    // SAFETY (both calls): `op` passed validation; its memory is the
-    // caller's promise until it completes.
+    // SAFETY: `op` passed validation; its memory is the caller's promise until it completes.
     let perform = || unsafe { (spec.perform)(op, deadline) };
     let Readiness::Waits {
         unless,

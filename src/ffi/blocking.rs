@@ -16,6 +16,7 @@ use libc::{c_char, c_void};
 /// pointers name must stay valid until the call returns.
 #[no_mangle]
 pub extern "C" fn urb_submit_blocking(op: *const urb_op) -> i32 {
+    // SAFETY: try_ref refuses NULL; a non-NULL `op` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_ref(op) }.map(|op| blocking::submit(op, None))) }
 }
 
@@ -29,6 +30,7 @@ pub extern "C" fn urb_submit_blocking(op: *const urb_op) -> i32 {
 /// on both engines.
 #[no_mangle]
 pub extern "C" fn urb_submit_blocking_timeout(op: *const urb_op, timeout_ns: u64) -> i32 {
+    // SAFETY: try_ref refuses NULL; a non-NULL `op` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_ref(op) }.map(|op| blocking::submit(op, Some(timeout_ns)))) }
 }
 

@@ -12,6 +12,7 @@ use libc::{c_char, c_void};
 /// A request that does nothing (`URB_OP_NOP`).
 #[no_mangle]
 pub extern "C" fn urb_prep_nop(out: *mut urb_op) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::nop(); 0 })) }
 }
 
@@ -24,6 +25,7 @@ pub extern "C" fn urb_prep_read(
     offset: u64,
     out: *mut urb_op,
 ) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::read(fd, buf, len, offset); 0 })) }
 }
 
@@ -36,6 +38,7 @@ pub extern "C" fn urb_prep_write(
     offset: u64,
     out: *mut urb_op,
 ) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::write(fd, buf, len, offset); 0 })) }
 }
 
@@ -48,6 +51,7 @@ pub extern "C" fn urb_prep_readv(
     offset: u64,
     out: *mut urb_op,
 ) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::readv(fd, iov, iovcnt, offset); 0 })) }
 }
 
@@ -60,12 +64,14 @@ pub extern "C" fn urb_prep_writev(
     offset: u64,
     out: *mut urb_op,
 ) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::writev(fd, iov, iovcnt, offset); 0 })) }
 }
 
 /// `URB_OP_FSYNC`: see `urb_fsync`.
 #[no_mangle]
 pub extern "C" fn urb_prep_fsync(fd: i32, flags: u32, out: *mut urb_op) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::fsync(fd, flags); 0 })) }
 }
 
@@ -78,12 +84,14 @@ pub extern "C" fn urb_prep_openat(
     mode: u32,
     out: *mut urb_op,
 ) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::openat(dirfd, path, flags, mode); 0 })) }
 }
 
 /// `URB_OP_CLOSE`: see `urb_close`.
 #[no_mangle]
 pub extern "C" fn urb_prep_close(fd: i32, out: *mut urb_op) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::close(fd); 0 })) }
 }
 
@@ -97,6 +105,7 @@ pub extern "C" fn urb_prep_statx(
     statxbuf: *mut c_void,
     out: *mut urb_op,
 ) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::statx(dirfd, path, flags, mask, statxbuf); 0 })) }
 }
 
@@ -109,6 +118,7 @@ pub extern "C" fn urb_prep_recv(
     flags: i32,
     out: *mut urb_op,
 ) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::recv(fd, buf, len, flags); 0 })) }
 }
 
@@ -121,6 +131,7 @@ pub extern "C" fn urb_prep_send(
     flags: i32,
     out: *mut urb_op,
 ) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::send(fd, buf, len, flags); 0 })) }
 }
 
@@ -133,6 +144,7 @@ pub extern "C" fn urb_prep_accept(
     flags: i32,
     out: *mut urb_op,
 ) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::accept(fd, addr, addrlen, flags); 0 })) }
 }
 
@@ -144,24 +156,28 @@ pub extern "C" fn urb_prep_connect(
     addrlen: u32,
     out: *mut urb_op,
 ) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::connect(fd, addr, addrlen); 0 })) }
 }
 
 /// `URB_OP_SHUTDOWN`: see `urb_shutdown`.
 #[no_mangle]
 pub extern "C" fn urb_prep_shutdown(fd: i32, how: i32, out: *mut urb_op) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::shutdown(fd, how); 0 })) }
 }
 
 /// `URB_OP_POLL`: see `urb_poll`.
 #[no_mangle]
 pub extern "C" fn urb_prep_poll(fd: i32, events: u32, out: *mut urb_op) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::poll(fd, events); 0 })) }
 }
 
 /// `URB_OP_TIMEOUT`: a sleep of `ns` nanoseconds, see `urb_sleep_ns`.
 #[no_mangle]
 pub extern "C" fn urb_prep_timeout(ns: u64, out: *mut urb_op) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::timeout(ns); 0 })) }
 }
 
@@ -174,6 +190,7 @@ pub extern "C" fn urb_prep_unlinkat(
     flags: i32,
     out: *mut urb_op,
 ) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::unlinkat(dirfd, path, flags); 0 })) }
 }
 
@@ -188,6 +205,7 @@ pub extern "C" fn urb_prep_renameat(
     flags: u32,
     out: *mut urb_op,
 ) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::renameat(olddirfd, oldpath, newdirfd, newpath, flags); 0 })) }
 }
 
@@ -200,5 +218,6 @@ pub extern "C" fn urb_prep_mkdirat(
     mode: u32,
     out: *mut urb_op,
 ) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::mkdirat(dirfd, path, mode); 0 })) }
 }

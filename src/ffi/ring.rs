@@ -21,6 +21,7 @@ pub struct urb_ring {
 pub const URB_WAIT_FOREVER: u64 = u64::MAX;
 
 fn with_ring(ring: *const urb_ring, f: impl FnOnce(&Ring) -> Result<i32, i32>) -> i32 {
+    // SAFETY: try_ref/try_mut refuse NULL; a non-NULL pointer is the caller's promise.
     flatten(unsafe { try_ref(ring) }.and_then(|r| f(&r.ring)))
 }
 
@@ -33,8 +34,10 @@ fn with_ring(ring: *const urb_ring, f: impl FnOnce(&Ring) -> Result<i32, i32>) -
 #[no_mangle]
 pub extern "C" fn urb_ring_new(cfg: *const urb_ring_config, out: *mut *mut urb_ring) -> i32 {
     ffi_boundary! {
+        // SAFETY: try_ref/try_mut refuse NULL; a non-NULL pointer is the caller's promise.
         let out = match unsafe { try_mut(out) } { Ok(o) => o, Err(e) => return e };
         *out = std::ptr::null_mut();
+        // SAFETY: NULL or the caller's config, valid for this call (the header's contract).
         let cfg = match RingConfig::from_c(unsafe { cfg.as_ref() }) { Ok(c) => c, Err(e) => return e };
         match Ring::new(cfg) {
             Ok(ring) => {
@@ -84,6 +87,7 @@ pub extern "C" fn urb_ring_free(ring: *mut urb_ring) {
 /// pointers name must stay valid until the completion has been delivered.
 #[no_mangle]
 pub extern "C" fn urb_ring_submit(ring: *const urb_ring, op: *const urb_op, token: u64) -> i32 {
+    // SAFETY: try_ref/try_mut refuse NULL; a non-NULL pointer is the caller's promise.
     ffi_boundary! { with_ring(ring, |r| r.submit(unsafe { try_ref(op) }?, token, None).map(|_| 0)) }
 }
 
@@ -136,6 +140,7 @@ pub extern "C" fn urb_ring_submit_timeout(
     token: u64,
     timeout_ns: u64,
 ) -> i32 {
+    // SAFETY: try_ref/try_mut refuse NULL; a non-NULL pointer is the caller's promise.
     ffi_boundary! { with_ring(ring, |r| r.submit(unsafe { try_ref(op) }?, token, Some(timeout_ns)).map(|_| 0)) }
 }
 
@@ -325,6 +330,7 @@ pub extern "C" fn urb_ring_set_callback(
 pub extern "C" fn urb_ring_stats(ring: *const urb_ring, out: *mut urb_stats) -> i32 {
     ffi_boundary! {
         with_ring(ring, |r| {
+            // SAFETY: try_ref/try_mut refuse NULL; a non-NULL pointer is the caller's promise.
             *unsafe { try_mut(out) }? = r.stats();
             Ok(r.failure())
         })
@@ -348,6 +354,7 @@ pub fn inject_owner_fault(ring: *const urb_ring, fault: crate::ring::OwnerFault)
 pub extern "C" fn urb_ring_buffer(ring: *const urb_ring, bid: u32, data: *mut *mut c_void) -> i32 {
     ffi_boundary! {
         with_ring(ring, |r| {
+            // SAFETY: try_ref/try_mut refuse NULL; a non-NULL pointer is the caller's promise.
             let out = unsafe { try_mut(data) }?;
             let b = r.buffers().ok_or(-libc::EINVAL)?;
             *out = b.ptr(bid).ok_or(-libc::EINVAL)?.cast();

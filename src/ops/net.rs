@@ -232,8 +232,8 @@ pub const SHUTDOWN: OpSpec = OpSpec {
             ..on_fd(f)
         })
     },
-    // SAFETY: a plain call on a descriptor.
     perform: |op, _| {
+        // SAFETY: a plain call on a descriptor; no memory is passed.
         retry(|| unsafe { libc::shutdown(op.raw.fd, op.raw.op_flags as i32) } as isize)
     },
     readiness: Readiness::Never,

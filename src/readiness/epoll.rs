@@ -54,6 +54,7 @@ impl Readiness for Epoll {
             return Err(-errno());
         }
         Ok(Epoll {
+            // SAFETY: a descriptor just created, owned by nothing else.
             fd: unsafe { OwnedFd::from_raw_fd(fd) },
             fork_generation: engine::fork_generation(),
         })

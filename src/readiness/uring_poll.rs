@@ -264,6 +264,7 @@ impl UringPoll {
             if res == -libc::ECANCELED || (r.persistent && ended && res >= 0) {
                 // Cancelled because the submitting thread exited, or a
                 // multishot poll the kernel ended: the registration stands.
+                // SAFETY: a poll SQE carries no pointers.
                 let rearmed =
                     self.reserve(&mut sq, 1).is_ok() && unsafe { sq.push(&poll_add(r)) }.is_ok();
                 if !rearmed {

@@ -64,6 +64,7 @@ pub struct ProvidedBuffers {
 // SAFETY: the mappings are plain memory; all mutation goes through the locks
 // or through the kernel.
 unsafe impl Send for ProvidedBuffers {}
+// SAFETY: as for Send: shared use goes through the locks or the kernel.
 unsafe impl Sync for ProvidedBuffers {}
 
 impl ProvidedBuffers {
@@ -99,6 +100,7 @@ impl ProvidedBuffers {
 
     /// The memory of buffer `bid`, or None for an id out of range.
     pub fn ptr(&self, bid: u32) -> Option<*mut u8> {
+        // SAFETY: bid < count, so the offset stays inside the count x size bytes mapped.
         (bid < self.count).then(|| unsafe { self.data.ptr.add(bid as usize * self.size as usize) })
     }
 

@@ -73,6 +73,7 @@ impl Delivery {
             queued: AtomicUsize::new(0),
             arrived: Condvar::new(),
             eventfd_used: AtomicBool::new(false),
+            // SAFETY: a descriptor just created, owned by nothing else.
             eventfd: unsafe { OwnedFd::from_raw_fd(fd) },
             callback: Mutex::new(None),
             has_callback: AtomicBool::new(false),

@@ -60,6 +60,7 @@ impl Inbox {
             sleeping: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             failure: AtomicI32::new(0),
+            // SAFETY: a descriptor just created, owned by nothing else.
             wake_fd: unsafe { OwnedFd::from_raw_fd(fd) },
             limit,
         })

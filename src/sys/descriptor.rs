@@ -21,8 +21,9 @@ pub fn buffered(fd: i32) -> bool {
 }
 
 fn file_type(fd: i32) -> Option<libc::mode_t> {
-    // SAFETY: fstat fills the zeroed struct we own.
+    // SAFETY: a stat is plain data; all zeroes is a valid one.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: fstat writes into the struct we own.
     (unsafe { libc::fstat(fd, &mut st) } == 0).then_some(st.st_mode & libc::S_IFMT)
 }
 

@@ -34,8 +34,8 @@ impl Parking {
         if fd < 0 {
             return Err(-errno());
         }
-        // SAFETY: a descriptor we just created and own alone.
         Ok(Parking {
+            // SAFETY: a descriptor just created, owned by nothing else.
             epoll: unsafe { OwnedFd::from_raw_fd(fd) },
             waiters: HashMap::new(),
         })
