@@ -4,6 +4,8 @@
 use std::ffi::CStr;
 use uringbridge::ffi::info::urb_backend_name;
 
+pub mod ring_fds;
+
 /// Prints (once per test binary) which engine the tests run on.
 pub fn engine() -> &'static str {
     static ONCE: std::sync::Once = std::sync::Once::new();
