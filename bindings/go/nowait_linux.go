@@ -25,26 +25,22 @@ import (
 // recvNow is recv(fd, p, flags|MSG_DONTWAIT) as a CQE-style result
 // (-errno on failure), EINTR retried. p is not empty.
 func recvNow(fd int, p []byte, flags int) int32 {
-	for {
-		n, _, e := syscall.Syscall6(sysRecvfrom, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)),
-			uintptr(flags|syscall.MSG_DONTWAIT), 0, 0)
-		switch e {
-		case 0:
-			return int32(n)
-		case syscall.EINTR:
-			continue
-		}
-		return -int32(e)
-	}
+	return streamNow(sysRecvfrom, fd, p, flags|syscall.MSG_DONTWAIT)
 }
 
 // sendNow is send(fd, p, flags|MSG_DONTWAIT|MSG_NOSIGNAL) as a CQE-style
 // result, EINTR retried: a peer that has gone makes it -EPIPE, never a
 // SIGPIPE, as every send of the library. p is not empty.
 func sendNow(fd int, p []byte, flags int) int32 {
+	return streamNow(sysSendto, fd, p, flags|syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL)
+}
+
+// streamNow is recvfrom/sendto (trap) without an address, as a CQE-style
+// result, EINTR retried.
+func streamNow(trap uintptr, fd int, p []byte, flags int) int32 {
 	for {
-		n, _, e := syscall.Syscall6(sysSendto, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)),
-			uintptr(flags|syscall.MSG_DONTWAIT|syscall.MSG_NOSIGNAL), 0, 0)
+		n, _, e := syscall.Syscall6(trap, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)),
+			uintptr(flags), 0, 0)
 		switch e {
 		case 0:
 			return int32(n)
