@@ -26,8 +26,23 @@ fn disk_file(name: &str, len: usize) -> (i32, Vec<u8>, std::path::PathBuf) {
 /// Leaves exactly the first `cached` bytes of the file in the page cache: an
 /// O_DIRECT write drops the file's cached pages (posix_fadvise DONTNEED
 /// does not reliably do so here), and a read without readahead brings back
-/// only the range it reads.
+/// only the range it reads. The kernel may keep a page the direct write
+/// could not invalidate (it only warns), so the result is checked with
+/// `mincore`, which starts no I/O, and the drop repeated until it holds.
 fn cache_only_prefix(fd: i32, path: &std::path::Path, data: &[u8], cached: usize) {
+    // Dirty pages are what an invalidation most often fails on.
+    assert_eq!(unsafe { libc::fsync(fd) }, 0);
+    for _ in 0..50 {
+        drop_cache_then_read_prefix(fd, path, data, cached);
+        if resident(fd, data.len()) == prefix_pages(data.len(), cached) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("fixture: the kernel kept pages past the first {cached} bytes cached");
+}
+
+fn drop_cache_then_read_prefix(fd: i32, path: &std::path::Path, data: &[u8], cached: usize) {
     let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
     let d = unsafe {
         libc::open(
@@ -54,6 +69,30 @@ fn cache_only_prefix(fd: i32, path: &std::path::Path, data: &[u8], cached: usize
         unsafe { libc::pread(fd, head.as_mut_ptr().cast(), cached, 0) },
         cached as isize
     );
+}
+
+/// Which of the file's pages are in the page cache, one flag per page.
+fn resident(fd: i32, len: usize) -> Vec<bool> {
+    let map = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ,
+            libc::MAP_SHARED,
+            fd,
+            0,
+        )
+    };
+    assert_ne!(map, libc::MAP_FAILED, "mmap");
+    let pages = len.div_ceil(4096);
+    let mut vec = vec![0u8; pages];
+    assert_eq!(unsafe { libc::mincore(map, len, vec.as_mut_ptr()) }, 0);
+    unsafe { libc::munmap(map, len) };
+    vec.iter().map(|b| b & 1 == 1).collect()
+}
+
+fn prefix_pages(len: usize, cached: usize) -> Vec<bool> {
+    (0..len.div_ceil(4096)).map(|i| i * 4096 < cached).collect()
 }
 
 fn nowait(op: &uringbridge::urb_op) -> Option<i32> {
