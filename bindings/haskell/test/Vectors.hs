@@ -32,7 +32,7 @@ split c s = case break (== c) s of
   (a, []) -> [a]
 
 opcodes :: [(String, Word8)]
-opcodes = zip ["nop", "read", "write", "readv", "writev", "fsync", "openat", "close", "statx", "recv", "send", "accept", "connect", "shutdown", "poll", "timeout", "unlinkat", "renameat", "mkdirat"] [0 ..]
+opcodes = zip ["nop", "read", "write", "readv", "writev", "fsync", "openat", "close", "statx", "recv", "send", "accept", "connect", "shutdown", "poll", "timeout", "unlinkat", "renameat", "mkdirat", "sendmsg", "recvmsg", "socket", "bind", "listen"] [0 ..]
 
 errnos :: [(String, Errno)]
 errnos =
