@@ -114,7 +114,9 @@ pub extern "C" fn urb_submit_nowait(op: *const urb_op, result: *mut i32) -> i32 
     }
 }
 
-/// The thesis's `submitBlocking`: `fill(ctx, sqe)` fills a zeroed
+/// A raw request, in the style of a GHC I/O manager's
+/// `submitBlocking :: (UserData -> SqeBuilder ()) -> IO Int32` (fill an SQE,
+/// sleep until its CQE comes): `fill(ctx, sqe)` fills a zeroed
 /// `struct io_uring_sqe` (any opcode the kernel knows) and returns 0 to submit
 /// it, or a negative errno to abandon it (returned as is). The library owns
 /// `user_data` and clears `IOSQE_IO_LINK`, `IOSQE_IO_HARDLINK` and
