@@ -3,9 +3,14 @@
 //! `URB_ENGINE=io_uring|fallback` demands (`URB_BACKEND`, its former name,
 //! is read when `URB_ENGINE` is unset or empty).
 
+use crate::fallback::exec;
+use crate::op::ValidOp;
+use crate::sys::time::Deadline;
 use crate::uring::probe::{self, Probe};
+use crate::uring::single;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+use std::time::Instant;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
@@ -136,6 +141,21 @@ pub fn supported(code: crate::op::Opcode) -> Result<(), i32> {
                 Err(-libc::ENOSYS)
             }
         }
+    }
+}
+
+/// One request on the engine in use, bounded by `deadline` (`-ETIME` past
+/// it): on io_uring the calling thread's ring (the fallback engine where the
+/// thread cannot have one), else the fallback's system call.
+pub fn perform(v: &ValidOp, deadline: Deadline) -> i32 {
+    let timeout_ns = deadline.map(|d| {
+        d.saturating_duration_since(Instant::now())
+            .as_nanos()
+            .min(u64::MAX as u128) as u64
+    });
+    match engine() {
+        Engine::IoUring => single::run(v, timeout_ns).unwrap_or_else(|| exec::execute(v, deadline)),
+        _ => exec::execute(v, deadline),
     }
 }
 

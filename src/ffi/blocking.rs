@@ -6,7 +6,7 @@
 use super::{ffi_boundary, flatten, try_mut, try_ref};
 use crate::op::{urb_op, URB_CHAIN_MAX};
 use crate::sqe::urb_sqe_fill_fn;
-use crate::{blocking, prep};
+use crate::{blocking, prep, tryfirst};
 use libc::{c_char, c_void};
 
 /// Performs one request and returns its result: `>= 0` on success (bytes
@@ -104,7 +104,7 @@ pub extern "C" fn urb_submit_nowait(op: *const urb_op, result: *mut i32) -> i32 
             (Ok(op), Ok(result)) => (op, result),
             _ => return -libc::EINVAL,
         };
-        match blocking::submit_nowait(op) {
+        match tryfirst::submit_nowait(op) {
             Some(res) => {
                 *result = res;
                 1
