@@ -86,7 +86,7 @@ int main(int argc, char **argv) {
     urb_ring_config cfg = {.buf_count = BUFFERS, .buf_size = BUF_SIZE};
     check(urb_ring_new(&cfg, &ring), "ring");
     check(urb_ring_accept_multishot(ring, lfd, SOCK_CLOEXEC, token(lfd, 0, ACCEPT)), "accept");
-    printf("listening on %d (engine %s)\n", bound_port, urb_backend_name());
+    printf("listening on %d (engine %s)\n", bound_port, urb_engine_name());
     fflush(stdout);
     urb_completion batch[256];
     while (max_conns < 0 || closed < max_conns) {

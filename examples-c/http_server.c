@@ -5,9 +5,9 @@
  *   --face ring     the async completion face: multishot accept, then
  *                   recv -> send -> (recv | close) per connection on one
  *                   ring, completions taken in batches with urb_ring_wait;
- *   --face vtable   the readiness face (urb_backend_default(): io_uring poll
+ *   --face vtable   the readiness face (urb_poller_default(): io_uring poll
  *                   requests, or epoll): non-blocking sockets, plain
- *                   recv/send when the backend reports them ready.
+ *                   recv/send when the poller reports them ready.
  *
  *   http_server [--port N] [--face ring|vtable] [--max-requests N]
  * Binds 127.0.0.1 only. Prints "listening on PORT" once ready. */
@@ -137,7 +137,7 @@ static int run_ring_face(int lfd) {
 
 /* ---- the readiness face ----------------------------------------------- */
 
-static const urb_backend_vtable *vt;
+static const urb_poller_vtable *vt;
 static void *poller;
 
 static void drop_conn(struct http_conn *c) {
@@ -167,9 +167,9 @@ static void on_readable(struct http_conn *c) {
 }
 
 static int run_vtable_face(int lfd) {
-    vt = urb_backend_default();
+    vt = urb_poller_default();
     poller = vt->create();
-    if (!poller) { fprintf(stderr, "http_server: %s backend refused\n", vt->name); return 1; }
+    if (!poller) { fprintf(stderr, "http_server: %s poller refused\n", vt->name); return 1; }
     fcntl(lfd, F_SETFL, O_NONBLOCK);
     int32_t r = vt->modify_fd(poller, lfd, 0, URB_EV_READ);
     if (r < 0) { fprintf(stderr, "http_server: register: %s\n", urb_strerror(r)); return 1; }
@@ -192,7 +192,7 @@ static int run_vtable_face(int lfd) {
             }
         }
     }
-    printf("served %ld requests on the %s readiness backend\n", served, vt->name);
+    printf("served %ld requests on the %s readiness poller\n", served, vt->name);
     vt->destroy(poller);
     return 0;
 }
@@ -212,8 +212,8 @@ int main(int argc, char **argv) {
     int lfd = listen_loopback(port, 4096, &bound_port);
     if (lfd < 0) return 1;
     bool vtable = !strcmp(face, "vtable");
-    printf("listening on %d (engine %s, %s face%s%s)\n", bound_port, urb_backend_name(), face,
-           vtable ? ", backend " : "", vtable ? urb_backend_default()->name : "");
+    printf("listening on %d (engine %s, %s face%s%s)\n", bound_port, urb_engine_name(), face,
+           vtable ? ", poller " : "", vtable ? urb_poller_default()->name : "");
     fflush(stdout);
     int status = vtable ? run_vtable_face(lfd) : run_ring_face(lfd);
     for (int fd = 0; fd < MAX_FDS; fd++) if (conns[fd]) { close(fd); free_conn(fd); }

@@ -16,12 +16,12 @@ int main(int argc, char **argv) {
     for (long i = 0; i < n; i++) {
         int32_t r = urb_nop();
         if (r != 0) {
-            fprintf(stderr, "nop: engine %s: %s\n", urb_backend_name(), urb_strerror(r));
+            fprintf(stderr, "nop: engine %s: %s\n", urb_engine_name(), urb_strerror(r));
             return 1;
         }
     }
     clock_gettime(CLOCK_MONOTONIC, &b);
     double ns = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / (double)n;
-    printf("nop: engine %s, %ld round trips, %.0f ns each\n", urb_backend_name(), n, ns);
+    printf("nop: engine %s, %ld round trips, %.0f ns each\n", urb_engine_name(), n, ns);
     return 0;
 }

@@ -11,7 +11,7 @@
  *    comment says so.
  *  - A panic inside the library is reported as -ENOTRECOVERABLE.
  *  - Engines: io_uring, or the fallback engine (plain syscalls) when io_uring
- *    is unavailable or URB_BACKEND=fallback; results are the same.
+ *    is unavailable or URB_ENGINE=fallback; results are the same.
  */
 
 #ifndef URINGBRIDGE_H
@@ -363,7 +363,7 @@
 
 /**
  * Run this ring on the fallback engine even where io_uring works (tests,
- * comparisons). `URB_BACKEND=fallback` does the same for every ring.
+ * comparisons). `URB_ENGINE=fallback` does the same for every ring.
  */
 #define URB_RING_FALLBACK 2
 
@@ -530,10 +530,13 @@ typedef struct urb_event {
 } urb_event;
 
 /**
- * A readiness backend. Obtain one with `urb_backend_default`,
- * `urb_backend_io_uring` or `urb_backend_epoll`; the table is static (never
- * free it). A backend *instance* is the `void *state` that `create` returns:
- * pass it to the other functions, free it with `destroy`.
+ * A readiness poller: a table of functions that watch descriptors for
+ * readiness. Obtain one with `urb_poller_default`, `urb_poller_io_uring` or
+ * `urb_poller_epoll`; the table is static (never free it). A poller
+ * *instance* is the `void *state` that `create` returns: pass it to the
+ * other functions, free it with `destroy`. (The poller has nothing to do
+ * with the *engine* that serves requests, `urb_engine_name`, except that the
+ * default poller follows it.)
  *
  * Threading, as GHC's I/O manager uses it: one thread at a time calls `poll`
  * on an instance, while any threads call `modify_fd` / `modify_fd_once` on it
@@ -558,7 +561,7 @@ typedef struct urb_event {
  * that created it: in a child after `fork`, `poll` and `modify_fd*` refuse
  * with `-ECHILD` (`destroy` is allowed).
  */
-typedef struct urb_backend_vtable {
+typedef struct urb_poller_vtable {
   /**
    * `"io_uring"` or `"epoll"`. Static.
    */
@@ -595,7 +598,7 @@ typedef struct urb_backend_vtable {
    * other call on the instance may be running or follow.
    */
   void (*destroy)(void *state);
-} urb_backend_vtable;
+} urb_poller_vtable;
 
 /**
  * How an async ring is built. Zero every field you do not set: 0 means the
@@ -711,6 +714,14 @@ typedef struct urb_stats {
   uint64_t in_flight;
 } urb_stats;
 
+/**
+ * The poller table's former name, kept so existing programs build:
+ * `urb_backend_vtable` is the same type as `urb_poller_vtable`. Only the
+ * typedef name remains; code that spelled it `struct urb_backend_vtable`
+ * must drop the `struct` or say `struct urb_poller_vtable`.
+ */
+typedef struct urb_poller_vtable urb_backend_vtable;
+
 
 
 
@@ -798,7 +809,9 @@ int32_t urb_submit_chain_blocking(const struct urb_op *ops, size_t n, int32_t *r
 int32_t urb_submit_nowait(const struct urb_op *op, int32_t *result);
 
 /**
- * The thesis's `submitBlocking`: `fill(ctx, sqe)` fills a zeroed
+ * A raw request, in the style of a GHC I/O manager's
+ * `submitBlocking :: (UserData -> SqeBuilder ()) -> IO Int32` (fill an SQE,
+ * sleep until its CQE comes): `fill(ctx, sqe)` fills a zeroed
  * `struct io_uring_sqe` (any opcode the kernel knows) and returns 0 to submit
  * it, or a negative errno to abandon it (returned as is). The library owns
  * `user_data` and clears `IOSQE_IO_LINK`, `IOSQE_IO_HARDLINK` and
@@ -1034,15 +1047,22 @@ int32_t urb_listen(int32_t fd, int32_t backlog);
 
 /**
  * True when requests in this process run on io_uring: the kernel allowed a
- * ring at load time and `URB_BACKEND` does not force the fallback engine.
+ * ring at load time and `URB_ENGINE` (or `URB_BACKEND`) does not force the
+ * fallback engine.
  */
 bool urb_supported(void);
 
 /**
  * The engine serving requests: `"io_uring"`, `"fallback"`, or `"none"` when
- * `URB_BACKEND=io_uring` was demanded on a kernel that refuses io_uring (every
+ * `URB_ENGINE=io_uring` was demanded on a kernel that refuses io_uring (every
  * request then fails with that refusal's errno). The string is static: do not
  * free it.
+ */
+const char *urb_engine_name(void);
+
+/**
+ * Former name of `urb_engine_name`, kept for existing programs: returns
+ * exactly what `urb_engine_name` returns (the same static string).
  */
 const char *urb_backend_name(void);
 
@@ -1224,29 +1244,46 @@ int32_t urb_prep_bind(int32_t fd, const void *addr, uint32_t addrlen, struct urb
 int32_t urb_prep_listen(int32_t fd, int32_t backlog, struct urb_op *out);
 
 /**
- * The readiness backend of the engine chosen at load: io_uring's, or epoll's
- * where `urb_backend_io_uring` is NULL. Static; never NULL.
+ * The poller that suits the engine chosen at load: io_uring's, or epoll's
+ * where `urb_poller_io_uring` is NULL. Static; never NULL.
  */
-const struct urb_backend_vtable *urb_backend_default(void);
+const struct urb_poller_vtable *urb_poller_default(void);
 
 /**
- * The io_uring readiness backend (`IORING_OP_POLL_ADD`), or NULL where the
- * engine is not io_uring or the kernel predates multishot poll (5.13).
- * Static.
+ * The io_uring poller (`IORING_OP_POLL_ADD`), or NULL where the engine is
+ * not io_uring or the kernel predates multishot poll (5.13). Static.
  */
-const struct urb_backend_vtable *urb_backend_io_uring(void);
+const struct urb_poller_vtable *urb_poller_io_uring(void);
 
 /**
- * The epoll readiness backend; always available. Static.
+ * The epoll poller; always available. Static.
  */
-const struct urb_backend_vtable *urb_backend_epoll(void);
+const struct urb_poller_vtable *urb_poller_epoll(void);
+
+/**
+ * Former name of `urb_poller_default`, kept for existing programs: returns
+ * exactly what `urb_poller_default` returns.
+ */
+const struct urb_poller_vtable *urb_backend_default(void);
+
+/**
+ * Former name of `urb_poller_io_uring`, kept for existing programs:
+ * returns exactly what `urb_poller_io_uring` returns.
+ */
+const struct urb_poller_vtable *urb_backend_io_uring(void);
+
+/**
+ * Former name of `urb_poller_epoll`, kept for existing programs: returns
+ * exactly what `urb_poller_epoll` returns.
+ */
+const struct urb_poller_vtable *urb_backend_epoll(void);
 
 /**
  * Creates a ring and its owner thread. `cfg` may be NULL for the defaults;
  * it is read during the call only. On success `*out` holds the ring, which
  * must eventually be freed with `urb_ring_free`, and 0 is returned. Errors:
  * `-EINVAL` (NULL `out`, bad configuration), `-ENOMEM`/`-EMFILE` (no ring
- * could be set up), the io_uring refusal when `URB_BACKEND=io_uring` is
+ * could be set up), the io_uring refusal when `URB_ENGINE=io_uring` is
  * forced where io_uring is unavailable.
  */
 int32_t urb_ring_new(const struct urb_ring_config *cfg, struct urb_ring **out);

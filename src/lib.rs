@@ -24,6 +24,7 @@ pub mod readiness;
 pub mod ring;
 pub mod sqe;
 pub(crate) mod sys;
+pub mod tryfirst;
 pub mod uring;
 
 pub use op::urb_op;

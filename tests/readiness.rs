@@ -1,4 +1,4 @@
-//! The readiness vtables: the same tests against every table this process
+//! The readiness pollers: the same tests against every table this process
 //! has (io_uring's and epoll's on the io_uring engine, epoll's on fallback).
 
 mod common;
@@ -10,7 +10,7 @@ use uringbridge::ffi::readiness::*;
 use uringbridge::readiness::*;
 
 struct Instance {
-    vt: &'static urb_backend_vtable,
+    vt: &'static urb_poller_vtable,
     state: *mut libc::c_void,
 }
 unsafe impl Send for Instance {}
@@ -41,15 +41,15 @@ impl Drop for Instance {
     }
 }
 
-fn tables() -> Vec<&'static urb_backend_vtable> {
+fn tables() -> Vec<&'static urb_poller_vtable> {
     let name = engine();
-    let mut v = vec![unsafe { &*urb_backend_epoll() }];
-    let uring = urb_backend_io_uring();
+    let mut v = vec![unsafe { &*urb_poller_epoll() }];
+    let uring = urb_poller_io_uring();
     assert_eq!(uring.is_null(), name != "io_uring");
     if !uring.is_null() {
         v.push(unsafe { &*uring });
     }
-    let default = unsafe { CStr::from_ptr((*urb_backend_default()).name) }
+    let default = unsafe { CStr::from_ptr((*urb_poller_default()).name) }
         .to_str()
         .unwrap();
     assert_eq!(
@@ -72,7 +72,7 @@ fn each(test: impl Fn(&Instance)) {
         let state = (vt.create)();
         assert!(!state.is_null());
         let inst = Instance { vt, state };
-        eprintln!("readiness backend: {}", inst.name());
+        eprintln!("readiness poller: {}", inst.name());
         test(&inst);
     }
 }

@@ -15,6 +15,7 @@ import (
 // systems) and fails to build if the two implementations drift apart.
 var (
 	_ func() bool                                   = Supported
+	_ func() string                                 = EngineName
 	_ func() string                                 = BackendName
 	_ func() string                                 = Version
 	_ func(Opcode) bool                             = OpSupported

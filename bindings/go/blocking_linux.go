@@ -39,14 +39,19 @@ var _ = [1]struct{}{}[OpNop^C.URB_OP_NOP|OpRead^C.URB_OP_READ|OpWrite^C.URB_OP_W
 const oCloexec = syscall.O_CLOEXEC
 
 // Supported reports whether requests in this process run on io_uring (the
-// kernel allowed a ring when the library loaded, and URB_BACKEND does not
-// force the fallback engine).
+// kernel allowed a ring when the library loaded, and URB_ENGINE (or its
+// former name URB_BACKEND) does not force the fallback engine).
 func Supported() bool { return bool(C.urb_supported()) }
 
-// BackendName names the engine serving requests: "io_uring", "fallback",
-// or "none" when URB_BACKEND=io_uring was demanded where the kernel refuses
+// EngineName names the engine serving requests: "io_uring", "fallback",
+// or "none" when URB_ENGINE=io_uring was demanded where the kernel refuses
 // io_uring (every request then fails with the refusal's errno).
-func BackendName() string { return C.GoString(C.urb_backend_name()) }
+func EngineName() string { return C.GoString(C.urb_engine_name()) }
+
+// BackendName is EngineName's former name.
+//
+// Deprecated: use [EngineName]; BackendName returns the same.
+func BackendName() string { return EngineName() }
 
 // Version is the library's version, "MAJOR.MINOR.PATCH".
 func Version() string { return C.GoString(C.urb_version()) }

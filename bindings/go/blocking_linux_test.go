@@ -16,11 +16,18 @@ import (
 )
 
 func TestEngineMatchesEnvironment(t *testing.T) {
-	name := BackendName()
-	switch os.Getenv("URB_BACKEND") {
+	name := EngineName()
+	if old := BackendName(); old != name { //nolint:staticcheck // the deprecated alias, tested
+		t.Fatalf("BackendName() = %q, EngineName() = %q", old, name)
+	}
+	asked := os.Getenv("URB_ENGINE")
+	if asked == "" {
+		asked = os.Getenv("URB_BACKEND")
+	}
+	switch asked {
 	case "fallback":
 		if name != "fallback" || Supported() {
-			t.Fatalf("URB_BACKEND=fallback: engine %q, Supported()=%v", name, Supported())
+			t.Fatalf("engine %q asked for fallback, Supported()=%v", name, Supported())
 		}
 	case "":
 		if name != "io_uring" && name != "fallback" {

@@ -2,8 +2,9 @@
 // the project's Rust library with a C ABI. Where io_uring is switched off
 // (kernel.io_uring_disabled, seccomp, containers) the library serves the
 // same calls on its fallback engine (plain system calls) with the same
-// results; [Supported] and [BackendName] say which engine is in use, and
-// URB_BACKEND=fallback forces the fallback engine.
+// results; [Supported] and [EngineName] say which engine is in use, and
+// URB_ENGINE=fallback forces the fallback engine (URB_BACKEND, its former
+// name, still works; URB_ENGINE decides when both are set).
 //
 // # Blocking calls
 //

@@ -181,12 +181,12 @@ func TestRingFileCachedReadsFinishOnTheSpot(t *testing.T) {
 		f.Close()
 		onRing := after.Submitted - before.Submitted
 		switch {
-		case !fallback && BackendName() == "io_uring" && onRing != 0:
+		case !fallback && EngineName() == "io_uring" && onRing != 0:
 			t.Errorf("%d of %d cached reads went to the ring", onRing, len(content)/len(buf))
 		case !fallback:
 			// The fallback engine may hand reads to the ring: the same
 			// results, a hand-over more.
-			t.Logf("engine %s: %d of %d cached reads on the ring", BackendName(), onRing, len(content)/len(buf))
+			t.Logf("engine %s: %d of %d cached reads on the ring", EngineName(), onRing, len(content)/len(buf))
 		}
 		if fallback && onRing != uint64(len(content)/len(buf)) {
 			t.Errorf("fallback ring: %d of %d reads on the ring", onRing, len(content)/len(buf))

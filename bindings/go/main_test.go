@@ -9,7 +9,7 @@ import (
 // Every run names its engine on stdout, so a log shows which one the
 // results are for (URB_BACKEND=fallback or io_uring).
 func TestMain(m *testing.M) {
-	fmt.Println("engine:", BackendName())
+	fmt.Println("engine:", EngineName())
 	code := m.Run()
 	for _, f := range afterTests {
 		f()

@@ -11,7 +11,7 @@ import (
 //
 // What urb_ring_submit_try does first for a receive, a send, an accept on a
 // non-blocking listener and a read at an explicit offset is one plain
-// system call on the calling thread (src/blocking.rs: recv/send with
+// system call on the calling thread (src/tryfirst.rs: recv/send with
 // MSG_DONTWAIT, send with MSG_NOSIGNAL; preadv2 with RWF_NOWAIT; accept4 on
 // an O_NONBLOCK socket). Making that same call from Go, through package
 // syscall, gives the same result without a cgo call and without the
@@ -110,7 +110,7 @@ func probeReadKind(fd int) uint32 {
 
 // takenRead says whether a non-waiting read's result res (of a read of
 // want bytes) is the waiting read's result too, with the library's rule
-// (taken_read in src/blocking.rs): "would wait" (-EAGAIN, or -EOPNOTSUPP
+// (taken_read in src/tryfirst.rs): "would wait" (-EAGAIN, or -EOPNOTSUPP
 // from a file system that cannot be asked not to wait) is not, and neither
 // is a short count from a regular file or block device (part of the range
 // was cached: the whole read goes to the ring, which reads it again). A

@@ -19,8 +19,13 @@ const oCloexec = 0
 // Supported reports false: io_uring is unreachable in this build.
 func Supported() bool { return false }
 
-// BackendName reports that no engine is reachable in this build.
-func BackendName() string { return "unavailable (needs linux and cgo)" }
+// EngineName reports that no engine is reachable in this build.
+func EngineName() string { return "unavailable (needs linux and cgo)" }
+
+// BackendName is EngineName's former name.
+//
+// Deprecated: use [EngineName]; BackendName returns the same.
+func BackendName() string { return EngineName() }
 
 // Version is empty: no library is linked in this build.
 func Version() string { return "" }

@@ -6,7 +6,7 @@
 use super::{ffi_boundary, flatten, try_mut, try_ref};
 use crate::op::{urb_op, URB_CHAIN_MAX};
 use crate::sqe::urb_sqe_fill_fn;
-use crate::{blocking, prep};
+use crate::{blocking, prep, tryfirst};
 use libc::{c_char, c_void};
 
 /// Performs one request and returns its result: `>= 0` on success (bytes
@@ -105,7 +105,7 @@ pub extern "C" fn urb_submit_nowait(op: *const urb_op, result: *mut i32) -> i32 
             (Ok(op), Ok(result)) => (op, result),
             _ => return -libc::EINVAL,
         };
-        match blocking::submit_nowait(op) {
+        match tryfirst::submit_nowait(op) {
             Some(res) => {
                 *result = res;
                 1
@@ -115,7 +115,9 @@ pub extern "C" fn urb_submit_nowait(op: *const urb_op, result: *mut i32) -> i32 
     }
 }
 
-/// The thesis's `submitBlocking`: `fill(ctx, sqe)` fills a zeroed
+/// A raw request, in the style of a GHC I/O manager's
+/// `submitBlocking :: (UserData -> SqeBuilder ()) -> IO Int32` (fill an SQE,
+/// sleep until its CQE comes): `fill(ctx, sqe)` fills a zeroed
 /// `struct io_uring_sqe` (any opcode the kernel knows) and returns 0 to submit
 /// it, or a negative errno to abandon it (returned as is). The library owns
 /// `user_data` and clears `IOSQE_IO_LINK`, `IOSQE_IO_HARDLINK` and

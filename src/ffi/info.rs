@@ -5,18 +5,19 @@ use crate::engine::{self, Engine};
 use libc::c_char;
 
 /// True when requests in this process run on io_uring: the kernel allowed a
-/// ring at load time and `URB_BACKEND` does not force the fallback engine.
+/// ring at load time and `URB_ENGINE` (or `URB_BACKEND`) does not force the
+/// fallback engine.
 #[no_mangle]
 pub extern "C" fn urb_supported() -> bool {
     ffi_boundary! { engine::engine() == Engine::IoUring }
 }
 
 /// The engine serving requests: `"io_uring"`, `"fallback"`, or `"none"` when
-/// `URB_BACKEND=io_uring` was demanded on a kernel that refuses io_uring (every
+/// `URB_ENGINE=io_uring` was demanded on a kernel that refuses io_uring (every
 /// request then fails with that refusal's errno). The string is static: do not
 /// free it.
 #[no_mangle]
-pub extern "C" fn urb_backend_name() -> *const c_char {
+pub extern "C" fn urb_engine_name() -> *const c_char {
     ffi_boundary! {
         match engine::engine() {
             Engine::IoUring => c"io_uring".as_ptr(),
@@ -24,6 +25,13 @@ pub extern "C" fn urb_backend_name() -> *const c_char {
             Engine::Refused(_) => c"none".as_ptr(),
         }
     }
+}
+
+/// Former name of `urb_engine_name`, kept for existing programs: returns
+/// exactly what `urb_engine_name` returns (the same static string).
+#[no_mangle]
+pub extern "C" fn urb_backend_name() -> *const c_char {
+    urb_engine_name()
 }
 
 /// True when `opcode` (a `URB_OP_*` value) can be performed by the engine in

@@ -1,11 +1,12 @@
-//! The readiness vtables: one table per implementation, each entry a thin
-//! C-ABI shim over the `Readiness` trait.
+//! The readiness pollers: one table per implementation, each entry a thin
+//! C-ABI shim over the `Readiness` trait, and the functions that hand the
+//! tables out (under their names and their former `urb_backend_*` names).
 
 use super::ffi_boundary;
 use crate::engine::{self, Engine};
 use crate::readiness::epoll::Epoll;
 use crate::readiness::uring_poll::{self, UringPoll};
-use crate::readiness::{urb_backend_vtable, urb_event, Readiness};
+use crate::readiness::{urb_event, urb_poller_vtable, Readiness};
 use libc::c_void;
 
 extern "C" fn create<R: Readiness>() -> *mut c_void {
@@ -65,8 +66,8 @@ extern "C" fn destroy<R: Readiness>(state: *mut c_void) {
     }
 }
 
-const fn table<R: Readiness>(name: &'static std::ffi::CStr) -> urb_backend_vtable {
-    urb_backend_vtable {
+const fn table<R: Readiness>(name: &'static std::ffi::CStr) -> urb_poller_vtable {
+    urb_poller_vtable {
         name: name.as_ptr(),
         create: create::<R>,
         poll: poll::<R>,
@@ -76,30 +77,50 @@ const fn table<R: Readiness>(name: &'static std::ffi::CStr) -> urb_backend_vtabl
     }
 }
 
-static EPOLL: urb_backend_vtable = table::<Epoll>(c"epoll");
-static IO_URING: urb_backend_vtable = table::<UringPoll>(c"io_uring");
+static EPOLL: urb_poller_vtable = table::<Epoll>(c"epoll");
+static IO_URING: urb_poller_vtable = table::<UringPoll>(c"io_uring");
 
-fn io_uring_table() -> Option<&'static urb_backend_vtable> {
+fn io_uring_table() -> Option<&'static urb_poller_vtable> {
     (engine::engine() == Engine::IoUring && uring_poll::supported()).then_some(&IO_URING)
 }
 
-/// The readiness backend of the engine chosen at load: io_uring's, or epoll's
-/// where `urb_backend_io_uring` is NULL. Static; never NULL.
+/// The poller that suits the engine chosen at load: io_uring's, or epoll's
+/// where `urb_poller_io_uring` is NULL. Static; never NULL.
 #[no_mangle]
-pub extern "C" fn urb_backend_default() -> *const urb_backend_vtable {
+pub extern "C" fn urb_poller_default() -> *const urb_poller_vtable {
     ffi_boundary! { io_uring_table().unwrap_or(&EPOLL) }
 }
 
-/// The io_uring readiness backend (`IORING_OP_POLL_ADD`), or NULL where the
-/// engine is not io_uring or the kernel predates multishot poll (5.13).
-/// Static.
+/// The io_uring poller (`IORING_OP_POLL_ADD`), or NULL where the engine is
+/// not io_uring or the kernel predates multishot poll (5.13). Static.
 #[no_mangle]
-pub extern "C" fn urb_backend_io_uring() -> *const urb_backend_vtable {
+pub extern "C" fn urb_poller_io_uring() -> *const urb_poller_vtable {
     ffi_boundary! { io_uring_table().map_or(std::ptr::null(), |t| t as *const _) }
 }
 
-/// The epoll readiness backend; always available. Static.
+/// The epoll poller; always available. Static.
 #[no_mangle]
-pub extern "C" fn urb_backend_epoll() -> *const urb_backend_vtable {
+pub extern "C" fn urb_poller_epoll() -> *const urb_poller_vtable {
     ffi_boundary! { &EPOLL }
+}
+
+/// Former name of `urb_poller_default`, kept for existing programs: returns
+/// exactly what `urb_poller_default` returns.
+#[no_mangle]
+pub extern "C" fn urb_backend_default() -> *const urb_poller_vtable {
+    urb_poller_default()
+}
+
+/// Former name of `urb_poller_io_uring`, kept for existing programs:
+/// returns exactly what `urb_poller_io_uring` returns.
+#[no_mangle]
+pub extern "C" fn urb_backend_io_uring() -> *const urb_poller_vtable {
+    urb_poller_io_uring()
+}
+
+/// Former name of `urb_poller_epoll`, kept for existing programs: returns
+/// exactly what `urb_poller_epoll` returns.
+#[no_mangle]
+pub extern "C" fn urb_backend_epoll() -> *const urb_poller_vtable {
+    urb_poller_epoll()
 }

@@ -29,7 +29,7 @@ fn with_ring(ring: *const urb_ring, f: impl FnOnce(&Ring) -> Result<i32, i32>) -
 /// it is read during the call only. On success `*out` holds the ring, which
 /// must eventually be freed with `urb_ring_free`, and 0 is returned. Errors:
 /// `-EINVAL` (NULL `out`, bad configuration), `-ENOMEM`/`-EMFILE` (no ring
-/// could be set up), the io_uring refusal when `URB_BACKEND=io_uring` is
+/// could be set up), the io_uring refusal when `URB_ENGINE=io_uring` is
 /// forced where io_uring is unavailable.
 #[no_mangle]
 pub extern "C" fn urb_ring_new(cfg: *const urb_ring_config, out: *mut *mut urb_ring) -> i32 {

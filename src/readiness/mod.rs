@@ -1,6 +1,7 @@
-//! The readiness face: a table of functions shaped like GHC's event-manager
-//! `Backend` (new / poll / modifyFd / modifyFdOnce / delete), with two
-//! implementations of the same semantics — io_uring poll requests and epoll.
+//! The readiness face: a poller, a table of functions shaped like GHC's
+//! event-manager `Backend` (new / poll / modifyFd / modifyFdOnce / delete),
+//! with two implementations of the same semantics — io_uring poll requests
+//! and epoll.
 //! `poll` fills an array, so no runtime is ever re-entered from C.
 
 pub mod epoll;
@@ -26,10 +27,13 @@ pub struct urb_event {
     pub events: u32,
 }
 
-/// A readiness backend. Obtain one with `urb_backend_default`,
-/// `urb_backend_io_uring` or `urb_backend_epoll`; the table is static (never
-/// free it). A backend *instance* is the `void *state` that `create` returns:
-/// pass it to the other functions, free it with `destroy`.
+/// A readiness poller: a table of functions that watch descriptors for
+/// readiness. Obtain one with `urb_poller_default`, `urb_poller_io_uring` or
+/// `urb_poller_epoll`; the table is static (never free it). A poller
+/// *instance* is the `void *state` that `create` returns: pass it to the
+/// other functions, free it with `destroy`. (The poller has nothing to do
+/// with the *engine* that serves requests, `urb_engine_name`, except that the
+/// default poller follows it.)
 ///
 /// Threading, as GHC's I/O manager uses it: one thread at a time calls `poll`
 /// on an instance, while any threads call `modify_fd` / `modify_fd_once` on it
@@ -54,7 +58,7 @@ pub struct urb_event {
 /// that created it: in a child after `fork`, `poll` and `modify_fd*` refuse
 /// with `-ECHILD` (`destroy` is allowed).
 #[repr(C)]
-pub struct urb_backend_vtable {
+pub struct urb_poller_vtable {
     /// `"io_uring"` or `"epoll"`. Static.
     pub name: *const libc::c_char,
     /// A new instance, or NULL if the kernel refused one.
@@ -84,7 +88,13 @@ pub struct urb_backend_vtable {
 }
 
 // SAFETY: the tables are immutable statics holding a static string.
-unsafe impl Sync for urb_backend_vtable {}
+unsafe impl Sync for urb_poller_vtable {}
+
+/// The poller table's former name, kept so existing programs build:
+/// `urb_backend_vtable` is the same type as `urb_poller_vtable`. Only the
+/// typedef name remains; code that spelled it `struct urb_backend_vtable`
+/// must drop the `struct` or say `struct urb_poller_vtable`.
+pub type urb_backend_vtable = urb_poller_vtable;
 
 /// What each implementation provides; the tables are generated from it.
 pub trait Readiness: Sized + Send + Sync {

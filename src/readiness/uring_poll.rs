@@ -62,7 +62,7 @@ struct Slot {
     reported_at: u32,
 }
 
-/// Whether this kernel has what the backend needs: multishot poll and
+/// Whether this kernel has what the io_uring poller needs: multishot poll and
 /// `IORING_FEAT_RSRC_TAGS` came in the same release (5.13), timed waits need
 /// `IORING_FEAT_EXT_ARG` (5.11), lossless completions `IORING_FEAT_NODROP`.
 pub fn supported() -> bool {

@@ -1,4 +1,4 @@
-//! The `user_data` of the io_uring backend's poll requests: everything a
+//! The `user_data` of the io_uring poller's poll requests: everything a
 //! completion needs to become an event, so none is looked up.
 //!
 //! ```text

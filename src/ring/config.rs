@@ -10,7 +10,7 @@ use crate::op::{Opcode, URB_OP_COUNT};
 /// Ignored by the fallback engine.
 pub const URB_RING_SQPOLL: u32 = 1;
 /// Run this ring on the fallback engine even where io_uring works (tests,
-/// comparisons). `URB_BACKEND=fallback` does the same for every ring.
+/// comparisons). `URB_ENGINE=fallback` does the same for every ring.
 pub const URB_RING_FALLBACK: u32 = 2;
 const KNOWN_FLAGS: u32 = URB_RING_SQPOLL | URB_RING_FALLBACK;
 

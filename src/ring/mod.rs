@@ -217,7 +217,7 @@ impl Ring {
         let op = self.check(o)?;
         if self.finishes_on_caller() {
             let mut now = [None];
-            crate::blocking::try_at_hand(std::slice::from_ref(&op), &mut now);
+            crate::tryfirst::try_at_hand(std::slice::from_ref(&op), &mut now);
             if let Some(res) = now[0] {
                 return self.deliver_here(&[urb_completion {
                     token,
@@ -263,7 +263,7 @@ impl Ring {
         // A ring made with URB_RING_FALLBACK runs everything on the fallback
         // engine, tries included; otherwise the engine of the process tries.
         if !self.shared.config.force_fallback {
-            if let Some(res) = crate::blocking::submit_nowait(o) {
+            if let Some(res) = crate::tryfirst::submit_nowait(o) {
                 return Ok(Some(res));
             }
         }
@@ -328,7 +328,7 @@ impl Ring {
         };
         if self.finishes_on_caller() {
             self.usable()?;
-            crate::blocking::try_at_hand(&valid, now);
+            crate::tryfirst::try_at_hand(&valid, now);
         }
         let finished = now.iter().filter(|r| r.is_some()).count();
         let mut done_stack = [urb_completion::default(); SCRATCH];

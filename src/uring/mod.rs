@@ -4,4 +4,5 @@
 pub mod encode;
 pub mod probe;
 pub mod registered;
+pub mod single;
 pub mod thread_ring;

@@ -53,7 +53,7 @@ static inline void harness_run(const char *name, void (*test)(void)) {
 #define RUN(test) harness_run(#test, test)
 
 static inline void harness_start(const char *suite) {
-    printf("%s\nengine: %s\n", suite, urb_backend_name());
+    printf("%s\nengine: %s\n", suite, urb_engine_name());
     fflush(stdout);
 }
 

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 _Static_assert(sizeof(urb_op) == 64, "urb_op is 64 bytes");
 _Static_assert(_Alignof(urb_op) == 8, "urb_op is 8-aligned");
@@ -118,20 +120,76 @@ static void test_op_supported(void) {
     CHECK(!urb_op_supported(255));
 }
 
+/* URB_ENGINE decides; its former name URB_BACKEND counts when it is unset
+ * or empty. */
+static const char *engine_asked_for(void) {
+    const char *engine = getenv("URB_ENGINE");
+    return engine && *engine ? engine : getenv("URB_BACKEND");
+}
+
 static void test_engine_name_matches_support(void) {
-    const char *name = urb_backend_name();
-    const char *forced = getenv("URB_BACKEND");
+    const char *name = urb_engine_name();
+    const char *forced = engine_asked_for();
+    CHECK(name == urb_backend_name()); /* the former name: the same string */
     CHECK(strcmp(name, "io_uring") == 0 || strcmp(name, "fallback") == 0);
     CHECK(urb_supported() == (strcmp(name, "io_uring") == 0));
     if (forced && strcmp(forced, "fallback") == 0) CHECK(strcmp(name, "fallback") == 0);
 }
 
-int main(void) {
+/* The engine a fresh copy of this program picks with URB_ENGINE and
+ * URB_BACKEND set as given (NULL: unset), written into `name`. */
+static void engine_of_child(const char *engine, const char *backend, char *name, size_t size) {
+    int p[2];
+    CHECK(pipe(p) == 0);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        dup2(p[1], 1);
+        int quiet = open("/dev/null", O_WRONLY); /* the "is ignored" note */
+        if (quiet >= 0) dup2(quiet, 2);
+        if (engine) setenv("URB_ENGINE", engine, 1); else unsetenv("URB_ENGINE");
+        if (backend) setenv("URB_BACKEND", backend, 1); else unsetenv("URB_BACKEND");
+        execl("/proc/self/exe", "test_info", "--print-engine", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    ssize_t n = read(p[0], name, size - 1);
+    close(p[0]);
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    name[n > 0 ? n : 0] = 0;
+}
+
+static void test_urb_engine_decides_over_urb_backend(void) {
+    char insisted[32], name[32];
+    engine_of_child("io_uring", NULL, insisted, sizeof insisted);
+    /* "none" where the kernel refuses io_uring: not the fallback either way. */
+    CHECK(strcmp(insisted, "io_uring") == 0 || strcmp(insisted, "none") == 0);
+    engine_of_child("fallback", NULL, name, sizeof name);
+    CHECK(strcmp(name, "fallback") == 0);
+    engine_of_child(NULL, "fallback", name, sizeof name);
+    CHECK(strcmp(name, "fallback") == 0);
+    engine_of_child(NULL, "io_uring", name, sizeof name);
+    CHECK(strcmp(name, insisted) == 0);
+    engine_of_child("fallback", "io_uring", name, sizeof name);
+    CHECK(strcmp(name, "fallback") == 0);
+    engine_of_child("io_uring", "fallback", name, sizeof name);
+    CHECK(strcmp(name, insisted) == 0);
+    engine_of_child("", "fallback", name, sizeof name);
+    CHECK(strcmp(name, "fallback") == 0);
+}
+
+int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--print-engine") == 0) {
+        fputs(urb_engine_name(), stdout);
+        return 0;
+    }
     harness_start("test_info");
     RUN(test_prep_fills_the_documented_fields);
     RUN(test_strerror);
     RUN(test_version);
     RUN(test_op_supported);
     RUN(test_engine_name_matches_support);
+    RUN(test_urb_engine_decides_over_urb_backend);
     return harness_finish();
 }

@@ -1,4 +1,4 @@
-/* The readiness vtables from C: the same checks on every table the engine
+/* The readiness pollers from C: the same checks on every table the engine
  * offers (io_uring's and epoll's, or epoll's alone on the fallback). */
 #include "harness.h"
 
@@ -13,7 +13,7 @@ static void nonblocking_pipe(int p[2]) {
     CHECK(pipe2(p, O_NONBLOCK | O_CLOEXEC) == 0);
 }
 
-static int poll_n(const urb_backend_vtable *vt, void *st, int timeout, urb_event *out, uint32_t max) {
+static int poll_n(const urb_poller_vtable *vt, void *st, int timeout, urb_event *out, uint32_t max) {
     int n = vt->poll(st, timeout, out, max);
     CHECK(n >= 0);
     return n;
@@ -28,7 +28,7 @@ static void *write_later(void *arg) {
     return NULL;
 }
 
-struct registration { const urb_backend_vtable *vt; void *st; int fd; int32_t rc; };
+struct registration { const urb_poller_vtable *vt; void *st; int fd; int32_t rc; };
 
 static void *register_once_and_exit(void *arg) {
     struct registration *r = arg;
@@ -38,7 +38,7 @@ static void *register_once_and_exit(void *arg) {
 
 /* io_uring cancels a request when the thread that submitted it exits; the
  * registration must stand anyway. And each registration replaces the last. */
-static void check_lifetimes(const urb_backend_vtable *vt) {
+static void check_lifetimes(const urb_poller_vtable *vt) {
     void *st = vt->create();
     CHECK(st != NULL);
     int p[2];
@@ -76,8 +76,8 @@ static void check_lifetimes(const urb_backend_vtable *vt) {
     close(p[1]);
 }
 
-static void check_table(const urb_backend_vtable *vt) {
-    printf("  backend %s\n", vt->name);
+static void check_table(const urb_poller_vtable *vt) {
+    printf("  poller %s\n", vt->name);
     void *st = vt->create();
     CHECK(st != NULL);
     int p[2];
@@ -141,10 +141,14 @@ static void check_table(const urb_backend_vtable *vt) {
 
 int main(void) {
     harness_start("test_readiness");
-    const urb_backend_vtable *uring = urb_backend_io_uring(), *epoll = urb_backend_epoll();
+    const urb_poller_vtable *uring = urb_poller_io_uring(), *epoll = urb_poller_epoll();
     CHECK(epoll != NULL && strcmp(epoll->name, "epoll") == 0);
     CHECK((uring != NULL) == urb_supported());
-    CHECK(strcmp(urb_backend_default()->name, urb_supported() ? "io_uring" : "epoll") == 0);
+    CHECK(strcmp(urb_poller_default()->name, urb_supported() ? "io_uring" : "epoll") == 0);
+    /* The former names: the same tables, and the former type name. */
+    const urb_backend_vtable *old_default = urb_backend_default();
+    CHECK(old_default == urb_poller_default());
+    CHECK(urb_backend_io_uring() == uring && urb_backend_epoll() == epoll);
     check_table(epoll);
     if (uring) check_table(uring);
     return harness_finish();

@@ -2,14 +2,14 @@
 #![allow(dead_code)]
 
 use std::ffi::CStr;
-use uringbridge::ffi::info::urb_backend_name;
+use uringbridge::ffi::info::urb_engine_name;
 
 pub mod ring_fds;
 
 /// Prints (once per test binary) which engine the tests run on.
 pub fn engine() -> &'static str {
     static ONCE: std::sync::Once = std::sync::Once::new();
-    let name = unsafe { CStr::from_ptr(urb_backend_name()) }
+    let name = unsafe { CStr::from_ptr(urb_engine_name()) }
         .to_str()
         .unwrap();
     ONCE.call_once(|| eprintln!("engine: {name}"));

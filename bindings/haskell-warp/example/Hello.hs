@@ -55,7 +55,7 @@ main = do
   NS.bind listener (NS.SockAddrInet (fromIntegral port) (NS.tupleToHostAddress (127, 0, 0, 1)))
   NS.listen listener 1024
   bound <- NS.socketPort listener
-  putStrLn ("listening on " ++ show bound ++ " (" ++ io ++ ", engine " ++ U.backendName ++ ")")
+  putStrLn ("listening on " ++ show bound ++ " (" ++ io ++ ", engine " ++ U.engineName ++ ")")
   hFlush stdout
   let settings =
         Warp.setPort (fromIntegral bound) $

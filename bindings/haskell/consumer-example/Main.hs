@@ -12,7 +12,7 @@ import qualified System.IO.URingBridge as U
 
 main :: IO ()
 main = do
-  hPutStrLn stderr ("engine " ++ U.backendName ++ ", uringbridge " ++ U.version)
+  hPutStrLn stderr ("engine " ++ U.engineName ++ ", uringbridge " ++ U.version)
   allocaBytes chunk $ \buf -> do
     let loop = do
           n <- U.readBuf (Fd 0) buf chunk U.offsetCurrent

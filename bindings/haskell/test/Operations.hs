@@ -187,11 +187,13 @@ operationsSpec = do
 
 engineSpec :: Spec
 engineSpec = describe "engine" $ do
-  it "names the engine in use, and URB_BACKEND=fallback selects the fallback engine" $ do
-    forced <- lookupEnv "URB_BACKEND"
-    U.backendName `shouldSatisfy` (`elem` ["io_uring", "fallback"])
-    U.supportsIOURing `shouldBe` (U.backendName == "io_uring")
-    when (forced == Just "fallback") $ U.backendName `shouldBe` "fallback"
+  it "names the engine in use, and URB_ENGINE (or URB_BACKEND) =fallback selects the fallback engine" $ do
+    engineVar <- lookupEnv "URB_ENGINE"
+    backendVar <- lookupEnv "URB_BACKEND"
+    let forced = if maybe True null engineVar then backendVar else engineVar
+    U.engineName `shouldSatisfy` (`elem` ["io_uring", "fallback"])
+    U.supportsIOURing `shouldBe` (U.engineName == "io_uring")
+    when (forced == Just "fallback") $ U.engineName `shouldBe` "fallback"
   it "reports which operations the engine performs" $ do
     U.opSupported U.Nop `shouldBe` True
     U.opSupported (U.SleepOp 0) `shouldBe` True
@@ -703,7 +705,7 @@ fsTypedSpec = describe "removeLink, removeDirectory, rename, createDirectory" $ 
               , ("URB_OP_RENAMEAT", U.RenameAtOp U.atFDCWD nullPtr U.atFDCWD nullPtr 0, "renameat", \p -> U.rename p (p ++ "-new"))
               , ("URB_OP_MKDIRAT", U.MkdirAtOp U.atFDCWD nullPtr 0, "mkdirat", \p -> U.createDirectory p 0o700) ]
     withTempDir $ \d -> forM_ ops $ \(name, op, call, act) -> do
-      let hidden = name `elem` hide && U.backendName == "io_uring"
+      let hidden = name `elem` hide && U.engineName == "io_uring"
       when hidden $ U.opSupported op `shouldBe` False
       unless (U.opSupported op) $ raises eNOSYS call (d ++ "/f") (act (d ++ "/f"))
   where

@@ -21,6 +21,7 @@ import System.Timeout (timeout)
 import GHC.Clock (getMonotonicTimeNSec)
 import Test.Hspec
 
+import Names (namesSpec)
 import qualified System.IO.URingBridge as U
 import qualified System.IO.URingBridge.Readiness as R
 import Vectors (vectorsSpec)
@@ -43,11 +44,12 @@ withTempFd act = do
 
 main :: IO ()
 main = do
-  putStrLn ("engine: " ++ U.backendName ++ " (uringbridge " ++ U.version ++ ")")
+  putStrLn ("engine: " ++ U.engineName ++ " (uringbridge " ++ U.version ++ ")")
   hspec $ do
     vectorsSpec
     operationsSpec
     cancellationSpec
+    namesSpec
     describe "files" $ do
       it "writes, syncs, reads at offsets and at the file position" $ withTempFd $ \fd ->
         allocaBytes 16 $ \p -> do

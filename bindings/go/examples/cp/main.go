@@ -38,7 +38,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "cp:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("cp: %d bytes in %d chains on %s, copy verified\n", n, chains, uringbridge.BackendName())
+	fmt.Printf("cp: %d bytes in %d chains on %s, copy verified\n", n, chains, uringbridge.EngineName())
 }
 
 // copyFile copies src to dst (created or truncated, with src's permission

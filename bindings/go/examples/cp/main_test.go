@@ -14,7 +14,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	fmt.Println("engine:", uringbridge.BackendName())
+	fmt.Println("engine:", uringbridge.EngineName())
 	os.Exit(m.Run())
 }
 

@@ -29,7 +29,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "echo:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("listening on %s (engine %s)\n", l.Addr(), uringbridge.BackendName())
+	fmt.Printf("listening on %s (engine %s)\n", l.Addr(), uringbridge.EngineName())
 	fmt.Fprintln(os.Stderr, "echo:", serve(l))
 	os.Exit(1)
 }

@@ -64,7 +64,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "httpserver:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("listening on %s (%s, engine %s)\n", l.Addr(), *netFlag, uringbridge.BackendName())
+	fmt.Printf("listening on %s (%s, engine %s)\n", l.Addr(), *netFlag, uringbridge.EngineName())
 	go func() {
 		fmt.Fprintln(os.Stderr, "httpserver: accept:", serveAll(l))
 		os.Exit(1)

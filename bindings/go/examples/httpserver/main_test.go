@@ -16,7 +16,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	fmt.Println("engine:", uringbridge.BackendName())
+	fmt.Println("engine:", uringbridge.EngineName())
 	maxRequests = -1
 	os.Exit(m.Run())
 }

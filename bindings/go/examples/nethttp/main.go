@@ -36,7 +36,7 @@ func main() {
 		os.Exit(1)
 	}
 	srv := newServer()
-	fmt.Printf("listening on %s (engine %s)\n", l.Addr(), uringbridge.BackendName())
+	fmt.Printf("listening on %s (engine %s)\n", l.Addr(), uringbridge.EngineName())
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
@@ -57,7 +57,7 @@ func main() {
 func newServer() *http.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "Hello from net/http on uringbridge (engine %s)\n", uringbridge.BackendName())
+		fmt.Fprintf(w, "Hello from net/http on uringbridge (engine %s)\n", uringbridge.EngineName())
 	})
 	mux.HandleFunc("POST /echo", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/octet-stream")

@@ -20,7 +20,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	fmt.Println("engine:", uringbridge.BackendName())
+	fmt.Println("engine:", uringbridge.EngineName())
 	os.Exit(m.Run())
 }
 
@@ -62,7 +62,7 @@ func TestNetHTTPOnListen(t *testing.T) {
 	}
 
 	code, got, _ := do("GET", "/", nil)
-	want := "Hello from net/http on uringbridge (engine " + uringbridge.BackendName() + ")\n"
+	want := "Hello from net/http on uringbridge (engine " + uringbridge.EngineName() + ")\n"
 	if code != 200 || string(got) != want {
 		t.Fatalf("GET /: %d %q", code, got)
 	}

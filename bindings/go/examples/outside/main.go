@@ -18,7 +18,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "outside:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("outside: ok (engine %s, library %s)\n", uringbridge.BackendName(), uringbridge.Version())
+	fmt.Printf("outside: ok (engine %s, library %s)\n", uringbridge.EngineName(), uringbridge.Version())
 }
 
 func run() error {

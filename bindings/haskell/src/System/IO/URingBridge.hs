@@ -7,7 +7,7 @@
 -- @
 --
 -- Every operation runs on io_uring where the kernel allows it and on the
--- library's fallback engine otherwise ('backendName' says which); results
+-- library's fallback engine otherwise ('engineName' says which); results
 -- are the same. Failures are 'IOError's carrying the errno ('ioe_errno') and
 -- the operation's name ('ioe_location').
 --
@@ -23,6 +23,7 @@
 module System.IO.URingBridge
   ( -- * Engine
     supportsIOURing
+  , engineName
   , backendName
   , version
   , opSupported
@@ -119,11 +120,16 @@ supportsIOURing :: Bool
 supportsIOURing = unsafePerformIO ((/= 0) <$> c_supported)
 {-# NOINLINE supportsIOURing #-}
 
--- | @"io_uring"@ or @"fallback"@ (@"none"@ when @URB_BACKEND=io_uring@ was
+-- | @"io_uring"@ or @"fallback"@ (@"none"@ when @URB_ENGINE=io_uring@ was
 -- forced on a kernel that refuses io_uring).
+engineName :: String
+engineName = unsafePerformIO (c_engine_name >>= peekCString)
+{-# NOINLINE engineName #-}
+
+-- | The former name of 'engineName' (the same string).
 backendName :: String
-backendName = unsafePerformIO (c_backend_name >>= peekCString)
-{-# NOINLINE backendName #-}
+backendName = engineName
+{-# DEPRECATED backendName "use engineName" #-}
 
 -- | The C library's version (@"0.1.0"@…).
 version :: String

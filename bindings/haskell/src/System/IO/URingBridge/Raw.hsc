@@ -28,7 +28,7 @@ data URing
 data RingConfig
 -- | A @struct hs_urb_wait@ (see cbits).
 data Wait
--- | A @urb_backend_vtable@.
+-- | A @urb_poller_vtable@ (formerly @urb_backend_vtable@).
 data Vtable
 -- | A @urb_event@.
 data UrbEvent
@@ -67,12 +67,12 @@ offEventFd = #{offset urb_event, fd}
 offEventEvents = #{offset urb_event, events}
 
 offVtName, offVtCreate, offVtPoll, offVtModify, offVtModifyOnce, offVtDestroy :: Int
-offVtName = #{offset urb_backend_vtable, name}
-offVtCreate = #{offset urb_backend_vtable, create}
-offVtPoll = #{offset urb_backend_vtable, poll}
-offVtModify = #{offset urb_backend_vtable, modify_fd}
-offVtModifyOnce = #{offset urb_backend_vtable, modify_fd_once}
-offVtDestroy = #{offset urb_backend_vtable, destroy}
+offVtName = #{offset urb_poller_vtable, name}
+offVtCreate = #{offset urb_poller_vtable, create}
+offVtPoll = #{offset urb_poller_vtable, poll}
+offVtModify = #{offset urb_poller_vtable, modify_fd}
+offVtModifyOnce = #{offset urb_poller_vtable, modify_fd_once}
+offVtDestroy = #{offset urb_poller_vtable, destroy}
 
 -- | The @URB_OP_*@ opcodes, from the header.
 opNop, opRead, opWrite, opReadv, opWritev, opFsync, opOpenat, opClose, opStatx,
@@ -176,6 +176,8 @@ cqeMore = #{const URB_CQE_F_MORE}
 -- byte only (the library sets it with @sete %al@); Haskell's 'Bool' result
 -- is a whole machine word, so it is read as 'CBool' (one byte) instead.
 foreign import ccall unsafe "urb_supported" c_supported :: IO CBool
+foreign import ccall unsafe "urb_engine_name" c_engine_name :: IO CString
+-- | The former name of 'c_engine_name' (the same string).
 foreign import ccall unsafe "urb_backend_name" c_backend_name :: IO CString
 foreign import ccall unsafe "urb_op_supported" c_op_supported :: Word8 -> IO CBool
 foreign import ccall unsafe "urb_strerror" c_strerror :: Int32 -> IO CString
@@ -288,7 +290,11 @@ foreign import ccall unsafe "hs_urb_wait_arm" c_wait_arm :: Ptr Wait -> CInt -> 
 -- | The C callback that wakes a Haskell thread (cbits/hs_uringbridge.c).
 foreign import ccall "&hs_urb_wake" p_hs_urb_wake :: FunPtr (Ptr () -> Word64 -> Int32 -> Word32 -> IO ())
 
--- readiness backends
+-- readiness pollers
+foreign import ccall unsafe "urb_poller_default" c_poller_default :: IO (Ptr Vtable)
+foreign import ccall unsafe "urb_poller_io_uring" c_poller_io_uring :: IO (Ptr Vtable)
+foreign import ccall unsafe "urb_poller_epoll" c_poller_epoll :: IO (Ptr Vtable)
+-- the pollers' former names (the same tables)
 foreign import ccall unsafe "urb_backend_default" c_backend_default :: IO (Ptr Vtable)
 foreign import ccall unsafe "urb_backend_io_uring" c_backend_io_uring :: IO (Ptr Vtable)
 foreign import ccall unsafe "urb_backend_epoll" c_backend_epoll :: IO (Ptr Vtable)

@@ -63,19 +63,19 @@ data Backend = Backend
   , destroyF :: DestroyFn
   }
 
--- | The backend of the engine chosen at load (io_uring's, or epoll's).
+-- | The poller that suits the engine chosen at load (io_uring's, or epoll's).
 new :: IO Backend
-new = c_backend_default >>= fromTable
+new = c_poller_default >>= fromTable
 
--- | The io_uring backend; 'Nothing' where io_uring is unavailable.
+-- | The io_uring poller; 'Nothing' where io_uring is unavailable.
 newIoUring :: IO (Maybe Backend)
 newIoUring = do
-  vt <- c_backend_io_uring
+  vt <- c_poller_io_uring
   if vt == nullPtr then pure Nothing else Just <$> fromTable vt
 
--- | The epoll backend (always available).
+-- | The epoll poller (always available).
 newEpoll :: IO Backend
-newEpoll = c_backend_epoll >>= fromTable
+newEpoll = c_poller_epoll >>= fromTable
 
 fromTable :: Ptr Vtable -> IO Backend
 fromTable vt = do
