@@ -3,7 +3,6 @@
 //! thread cannot have a ring, so a result always comes back.
 
 use crate::engine::{self, Engine};
-use crate::fallback::attempt::{self, Attempt};
 use crate::fallback::exec;
 use crate::fallback::sigpipe::SigpipeGuard;
 use crate::op::{self, urb_op, Opcode, ValidOp, URB_CHAIN_MAX};
@@ -12,7 +11,7 @@ use crate::sqe::{io_uring_sqe, urb_sqe_fill_fn};
 use crate::sys::descriptor::{self, is_pollable};
 use crate::sys::socket;
 use crate::sys::time::{self as wait, Deadline};
-use crate::tryfirst::accept_nowait;
+use crate::tryfirst::accept_nowait_in_mode;
 use crate::uring::encode::{encode, SqeArgs};
 use crate::uring::thread_ring::with_ring;
 use io_uring::squeue::Flags;
@@ -288,18 +287,13 @@ fn rw_call(v: &ValidOp, deadline: Deadline) -> i32 {
 /// does (io_uring would wait); a blocking one waits, bounded by its
 /// `SO_RCVTIMEO`.
 fn accept_call(v: &ValidOp, deadline: Deadline) -> i32 {
-    if let Some(res) = accept_nowait(v) {
+    let nonblocking = descriptor::nonblocking(v.raw.fd);
+    if let Some(res) = accept_nowait_in_mode(v, nonblocking) {
         return res;
     }
-    let r = &v.raw;
-    match descriptor::nonblocking(r.fd) {
-        Some(true) => {
-            match attempt::accept_nonblocking(r.fd, r.buf.cast(), r.buf2.cast(), r.op_flags as i32)
-            {
-                Attempt::Done(res) => res,
-                Attempt::Again => -libc::EAGAIN,
-            }
-        }
+    match nonblocking {
+        // The try was accept4 itself, and it found no connection.
+        Some(true) => -libc::EAGAIN,
         Some(false) => wait_as_blocking(v, deadline, Some(libc::SO_RCVTIMEO)),
         None => engine::perform(v, deadline),
     }

@@ -209,13 +209,32 @@ fn read_nowait_call(v: &ValidOp) -> i32 {
     unsafe { io::rw(r.fd, iovs, r.offset, flags, false) }
 }
 
-/// accept has no per-call `MSG_DONTWAIT`. io_uring has
-/// `IORING_ACCEPT_DONTWAIT` (Linux 6.10+; older kernels: not tried). The
-/// fallback engine tries only a listener in `O_NONBLOCK` mode, where
-/// `accept4` itself answers `EAGAIN` instead of waiting.
+/// accept has no per-call `MSG_DONTWAIT`, but a listener in `O_NONBLOCK`
+/// mode cannot wait: there `accept4` itself is the try, on the calling
+/// thread and on both engines (one system call, as GHC's and Go's runtimes
+/// accept; no ring entered or made: a ring's `IORING_ACCEPT_DONTWAIT`
+/// request cost about twice as much a connection), and its result or errno
+/// is the answer. A blocking listener (or a descriptor whose flags cannot be
+/// read) is tried on io_uring with `IORING_ACCEPT_DONTWAIT` (Linux 6.10+;
+/// older kernels: not tried), and not at all on the fallback engine (its
+/// `accept4` would wait). One `fcntl` a try learns the mode.
 pub fn accept_nowait(v: &ValidOp) -> Option<i32> {
-    let res = match engine::engine() {
-        Engine::IoUring => {
+    accept_nowait_in_mode(v, descriptor::nonblocking(v.raw.fd))
+}
+
+/// [`accept_nowait`] where the caller has read the listener's
+/// `O_NONBLOCK` already (`descriptor::nonblocking`).
+pub fn accept_nowait_in_mode(v: &ValidOp, nonblocking: Option<bool>) -> Option<i32> {
+    let r = &v.raw;
+    let res = match nonblocking {
+        Some(true) => {
+            match attempt::accept_nonblocking(r.fd, r.buf.cast(), r.buf2.cast(), r.op_flags as i32)
+            {
+                Attempt::Done(res) => res,
+                Attempt::Again => return None,
+            }
+        }
+        _ if engine::engine() == Engine::IoUring => {
             if !*ACCEPT_DONTWAIT.get_or_init(probe_accept_dontwait) {
                 return None;
             }
@@ -223,17 +242,7 @@ pub fn accept_nowait(v: &ValidOp) -> Option<i32> {
             let entry = io_uring_sqe::with_ioprio(encode(v, &mut args), ACCEPT_DONTWAIT_BIT);
             v.finish(with_ring(1, |ring| ring.run_one(entry))?)
         }
-        _ => {
-            if descriptor::nonblocking(v.raw.fd) != Some(true) {
-                return None;
-            }
-            let r = &v.raw;
-            match attempt::accept_nonblocking(r.fd, r.buf.cast(), r.buf2.cast(), r.op_flags as i32)
-            {
-                Attempt::Done(res) => res,
-                Attempt::Again => return None,
-            }
-        }
+        _ => return None,
     };
     (res != -libc::EAGAIN).then_some(res)
 }

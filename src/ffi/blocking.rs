@@ -85,9 +85,11 @@ pub extern "C" fn urb_submit_chain_blocking(
 /// and `URB_OP_SENDMSG` without `MSG_WAITALL` (with `MSG_DONTWAIT`: a
 /// socket with no data or no room gives 0; a caller's own `MSG_DONTWAIT`
 /// gets `-EAGAIN` as the result);
-/// `URB_OP_ACCEPT` with io_uring's `IORING_ACCEPT_DONTWAIT` (Linux 6.10+) or,
-/// on the fallback engine, on a listener in `O_NONBLOCK` mode (an empty
-/// backlog gives 0); on io_uring, `URB_OP_READ` and `URB_OP_READV` at an
+/// `URB_OP_ACCEPT` on a listener in `O_NONBLOCK` mode with a plain
+/// `accept4` on the calling thread, on both engines (its result or errno;
+/// an empty backlog gives 0), and on a blocking listener with io_uring's
+/// `IORING_ACCEPT_DONTWAIT` (Linux 6.10+; the fallback engine gives 0);
+/// on io_uring, `URB_OP_READ` and `URB_OP_READV` at an
 /// explicit offset (not `URB_OFFSET_CURRENT`), with `RWF_NOWAIT`: cached file
 /// data or a pipe or socket with data finishes here. A regular file or block
 /// device read that could get only part of its range without waiting gives 0
