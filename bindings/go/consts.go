@@ -41,6 +41,14 @@ const (
 	OpUnlinkat
 	OpRenameat
 	OpMkdirat
+)
+
+// Operations numbered after a gap (19-36 are taken by operations added
+// elsewhere): registered buffers and zero-copy sends, for async rings.
+const (
+	OpReadFixed Opcode = 37 + iota
+	OpWriteFixed
+	OpSendZc
 	opCount
 )
 
@@ -65,10 +73,14 @@ var opNames = [...]string{
 	OpUnlinkat: "unlinkat",
 	OpRenameat: "renameat",
 	OpMkdirat:  "mkdirat",
+
+	OpReadFixed:  "read_fixed",
+	OpWriteFixed: "write_fixed",
+	OpSendZc:     "send_zc",
 }
 
 func (c Opcode) String() string {
-	if c < opCount {
+	if c < opCount && opNames[c] != "" {
 		return opNames[c]
 	}
 	return "opcode(" + strconv.Itoa(int(c)) + ")"

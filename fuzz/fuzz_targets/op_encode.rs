@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let mut op = urb_op::zeroed();
     op.opcode = input.u8();
     op.flags = if input.u8() < 16 { input.u8() } else { 0 };
-    op.reserved0 = if input.u8() < 16 { input.u16() } else { 0 };
+    op.buf_index = if input.u8() < 16 { input.u16() } else { 0 };
     op.fd = input.u32() as i32;
     op.offset = input.u64();
     op.buf = input.u64() as usize as *mut libc::c_void;
@@ -76,21 +76,60 @@ fuzz_target!(|data: &[u8]| {
 
     // SAFETY: a readv/writev buf was pointed at `iovs` above, a path
     // operation's buf (and renameat's buf2) at a real path (or they are NULL).
-    let valid = match unsafe { validate(&op) } {
+    // An async ring's validation, which also takes registered buffers and
+    // files and zero-copy sends; the blocking face's refuses exactly those.
+    let valid = match unsafe { validate_on_ring(&op) } {
         Ok(v) => v,
         Err(e) => {
             assert!(e < 0 && e > -4096, "validation error {e} is not an errno");
+            // SAFETY: as above.
+            assert!(
+                unsafe { validate(&op) }.is_err(),
+                "blocking face accepted {op:?}"
+            );
             return;
         }
     };
+    let ring_only = op.flags != 0
+        || matches!(
+            op.opcode,
+            URB_OP_READ_FIXED | URB_OP_WRITE_FIXED | URB_OP_SEND_ZC
+        );
+    // SAFETY: as above.
+    match unsafe { validate(&op) } {
+        Err(e) if ring_only => assert_eq!(e, -libc::EOPNOTSUPP, "{op:?}"),
+        Err(e) => panic!("the blocking face refused ({e}) what a ring takes: {op:?}"),
+        Ok(_) => assert!(!ring_only, "the blocking face took {op:?}"),
+    }
 
     // What validation accepted obeys the documented rules.
     assert!(op.opcode < URB_OP_COUNT, "unknown opcode accepted: {op:?}");
     assert!(
-        op.flags == 0 && op.reserved0 == 0 && op.reserved1 == 0 && op.reserved2 == [0, 0],
+        op.reserved1 == 0 && op.reserved2 == [0, 0],
         "reserved field accepted: {op:?}"
     );
     let code = valid.code;
+    // The only flag is the registered-file one, on operations that take a
+    // descriptor (not close); the buffer index only on the fixed-buffer ones.
+    let takes_fixed_file = !matches!(
+        code,
+        Opcode::Nop
+            | Opcode::Timeout
+            | Opcode::Close
+            | Opcode::Openat
+            | Opcode::Statx
+            | Opcode::Unlinkat
+            | Opcode::Renameat
+            | Opcode::Mkdirat
+    );
+    assert!(
+        op.flags == 0 || (op.flags == URB_FLAG_FIXED_FILE && takes_fixed_file),
+        "flags accepted: {op:?}"
+    );
+    assert!(
+        op.buf_index == 0 || matches!(code, Opcode::ReadFixed | Opcode::WriteFixed),
+        "buf_index accepted: {op:?}"
+    );
     let uses_fd = !matches!(code, Opcode::Nop | Opcode::Timeout);
     // A directory descriptor is AT_FDCWD, or anything beside an absolute
     // path (the kernel ignores it then).
@@ -104,7 +143,13 @@ fuzz_target!(|data: &[u8]| {
         "negative fd accepted: {op:?}"
     );
     match code {
-        Opcode::Read | Opcode::Write | Opcode::Recv | Opcode::Send => {
+        Opcode::Read
+        | Opcode::Write
+        | Opcode::Recv
+        | Opcode::Send
+        | Opcode::ReadFixed
+        | Opcode::WriteFixed
+        | Opcode::SendZc => {
             assert!(op.len <= i32::MAX as u32, "{op:?}");
             assert_eq!(valid.expected_len, op.len as u64);
         }
@@ -151,7 +196,9 @@ fuzz_target!(|data: &[u8]| {
     let mut args = SqeArgs::default();
     let sqe = sqe_bytes(encode(&valid, &mut args));
     assert_eq!(sqe[0], code.kernel_opcode(), "{op:?}");
-    assert_eq!(sqe[1], 0, "SQE flags set by the encoder: {op:?}");
+    // IOSQE_FIXED_FILE exactly when asked for; no other SQE flag.
+    let fixed_file = if op.flags == 0 { 0 } else { 1 };
+    assert_eq!(sqe[1], fixed_file, "SQE flags set by the encoder: {op:?}");
     assert_eq!(
         field::<8>(&sqe, 32),
         [0; 8],
@@ -188,7 +235,38 @@ fuzz_target!(|data: &[u8]| {
                 "mkdirat SQE: {op:?}"
             );
         }
+        Opcode::ReadFixed | Opcode::WriteFixed => {
+            let hipri = libc::RWF_HIPRI as u32;
+            let sqe_buf_index = u16::from_ne_bytes(field(&sqe, 40));
+            assert_eq!(
+                (sqe_addr, sqe_len, sqe_flags, sqe_off, sqe_buf_index),
+                (
+                    op.buf as u64,
+                    op.len,
+                    op.op_flags & !hipri,
+                    op.offset,
+                    op.buf_index
+                ),
+                "fixed-buffer SQE: {op:?}"
+            );
+        }
+        Opcode::SendZc => {
+            assert_eq!(
+                (sqe_addr, sqe_len, sqe_flags),
+                (
+                    op.buf as u64,
+                    op.len,
+                    op.op_flags | libc::MSG_NOSIGNAL as u32
+                ),
+                "send_zc SQE: {op:?}"
+            );
+        }
         _ => {}
+    }
+    // The raw-SQE decoder is the blocking face's: it has no registered
+    // tables and no zero-copy sends.
+    if ring_only {
+        return;
     }
 
     // The fallback's decoder reads the same request back.
@@ -289,6 +367,9 @@ fuzz_target!(|data: &[u8]| {
         Opcode::Mkdirat => {
             same("buf", buf, b.buf as u64);
             same("mode", a.mode.into(), b.mode.into());
+        }
+        Opcode::ReadFixed | Opcode::WriteFixed | Opcode::SendZc => {
+            unreachable!("returned above: {op:?}")
         }
     }
 });

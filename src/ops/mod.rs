@@ -17,6 +17,7 @@
 //! [`Opcode`] is exhaustive).
 
 mod file;
+mod fixed;
 mod misc;
 mod net;
 mod rw;
@@ -220,6 +221,9 @@ pub const fn spec(code: Opcode) -> &'static OpSpec {
         Opcode::Unlinkat => &file::UNLINKAT,
         Opcode::Renameat => &file::RENAMEAT,
         Opcode::Mkdirat => &file::MKDIRAT,
+        Opcode::ReadFixed => &fixed::READ_FIXED,
+        Opcode::WriteFixed => &fixed::WRITE_FIXED,
+        Opcode::SendZc => &fixed::SEND_ZC,
     }
 }
 
@@ -354,6 +358,9 @@ mod tests {
             "URB_OP_UNLINKAT",
             "URB_OP_RENAMEAT",
             "URB_OP_MKDIRAT",
+            "URB_OP_READ_FIXED",
+            "URB_OP_WRITE_FIXED",
+            "URB_OP_SEND_ZC",
         ];
         for (code, name) in Opcode::ALL.into_iter().zip(names) {
             assert_eq!(spec(code).name, name);

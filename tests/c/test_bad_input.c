@@ -29,6 +29,7 @@ static const struct named opcodes[] = {
     {"accept", URB_OP_ACCEPT}, {"connect", URB_OP_CONNECT}, {"shutdown", URB_OP_SHUTDOWN},
     {"poll", URB_OP_POLL}, {"timeout", URB_OP_TIMEOUT},
     {"unlinkat", URB_OP_UNLINKAT}, {"renameat", URB_OP_RENAMEAT}, {"mkdirat", URB_OP_MKDIRAT},
+    {"read_fixed", URB_OP_READ_FIXED}, {"write_fixed", URB_OP_WRITE_FIXED}, {"send_zc", URB_OP_SEND_ZC},
     {NULL, 0}};
 
 static const struct named symbols[] = {
@@ -162,7 +163,7 @@ static int build_vector(char **cell, const struct vector_fds *fds, struct vector
     v->op.offset = (uint64_t)n[C_OFFSET];
     v->op.mode = (uint32_t)n[C_MODE];
     v->op.flags = (uint8_t)n[C_FLAGS];
-    v->op.reserved0 = (uint16_t)n[C_RESERVED0];
+    v->op.buf_index = (uint16_t)n[C_RESERVED0];
     v->op.reserved1 = (uint32_t)n[C_RESERVED1];
     v->op.reserved2[0] = (uint64_t)n[C_RESERVED2];
     v->op.reserved2[1] = (uint64_t)n[C_RESERVED2_1];
