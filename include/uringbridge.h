@@ -272,11 +272,22 @@
 #define URB_OP_SEND_ZC 39
 
 /**
+ * `sendmsg(fd, buf, op_flags | MSG_NOSIGNAL)` without copying the data
+ * (`IORING_OP_SENDMSG_ZC`, kernel 6.1), on an async ring only: `buf` is a
+ * `struct msghdr *` (`len` is ignored), which, with the memory it names,
+ * must stay valid until the completion. One completion, after the
+ * kernel's notification, with the result, exactly as `URB_OP_SEND_ZC`;
+ * the fallback engine performs a plain sendmsg(2). Only an error breaks a
+ * chain. The blocking face refuses it with `-EOPNOTSUPP`.
+ */
+#define URB_OP_SENDMSG_ZC 40
+
+/**
  * One past the highest opcode this version knows. New operations get new
  * numbers at the end, so existing callers keep their meaning. (Numbers
  * 19-36 are not taken on this branch: an unknown opcode is `-EINVAL`.)
  */
-#define URB_OP_COUNT 40
+#define URB_OP_COUNT 41
 
 /**
  * `urb_op.flags` bit: `fd` is an index into the table registered with
@@ -1420,6 +1431,14 @@ int32_t urb_prep_send_zc(int32_t fd,
                          uint32_t len,
                          int32_t flags,
                          struct urb_op *out);
+
+/**
+ * `URB_OP_SENDMSG_ZC` (async rings only): `msg` is a `const struct msghdr *`
+ * (typed `void` here so the header needs no `<sys/socket.h>`); it and what
+ * it names stay valid until the one completion, which says the buffers may
+ * be reused.
+ */
+int32_t urb_prep_sendmsg_zc(int32_t fd, const void *msg, int32_t flags, struct urb_op *out);
 
 #ifdef __cplusplus
 }  // extern "C"

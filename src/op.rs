@@ -178,10 +178,18 @@ pub const URB_OP_WRITE_FIXED: u8 = 38;
 /// never tried on the calling thread (that would copy). The blocking face
 /// refuses it with `-EOPNOTSUPP`.
 pub const URB_OP_SEND_ZC: u8 = 39;
+/// `sendmsg(fd, buf, op_flags | MSG_NOSIGNAL)` without copying the data
+/// (`IORING_OP_SENDMSG_ZC`, kernel 6.1), on an async ring only: `buf` is a
+/// `struct msghdr *` (`len` is ignored), which, with the memory it names,
+/// must stay valid until the completion. One completion, after the
+/// kernel's notification, with the result, exactly as `URB_OP_SEND_ZC`;
+/// the fallback engine performs a plain sendmsg(2). Only an error breaks a
+/// chain. The blocking face refuses it with `-EOPNOTSUPP`.
+pub const URB_OP_SENDMSG_ZC: u8 = 40;
 /// One past the highest opcode this version knows. New operations get new
 /// numbers at the end, so existing callers keep their meaning. (Numbers
 /// 19-36 are not taken on this branch: an unknown opcode is `-EINVAL`.)
-pub const URB_OP_COUNT: u8 = 40;
+pub const URB_OP_COUNT: u8 = 41;
 
 /// `urb_op.flags` bit: `fd` is an index into the table registered with
 /// `urb_ring_register_files`, not a descriptor (`IOSQE_FIXED_FILE`). Async
@@ -328,10 +336,11 @@ pub enum Opcode {
     ReadFixed = URB_OP_READ_FIXED,
     WriteFixed = URB_OP_WRITE_FIXED,
     SendZc = URB_OP_SEND_ZC,
+    SendmsgZc = URB_OP_SENDMSG_ZC,
 }
 
 impl Opcode {
-    pub const ALL: [Opcode; 22] = [
+    pub const ALL: [Opcode; 23] = [
         Opcode::Nop,
         Opcode::Read,
         Opcode::Write,
@@ -354,6 +363,7 @@ impl Opcode {
         Opcode::ReadFixed,
         Opcode::WriteFixed,
         Opcode::SendZc,
+        Opcode::SendmsgZc,
     ];
 
     pub fn from_u8(code: u8) -> Option<Opcode> {
@@ -508,7 +518,7 @@ impl ValidOp {
         self.fixed_file()
             || matches!(
                 self.code,
-                Opcode::ReadFixed | Opcode::WriteFixed | Opcode::SendZc
+                Opcode::ReadFixed | Opcode::WriteFixed | Opcode::SendZc | Opcode::SendmsgZc
             )
     }
 

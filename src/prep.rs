@@ -152,3 +152,6 @@ pub fn write_fixed(fd: i32, buf: *const c_void, len: u32, offset: u64, buf_index
 pub fn send_zc(fd: i32, buf: *const c_void, len: u32, flags: i32) -> urb_op {
     data(URB_OP_SEND_ZC, fd, buf as *mut _, len, 0, flags as u32)
 }
+pub fn sendmsg_zc(fd: i32, msg: *const libc::msghdr, flags: i32) -> urb_op {
+    data(URB_OP_SENDMSG_ZC, fd, msg as *mut _, 0, 0, flags as u32)
+}

@@ -596,3 +596,58 @@ fn a_zero_copy_send_completes_once_with_the_sends_result() {
     }
     std::fs::remove_file(path).unwrap();
 }
+
+#[test]
+fn a_zero_copy_sendmsg_completes_once_with_the_sends_result() {
+    let r = new_ring(None);
+    let (l, addr) = tcp_listener();
+    let client = connect_blocking(&addr);
+    let server = unsafe { libc::accept(l, std::ptr::null_mut(), std::ptr::null_mut()) };
+    assert!(server >= 0);
+    let head = b"head:".to_vec();
+    let body = pattern(40_000);
+    let mut iov = [
+        libc::iovec {
+            iov_base: head.as_ptr() as *mut _,
+            iov_len: head.len(),
+        },
+        libc::iovec {
+            iov_base: body.as_ptr() as *mut _,
+            iov_len: body.len(),
+        },
+    ];
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = iov.as_mut_ptr();
+    msg.msg_iovlen = 2;
+    let total = (head.len() + body.len()) as i32;
+    assert_eq!(run(&r, &prep::sendmsg_zc(client, &msg, 0)), total);
+    quiet(&r, 100);
+    let mut got = vec![0u8; total as usize];
+    let mut n = 0;
+    while n < got.len() {
+        let k = unsafe { libc::recv(server, got[n..].as_mut_ptr().cast(), got.len() - n, 0) };
+        assert!(k > 0);
+        n += k as usize;
+    }
+    assert_eq!(&got[..5], b"head:");
+    assert_eq!(&got[5..], &body[..]);
+    // The kernel reads the header: a NULL iovec array with a length is
+    // -EFAULT from the send, on both engines; a NULL header at once.
+    msg.msg_iov = std::ptr::null_mut();
+    assert_eq!(run(&r, &prep::sendmsg_zc(client, &msg, 0)), -libc::EFAULT);
+    assert_eq!(
+        urb_ring_submit(r.0, &prep::sendmsg_zc(client, std::ptr::null(), 0), 1),
+        -libc::EFAULT
+    );
+    msg.msg_iov = iov.as_mut_ptr();
+    let (a, b) = socketpair();
+    assert_eq!(run(&r, &prep::sendmsg_zc(a, &msg, 0)), -libc::EOPNOTSUPP);
+    assert_eq!(
+        urb_submit_blocking(&prep::sendmsg_zc(client, &msg, 0)),
+        -libc::EOPNOTSUPP
+    );
+    quiet(&r, 20);
+    for fd in [a, b, server, client, l] {
+        close(fd);
+    }
+}

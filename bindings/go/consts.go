@@ -49,6 +49,7 @@ const (
 	OpReadFixed Opcode = 37 + iota
 	OpWriteFixed
 	OpSendZc
+	OpSendmsgZc
 	opCount
 )
 
@@ -77,6 +78,7 @@ var opNames = [...]string{
 	OpReadFixed:  "read_fixed",
 	OpWriteFixed: "write_fixed",
 	OpSendZc:     "send_zc",
+	OpSendmsgZc:  "sendmsg_zc",
 }
 
 func (c Opcode) String() string {

@@ -93,7 +93,7 @@ fuzz_target!(|data: &[u8]| {
     let ring_only = op.flags != 0
         || matches!(
             op.opcode,
-            URB_OP_READ_FIXED | URB_OP_WRITE_FIXED | URB_OP_SEND_ZC
+            URB_OP_READ_FIXED | URB_OP_WRITE_FIXED | URB_OP_SEND_ZC | URB_OP_SENDMSG_ZC
         );
     // SAFETY: as above.
     match unsafe { validate(&op) } {
@@ -250,6 +250,14 @@ fuzz_target!(|data: &[u8]| {
                 "fixed-buffer SQE: {op:?}"
             );
         }
+        Opcode::SendmsgZc => {
+            assert!(!op.buf.is_null(), "NULL message header accepted: {op:?}");
+            assert_eq!(
+                (sqe_addr, sqe_flags),
+                (op.buf as u64, op.op_flags | libc::MSG_NOSIGNAL as u32),
+                "sendmsg_zc SQE: {op:?}"
+            );
+        }
         Opcode::SendZc => {
             assert_eq!(
                 (sqe_addr, sqe_len, sqe_flags),
@@ -368,7 +376,7 @@ fuzz_target!(|data: &[u8]| {
             same("buf", buf, b.buf as u64);
             same("mode", a.mode.into(), b.mode.into());
         }
-        Opcode::ReadFixed | Opcode::WriteFixed | Opcode::SendZc => {
+        Opcode::ReadFixed | Opcode::WriteFixed | Opcode::SendZc | Opcode::SendmsgZc => {
             unreachable!("returned above: {op:?}")
         }
     }

@@ -517,3 +517,18 @@ pub extern "C" fn urb_prep_send_zc(
     // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = crate::prep::send_zc(fd, buf, len, flags); 0 })) }
 }
+
+/// `URB_OP_SENDMSG_ZC` (async rings only): `msg` is a `const struct msghdr *`
+/// (typed `void` here so the header needs no `<sys/socket.h>`); it and what
+/// it names stay valid until the one completion, which says the buffers may
+/// be reused.
+#[no_mangle]
+pub extern "C" fn urb_prep_sendmsg_zc(
+    fd: i32,
+    msg: *const c_void,
+    flags: i32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = crate::prep::sendmsg_zc(fd, msg.cast(), flags); 0 })) }
+}

@@ -5,7 +5,7 @@
 //! kernel (the owner turns that into one completion, `ring::registry`'s
 //! `zero_copy_cqe`); on the fallback engine it is a plain send.
 
-use super::{net, rw, OpSpec, Readiness, SqeFields, Tried};
+use super::{net, rw, ChainRule, OpSpec, Readiness, SqeFields, Tried};
 use crate::fallback::attempt::{self, Attempt};
 use crate::op::{urb_op, Opcode, ValidOp};
 use crate::sys::time::Deadline;
@@ -67,6 +67,91 @@ pub const SEND_ZC: OpSpec = OpSpec {
     tried: Tried::Never,
     ..net::SEND
 };
+
+/// `sendmsg(fd, buf, op_flags | MSG_NOSIGNAL)` without copying: `buf` is a
+/// `struct msghdr *`. As `SEND_ZC` otherwise; on the fallback a plain
+/// sendmsg(2), which reads the message header and its iovecs as the kernel
+/// does (so their errors are the kernel's). A short count does not break a
+/// chain (only an error does), as for io_uring's sendmsg.
+pub const SENDMSG_ZC: OpSpec = OpSpec {
+    name: "URB_OP_SENDMSG_ZC",
+    kernel_opcode: opcode::SendMsgZc::CODE,
+    since: "6.1",
+    validate: message_header,
+    encode: encode_sendmsg_zc,
+    perform: perform_sendmsg_zc,
+    readiness: match SEND_ZC.readiness {
+        Readiness::Waits {
+            events,
+            unless,
+            dont_wait,
+            sockets_only,
+            perform_waits,
+            progress_is_bytes: _,
+            attempt: _,
+        } => Readiness::Waits {
+            events,
+            unless,
+            dont_wait,
+            sockets_only,
+            perform_waits,
+            progress_is_bytes: false,
+            attempt: attempt_sendmsg_zc,
+        },
+        Readiness::Never => Readiness::Never,
+    },
+    chain: ChainRule::ErrorOnly,
+    ..SEND_ZC
+};
+
+/// `buf` is the message header (never read here: the system call reads
+/// it). Nothing else is checked: `len` is ignored.
+///
+/// # Safety
+/// None: it reads no memory (`unsafe` only to fit `OpSpec::validate`).
+unsafe fn message_header(op: &urb_op) -> Result<u64, i32> {
+    if op.buf.is_null() {
+        return Err(-libc::EFAULT);
+    }
+    Ok(0)
+}
+
+fn encode_sendmsg_zc(op: &ValidOp, _: &mut SqeArgs) -> Entry {
+    let r = &op.raw;
+    opcode::SendMsgZc::new(types::Fd(r.fd), r.buf as *const libc::msghdr)
+        .flags(r.op_flags | libc::MSG_NOSIGNAL as u32)
+        .build()
+}
+
+fn sendmsg(op: &ValidOp, extra: i32) -> i32 {
+    let r = &op.raw;
+    let flags = r.op_flags as i32 | libc::MSG_NOSIGNAL | extra;
+    // SAFETY: the caller's message header and the memory it names, valid
+    // until the completion (the header's contract); the kernel checks them.
+    crate::sys::retry(|| unsafe { libc::sendmsg(r.fd, r.buf as *const libc::msghdr, flags) })
+}
+
+/// # Safety
+/// As `OpSpec::perform`.
+unsafe fn perform_sendmsg_zc(op: &ValidOp, _: Deadline) -> i32 {
+    match zero_copy_capable(op.raw.fd) {
+        Ok(()) => sendmsg(op, 0),
+        Err(e) => e,
+    }
+}
+
+fn attempt_sendmsg_zc(op: &ValidOp, _: &mut u32) -> Attempt {
+    if let Err(e) = zero_copy_capable(op.raw.fd) {
+        return Attempt::Done(e);
+    }
+    if op.raw.op_flags & libc::MSG_DONTWAIT as u32 != 0 {
+        return Attempt::Done(sendmsg(op, 0));
+    }
+    match sendmsg(op, libc::MSG_DONTWAIT) {
+        n if n == -libc::EAGAIN => Attempt::Again,
+        n => Attempt::Done(n),
+    }
+}
 
 /// io_uring sends without copying only on sockets that can
 /// (`SOCK_SUPPORT_ZC`: TCP and UDP over IPv4/IPv6); elsewhere it answers

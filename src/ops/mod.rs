@@ -224,6 +224,7 @@ pub const fn spec(code: Opcode) -> &'static OpSpec {
         Opcode::ReadFixed => &fixed::READ_FIXED,
         Opcode::WriteFixed => &fixed::WRITE_FIXED,
         Opcode::SendZc => &fixed::SEND_ZC,
+        Opcode::SendmsgZc => &fixed::SENDMSG_ZC,
     }
 }
 
@@ -361,6 +362,7 @@ mod tests {
             "URB_OP_READ_FIXED",
             "URB_OP_WRITE_FIXED",
             "URB_OP_SEND_ZC",
+            "URB_OP_SENDMSG_ZC",
         ];
         for (code, name) in Opcode::ALL.into_iter().zip(names) {
             assert_eq!(spec(code).name, name);

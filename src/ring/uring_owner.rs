@@ -633,7 +633,7 @@ impl Owner {
                 };
                 if tag == TAG_TIMER {
                     slot.timer_fired = res == -libc::ETIME;
-                } else if slot.code == Some(Opcode::SendZc) {
+                } else if matches!(slot.code, Some(Opcode::SendZc | Opcode::SendmsgZc)) {
                     // One completion, once the kernel let go of the buffer.
                     match super::registry::zero_copy_cqe(&mut slot.res, res, flags) {
                         Some(sent) => slot.res = sent,

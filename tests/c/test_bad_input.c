@@ -30,6 +30,7 @@ static const struct named opcodes[] = {
     {"poll", URB_OP_POLL}, {"timeout", URB_OP_TIMEOUT},
     {"unlinkat", URB_OP_UNLINKAT}, {"renameat", URB_OP_RENAMEAT}, {"mkdirat", URB_OP_MKDIRAT},
     {"read_fixed", URB_OP_READ_FIXED}, {"write_fixed", URB_OP_WRITE_FIXED}, {"send_zc", URB_OP_SEND_ZC},
+    {"sendmsg_zc", URB_OP_SENDMSG_ZC},
     {NULL, 0}};
 
 static const struct named symbols[] = {

@@ -33,7 +33,7 @@ split c s = case break (== c) s of
 
 opcodes :: [(String, Word8)]
 opcodes = zip ["nop", "read", "write", "readv", "writev", "fsync", "openat", "close", "statx", "recv", "send", "accept", "connect", "shutdown", "poll", "timeout", "unlinkat", "renameat", "mkdirat"] [0 ..]
-  ++ zip ["read_fixed", "write_fixed", "send_zc"] [37 ..]
+  ++ zip ["read_fixed", "write_fixed", "send_zc", "sendmsg_zc"] [37 ..]
 
 errnos :: [(String, Errno)]
 errnos =
