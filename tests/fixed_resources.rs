@@ -651,3 +651,57 @@ fn a_zero_copy_sendmsg_completes_once_with_the_sends_result() {
         close(fd);
     }
 }
+
+#[test]
+fn every_kind_of_ring_takes_registrations_and_frees_them_with_itself() {
+    use uringbridge::ring::config::{URB_RING_FALLBACK, URB_RING_SQPOLL};
+    let data = pattern(4096);
+    let (file, path) = temp_file(&data);
+    let mem = Pages::new(4096);
+    // Descriptors open on the file (tests run in parallel: count only ours).
+    let on_file = || {
+        std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|e| std::fs::read_link(e.unwrap().path()).ok())
+            .filter(|p| p == &path)
+            .count()
+    };
+    for flags in [0, URB_RING_FALLBACK, URB_RING_SQPOLL] {
+        let before = on_file();
+        let r = new_ring(Some(urb_ring_config {
+            flags,
+            sqpoll_idle_ms: 10,
+            ..Default::default()
+        }));
+        assert_eq!(
+            register_buffers(&r, &[mem.iovec(0, 4096)]),
+            0,
+            "flags {flags}"
+        );
+        assert_eq!(urb_ring_register_files(r.0, [file].as_ptr(), 1), 0);
+        // The fallback engine's table holds a duplicate; the kernel's no
+        // descriptor at all.
+        let emulated = engine() == "fallback" || flags == URB_RING_FALLBACK;
+        assert_eq!(on_file(), before + emulated as usize, "flags {flags}");
+        let op = fixed(prep::read_fixed(0, mem.at(8), 100, 1000, 0));
+        assert_eq!(run(&r, &op), 100, "flags {flags}");
+        assert_eq!(mem.bytes(8, 100), &data[1000..1100]);
+        // A timeout bounds it as any request; a chain carries it.
+        assert_eq!(urb_ring_submit_timeout(r.0, &op, 2, 5_000_000_000), 0);
+        let c = wait_one(&r);
+        assert_eq!((c.token, c.res), (2, 100), "flags {flags}");
+        let chain = [op, prep::nop()];
+        assert_eq!(
+            urb_ring_submit_chain(r.0, chain.as_ptr(), 2, [3u64, 4].as_ptr()),
+            0
+        );
+        let mut got = [wait_one(&r), wait_one(&r)];
+        got.sort_by_key(|c| c.token);
+        assert_eq!((got[0].res, got[1].res), (100, 0), "flags {flags}");
+        // Freed without unregistering: the table goes with the ring.
+        drop(r);
+        assert_eq!(on_file(), before, "flags {flags}: descriptors left behind");
+    }
+    close(file);
+    std::fs::remove_file(path).unwrap();
+}
