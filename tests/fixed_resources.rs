@@ -7,6 +7,7 @@ mod common;
 use common::*;
 use std::time::{Duration, Instant};
 use uringbridge::ffi::blocking::urb_submit_blocking;
+use uringbridge::ffi::info::urb_op_supported;
 use uringbridge::ffi::ring::*;
 use uringbridge::op::*;
 use uringbridge::prep;
@@ -704,4 +705,71 @@ fn every_kind_of_ring_takes_registrations_and_frees_them_with_itself() {
     }
     close(file);
     std::fs::remove_file(path).unwrap();
+}
+
+const HIDE: &str = "URB_OP_READ_FIXED,URB_OP_WRITE_FIXED,URB_OP_SEND_ZC,URB_OP_SENDMSG_ZC";
+
+/// Run by `kernels_without_them_refuse_with_enosys` in a child process whose
+/// probe hides the four operations; does nothing in a normal run.
+#[test]
+fn hidden_from_the_probe_child() {
+    if std::env::var("URB_PROBE_HIDE").as_deref() != Ok(HIDE) {
+        return;
+    }
+    let on_io_uring = engine() == "io_uring";
+    for code in [
+        URB_OP_READ_FIXED,
+        URB_OP_WRITE_FIXED,
+        URB_OP_SEND_ZC,
+        URB_OP_SENDMSG_ZC,
+    ] {
+        assert_eq!(urb_op_supported(code), !on_io_uring, "opcode {code}");
+    }
+    assert!(
+        urb_op_supported(URB_OP_READ),
+        "only the named ones are hidden"
+    );
+    let r = new_ring(None);
+    let (fd, path) = temp_file(&pattern(100));
+    let mem = Pages::new(4096);
+    assert_eq!(register_buffers(&r, &[mem.iovec(0, 4096)]), 0);
+    let op = prep::read_fixed(fd, mem.at(0), 16, 0, 0);
+    if on_io_uring {
+        assert_eq!(urb_ring_submit(r.0, &op, 1), -libc::ENOSYS);
+    } else {
+        // The fallback engine needs no kernel opcode: the probe does not bind it.
+        assert_eq!(run(&r, &op), 16);
+    }
+    let (a, b) = socketpair();
+    let zc = prep::send_zc(a, mem.at(0), 16, 0);
+    let res = urb_ring_submit(r.0, &zc, 2);
+    if on_io_uring {
+        assert_eq!(res, -libc::ENOSYS);
+    } else {
+        assert_eq!(res, 0);
+        assert_eq!(wait_one(&r).res, -libc::EOPNOTSUPP, "AF_UNIX");
+    }
+    close(a);
+    close(b);
+    close(fd);
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn kernels_without_them_refuse_with_enosys() {
+    engine();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "hidden_from_the_probe_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("URB_PROBE_HIDE", HIDE)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "child failed:\n{text}");
+    assert!(text.contains("1 passed"), "child did not run:\n{text}");
 }
