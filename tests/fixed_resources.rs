@@ -773,3 +773,32 @@ fn kernels_without_them_refuse_with_enosys() {
     assert!(out.status.success(), "child failed:\n{text}");
     assert!(text.contains("1 passed"), "child did not run:\n{text}");
 }
+
+#[test]
+fn registering_from_the_rings_own_callback_is_edeadlk() {
+    use std::sync::atomic::{AtomicI32, Ordering};
+    static FROM_CALLBACK: AtomicI32 = AtomicI32::new(1);
+    unsafe extern "C" fn on_completion(ctx: *mut libc::c_void, _: u64, _: i32, _: u32) {
+        let ring = ctx as *const urb_ring;
+        let fds = [0];
+        FROM_CALLBACK.store(
+            urb_ring_register_files(ring, fds.as_ptr(), 1),
+            Ordering::SeqCst,
+        );
+    }
+    let r = new_ring(None);
+    assert_eq!(
+        urb_ring_set_callback(r.0, Some(on_completion), r.0.cast()),
+        0
+    );
+    assert_eq!(urb_ring_submit(r.0, &prep::nop(), 1), 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while FROM_CALLBACK.load(Ordering::SeqCst) == 1 {
+        assert!(Instant::now() < deadline, "no callback");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(FROM_CALLBACK.load(Ordering::SeqCst), -libc::EDEADLK);
+    // From any other thread the same call works.
+    let fds = [0];
+    assert_eq!(urb_ring_register_files(r.0, fds.as_ptr(), 1), 0);
+}

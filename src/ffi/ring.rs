@@ -390,8 +390,9 @@ pub extern "C" fn urb_ring_buffer_release(ring: *const urb_ring, bid: u32) -> i3
 /// locked-memory limit). An entry `{NULL, 0}` is an empty slot (requests
 /// naming it get `-EFAULT`). The library's own: `-EACCES` on a ring made
 /// with an allow-list (the kernel refuses registration on a restricted
-/// ring), `-EDEADLK` from the ring's own callback on io_uring (the owner
-/// thread makes the call, and cannot wait for itself), `-ESHUTDOWN`,
+/// ring), `-EDEADLK` from the ring's own callback (on io_uring the owner
+/// thread makes the call, and cannot wait for itself; refused on both
+/// engines alike), `-ESHUTDOWN`,
 /// `-ECHILD` or the ring's failure as for `urb_ring_submit`. Buffers are
 /// for async rings only: the blocking face refuses `URB_OP_READ_FIXED`/
 /// `URB_OP_WRITE_FIXED` with `-EOPNOTSUPP`.

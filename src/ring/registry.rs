@@ -311,10 +311,11 @@ impl Ring {
     }
 
     /// What refuses every registration call: a ring that no longer works
-    /// (forked, failed, freed), a call from its own callback on io_uring
-    /// (the owner cannot wait for itself: `-EDEADLK`), a ring with an
-    /// allow-list (the kernel refuses registration on a restricted ring:
-    /// `-EACCES`, on both engines).
+    /// (forked, failed, freed), a call from its own callback (on io_uring
+    /// the owner thread makes the call and cannot wait for itself:
+    /// `-EDEADLK`, on both engines), a ring with an allow-list (the kernel
+    /// refuses registration on a restricted ring: `-EACCES`, on both
+    /// engines).
     fn may_register(&self) -> Result<(), i32> {
         self.usable()?;
         if self.shared.inbox.is_closing() {
@@ -323,7 +324,7 @@ impl Ring {
         if self.shared.config.allow_list().is_some() {
             return Err(-libc::EACCES);
         }
-        if self.shared.on_io_uring && self.on_owner() {
+        if self.on_owner() {
             return Err(-libc::EDEADLK);
         }
         Ok(())
