@@ -210,9 +210,57 @@ pub const URB_OP_BIND: u8 = 22;
 /// `listen(fd, (int)len)`: `len` is the backlog (capped by the kernel at
 /// `net.core.somaxconn`). Result: 0. Kernel 6.11 (`IORING_OP_LISTEN`).
 pub const URB_OP_LISTEN: u8 = 23;
+/// `pread(fd, buf, len, offset)` into a registered buffer, on an async ring
+/// only: `buf_index` names a buffer registered with
+/// `urb_ring_register_buffers` and `buf`/`len` must lie inside it (else the
+/// completion is `-EFAULT`, as io_uring gives, also for an index with no
+/// buffer or a ring with none registered). The kernel skips pinning and
+/// mapping the pages per request (`IORING_OP_READ_FIXED`, kernel 5.1);
+/// the fallback engine checks the same range and calls pread(2). Offset
+/// and `op_flags` as for `URB_OP_READ`. Result: bytes read. The blocking
+/// face, which has no registered buffers, refuses it with `-EOPNOTSUPP`.
+pub const URB_OP_READ_FIXED: u8 = 37;
+/// `pwrite(fd, buf, len, offset)` from a registered buffer, on an async
+/// ring only: as `URB_OP_READ_FIXED` (`IORING_OP_WRITE_FIXED`, kernel
+/// 5.1), and as `URB_OP_WRITE` for pipes and sockets. Result: bytes
+/// written.
+pub const URB_OP_WRITE_FIXED: u8 = 38;
+/// `send(fd, buf, len, op_flags | MSG_NOSIGNAL)` without copying the data
+/// into the kernel (`IORING_OP_SEND_ZC`, kernel 6.0), on an async ring
+/// only. The kernel completes such a send twice: once with its result and
+/// once more when the network stack has let go of the pages. The library
+/// delivers ONE completion, after the second, carrying the send's result
+/// (bytes sent or `-errno`): when it arrives the buffer may be reused.
+/// (Loopback and devices without scatter-gather copy anyway; the result is
+/// the same.) The fallback engine performs a plain send(2), with the same
+/// result and the same rule. `op_flags` and results as `URB_OP_SEND`; it is
+/// never tried on the calling thread (that would copy). The blocking face
+/// refuses it with `-EOPNOTSUPP`.
+pub const URB_OP_SEND_ZC: u8 = 39;
+/// `sendmsg(fd, buf, op_flags | MSG_NOSIGNAL)` without copying the data
+/// (`IORING_OP_SENDMSG_ZC`, kernel 6.1), on an async ring only: `buf` is a
+/// `struct msghdr *` (`len` is ignored), which, with the memory it names,
+/// must stay valid until the completion. One completion, after the
+/// kernel's notification, with the result, exactly as `URB_OP_SEND_ZC`;
+/// the fallback engine performs a plain sendmsg(2). Only an error breaks a
+/// chain. The blocking face refuses it with `-EOPNOTSUPP`.
+pub const URB_OP_SENDMSG_ZC: u8 = 40;
 /// One past the highest opcode this version knows. New operations get new
-/// numbers at the end, so existing callers keep their meaning.
-pub const URB_OP_COUNT: u8 = 24;
+/// numbers at the end, so existing callers keep their meaning. A number
+/// below it that names no operation (a gap between families) is `-EINVAL`,
+/// as any unknown opcode.
+pub const URB_OP_COUNT: u8 = 41;
+
+/// `urb_op.flags` bit: `fd` is an index into the table registered with
+/// `urb_ring_register_files`, not a descriptor (`IOSQE_FIXED_FILE`). Async
+/// rings only (the blocking face refuses it with `-EOPNOTSUPP`). Accepted by
+/// the operations that take a descriptor in `fd` and that io_uring lets use
+/// a registered file: read, write, readv, writev, fsync, recv, send,
+/// accept, connect, shutdown, poll, read_fixed, write_fixed, send_zc;
+/// elsewhere (nop, openat, close, statx, timeout, unlinkat, renameat,
+/// mkdirat) it is `-EINVAL`. An index with no file (beyond the table, a
+/// sparse `-1` slot, no table) completes with `-EBADF`, as io_uring gives.
+pub const URB_FLAG_FIXED_FILE: u8 = 1;
 
 /// `offset` value that reads or writes at the file's current position.
 pub const URB_OFFSET_CURRENT: u64 = u64::MAX;
@@ -228,7 +276,7 @@ pub const URB_CHAIN_MAX: u32 = 256;
 /// |--------|------------|
 /// | 0      | opcode     |
 /// | 1      | flags      |
-/// | 2      | reserved0  |
+/// | 2      | buf_index  |
 /// | 4      | fd         |
 /// | 8      | offset     |
 /// | 16     | buf        |
@@ -261,8 +309,9 @@ pub const URB_CHAIN_MAX: u32 = 256;
 ///
 /// Zero it, then set the fields the opcode uses (each `URB_OP_*` says which),
 /// or let a `urb_prep_*` function do it. Fields an opcode does not use are
-/// ignored, except `flags` and the `reserved*` fields, which must be zero:
-/// later versions give them meaning, and a request that sets them is refused
+/// ignored, except `flags`, `buf_index` and the `reserved*` fields, which
+/// must be zero unless the opcode gives them a meaning (`URB_FLAG_*`,
+/// the fixed-buffer opcodes): later versions give them meaning, and a request that sets them is refused
 /// with `-EINVAL` today rather than misread tomorrow. The library never keeps
 /// a pointer to the `urb_op` itself past the call it is passed to; the
 /// memory its `buf`/`buf2` point to must stay valid until the request's
@@ -272,10 +321,11 @@ pub const URB_CHAIN_MAX: u32 = 256;
 pub struct urb_op {
     /// One of the `URB_OP_*` values.
     pub opcode: u8,
-    /// No flags are defined yet: must be 0.
+    /// `URB_FLAG_*` bits (0 or `URB_FLAG_FIXED_FILE`); others must be 0.
     pub flags: u8,
-    /// Must be 0.
-    pub reserved0: u16,
+    /// `URB_OP_READ_FIXED`/`URB_OP_WRITE_FIXED`: the index of the
+    /// registered buffer `buf` lies in. Must be 0 for every other opcode.
+    pub buf_index: u16,
     /// File descriptor (or directory descriptor for openat, statx, unlinkat,
     /// renameat, mkdirat; the domain for socket).
     pub fd: i32,
@@ -305,7 +355,7 @@ impl urb_op {
         urb_op {
             opcode: URB_OP_NOP,
             flags: 0,
-            reserved0: 0,
+            buf_index: 0,
             fd: 0,
             offset: 0,
             buf: std::ptr::null_mut(),
@@ -320,36 +370,43 @@ impl urb_op {
 }
 
 /// The operations, as the library reasons about them.
+/// The operations, as the library reasons about them (the discriminant is
+/// the `URB_OP_*` number).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Opcode {
-    Nop,
-    Read,
-    Write,
-    Readv,
-    Writev,
-    Fsync,
-    Openat,
-    Close,
-    Statx,
-    Recv,
-    Send,
-    Accept,
-    Connect,
-    Shutdown,
-    Poll,
-    Timeout,
-    Unlinkat,
-    Renameat,
-    Mkdirat,
-    Sendmsg,
-    Recvmsg,
-    Socket,
-    Bind,
-    Listen,
+    Nop = URB_OP_NOP,
+    Read = URB_OP_READ,
+    Write = URB_OP_WRITE,
+    Readv = URB_OP_READV,
+    Writev = URB_OP_WRITEV,
+    Fsync = URB_OP_FSYNC,
+    Openat = URB_OP_OPENAT,
+    Close = URB_OP_CLOSE,
+    Statx = URB_OP_STATX,
+    Recv = URB_OP_RECV,
+    Send = URB_OP_SEND,
+    Accept = URB_OP_ACCEPT,
+    Connect = URB_OP_CONNECT,
+    Shutdown = URB_OP_SHUTDOWN,
+    Poll = URB_OP_POLL,
+    Timeout = URB_OP_TIMEOUT,
+    Unlinkat = URB_OP_UNLINKAT,
+    Renameat = URB_OP_RENAMEAT,
+    Mkdirat = URB_OP_MKDIRAT,
+    Sendmsg = URB_OP_SENDMSG,
+    Recvmsg = URB_OP_RECVMSG,
+    Socket = URB_OP_SOCKET,
+    Bind = URB_OP_BIND,
+    Listen = URB_OP_LISTEN,
+    ReadFixed = URB_OP_READ_FIXED,
+    WriteFixed = URB_OP_WRITE_FIXED,
+    SendZc = URB_OP_SEND_ZC,
+    SendmsgZc = URB_OP_SENDMSG_ZC,
 }
 
 impl Opcode {
-    pub const ALL: [Opcode; URB_OP_COUNT as usize] = [
+    pub const ALL: [Opcode; 28] = [
         Opcode::Nop,
         Opcode::Read,
         Opcode::Write,
@@ -374,15 +431,32 @@ impl Opcode {
         Opcode::Socket,
         Opcode::Bind,
         Opcode::Listen,
+        Opcode::ReadFixed,
+        Opcode::WriteFixed,
+        Opcode::SendZc,
+        Opcode::SendmsgZc,
     ];
 
     pub fn from_u8(code: u8) -> Option<Opcode> {
-        Opcode::ALL.get(code as usize).copied()
+        BY_NUMBER[code as usize]
     }
 
     /// Everything the library knows about this operation: see `ops`.
     pub const fn spec(self) -> &'static crate::ops::OpSpec {
         crate::ops::spec(self)
+    }
+
+    /// `buf` must lie in the registered buffer `buf_index` names.
+    pub fn uses_registered_buffer(self) -> bool {
+        matches!(self, Opcode::ReadFixed | Opcode::WriteFixed)
+    }
+
+    /// `URB_FLAG_FIXED_FILE` is accepted: the operation takes a
+    /// descriptor in `fd`, which io_uring then looks up in the registered
+    /// table (`IOSQE_FIXED_FILE`). Not close: io_uring's close of a
+    /// registered file is a different request (`file_index`).
+    pub fn takes_fixed_file(self) -> bool {
+        self.spec().fd == FdUse::Required && self != Opcode::Close
     }
 
     /// The kernel opcode that carries this operation.
@@ -401,6 +475,18 @@ impl Opcode {
         }
     }
 }
+
+/// `Opcode::from_u8` without a search: numbers need not be contiguous
+/// (opcodes are allocated in ranges).
+const BY_NUMBER: [Option<Opcode>; 256] = {
+    let mut table = [None; 256];
+    let mut i = 0;
+    while i < Opcode::ALL.len() {
+        table[Opcode::ALL[i] as usize] = Some(Opcode::ALL[i]);
+        i += 1;
+    }
+    table
+};
 
 /// A request that passed validation. Only [`validate`] makes one.
 #[derive(Clone, Copy, Debug)]
@@ -421,7 +507,9 @@ unsafe impl Send for ValidOp {}
 /// the system call would give: `-EBADF` for a negative descriptor,
 /// `-EFAULT` for a NULL pointer the call would have to use, `-EINVAL` for
 /// what the call itself would refuse as invalid (and for the library's own
-/// limits and reserved fields).
+/// limits and reserved fields). This is the blocking face's check: what
+/// only an async ring can carry (registered buffers and files, zero-copy
+/// sends) is `-EOPNOTSUPP` here (see [`validate_on_ring`]).
 ///
 /// # Safety
 /// For `URB_OP_READV`/`URB_OP_WRITEV`, a non-NULL `op.buf` must point to
@@ -434,13 +522,33 @@ unsafe impl Send for ValidOp {}
 /// `msg_iov` points to `msg_iovlen` readable iovecs (validation reads them
 /// to learn the request's length). No other pointer is dereferenced.
 pub unsafe fn validate(op: &urb_op) -> Result<ValidOp, i32> {
+    let v = validate_on_ring(op)?;
+    if v.ring_only() {
+        return Err(-libc::EOPNOTSUPP);
+    }
+    Ok(v)
+}
+
+/// [`validate`] for an async ring, which also takes registered buffers
+/// (`URB_OP_READ_FIXED`/`URB_OP_WRITE_FIXED` with `buf_index`), registered
+/// files (`URB_FLAG_FIXED_FILE`) and zero-copy sends.
+///
+/// # Safety
+/// As [`validate`].
+pub unsafe fn validate_on_ring(op: &urb_op) -> Result<ValidOp, i32> {
     let Some(code) = Opcode::from_u8(op.opcode) else {
         return Err(-libc::EINVAL);
     };
-    if op.flags != 0 || op.reserved0 != 0 || op.reserved1 != 0 || op.reserved2 != [0, 0] {
+    if op.flags & !URB_FLAG_FIXED_FILE != 0 || op.reserved1 != 0 || op.reserved2 != [0, 0] {
         return Err(-libc::EINVAL);
     }
     let spec = code.spec();
+    if op.buf_index != 0 && !code.uses_registered_buffer() {
+        return Err(-libc::EINVAL);
+    }
+    if op.flags & URB_FLAG_FIXED_FILE != 0 && !code.takes_fixed_file() {
+        return Err(-libc::EINVAL);
+    }
     // A directory descriptor is checked with its path: the kernel ignores
     // it for an absolute one.
     match spec.fd {
@@ -468,6 +576,26 @@ pub unsafe fn iovecs(op: &urb_op) -> &[libc::iovec] {
 }
 
 impl ValidOp {
+    /// `fd` is an index into the ring's registered files.
+    pub fn fixed_file(&self) -> bool {
+        self.raw.flags & URB_FLAG_FIXED_FILE != 0
+    }
+
+    /// `buf` lies in one of the ring's registered buffers.
+    pub fn registered_buffer(&self) -> bool {
+        self.code.uses_registered_buffer()
+    }
+
+    /// What only an async ring can carry: registered buffers or files, or
+    /// an operation that completes twice in the kernel (zero-copy sends).
+    pub fn ring_only(&self) -> bool {
+        self.fixed_file()
+            || matches!(
+                self.code,
+                Opcode::ReadFixed | Opcode::WriteFixed | Opcode::SendZc | Opcode::SendmsgZc
+            )
+    }
+
     /// See [`Opcode::finish`]. A poll reports what poll(2) would: the
     /// requested events plus `POLLERR`/`POLLHUP` (io_uring adds
     /// `POLLRDHUP` on its own).
@@ -535,9 +663,11 @@ mod tests {
 
     #[test]
     fn every_opcode_number_maps_back() {
-        for (i, code) in Opcode::ALL.iter().enumerate() {
-            assert_eq!(Opcode::from_u8(i as u8), Some(*code));
+        for code in Opcode::ALL {
+            assert_eq!(Opcode::from_u8(code as u8), Some(code));
         }
+        let known = (0..=255u8).filter(|&n| Opcode::from_u8(n).is_some());
+        assert_eq!(known.count(), Opcode::ALL.len());
         assert_eq!(Opcode::from_u8(URB_OP_COUNT), None);
     }
 

@@ -171,3 +171,21 @@ pub fn listen(fd: i32, backlog: i32) -> urb_op {
         ..op(URB_OP_LISTEN, fd)
     }
 }
+pub fn read_fixed(fd: i32, buf: *mut c_void, len: u32, offset: u64, buf_index: u16) -> urb_op {
+    urb_op {
+        buf_index,
+        ..data(URB_OP_READ_FIXED, fd, buf, len, offset, 0)
+    }
+}
+pub fn write_fixed(fd: i32, buf: *const c_void, len: u32, offset: u64, buf_index: u16) -> urb_op {
+    urb_op {
+        buf_index,
+        ..data(URB_OP_WRITE_FIXED, fd, buf as *mut _, len, offset, 0)
+    }
+}
+pub fn send_zc(fd: i32, buf: *const c_void, len: u32, flags: i32) -> urb_op {
+    data(URB_OP_SEND_ZC, fd, buf as *mut _, len, 0, flags as u32)
+}
+pub fn sendmsg_zc(fd: i32, msg: *const libc::msghdr, flags: i32) -> urb_op {
+    data(URB_OP_SENDMSG_ZC, fd, msg as *mut _, 0, 0, flags as u32)
+}

@@ -52,6 +52,10 @@ var (
 	_ func(int, int) *Op                            = PrepShutdown
 	_ func(int, uint32) *Op                         = PrepPoll
 	_ func(time.Duration) *Op                       = PrepTimeout
+	_ func(int, []byte, int64, int) *Op             = PrepReadFixed
+	_ func(int, []byte, int64, int) *Op             = PrepWriteFixed
+	_ func(int, []byte, int) *Op                    = PrepSendZc
+	_ func(*Op) *Op                                 = (*Op).FixedFile
 	_ func(*Op) (int32, error)                      = Submit
 	_ func(*Op, time.Duration) (int32, error)       = SubmitTimeout
 	_ func([]*Op) ([]int32, error)                  = SubmitChain
@@ -67,6 +71,10 @@ var (
 
 	_ func(*RingOptions) (*Ring, error)                               = NewRing
 	_ func(*Ring) error                                               = (*Ring).Close
+	_ func(*Ring, [][]byte) error                                     = (*Ring).RegisterBuffers
+	_ func(*Ring) error                                               = (*Ring).UnregisterBuffers
+	_ func(*Ring, []int) error                                        = (*Ring).RegisterFiles
+	_ func(*Ring) error                                               = (*Ring).UnregisterFiles
 	_ func(*Ring) (RingStats, error)                                  = (*Ring).Stats
 	_ func(*Ring, context.Context, *Op) (int32, error)                = (*Ring).Do
 	_ func(*Ring, context.Context, *Op, time.Duration) (int32, error) = (*Ring).DoTimeout

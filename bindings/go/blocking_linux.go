@@ -33,7 +33,8 @@ var _ = [1]struct{}{}[OpNop^C.URB_OP_NOP|OpRead^C.URB_OP_READ|OpWrite^C.URB_OP_W
 	OpRecv^C.URB_OP_RECV|OpSend^C.URB_OP_SEND|OpAccept^C.URB_OP_ACCEPT|
 	OpConnect^C.URB_OP_CONNECT|OpShutdown^C.URB_OP_SHUTDOWN|OpPoll^C.URB_OP_POLL|
 	OpTimeout^C.URB_OP_TIMEOUT|OpUnlinkat^C.URB_OP_UNLINKAT|OpRenameat^C.URB_OP_RENAMEAT|
-	OpMkdirat^C.URB_OP_MKDIRAT]
+	OpMkdirat^C.URB_OP_MKDIRAT|OpReadFixed^C.URB_OP_READ_FIXED|
+	OpWriteFixed^C.URB_OP_WRITE_FIXED|OpSendZc^C.URB_OP_SEND_ZC|OpSendmsgZc^C.URB_OP_SENDMSG_ZC]
 
 // oCloexec is added to every open by [OpenFile].
 const oCloexec = syscall.O_CLOEXEC

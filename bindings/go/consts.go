@@ -46,6 +46,15 @@ const (
 	OpSocket
 	OpBind
 	OpListen
+)
+
+// Operations numbered after a gap (19-36 are taken by operations added
+// elsewhere): registered buffers and zero-copy sends, for async rings.
+const (
+	OpReadFixed Opcode = 37 + iota
+	OpWriteFixed
+	OpSendZc
+	OpSendmsgZc
 	opCount
 )
 
@@ -75,10 +84,15 @@ var opNames = [...]string{
 	OpSocket:   "socket",
 	OpBind:     "bind",
 	OpListen:   "listen",
+
+	OpReadFixed:  "read_fixed",
+	OpWriteFixed: "write_fixed",
+	OpSendZc:     "send_zc",
+	OpSendmsgZc:  "sendmsg_zc",
 }
 
 func (c Opcode) String() string {
-	if c < opCount {
+	if c < opCount && opNames[c] != "" {
 		return opNames[c]
 	}
 	return "opcode(" + strconv.Itoa(int(c)) + ")"

@@ -35,7 +35,7 @@ func submitRaw(r rawRequest, buf, buf2 unsafe.Pointer, asChain bool) int32 {
 	op := C.urb_op{
 		opcode:    C.uint8_t(r.Opcode),
 		flags:     C.uint8_t(r.Flags),
-		reserved0: C.uint16_t(r.Reserved0),
+		buf_index: C.uint16_t(r.Reserved0),
 		fd:        C.int32_t(r.Fd),
 		offset:    C.uint64_t(r.Offset),
 		buf:       buf,

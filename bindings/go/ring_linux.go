@@ -406,6 +406,7 @@ func (r *ring) close() (first bool) {
 		r.file.Close() // RawConn.Read returns: the reaper ends
 		<-r.reaperDone
 		C.urb_ring_free(r.ptr)
+		unpinRegistered(r) // the freed ring no longer reaches them
 	})
 	return first
 }

@@ -311,10 +311,72 @@
 #define URB_OP_LISTEN 23
 
 /**
- * One past the highest opcode this version knows. New operations get new
- * numbers at the end, so existing callers keep their meaning.
+ * `pread(fd, buf, len, offset)` into a registered buffer, on an async ring
+ * only: `buf_index` names a buffer registered with
+ * `urb_ring_register_buffers` and `buf`/`len` must lie inside it (else the
+ * completion is `-EFAULT`, as io_uring gives, also for an index with no
+ * buffer or a ring with none registered). The kernel skips pinning and
+ * mapping the pages per request (`IORING_OP_READ_FIXED`, kernel 5.1);
+ * the fallback engine checks the same range and calls pread(2). Offset
+ * and `op_flags` as for `URB_OP_READ`. Result: bytes read. The blocking
+ * face, which has no registered buffers, refuses it with `-EOPNOTSUPP`.
  */
-#define URB_OP_COUNT 24
+#define URB_OP_READ_FIXED 37
+
+/**
+ * `pwrite(fd, buf, len, offset)` from a registered buffer, on an async
+ * ring only: as `URB_OP_READ_FIXED` (`IORING_OP_WRITE_FIXED`, kernel
+ * 5.1), and as `URB_OP_WRITE` for pipes and sockets. Result: bytes
+ * written.
+ */
+#define URB_OP_WRITE_FIXED 38
+
+/**
+ * `send(fd, buf, len, op_flags | MSG_NOSIGNAL)` without copying the data
+ * into the kernel (`IORING_OP_SEND_ZC`, kernel 6.0), on an async ring
+ * only. The kernel completes such a send twice: once with its result and
+ * once more when the network stack has let go of the pages. The library
+ * delivers ONE completion, after the second, carrying the send's result
+ * (bytes sent or `-errno`): when it arrives the buffer may be reused.
+ * (Loopback and devices without scatter-gather copy anyway; the result is
+ * the same.) The fallback engine performs a plain send(2), with the same
+ * result and the same rule. `op_flags` and results as `URB_OP_SEND`; it is
+ * never tried on the calling thread (that would copy). The blocking face
+ * refuses it with `-EOPNOTSUPP`.
+ */
+#define URB_OP_SEND_ZC 39
+
+/**
+ * `sendmsg(fd, buf, op_flags | MSG_NOSIGNAL)` without copying the data
+ * (`IORING_OP_SENDMSG_ZC`, kernel 6.1), on an async ring only: `buf` is a
+ * `struct msghdr *` (`len` is ignored), which, with the memory it names,
+ * must stay valid until the completion. One completion, after the
+ * kernel's notification, with the result, exactly as `URB_OP_SEND_ZC`;
+ * the fallback engine performs a plain sendmsg(2). Only an error breaks a
+ * chain. The blocking face refuses it with `-EOPNOTSUPP`.
+ */
+#define URB_OP_SENDMSG_ZC 40
+
+/**
+ * One past the highest opcode this version knows. New operations get new
+ * numbers at the end, so existing callers keep their meaning. A number
+ * below it that names no operation (a gap between families) is `-EINVAL`,
+ * as any unknown opcode.
+ */
+#define URB_OP_COUNT 41
+
+/**
+ * `urb_op.flags` bit: `fd` is an index into the table registered with
+ * `urb_ring_register_files`, not a descriptor (`IOSQE_FIXED_FILE`). Async
+ * rings only (the blocking face refuses it with `-EOPNOTSUPP`). Accepted by
+ * the operations that take a descriptor in `fd` and that io_uring lets use
+ * a registered file: read, write, readv, writev, fsync, recv, send,
+ * accept, connect, shutdown, poll, read_fixed, write_fixed, send_zc;
+ * elsewhere (nop, openat, close, statx, timeout, unlinkat, renameat,
+ * mkdirat) it is `-EINVAL`. An index with no file (beyond the table, a
+ * sparse `-1` slot, no table) completes with `-EBADF`, as io_uring gives.
+ */
+#define URB_FLAG_FIXED_FILE 1
 
 /**
  * `offset` value that reads or writes at the file's current position.
@@ -393,6 +455,13 @@
 #define POOL_KEY (UINT64_MAX - 1)
 
 /**
+ * Bits of [`Registry::uses`]: the tables a request names.
+ */
+#define USES_BUFFERS 1
+
+#define USES_FILES 2
+
+/**
  * How a result bears on a linked chain (the kernel's rule, followed by
  * the fallback too).
  */
@@ -417,7 +486,7 @@ typedef struct urb_ring urb_ring;
  * |--------|------------|
  * | 0      | opcode     |
  * | 1      | flags      |
- * | 2      | reserved0  |
+ * | 2      | buf_index  |
  * | 4      | fd         |
  * | 8      | offset     |
  * | 16     | buf        |
@@ -450,8 +519,9 @@ typedef struct urb_ring urb_ring;
  *
  * Zero it, then set the fields the opcode uses (each `URB_OP_*` says which),
  * or let a `urb_prep_*` function do it. Fields an opcode does not use are
- * ignored, except `flags` and the `reserved*` fields, which must be zero:
- * later versions give them meaning, and a request that sets them is refused
+ * ignored, except `flags`, `buf_index` and the `reserved*` fields, which
+ * must be zero unless the opcode gives them a meaning (`URB_FLAG_*`,
+ * the fixed-buffer opcodes): later versions give them meaning, and a request that sets them is refused
  * with `-EINVAL` today rather than misread tomorrow. The library never keeps
  * a pointer to the `urb_op` itself past the call it is passed to; the
  * memory its `buf`/`buf2` point to must stay valid until the request's
@@ -463,13 +533,14 @@ typedef struct urb_op {
    */
   uint8_t opcode;
   /**
-   * No flags are defined yet: must be 0.
+   * `URB_FLAG_*` bits (0 or `URB_FLAG_FIXED_FILE`); others must be 0.
    */
   uint8_t flags;
   /**
-   * Must be 0.
+   * `URB_OP_READ_FIXED`/`URB_OP_WRITE_FIXED`: the index of the
+   * registered buffer `buf` lies in. Must be 0 for every other opcode.
    */
-  uint16_t reserved0;
+  uint16_t buf_index;
   /**
    * File descriptor (or directory descriptor for openat, statx, unlinkat,
    * renameat, mkdirat; the domain for socket).
@@ -1487,6 +1558,120 @@ int32_t urb_ring_buffer(const struct urb_ring *ring, uint32_t bid, void **data);
  * Gives provided buffer `bid` back to the ring for later receives.
  */
 int32_t urb_ring_buffer_release(const struct urb_ring *ring, uint32_t bid);
+
+/**
+ * Registers `n` buffers with the ring, for `URB_OP_READ_FIXED` and
+ * `URB_OP_WRITE_FIXED` (`urb_op.buf_index` is the index into `iovs`; the
+ * request's `buf`/`len` must lie inside that buffer). On io_uring the
+ * kernel pins the pages once (`IORING_REGISTER_BUFFERS`) instead of per
+ * request; on the fallback engine the ring keeps the table and checks the
+ * same ranges.
+ *
+ * Lifetime: the memory stays the caller's. It must stay valid (mapped, not
+ * reused for anything the ring may overwrite) until
+ * `urb_ring_unregister_buffers` returns 0 or `urb_ring_free` returns. The
+ * `iovs` array itself is read during the call only.
+ *
+ * Returns 0 or, as `io_uring_register(2)` gives them, on both engines:
+ * `-EBUSY` (buffers are already registered: unregister first), `-EINVAL`
+ * (`n` is 0 or above 16384), `-EFAULT` (`iovs` NULL; an entry with a NULL
+ * base and a non-zero length, a zero length, more than 1 GiB, or memory
+ * that is not mapped; io_uring also refuses memory mapped from a regular
+ * file, which the fallback engine does not detect), `-ENOMEM` (the
+ * locked-memory limit). An entry `{NULL, 0}` is an empty slot (requests
+ * naming it get `-EFAULT`). The library's own: `-EACCES` on a ring made
+ * with an allow-list (the kernel refuses registration on a restricted
+ * ring), `-EDEADLK` from the ring's own callback (on io_uring the owner
+ * thread makes the call, and cannot wait for itself; refused on both
+ * engines alike), `-ESHUTDOWN`,
+ * `-ECHILD` or the ring's failure as for `urb_ring_submit`. Buffers are
+ * for async rings only: the blocking face refuses `URB_OP_READ_FIXED`/
+ * `URB_OP_WRITE_FIXED` with `-EOPNOTSUPP`.
+ */
+int32_t urb_ring_register_buffers(const struct urb_ring *ring,
+                                  const struct iovec *iovs,
+                                  uint32_t n);
+
+/**
+ * Unregisters the ring's buffers; the caller may then reuse their memory.
+ * Returns 0, `-ENXIO` (none registered), or `-EBUSY` while any
+ * `URB_OP_READ_FIXED`/`URB_OP_WRITE_FIXED` request of the ring is in
+ * flight (from `urb_ring_submit*` until its completion is queued: wait for
+ * their completions, or cancel them, first). io_uring itself would let
+ * the call succeed and keep the pages pinned until those requests end,
+ * still writing into memory the caller was told it got back; the library
+ * refuses instead, on both engines. Other errors as for
+ * `urb_ring_register_buffers`.
+ */
+int32_t urb_ring_unregister_buffers(const struct urb_ring *ring);
+
+/**
+ * Registers `n` descriptors with the ring: a request with
+ * `URB_FLAG_FIXED_FILE` in `urb_op.flags` then names `fds[fd]` by its
+ * index (io_uring skips looking the descriptor up per request). The ring
+ * holds its own reference to each file: closing a descriptor after it was
+ * registered leaves the registered file usable until it is unregistered,
+ * as in the kernel (on the fallback engine the ring keeps a duplicate
+ * descriptor). `-1` is an empty slot (requests naming it get `-EBADF`).
+ * `fds` is read during the call only.
+ *
+ * Returns 0 or, as `io_uring_register(2)` gives them, on both engines:
+ * `-EBUSY` (files are already registered), `-EINVAL` (`n` is 0),
+ * `-EMFILE` (`n` above 1048576 or `RLIMIT_NOFILE`), `-EFAULT` (`fds`
+ * NULL), `-EBADF` (an entry that is not an open descriptor, or is an
+ * io_uring instance); the library's own errors as for
+ * `urb_ring_register_buffers`.
+ */
+int32_t urb_ring_register_files(const struct urb_ring *ring, const int32_t *fds, uint32_t n);
+
+/**
+ * Unregisters the ring's files (the ring's references to them are
+ * dropped). Returns 0, `-ENXIO` (none registered), or `-EBUSY` while any
+ * request with `URB_FLAG_FIXED_FILE` is in flight (the same rule as for
+ * buffers, so that the fallback engine's duplicates outlive the requests
+ * using them). Other errors as for `urb_ring_register_buffers`.
+ */
+int32_t urb_ring_unregister_files(const struct urb_ring *ring);
+
+/**
+ * `URB_OP_READ_FIXED` (async rings only): `buf`/`len` inside registered
+ * buffer `buf_index`.
+ */
+int32_t urb_prep_read_fixed(int32_t fd,
+                            void *buf,
+                            uint32_t len,
+                            uint64_t offset,
+                            uint16_t buf_index,
+                            struct urb_op *out);
+
+/**
+ * `URB_OP_WRITE_FIXED` (async rings only): `buf`/`len` inside registered
+ * buffer `buf_index`.
+ */
+int32_t urb_prep_write_fixed(int32_t fd,
+                             const void *buf,
+                             uint32_t len,
+                             uint64_t offset,
+                             uint16_t buf_index,
+                             struct urb_op *out);
+
+/**
+ * `URB_OP_SEND_ZC` (async rings only): one completion, once the buffer may
+ * be reused.
+ */
+int32_t urb_prep_send_zc(int32_t fd,
+                         const void *buf,
+                         uint32_t len,
+                         int32_t flags,
+                         struct urb_op *out);
+
+/**
+ * `URB_OP_SENDMSG_ZC` (async rings only): `msg` is a `const struct msghdr *`
+ * (typed `void` here so the header needs no `<sys/socket.h>`); it and what
+ * it names stay valid until the one completion, which says the buffers may
+ * be reused.
+ */
+int32_t urb_prep_sendmsg_zc(int32_t fd, const void *msg, int32_t flags, struct urb_op *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let mut op = urb_op::zeroed();
     op.opcode = input.u8();
     op.flags = if input.u8() < 16 { input.u8() } else { 0 };
-    op.reserved0 = if input.u8() < 16 { input.u16() } else { 0 };
+    op.buf_index = if input.u8() < 16 { input.u16() } else { 0 };
     op.fd = input.u32() as i32;
     op.offset = input.u64();
     op.buf = input.u64() as usize as *mut libc::c_void;
@@ -92,22 +92,63 @@ fuzz_target!(|data: &[u8]| {
 
     // SAFETY: a readv/writev buf was pointed at `iovs` above, a path
     // operation's buf (and renameat's buf2) at a real path, a message's at
-    // `hdr` (or they are NULL).
-    let valid = match unsafe { validate(&op) } {
+    // `hdr` (or they are NULL). An async ring's validation, which also takes
+    // registered buffers and files and zero-copy sends; the blocking face's
+    // refuses exactly those.
+    let valid = match unsafe { validate_on_ring(&op) } {
         Ok(v) => v,
         Err(e) => {
             assert!(e < 0 && e > -4096, "validation error {e} is not an errno");
+            // SAFETY: as above.
+            assert!(
+                unsafe { validate(&op) }.is_err(),
+                "blocking face accepted {op:?}"
+            );
             return;
         }
     };
+    let ring_only = op.flags != 0
+        || matches!(
+            op.opcode,
+            URB_OP_READ_FIXED | URB_OP_WRITE_FIXED | URB_OP_SEND_ZC | URB_OP_SENDMSG_ZC
+        );
+    // SAFETY: as above.
+    match unsafe { validate(&op) } {
+        Err(e) if ring_only => assert_eq!(e, -libc::EOPNOTSUPP, "{op:?}"),
+        Err(e) => panic!("the blocking face refused ({e}) what a ring takes: {op:?}"),
+        Ok(_) => assert!(!ring_only, "the blocking face took {op:?}"),
+    }
 
     // What validation accepted obeys the documented rules.
     assert!(op.opcode < URB_OP_COUNT, "unknown opcode accepted: {op:?}");
     assert!(
-        op.flags == 0 && op.reserved0 == 0 && op.reserved1 == 0 && op.reserved2 == [0, 0],
+        op.reserved1 == 0 && op.reserved2 == [0, 0],
         "reserved field accepted: {op:?}"
     );
     let code = valid.code;
+    // The only flag is the registered-file one, on operations that take a
+    // descriptor (not close, not socket's domain); the buffer index only on
+    // the fixed-buffer ones.
+    let takes_fixed_file = !matches!(
+        code,
+        Opcode::Nop
+            | Opcode::Timeout
+            | Opcode::Close
+            | Opcode::Openat
+            | Opcode::Statx
+            | Opcode::Unlinkat
+            | Opcode::Renameat
+            | Opcode::Mkdirat
+            | Opcode::Socket
+    );
+    assert!(
+        op.flags == 0 || (op.flags == URB_FLAG_FIXED_FILE && takes_fixed_file),
+        "flags accepted: {op:?}"
+    );
+    assert!(
+        op.buf_index == 0 || matches!(code, Opcode::ReadFixed | Opcode::WriteFixed),
+        "buf_index accepted: {op:?}"
+    );
     // socket's fd is the domain, the kernel's to judge.
     let uses_fd = !matches!(code, Opcode::Nop | Opcode::Timeout | Opcode::Socket);
     // A directory descriptor is AT_FDCWD, or anything beside an absolute
@@ -122,7 +163,13 @@ fuzz_target!(|data: &[u8]| {
         "negative fd accepted: {op:?}"
     );
     match code {
-        Opcode::Read | Opcode::Write | Opcode::Recv | Opcode::Send => {
+        Opcode::Read
+        | Opcode::Write
+        | Opcode::Recv
+        | Opcode::Send
+        | Opcode::ReadFixed
+        | Opcode::WriteFixed
+        | Opcode::SendZc => {
             assert!(op.len <= i32::MAX as u32, "{op:?}");
             assert_eq!(valid.expected_len, op.len as u64);
         }
@@ -209,7 +256,9 @@ fuzz_target!(|data: &[u8]| {
     let mut args = SqeArgs::default();
     let sqe = sqe_bytes(encode(&valid, &mut args));
     assert_eq!(sqe[0], code.kernel_opcode(), "{op:?}");
-    assert_eq!(sqe[1], 0, "SQE flags set by the encoder: {op:?}");
+    // IOSQE_FIXED_FILE exactly when asked for; no other SQE flag.
+    let fixed_file = if op.flags == 0 { 0 } else { 1 };
+    assert_eq!(sqe[1], fixed_file, "SQE flags set by the encoder: {op:?}");
     assert_eq!(
         field::<8>(&sqe, 32),
         [0; 8],
@@ -281,7 +330,46 @@ fuzz_target!(|data: &[u8]| {
             (0, 0, op.len, 0),
             "listen SQE: {op:?}"
         ),
+        Opcode::ReadFixed | Opcode::WriteFixed => {
+            let hipri = libc::RWF_HIPRI as u32;
+            let sqe_buf_index = u16::from_ne_bytes(field(&sqe, 40));
+            assert_eq!(
+                (sqe_addr, sqe_len, sqe_flags, sqe_off, sqe_buf_index),
+                (
+                    op.buf as u64,
+                    op.len,
+                    op.op_flags & !hipri,
+                    op.offset,
+                    op.buf_index
+                ),
+                "fixed-buffer SQE: {op:?}"
+            );
+        }
+        Opcode::SendmsgZc => {
+            assert!(!op.buf.is_null(), "NULL message header accepted: {op:?}");
+            assert_eq!(
+                (sqe_addr, sqe_flags),
+                (op.buf as u64, op.op_flags | libc::MSG_NOSIGNAL as u32),
+                "sendmsg_zc SQE: {op:?}"
+            );
+        }
+        Opcode::SendZc => {
+            assert_eq!(
+                (sqe_addr, sqe_len, sqe_flags),
+                (
+                    op.buf as u64,
+                    op.len,
+                    op.op_flags | libc::MSG_NOSIGNAL as u32
+                ),
+                "send_zc SQE: {op:?}"
+            );
+        }
         _ => {}
+    }
+    // The raw-SQE decoder is the blocking face's: it has no registered
+    // tables and no zero-copy sends.
+    if ring_only {
+        return;
     }
 
     // The fallback's decoder reads the same request back.
@@ -413,5 +501,8 @@ fuzz_target!(|data: &[u8]| {
             same("len", a.len.into(), b.len.into());
         }
         Opcode::Listen => same("len (backlog)", a.len.into(), b.len.into()),
+        Opcode::ReadFixed | Opcode::WriteFixed | Opcode::SendZc | Opcode::SendmsgZc => {
+            unreachable!("returned above: {op:?}")
+        }
     }
 });

@@ -368,3 +368,168 @@ pub extern "C" fn urb_ring_buffer(ring: *const urb_ring, bid: u32, data: *mut *m
 pub extern "C" fn urb_ring_buffer_release(ring: *const urb_ring, bid: u32) -> i32 {
     ffi_boundary! { with_ring(ring, |r| r.buffers().ok_or(-libc::EINVAL)?.release(bid).map(|_| 0)) }
 }
+
+/// Registers `n` buffers with the ring, for `URB_OP_READ_FIXED` and
+/// `URB_OP_WRITE_FIXED` (`urb_op.buf_index` is the index into `iovs`; the
+/// request's `buf`/`len` must lie inside that buffer). On io_uring the
+/// kernel pins the pages once (`IORING_REGISTER_BUFFERS`) instead of per
+/// request; on the fallback engine the ring keeps the table and checks the
+/// same ranges.
+///
+/// Lifetime: the memory stays the caller's. It must stay valid (mapped, not
+/// reused for anything the ring may overwrite) until
+/// `urb_ring_unregister_buffers` returns 0 or `urb_ring_free` returns. The
+/// `iovs` array itself is read during the call only.
+///
+/// Returns 0 or, as `io_uring_register(2)` gives them, on both engines:
+/// `-EBUSY` (buffers are already registered: unregister first), `-EINVAL`
+/// (`n` is 0 or above 16384), `-EFAULT` (`iovs` NULL; an entry with a NULL
+/// base and a non-zero length, a zero length, more than 1 GiB, or memory
+/// that is not mapped; io_uring also refuses memory mapped from a regular
+/// file, which the fallback engine does not detect), `-ENOMEM` (the
+/// locked-memory limit). An entry `{NULL, 0}` is an empty slot (requests
+/// naming it get `-EFAULT`). The library's own: `-EACCES` on a ring made
+/// with an allow-list (the kernel refuses registration on a restricted
+/// ring), `-EDEADLK` from the ring's own callback (on io_uring the owner
+/// thread makes the call, and cannot wait for itself; refused on both
+/// engines alike), `-ESHUTDOWN`,
+/// `-ECHILD` or the ring's failure as for `urb_ring_submit`. Buffers are
+/// for async rings only: the blocking face refuses `URB_OP_READ_FIXED`/
+/// `URB_OP_WRITE_FIXED` with `-EOPNOTSUPP`.
+#[no_mangle]
+pub extern "C" fn urb_ring_register_buffers(
+    ring: *const urb_ring,
+    iovs: *const libc::iovec,
+    n: u32,
+) -> i32 {
+    ffi_boundary! {
+        with_ring(ring, |r| {
+            if iovs.is_null() && n != 0 {
+                return Err(-libc::EFAULT);
+            }
+            let iovs = if n == 0 {
+                &[][..]
+            } else {
+                // SAFETY: non-NULL; the caller promises `n` readable iovecs.
+                unsafe { std::slice::from_raw_parts(iovs, n as usize) }
+            };
+            r.register_buffers(iovs).map(|_| 0)
+        })
+    }
+}
+
+/// Unregisters the ring's buffers; the caller may then reuse their memory.
+/// Returns 0, `-ENXIO` (none registered), or `-EBUSY` while any
+/// `URB_OP_READ_FIXED`/`URB_OP_WRITE_FIXED` request of the ring is in
+/// flight (from `urb_ring_submit*` until its completion is queued: wait for
+/// their completions, or cancel them, first). io_uring itself would let
+/// the call succeed and keep the pages pinned until those requests end,
+/// still writing into memory the caller was told it got back; the library
+/// refuses instead, on both engines. Other errors as for
+/// `urb_ring_register_buffers`.
+#[no_mangle]
+pub extern "C" fn urb_ring_unregister_buffers(ring: *const urb_ring) -> i32 {
+    ffi_boundary! { with_ring(ring, |r| r.unregister_buffers().map(|_| 0)) }
+}
+
+/// Registers `n` descriptors with the ring: a request with
+/// `URB_FLAG_FIXED_FILE` in `urb_op.flags` then names `fds[fd]` by its
+/// index (io_uring skips looking the descriptor up per request). The ring
+/// holds its own reference to each file: closing a descriptor after it was
+/// registered leaves the registered file usable until it is unregistered,
+/// as in the kernel (on the fallback engine the ring keeps a duplicate
+/// descriptor). `-1` is an empty slot (requests naming it get `-EBADF`).
+/// `fds` is read during the call only.
+///
+/// Returns 0 or, as `io_uring_register(2)` gives them, on both engines:
+/// `-EBUSY` (files are already registered), `-EINVAL` (`n` is 0),
+/// `-EMFILE` (`n` above 1048576 or `RLIMIT_NOFILE`), `-EFAULT` (`fds`
+/// NULL), `-EBADF` (an entry that is not an open descriptor, or is an
+/// io_uring instance); the library's own errors as for
+/// `urb_ring_register_buffers`.
+#[no_mangle]
+pub extern "C" fn urb_ring_register_files(ring: *const urb_ring, fds: *const i32, n: u32) -> i32 {
+    ffi_boundary! {
+        with_ring(ring, |r| {
+            if fds.is_null() && n != 0 {
+                return Err(-libc::EFAULT);
+            }
+            let fds = if n == 0 {
+                &[][..]
+            } else {
+                // SAFETY: non-NULL; the caller promises `n` readable ints.
+                unsafe { std::slice::from_raw_parts(fds, n as usize) }
+            };
+            r.register_files(fds).map(|_| 0)
+        })
+    }
+}
+
+/// Unregisters the ring's files (the ring's references to them are
+/// dropped). Returns 0, `-ENXIO` (none registered), or `-EBUSY` while any
+/// request with `URB_FLAG_FIXED_FILE` is in flight (the same rule as for
+/// buffers, so that the fallback engine's duplicates outlive the requests
+/// using them). Other errors as for `urb_ring_register_buffers`.
+#[no_mangle]
+pub extern "C" fn urb_ring_unregister_files(ring: *const urb_ring) -> i32 {
+    ffi_boundary! { with_ring(ring, |r| r.unregister_files().map(|_| 0)) }
+}
+
+/// `URB_OP_READ_FIXED` (async rings only): `buf`/`len` inside registered
+/// buffer `buf_index`.
+#[no_mangle]
+pub extern "C" fn urb_prep_read_fixed(
+    fd: i32,
+    buf: *mut c_void,
+    len: u32,
+    offset: u64,
+    buf_index: u16,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = crate::prep::read_fixed(fd, buf, len, offset, buf_index); 0 })) }
+}
+
+/// `URB_OP_WRITE_FIXED` (async rings only): `buf`/`len` inside registered
+/// buffer `buf_index`.
+#[no_mangle]
+pub extern "C" fn urb_prep_write_fixed(
+    fd: i32,
+    buf: *const c_void,
+    len: u32,
+    offset: u64,
+    buf_index: u16,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = crate::prep::write_fixed(fd, buf, len, offset, buf_index); 0 })) }
+}
+
+/// `URB_OP_SEND_ZC` (async rings only): one completion, once the buffer may
+/// be reused.
+#[no_mangle]
+pub extern "C" fn urb_prep_send_zc(
+    fd: i32,
+    buf: *const c_void,
+    len: u32,
+    flags: i32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = crate::prep::send_zc(fd, buf, len, flags); 0 })) }
+}
+
+/// `URB_OP_SENDMSG_ZC` (async rings only): `msg` is a `const struct msghdr *`
+/// (typed `void` here so the header needs no `<sys/socket.h>`); it and what
+/// it names stay valid until the one completion, which says the buffers may
+/// be reused.
+#[no_mangle]
+pub extern "C" fn urb_prep_sendmsg_zc(
+    fd: i32,
+    msg: *const c_void,
+    flags: i32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = crate::prep::sendmsg_zc(fd, msg.cast(), flags); 0 })) }
+}

@@ -17,6 +17,7 @@
 //! [`Opcode`] is exhaustive).
 
 mod file;
+mod fixed;
 mod misc;
 pub(crate) mod msg;
 mod net;
@@ -228,6 +229,10 @@ pub const fn spec(code: Opcode) -> &'static OpSpec {
         Opcode::Socket => &net::SOCKET,
         Opcode::Bind => &net::BIND,
         Opcode::Listen => &net::LISTEN,
+        Opcode::ReadFixed => &fixed::READ_FIXED,
+        Opcode::WriteFixed => &fixed::WRITE_FIXED,
+        Opcode::SendZc => &fixed::SEND_ZC,
+        Opcode::SendmsgZc => &fixed::SENDMSG_ZC,
     }
 }
 
@@ -367,6 +372,10 @@ mod tests {
             "URB_OP_SOCKET",
             "URB_OP_BIND",
             "URB_OP_LISTEN",
+            "URB_OP_READ_FIXED",
+            "URB_OP_WRITE_FIXED",
+            "URB_OP_SEND_ZC",
+            "URB_OP_SENDMSG_ZC",
         ];
         for (code, name) in Opcode::ALL.into_iter().zip(names) {
             assert_eq!(spec(code).name, name);

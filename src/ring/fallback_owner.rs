@@ -27,6 +27,7 @@ mod pool;
 
 use super::delivery::{urb_completion, URB_CQE_BUFFER_SHIFT, URB_CQE_F_BUFFER, URB_CQE_F_MORE};
 use super::inbox::{Multishot, Request};
+use super::registry::Registry;
 use super::stats::Stats;
 use super::Shared;
 use crate::fallback::attempt::{self, Attempt};
@@ -81,6 +82,8 @@ struct Job {
     progress: u32,
     /// The next request of its chain, run only if this one succeeds.
     next: Option<JobId>,
+    /// The registered tables it uses (`registry::USES_*`).
+    uses: u8,
 }
 
 /// Where a request runs.
@@ -352,6 +355,10 @@ impl Owner {
             timer: None,
             progress: 0,
             next: None,
+            uses: match work {
+                Work::Op(op) => Registry::uses(&op),
+                Work::Multishot(_) => 0,
+            },
         };
         self.jobs.insert(id, job);
         Stats::bump(&self.shared.stats.in_flight, 1);
@@ -401,6 +408,14 @@ impl Owner {
             Work::Op(op) => op,
             Work::Multishot(kind) => return self.arm_multishot(id, kind),
         };
+        // A registered file or buffer, as io_uring would look it up.
+        let op = match self.shared.registry.resolve(&op) {
+            Ok(op) => op,
+            Err(e) => return self.finish(id, e),
+        };
+        if let Some(job) = self.jobs.get_mut(&id) {
+            job.work = Work::Op(op);
+        }
         match route(&op) {
             Route::Inline => self.finish(id, exec::execute(&op, None)),
             Route::Sleep => {
@@ -709,6 +724,7 @@ impl Owner {
             flags: 0,
         });
         self.shared.stats.in_flight.fetch_sub(1, Relaxed);
+        self.shared.registry.end(job.uses);
         if let Some(next) = job.next {
             self.successors.push_back((next, !breaks_chain));
         }

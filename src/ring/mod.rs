@@ -6,6 +6,7 @@ pub mod config;
 pub mod delivery;
 pub mod fallback_owner;
 pub mod inbox;
+pub mod registry;
 pub mod stats;
 pub mod uring_owner;
 
@@ -52,6 +53,8 @@ pub struct Shared {
     pub delivery: Delivery,
     pub stats: Stats,
     pub buffers: Option<ProvidedBuffers>,
+    /// Registered buffers and files (`registry`).
+    pub registry: registry::Registry,
     pub on_io_uring: bool,
     /// A test's injected failure (see [`OwnerFault`]); 0 for none.
     fault: AtomicU64,
@@ -112,6 +115,7 @@ impl Ring {
             delivery: Delivery::new()?,
             stats: Stats::default(),
             buffers,
+            registry: Default::default(),
             config,
             on_io_uring,
             fault: AtomicU64::new(0),
@@ -183,7 +187,7 @@ impl Ring {
 
     fn check(&self, o: &urb_op) -> Result<ValidOp, i32> {
         // SAFETY: the caller's request; the header makes its pointers the caller's promise.
-        let v = unsafe { op::validate(o) }?;
+        let v = unsafe { op::validate_on_ring(o) }?;
         self.admit(&v)?;
         Ok(v)
     }
@@ -202,9 +206,20 @@ impl Ring {
 
     fn push(&self, reqs: &[Request]) -> Result<(), i32> {
         self.usable()?;
-        self.shared
+        let uses = |r: &Request| match r {
+            Request::Op { op, .. } => registry::Registry::uses(op),
+            Request::Multishot { .. } | Request::Cancel { .. } => 0,
+        };
+        let registry = &self.shared.registry;
+        reqs.iter().for_each(|r| registry.begin(uses(r)));
+        if let Err(e) = self
+            .shared
             .inbox
-            .push(reqs, self.on_owner(), &self.shared.stats)?;
+            .push(reqs, self.on_owner(), &self.shared.stats)
+        {
+            reqs.iter().for_each(|r| registry.end(uses(r)));
+            return Err(e);
+        }
         let ops = reqs
             .iter()
             .filter(|r| !matches!(r, Request::Cancel { .. }))
@@ -215,7 +230,8 @@ impl Ring {
 
     pub fn submit(&self, o: &urb_op, token: u64, timeout_ns: Option<u64>) -> Result<(), i32> {
         let op = self.check(o)?;
-        if self.finishes_on_caller() {
+        // A registered file's `fd` is an index: only the ring can use it.
+        if self.finishes_on_caller() && !op.fixed_file() {
             let mut now = [None];
             crate::tryfirst::try_at_hand(std::slice::from_ref(&op), &mut now);
             if let Some(res) = now[0] {
@@ -262,7 +278,7 @@ impl Ring {
         let op = self.check(o)?;
         // A ring made with URB_RING_FALLBACK runs everything on the fallback
         // engine, tries included; otherwise the engine of the process tries.
-        if !self.shared.config.force_fallback {
+        if !self.shared.config.force_fallback && !op.ring_only() {
             if let Some(res) = crate::tryfirst::submit_nowait(o) {
                 return Ok(Some(res));
             }
@@ -314,7 +330,7 @@ impl Ring {
             // Result: each move of a request is a copy of it, and per
             // request that was most of this function's time (perf).
             // SAFETY: as in `check`.
-            let v = unsafe { op::validate(o) }?;
+            let v = unsafe { op::validate_on_ring(o) }?;
             self.admit(&v)?;
             valid.push(v);
         }
@@ -326,7 +342,7 @@ impl Ring {
             now_heap.resize(ops.len(), None);
             &mut now_heap
         };
-        if self.finishes_on_caller() {
+        if self.finishes_on_caller() && !valid.iter().any(ValidOp::fixed_file) {
             self.usable()?;
             crate::tryfirst::try_at_hand(&valid, now);
         }

@@ -46,6 +46,8 @@ struct Slot {
     cancelled: bool,
     /// The final CQE's flags (a provided buffer may ride on it).
     flags: u32,
+    /// The registered tables it uses (`registry::USES_*`).
+    uses: u8,
     /// Timespecs the kernel reads when it takes the SQEs: boxed so they do
     /// not move, and only for the requests that have any (sleeps, timeouts).
     kernel_mem: Option<Box<KernelMem>>,
@@ -221,6 +223,7 @@ impl Owner {
     /// the ring is freed and nothing is left in flight.
     fn step(&mut self) -> Result<bool, i32> {
         self.shared.injected_panic();
+        self.shared.registry.serve(self.ring.ring());
         self.shared.inbox.take(&mut self.taken);
         let had_work = self.taken_done < self.taken.len();
         let mut chain_left = 0;
@@ -473,6 +476,7 @@ impl Owner {
             cancelled: false,
             poll_events: 0,
             flags: 0,
+            uses: 0,
             kernel_mem: None,
         };
         self.in_flight += 1;
@@ -490,7 +494,9 @@ impl Owner {
     }
 
     fn release_slot(&mut self, i: u32) {
-        self.slots[i as usize] = None;
+        if let Some(slot) = self.slots[i as usize].take() {
+            self.shared.registry.end(slot.uses);
+        }
         self.free.push(i);
         self.in_flight -= 1;
         self.shared
@@ -552,6 +558,7 @@ impl Owner {
             }
         }
         let slot = self.slots[i as usize].as_mut().unwrap();
+        slot.uses = super::registry::Registry::uses(op);
         let mut scratch = SqeArgs::default(); // encode() fills it only for sleeps
         if op.code == Opcode::Timeout || timeout_ns.is_some() {
             slot.kernel_mem = Some(Box::default());
@@ -626,6 +633,12 @@ impl Owner {
                 };
                 if tag == TAG_TIMER {
                     slot.timer_fired = res == -libc::ETIME;
+                } else if matches!(slot.code, Some(Opcode::SendZc | Opcode::SendmsgZc)) {
+                    // One completion, once the kernel let go of the buffer.
+                    match super::registry::zero_copy_cqe(&mut slot.res, res, flags) {
+                        Some(sent) => slot.res = sent,
+                        None => return,
+                    }
                 } else if cqueue::more(flags) {
                     // A multishot shot: deliver now, the slot stays armed.
                     let c = urb_completion {

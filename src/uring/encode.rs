@@ -20,7 +20,13 @@ pub fn timespec(ns: u64) -> types::Timespec {
 /// Builds the SQE for `op` (its `OpSpec::encode`). `args` must outlive the
 /// submission of the entry.
 pub fn encode(op: &ValidOp, args: &mut SqeArgs) -> Entry {
-    (op.code.spec().encode)(op, args)
+    let e = (op.code.spec().encode)(op, args);
+    // `fd` already holds the index into the ring's registered files.
+    if op.fixed_file() {
+        e.flags(io_uring::squeue::Flags::FIXED_FILE)
+    } else {
+        e
+    }
 }
 
 /// The `IORING_OP_LINK_TIMEOUT` that bounds the request linked before it.

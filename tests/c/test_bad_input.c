@@ -31,6 +31,8 @@ static const struct named opcodes[] = {
     {"unlinkat", URB_OP_UNLINKAT}, {"renameat", URB_OP_RENAMEAT}, {"mkdirat", URB_OP_MKDIRAT},
     {"sendmsg", URB_OP_SENDMSG}, {"recvmsg", URB_OP_RECVMSG}, {"socket", URB_OP_SOCKET},
     {"bind", URB_OP_BIND}, {"listen", URB_OP_LISTEN},
+    {"read_fixed", URB_OP_READ_FIXED}, {"write_fixed", URB_OP_WRITE_FIXED}, {"send_zc", URB_OP_SEND_ZC},
+    {"sendmsg_zc", URB_OP_SENDMSG_ZC},
     {NULL, 0}};
 
 static const struct named symbols[] = {
@@ -165,7 +167,7 @@ static int build_vector(char **cell, const struct vector_fds *fds, struct vector
     v->op.offset = (uint64_t)n[C_OFFSET];
     v->op.mode = (uint32_t)n[C_MODE];
     v->op.flags = (uint8_t)n[C_FLAGS];
-    v->op.reserved0 = (uint16_t)n[C_RESERVED0];
+    v->op.buf_index = (uint16_t)n[C_RESERVED0];
     v->op.reserved1 = (uint32_t)n[C_RESERVED1];
     v->op.reserved2[0] = (uint64_t)n[C_RESERVED2];
     v->op.reserved2[1] = (uint64_t)n[C_RESERVED2_1];

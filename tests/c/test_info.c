@@ -18,7 +18,7 @@ _Static_assert(sizeof(urb_op) == 64, "urb_op is 64 bytes");
 _Static_assert(_Alignof(urb_op) == 8, "urb_op is 8-aligned");
 _Static_assert(offsetof(urb_op, opcode) == 0, "opcode");
 _Static_assert(offsetof(urb_op, flags) == 1, "flags");
-_Static_assert(offsetof(urb_op, reserved0) == 2, "reserved0");
+_Static_assert(offsetof(urb_op, buf_index) == 2, "buf_index");
 _Static_assert(offsetof(urb_op, fd) == 4, "fd");
 _Static_assert(offsetof(urb_op, offset) == 8, "offset");
 _Static_assert(offsetof(urb_op, buf) == 16, "buf");
@@ -44,7 +44,7 @@ struct expected_op {
 };
 
 static int op_is(const urb_op *op, struct expected_op want) {
-    return op->opcode == want.opcode && op->flags == 0 && op->reserved0 == 0 && op->fd == want.fd &&
+    return op->opcode == want.opcode && op->flags == 0 && op->buf_index == 0 && op->fd == want.fd &&
            op->offset == want.offset && op->buf == want.buf && op->len == want.len &&
            op->op_flags == want.op_flags && op->buf2 == want.buf2 && op->mode == want.mode &&
            op->reserved1 == 0 && op->reserved2[0] == 0 && op->reserved2[1] == 0;
@@ -112,7 +112,9 @@ static void test_version(void) {
 }
 
 static void test_op_supported(void) {
+    /* Numbers 19-36 are allocated to operations added elsewhere. */
     for (int code = 0; code < URB_OP_COUNT; code++) {
+        if (code > URB_OP_MKDIRAT && code < URB_OP_READ_FIXED) continue;
         if (!urb_op_supported((uint8_t)code)) printf("  opcode %d not supported\n", code);
         CHECK(urb_op_supported((uint8_t)code));
     }

@@ -45,7 +45,7 @@ offOpOpcode, offOpFlags, offOpReserved0, offOpFd, offOpOffset, offOpBuf, offOpLe
   offOpOpFlags, offOpBuf2, offOpMode, offOpReserved1, offOpReserved2 :: Int
 offOpOpcode = #{offset urb_op, opcode}
 offOpFlags = #{offset urb_op, flags}
-offOpReserved0 = #{offset urb_op, reserved0}
+offOpReserved0 = #{offset urb_op, buf_index}
 offOpFd = #{offset urb_op, fd}
 offOpOffset = #{offset urb_op, offset}
 offOpBuf = #{offset urb_op, buf}
