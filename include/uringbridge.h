@@ -465,6 +465,12 @@
 #define USES_FILES 2
 
 /**
+ * `IORING_ENTER_REGISTERED_RING`: the `fd` argument of `io_uring_enter` is
+ * a slot of the calling thread's table.
+ */
+#define ENTER_REGISTERED_RING IORING_ENTER_REGISTERED_RING
+
+/**
  * How a result bears on a linked chain (the kernel's rule, followed by
  * the fallback too).
  */
@@ -634,6 +640,16 @@ typedef struct urb_event {
  * would not see the connection end). An instance belongs to the process
  * that created it: in a child after `fork`, `poll` and `modify_fd*` refuse
  * with `-ECHILD` (`destroy` is allowed).
+ *
+ * The io_uring poller survives a program's stray `close` of its ring's
+ * descriptor number (a double close whose second call hit the ring): each
+ * thread enters the ring by its own registered index, so the threads that
+ * used the instance before go on as if nothing happened, a thread using it
+ * for the first time afterwards gets `-EBADFD` from `poll`/`modify_fd*`
+ * (the number names somebody else's file now: it is never entered, nor
+ * closed by `destroy`), and the instance should be destroyed and replaced.
+ * On kernels before 5.18 (or a thread with 16 registered rings already)
+ * the ring is entered by its number, and such a close breaks it.
  */
 typedef struct urb_poller_vtable {
   /**

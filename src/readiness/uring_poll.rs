@@ -15,6 +15,7 @@
 //! - a registration replaces the fd's previous one, whatever `old_events` says,
 //!   as `EPOLL_CTL_MOD` does.
 
+use super::ring_entry::PollerRing;
 use super::user_data::{next_generation, Registration, INTERNAL};
 use super::{
     check_fd, check_process, events_from_mask, mask_from_events, urb_event, Readiness, URB_EV_ERROR,
@@ -34,10 +35,11 @@ const SQ_ENTRIES: u32 = 256;
 const CQ_ENTRIES: u32 = 4096;
 
 const IORING_ENTER_GETEVENTS: u32 = 1;
-const IORING_ENTER_EXT_ARG: u32 = 1 << 3;
 
 pub struct UringPoll {
     ring: ManuallyDrop<IoUring>,
+    /// How each thread enters the ring (by its own registered index).
+    entry: PollerRing,
     /// The SQ and the per-fd slots. Taken by `modify` from any thread and by
     /// `poll` while it reads completions; never held while waiting.
     registry: Mutex<Registry>,
@@ -108,7 +110,8 @@ impl UringPoll {
     }
 
     /// Hands the SQ's published entries to the kernel and, with
-    /// `min_complete`, waits. `to_submit` must be what is queued
+    /// `min_complete`, waits (at most `timeout`). The calling thread enters
+    /// by its registered index ([`PollerRing`]). `to_submit` must be what is queued
     /// ([`UringPoll::queued`], counted under the registry lock): the kernel
     /// skips the wait when it submits fewer SQEs than `to_submit` says, so a
     /// larger number (the SQ's size, as this once passed) turned every wait
@@ -122,25 +125,9 @@ impl UringPoll {
         to_submit: u32,
         min_complete: u32,
         flags: u32,
-        wait: Option<&types::SubmitArgs<'_, '_>>,
+        timeout: Option<Duration>,
     ) -> std::io::Result<usize> {
-        // SAFETY: `wait`, when present, is an io_uring_getevents_arg (EXT_ARG).
-        unsafe {
-            match wait {
-                Some(args) => self.ring.submitter().enter(
-                    to_submit,
-                    min_complete,
-                    flags | IORING_ENTER_EXT_ARG,
-                    Some(args),
-                ),
-                None => self.ring.submitter().enter::<libc::sigset_t>(
-                    to_submit,
-                    min_complete,
-                    flags,
-                    None,
-                ),
-            }
-        }
+        self.entry.enter(to_submit, min_complete, flags, timeout)
     }
 
     /// SQEs written but not yet taken by the kernel. Read under the registry
@@ -298,11 +285,7 @@ impl UringPoll {
     fn wait(&self, left: Option<Duration>) -> Result<(), i32> {
         let r = match left {
             Some(d) if d.is_zero() => self.enter(self.queued(), 0, IORING_ENTER_GETEVENTS, None),
-            Some(d) => {
-                let ts = types::Timespec::from(d);
-                let args = types::SubmitArgs::new().timespec(&ts);
-                self.enter(self.queued(), 1, IORING_ENTER_GETEVENTS, Some(&args))
-            }
+            Some(d) => self.enter(self.queued(), 1, IORING_ENTER_GETEVENTS, Some(d)),
             None => self.enter(self.queued(), 1, IORING_ENTER_GETEVENTS, None),
         };
         match r {
@@ -325,6 +308,7 @@ impl Readiness for UringPoll {
     fn create() -> Result<UringPoll, i32> {
         let ring = build_ring()?;
         Ok(UringPoll {
+            entry: PollerRing::new(ring.as_raw_fd()),
             ring: ManuallyDrop::new(ring),
             registry: Mutex::new(Registry {
                 slots: Vec::new(),
@@ -372,11 +356,52 @@ impl Readiness for UringPoll {
     }
 }
 
+impl UringPoll {
+    /// Removes every poll request, so that a ring still held in other
+    /// threads' tables after `destroy` references no user file.
+    fn remove_all(&self) {
+        let mut reg = self.registry.lock();
+        // SAFETY: the SQ is only touched under the registry lock, held here.
+        let mut sq = unsafe { self.ring.submission_shared() };
+        for slot in reg.slots.iter_mut().filter(|s| s.current != 0) {
+            if self.reserve(&mut sq, 1).is_err() {
+                break;
+            }
+            let remove = opcode::PollRemove::new(slot.current)
+                .build()
+                .user_data(INTERNAL);
+            // SAFETY: room was reserved; poll SQEs hold no pointers.
+            if unsafe { sq.push(&remove) }.is_err() {
+                break;
+            }
+            slot.current = 0;
+        }
+        sq.sync();
+        let queued = sq.len() as u32;
+        drop(sq);
+        let _ = self.enter(queued, 0, 0, None);
+    }
+}
+
 impl Drop for UringPoll {
     fn drop(&mut self) {
+        let here = self.fork_generation == engine::fork_generation();
+        if here && self.entry.held_elsewhere() {
+            self.remove_all();
+        }
+        if here {
+            self.entry.retire();
+        }
         // SAFETY: the ring is not used after this.
         let ring = unsafe { ManuallyDrop::take(&mut self.ring) };
-        if self.fork_generation != engine::fork_generation() {
+        if !self.entry.number_is_still_ours() {
+            // A stray close gave the number to someone else: closing it
+            // would close their file. The ring's memory stays mapped (the
+            // crate frees it only with the close) until the process exits.
+            std::mem::forget(ring);
+            return;
+        }
+        if !here {
             // Inherited from the parent: its mappings are not ours to unmap
             // (the addresses may hold something else in this process); close
             // only our copy of the fd.

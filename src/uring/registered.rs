@@ -57,7 +57,8 @@ pub struct RegisteredRing {
     identity: Option<(u64, u64)>,
 }
 
-fn identity(fd: i32) -> Option<(u64, u64)> {
+/// Which file `fd` names: (device, inode); None if it names none.
+pub fn identity(fd: i32) -> Option<(u64, u64)> {
     let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
     // SAFETY: fstat writes a stat into the buffer it is given.
     if unsafe { libc::fstat(fd, st.as_mut_ptr()) } != 0 {
@@ -67,6 +68,64 @@ fn identity(fd: i32) -> Option<(u64, u64)> {
     let st = unsafe { st.assume_init() };
     Some((st.st_dev, st.st_ino))
 }
+
+/// Puts ring `fd` in the calling thread's registered-ring table: its slot,
+/// or None (a kernel without the table, a full table, or not a ring).
+pub fn register_in_this_thread(fd: i32) -> Option<u32> {
+    let mut up = RsrcUpdate {
+        offset: ANY_SLOT,
+        resv: 0,
+        data: fd as u64,
+    };
+    // SAFETY: one rsrc_update, which the kernel reads and writes back.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_io_uring_register,
+            fd,
+            IORING_REGISTER_RING_FDS,
+            &mut up as *mut RsrcUpdate,
+            1u32,
+        )
+    };
+    (r == 1).then_some(up.offset)
+}
+
+fn unregister_call(fd: i32, op: libc::c_uint, index: u32) -> bool {
+    let up = RsrcUpdate {
+        offset: index,
+        resv: 0,
+        data: 0,
+    };
+    // SAFETY: one rsrc_update, read by the kernel.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_io_uring_register,
+            fd,
+            op,
+            &up as *const RsrcUpdate,
+            1u32,
+        )
+    };
+    r == 1
+}
+
+/// Frees slot `index` of the calling thread's table through the slot itself
+/// (6.3+). False where the kernel cannot: then only the ring's number can
+/// ([`unregister_by_number`]), and only while it is still the ring's.
+pub fn unregister_in_this_thread(index: u32) -> bool {
+    let by_index = IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING;
+    unregister_call(index as i32, by_index, index)
+}
+
+/// Frees slot `index` of the calling thread's table through ring `fd`'s
+/// number, which the caller knows still names the ring.
+pub fn unregister_by_number(fd: i32, index: u32) -> bool {
+    unregister_call(fd, IORING_UNREGISTER_RING_FDS, index)
+}
+
+/// `IORING_ENTER_REGISTERED_RING`: the `fd` argument of `io_uring_enter` is
+/// a slot of the calling thread's table.
+pub const ENTER_REGISTERED_RING: u32 = IORING_ENTER_REGISTERED_RING;
 
 impl RegisteredRing {
     /// Registers `ring` in the calling thread's table. Must run before
@@ -80,23 +139,8 @@ impl RegisteredRing {
                 ring: ManuallyDrop::new(ring),
             };
         }
-        let mut up = RsrcUpdate {
-            offset: ANY_SLOT,
-            resv: 0,
-            data: fd as u64,
-        };
-        // SAFETY: one rsrc_update, which the kernel reads and writes back.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_io_uring_register,
-                fd,
-                IORING_REGISTER_RING_FDS,
-                &mut up as *mut RsrcUpdate,
-                1u32,
-            )
-        };
         RegisteredRing {
-            index: (r == 1).then_some(up.offset),
+            index: register_in_this_thread(fd),
             identity: identity(fd),
             ring: ManuallyDrop::new(ring),
         }
@@ -152,30 +196,10 @@ impl RegisteredRing {
     }
 
     fn unregister(&mut self, index: u32) {
-        let up = RsrcUpdate {
-            offset: index,
-            resv: 0,
-            data: 0,
-        };
-        let call = |fd: i32, op: libc::c_uint| {
-            // SAFETY: one rsrc_update, read by the kernel.
-            unsafe {
-                libc::syscall(
-                    libc::SYS_io_uring_register,
-                    fd,
-                    op,
-                    &up as *const RsrcUpdate,
-                    1u32,
-                )
-            }
-        };
-        // The slot can carry the call itself on 6.3+; before that only the
-        // number can, and only while it is still this ring's. A failure
-        // (e.g. a restricted ring refusing it) leaves the slot to the
-        // thread's exit, which releases it.
-        let by_index = IORING_UNREGISTER_RING_FDS | IORING_REGISTER_USE_REGISTERED_RING;
-        if call(index as i32, by_index) != 1 && self.number_is_still_ours() {
-            call(self.ring.as_raw_fd(), IORING_UNREGISTER_RING_FDS);
+        // A failure (e.g. a restricted ring refusing it) leaves the slot to
+        // the thread's exit, which releases it.
+        if !unregister_in_this_thread(index) && self.number_is_still_ours() {
+            unregister_by_number(self.ring.as_raw_fd(), index);
         }
     }
 
