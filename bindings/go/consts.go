@@ -41,6 +41,19 @@ const (
 	OpUnlinkat
 	OpRenameat
 	OpMkdirat
+)
+
+// The file-system operations numbered after the network ones (19-23).
+const (
+	OpSymlinkat Opcode = 24 + iota
+	OpLinkat
+	OpFallocate
+	OpFtruncate
+	OpFadvise
+	OpMadvise
+	OpSyncFileRange
+	OpSplice
+	OpTee
 	opCount
 )
 
@@ -65,10 +78,20 @@ var opNames = [...]string{
 	OpUnlinkat: "unlinkat",
 	OpRenameat: "renameat",
 	OpMkdirat:  "mkdirat",
+
+	OpSymlinkat:     "symlinkat",
+	OpLinkat:        "linkat",
+	OpFallocate:     "fallocate",
+	OpFtruncate:     "ftruncate",
+	OpFadvise:       "fadvise",
+	OpMadvise:       "madvise",
+	OpSyncFileRange: "sync_file_range",
+	OpSplice:        "splice",
+	OpTee:           "tee",
 }
 
 func (c Opcode) String() string {
-	if c < opCount {
+	if c < opCount && opNames[c] != "" {
 		return opNames[c]
 	}
 	return "opcode(" + strconv.Itoa(int(c)) + ")"
