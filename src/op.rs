@@ -8,6 +8,17 @@ use std::ffi::c_void;
 #[cfg(not(target_pointer_width = "64"))]
 compile_error!("urb_op has a fixed 64-byte layout that assumes 64-bit pointers");
 
+// The ABI, checked when the library is built (the unit test below says
+// the same field by field): the fields that carry splice's, tee's and
+// fallocate's second values keep the offsets they had as reserved fields.
+const _: () = {
+    use std::mem::{align_of, offset_of, size_of};
+    assert!(size_of::<urb_op>() == 64 && align_of::<urb_op>() == 8);
+    assert!(offset_of!(urb_op, mode) == 40);
+    assert!(offset_of!(urb_op, reserved1) == 44 && size_of::<u32>() == 4);
+    assert!(offset_of!(urb_op, reserved2) == 48);
+};
+
 /// Do nothing; completes with 0. Measures the library's own round trip.
 pub const URB_OP_NOP: u8 = 0;
 /// `pread(fd, buf, len, offset)`; `offset == URB_OFFSET_CURRENT` reads at and
@@ -223,12 +234,20 @@ pub const URB_OP_SYNC_FILE_RANGE: u8 = 30;
 /// may be 0. `SIGPIPE` is never raised (`-EPIPE`), as for `URB_OP_WRITE`.
 ///
 /// On io_uring the request waits, as splice(2) does, in a kernel worker
-/// (`O_NONBLOCK` on either descriptor or `SPLICE_F_NONBLOCK` asks for
-/// `-EAGAIN` instead, as splice(2) says). On the fallback engine an async
-/// ring waits for the input to be readable and the output writable (each
-/// in turn, on its epoll set) and then splices without blocking; a splice
-/// from or to a regular file runs on its worker pool. A short transfer
-/// ends a chain, as in the kernel. Kernel 5.7 (`IORING_OP_SPLICE`).
+/// (a pipe in `O_NONBLOCK` mode or `SPLICE_F_NONBLOCK` asks for `-EAGAIN`
+/// instead, as splice(2) says). That wait cannot be interrupted: on Linux
+/// 6.18 neither a timeout (`urb_submit_blocking_timeout`, a ring request's
+/// timeout) nor `urb_ring_cancel` ends a splice or tee that waits for an
+/// empty pipe or a full one, and `urb_ring_free` waits for it; it ends
+/// when data or room arrives or the pipe's other end is closed (0 or
+/// `-EPIPE`). Where that matters, ask with `SPLICE_F_NONBLOCK` and wait
+/// with `URB_OP_POLL`, which both bound. On the fallback engine an async
+/// ring waits for the input to be readable and then the output writable,
+/// on its epoll set, and splices without blocking, so timeouts and
+/// cancellation work there; a splice from or to a regular file runs on
+/// its worker pool. The offsets are copies: the caller's `urb_op` is never
+/// updated. A short transfer ends a chain, as in the kernel. Kernel 5.7
+/// (`IORING_OP_SPLICE`).
 pub const URB_OP_SPLICE: u8 = 31;
 /// `tee(fd, reserved1, len, op_flags)`: duplicates up to `len` bytes from
 /// the pipe `fd` into the pipe in `reserved1` without consuming them.

@@ -329,12 +329,20 @@
  * may be 0. `SIGPIPE` is never raised (`-EPIPE`), as for `URB_OP_WRITE`.
  *
  * On io_uring the request waits, as splice(2) does, in a kernel worker
- * (`O_NONBLOCK` on either descriptor or `SPLICE_F_NONBLOCK` asks for
- * `-EAGAIN` instead, as splice(2) says). On the fallback engine an async
- * ring waits for the input to be readable and the output writable (each
- * in turn, on its epoll set) and then splices without blocking; a splice
- * from or to a regular file runs on its worker pool. A short transfer
- * ends a chain, as in the kernel. Kernel 5.7 (`IORING_OP_SPLICE`).
+ * (a pipe in `O_NONBLOCK` mode or `SPLICE_F_NONBLOCK` asks for `-EAGAIN`
+ * instead, as splice(2) says). That wait cannot be interrupted: on Linux
+ * 6.18 neither a timeout (`urb_submit_blocking_timeout`, a ring request's
+ * timeout) nor `urb_ring_cancel` ends a splice or tee that waits for an
+ * empty pipe or a full one, and `urb_ring_free` waits for it; it ends
+ * when data or room arrives or the pipe's other end is closed (0 or
+ * `-EPIPE`). Where that matters, ask with `SPLICE_F_NONBLOCK` and wait
+ * with `URB_OP_POLL`, which both bound. On the fallback engine an async
+ * ring waits for the input to be readable and then the output writable,
+ * on its epoll set, and splices without blocking, so timeouts and
+ * cancellation work there; a splice from or to a regular file runs on
+ * its worker pool. The offsets are copies: the caller's `urb_op` is never
+ * updated. A short transfer ends a chain, as in the kernel. Kernel 5.7
+ * (`IORING_OP_SPLICE`).
  */
 #define URB_OP_SPLICE 31
 
