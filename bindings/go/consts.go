@@ -54,6 +54,8 @@ const (
 	OpSyncFileRange
 	OpSplice
 	OpTee
+	OpGetxattr
+	OpSetxattr
 	opCount
 )
 
@@ -88,6 +90,8 @@ var opNames = [...]string{
 	OpSyncFileRange: "sync_file_range",
 	OpSplice:        "splice",
 	OpTee:           "tee",
+	OpGetxattr:      "getxattr",
+	OpSetxattr:      "setxattr",
 }
 
 func (c Opcode) String() string {

@@ -33,7 +33,7 @@ split c s = case break (== c) s of
 
 opcodes :: [(String, Word8)]
 opcodes = zip ["nop", "read", "write", "readv", "writev", "fsync", "openat", "close", "statx", "recv", "send", "accept", "connect", "shutdown", "poll", "timeout", "unlinkat", "renameat", "mkdirat"] [0 ..]
-  ++ zip ["symlinkat", "linkat", "fallocate", "ftruncate", "fadvise", "madvise", "sync_file_range", "splice", "tee"] [24 ..]
+  ++ zip ["symlinkat", "linkat", "fallocate", "ftruncate", "fadvise", "madvise", "sync_file_range", "splice", "tee", "getxattr", "setxattr"] [24 ..]
 
 errnos :: [(String, Errno)]
 errnos =
