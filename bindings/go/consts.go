@@ -48,8 +48,23 @@ const (
 	OpListen
 )
 
-// Operations numbered after a gap (19-36 are taken by operations added
-// elsewhere): registered buffers and zero-copy sends, for async rings.
+// The file-system operations numbered after the network ones (19-23).
+const (
+	OpSymlinkat Opcode = 24 + iota
+	OpLinkat
+	OpFallocate
+	OpFtruncate
+	OpFadvise
+	OpMadvise
+	OpSyncFileRange
+	OpSplice
+	OpTee
+	OpGetxattr
+	OpSetxattr
+)
+
+// Operations numbered after a gap (35 and 36 name none): registered
+// buffers and zero-copy sends, for async rings.
 const (
 	OpReadFixed Opcode = 37 + iota
 	OpWriteFixed
@@ -89,6 +104,18 @@ var opNames = [...]string{
 	OpWriteFixed: "write_fixed",
 	OpSendZc:     "send_zc",
 	OpSendmsgZc:  "sendmsg_zc",
+
+	OpSymlinkat:     "symlinkat",
+	OpLinkat:        "linkat",
+	OpFallocate:     "fallocate",
+	OpFtruncate:     "ftruncate",
+	OpFadvise:       "fadvise",
+	OpMadvise:       "madvise",
+	OpSyncFileRange: "sync_file_range",
+	OpSplice:        "splice",
+	OpTee:           "tee",
+	OpGetxattr:      "getxattr",
+	OpSetxattr:      "setxattr",
 }
 
 func (c Opcode) String() string {

@@ -33,6 +33,10 @@ static const struct named opcodes[] = {
     {"bind", URB_OP_BIND}, {"listen", URB_OP_LISTEN},
     {"read_fixed", URB_OP_READ_FIXED}, {"write_fixed", URB_OP_WRITE_FIXED}, {"send_zc", URB_OP_SEND_ZC},
     {"sendmsg_zc", URB_OP_SENDMSG_ZC},
+    {"symlinkat", URB_OP_SYMLINKAT}, {"linkat", URB_OP_LINKAT}, {"fallocate", URB_OP_FALLOCATE},
+    {"ftruncate", URB_OP_FTRUNCATE}, {"fadvise", URB_OP_FADVISE}, {"madvise", URB_OP_MADVISE},
+    {"sync_file_range", URB_OP_SYNC_FILE_RANGE}, {"splice", URB_OP_SPLICE}, {"tee", URB_OP_TEE},
+    {"getxattr", URB_OP_GETXATTR}, {"setxattr", URB_OP_SETXATTR},
     {NULL, 0}};
 
 static const struct named symbols[] = {

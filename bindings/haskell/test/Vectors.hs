@@ -34,6 +34,7 @@ split c s = case break (== c) s of
 opcodes :: [(String, Word8)]
 opcodes = zip ["nop", "read", "write", "readv", "writev", "fsync", "openat", "close", "statx", "recv", "send", "accept", "connect", "shutdown", "poll", "timeout", "unlinkat", "renameat", "mkdirat", "sendmsg", "recvmsg", "socket", "bind", "listen"] [0 ..]
   ++ zip ["read_fixed", "write_fixed", "send_zc", "sendmsg_zc"] [37 ..]
+  ++ zip ["symlinkat", "linkat", "fallocate", "ftruncate", "fadvise", "madvise", "sync_file_range", "splice", "tee", "getxattr", "setxattr"] [24 ..]
 
 errnos :: [(String, Errno)]
 errnos =
