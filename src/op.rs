@@ -385,9 +385,10 @@ pub const URB_OP_COUNT: u8 = 41;
 /// rings only (the blocking face refuses it with `-EOPNOTSUPP`). Accepted by
 /// the operations that take a descriptor in `fd` and that io_uring lets use
 /// a registered file: read, write, readv, writev, fsync, recv, send,
-/// accept, connect, shutdown, poll, read_fixed, write_fixed, send_zc;
-/// elsewhere (nop, openat, close, statx, timeout, unlinkat, renameat,
-/// mkdirat) it is `-EINVAL`. An index with no file (beyond the table, a
+/// accept, connect, shutdown, poll, read_fixed, write_fixed, send_zc,
+/// sendmsg_zc (the rule: every operation whose `fd` is a descriptor, except
+/// close); elsewhere (nop, openat, close, statx, timeout, unlinkat,
+/// renameat, mkdirat) it is `-EINVAL`. An index with no file (beyond the table, a
 /// sparse `-1` slot, no table) completes with `-EBADF`, as io_uring gives.
 pub const URB_FLAG_FIXED_FILE: u8 = 1;
 

@@ -48,7 +48,7 @@ func TestVersionIsSemantic(t *testing.T) {
 func TestOpSupportedKnowsEveryOpcode(t *testing.T) {
 	for code := OpNop; code < opCount; code++ {
 		if opNames[code] == "" {
-			continue // a number another branch's operations take
+			continue // a number no operation has (a gap between families)
 		}
 		// Kernel 6.x io_uring and the fallback engine perform all of them.
 		if !OpSupported(code) {
