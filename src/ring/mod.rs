@@ -1,6 +1,7 @@
 //! Async rings: owned by a library thread, fed from any thread, delivering
 //! completions by callback or through a pollable descriptor.
 
+pub mod at_hand;
 pub mod buffers;
 pub mod config;
 pub mod delivery;
@@ -16,6 +17,7 @@ use config::RingConfig;
 use delivery::{urb_completion, urb_completion_fn, Delivery};
 use inbox::{Inbox, Multishot, Request};
 use stats::Stats;
+use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
@@ -94,6 +96,30 @@ pub struct Ring {
     shared: Arc<Shared>,
     owner: Option<JoinHandle<()>>,
     fork_generation: u64,
+    /// The owner thread's pthread id: telling a submitter from the owner
+    /// costs no thread-local lookup (`__tls_get_addr` in a shared library)
+    /// except on the owner itself, or on a thread that took the id after the
+    /// owner ended (ids are reused), which `OWNER_OF` then tells apart.
+    owner_thread: libc::pthread_t,
+    /// Per opcode, what this ring refuses a valid request with (0: nothing):
+    /// its allow-list and the kernel's probe, read once at creation.
+    refusal: [i32; op::URB_OP_COUNT as usize],
+}
+
+/// Requests a batch validates on the stack (beyond: on the heap).
+const BATCH_ON_STACK: usize = 64;
+
+/// What a ring refuses a valid request of `code` with: `-EACCES` outside
+/// its allow-list, `-ENOSYS` where the kernel lacks the operation, 0 when
+/// it takes it.
+fn refusal(shared: &Shared, code: op::Opcode) -> i32 {
+    if !shared.config.allows(code) {
+        -libc::EACCES
+    } else if shared.on_io_uring && engine::supported(code).is_err() {
+        -libc::ENOSYS
+    } else {
+        0
+    }
 }
 
 impl Ring {
@@ -152,11 +178,17 @@ impl Ring {
             })
             .map_err(|_| -libc::EAGAIN)?;
         match rx.recv() {
-            Ok(Ok(())) => Ok(Ring {
-                shared,
-                owner: Some(owner),
-                fork_generation: engine::fork_generation(),
-            }),
+            Ok(Ok(())) => {
+                let refusal = op::Opcode::ALL.map(|code| refusal(&shared, code));
+                use std::os::unix::thread::JoinHandleExt;
+                Ok(Ring {
+                    shared,
+                    owner_thread: owner.as_pthread_t(),
+                    owner: Some(owner),
+                    fork_generation: engine::fork_generation(),
+                    refusal,
+                })
+            }
             Ok(Err(e)) => {
                 let _ = owner.join();
                 Err(e)
@@ -178,7 +210,9 @@ impl Ring {
     }
 
     fn on_owner(&self) -> bool {
-        OWNER_OF.with(|o| o.get()) == Arc::as_ptr(&self.shared) as usize
+        // SAFETY: pthread_self has no preconditions.
+        let me = unsafe { libc::pthread_self() };
+        me == self.owner_thread && OWNER_OF.with(|o| o.get()) == Arc::as_ptr(&self.shared) as usize
     }
 
     fn check(&self, o: &urb_op) -> Result<ValidOp, i32> {
@@ -189,15 +223,12 @@ impl Ring {
     }
 
     /// What this ring refuses of a valid request: what its allow-list
-    /// leaves out, and what the kernel lacks.
+    /// leaves out, and what the kernel lacks (see [`refusal`]).
     fn admit(&self, v: &ValidOp) -> Result<(), i32> {
-        if !self.shared.config.allows(v.code) {
-            return Err(-libc::EACCES);
+        match self.refusal[v.code as usize] {
+            0 => Ok(()),
+            e => Err(e),
         }
-        if self.shared.on_io_uring && !crate::engine::op_supported(v.raw.opcode) {
-            return Err(-libc::ENOSYS);
-        }
-        Ok(())
     }
 
     fn push(&self, reqs: &[Request]) -> Result<(), i32> {
@@ -216,14 +247,13 @@ impl Ring {
     pub fn submit(&self, o: &urb_op, token: u64, timeout_ns: Option<u64>) -> Result<(), i32> {
         let op = self.check(o)?;
         if self.finishes_on_caller() {
-            let mut now = [None];
-            crate::blocking::try_at_hand(std::slice::from_ref(&op), &mut now);
-            if let Some(res) = now[0] {
-                return self.deliver_here(&[urb_completion {
+            if let Some(res) = crate::blocking::try_at_hand(&op) {
+                let done = urb_completion {
                     token,
                     res,
                     flags: 0,
-                }]);
+                };
+                return self.deliver_here(1, std::iter::once(done));
             }
         }
         self.push(&[Request::Op {
@@ -244,14 +274,18 @@ impl Ring {
 
     /// Queues completions of requests finished on the calling thread, as if
     /// the owner had delivered them (counted as submitted and completed).
-    fn deliver_here(&self, done: &[urb_completion]) -> Result<(), i32> {
+    fn deliver_here(
+        &self,
+        count: usize,
+        done: impl Iterator<Item = urb_completion>,
+    ) -> Result<(), i32> {
         self.usable()?;
         if self.shared.inbox.is_closing() {
             return Err(-libc::ESHUTDOWN);
         }
-        Stats::bump(&self.shared.stats.submitted, done.len() as u64);
-        Stats::bump(&self.shared.stats.completions, done.len() as u64);
-        self.shared.delivery.deliver(done);
+        Stats::bump(&self.shared.stats.submitted, count as u64);
+        Stats::bump(&self.shared.stats.completions, count as u64);
+        self.shared.delivery.deliver_each(count, done);
         Ok(())
     }
 
@@ -303,75 +337,81 @@ impl Ring {
     /// Independent requests (not linked) handed over in one go: one lock and
     /// at most one wake-up for the lot. All or nothing.
     ///
-    /// Kept free of allocations up to `SCRATCH` requests (what liburing-sized
-    /// batches are): the per-request work here is what the batch benchmark
-    /// measures against liburing.
+    /// Free of allocations up to `BATCH_ON_STACK` requests (what
+    /// liburing-sized batches are) when all finish on the caller: each
+    /// request is validated once into a stack array, encoded from there
+    /// straight into the thread's ring, and its completion made straight
+    /// into the reap queue. The per-request work here is what the batch
+    /// benchmark measures against liburing.
     pub fn submit_batch(&self, ops: &[urb_op], tokens: &[u64]) -> Result<(), i32> {
-        const SCRATCH: usize = 64;
-        let mut valid = Vec::with_capacity(ops.len());
-        for o in ops {
-            // Validated and pushed without passing through `check`'s
-            // Result: each move of a request is a copy of it, and per
-            // request that was most of this function's time (perf).
-            // SAFETY: as in `check`.
-            let v = unsafe { op::validate(o) }?;
-            self.admit(&v)?;
-            valid.push(v);
+        self.with_valid(ops, |valid| self.submit_valid_batch(valid, tokens))?
+    }
+
+    /// Validates and admits every request of `ops` (the first refusal is
+    /// the answer, and `f` is not called), then gives them to `f`.
+    fn with_valid<R>(&self, ops: &[urb_op], f: impl FnOnce(&[ValidOp]) -> R) -> Result<R, i32> {
+        if ops.len() > BATCH_ON_STACK {
+            let valid = ops
+                .iter()
+                .map(|o| self.check(o))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(f(&valid));
         }
-        let mut now_stack = [None; SCRATCH];
-        let mut now_heap = Vec::new();
-        let now: &mut [Option<i32>] = if ops.len() <= SCRATCH {
-            &mut now_stack[..ops.len()]
+        let mut stack = [const { MaybeUninit::<ValidOp>::uninit() }; BATCH_ON_STACK];
+        for (slot, o) in stack.iter_mut().zip(ops) {
+            // SAFETY: as in `check`.
+            slot.write(unsafe { op::validate(o) }?);
+            // SAFETY: just written.
+            self.admit(unsafe { slot.assume_init_ref() })?;
+        }
+        // SAFETY: the first `ops.len()` slots were written above (an error
+        // returned before any slot was read); ValidOp is Copy (no drops).
+        let valid = unsafe { std::slice::from_raw_parts(stack.as_ptr().cast(), ops.len()) };
+        Ok(f(valid))
+    }
+
+    fn submit_valid_batch(&self, valid: &[ValidOp], tokens: &[u64]) -> Result<(), i32> {
+        let mut stack = [at_hand::PENDING; BATCH_ON_STACK];
+        let mut heap = Vec::new();
+        let results: &mut [i32] = if valid.len() <= BATCH_ON_STACK {
+            &mut stack[..valid.len()]
         } else {
-            now_heap.resize(ops.len(), None);
-            &mut now_heap
+            heap.resize(valid.len(), at_hand::PENDING);
+            &mut heap
         };
         if self.finishes_on_caller() {
+            // Checked before anything is performed (delivering checks again).
             self.usable()?;
-            crate::blocking::try_at_hand(&valid, now);
+            at_hand::try_batch(valid, results);
         }
-        let finished = now.iter().filter(|r| r.is_some()).count();
-        let mut done_stack = [urb_completion::default(); SCRATCH];
-        let mut done_heap = Vec::new();
-        let done: &mut [urb_completion] = if finished <= SCRATCH {
-            &mut done_stack[..finished]
-        } else {
-            done_heap.resize(finished, urb_completion::default());
-            &mut done_heap
-        };
+        let finished = results.iter().filter(|&&r| r != at_hand::PENDING).count();
         if finished < valid.len() {
-            let mut reqs = Vec::with_capacity(valid.len() - finished);
-            let mut d = 0;
-            for ((op, &token), res) in valid.into_iter().zip(tokens).zip(now.iter()) {
-                match *res {
-                    Some(res) => {
-                        done[d] = urb_completion {
-                            token,
-                            res,
-                            flags: 0,
-                        };
-                        d += 1;
-                    }
-                    None => reqs.push(Request::Op {
-                        op,
-                        token,
-                        timeout_ns: None,
-                        linked: false,
-                    }),
-                }
-            }
-            self.push(&reqs)?;
-        } else {
-            for ((slot, &token), res) in done.iter_mut().zip(tokens).zip(now.iter()) {
-                *slot = urb_completion {
+            let reqs: Vec<Request> = valid
+                .iter()
+                .zip(tokens)
+                .zip(results.iter())
+                .filter(|(_, &res)| res == at_hand::PENDING)
+                .map(|((&op, &token), _)| Request::Op {
+                    op,
                     token,
-                    res: res.unwrap_or_default(),
-                    flags: 0,
-                };
-            }
+                    timeout_ns: None,
+                    linked: false,
+                })
+                .collect();
+            self.push(&reqs)?;
         }
-        if !done.is_empty() {
-            self.deliver_here(done)?;
+        if finished > 0 {
+            let done = tokens
+                .iter()
+                .zip(results.iter())
+                .filter_map(|(&token, &res)| {
+                    (res != at_hand::PENDING).then_some(urb_completion {
+                        token,
+                        res,
+                        flags: 0,
+                    })
+                });
+            self.deliver_here(finished, done)?;
         }
         Ok(())
     }
