@@ -156,16 +156,18 @@ impl ThreadRing {
                 self.give_up();
                 return;
             }
+            let waiting = pending.count_ones() as usize;
             for cqe in self.ring.ring_mut().completion() {
                 let i = cqe.user_data().wrapping_sub(base);
                 // Other ids: CQEs of earlier calls' cancels.
                 if i < n as u64 && pending & (1 << i) != 0 {
                     debug_assert!(!cqueue::more(cqe.flags()), "single-shot requests only");
                     pending &= !(1 << i);
-                    self.in_flight -= 1;
                     done(i as usize, cqe.result());
                 }
             }
+            // Counted once per enter, not per CQE (a store per request).
+            self.in_flight -= waiting - pending.count_ones() as usize;
         }
     }
 
