@@ -158,6 +158,9 @@ rows = [
      None),
     ("async ring: 32 NOPs via `urb_ring_submit_batch` + `urb_ring_wait`", "async", "batch32", "urb_batch",
      "liburing", "liburing 32 × prep_nop + submit_and_wait(32)", "<=", 1.50, "c_batch"),
+    ("async ring: 32 NOPs via `urb_ring_submit_batch` + `urb_ring_wait`, CPU time of the process per NOP (owner "
+     "thread included)", "async", "batch32_cpu", "urb_batch", "liburing", "liburing, CPU time per NOP", "<=", None,
+     None),
     ("async ring: 32 × `urb_ring_submit` + `urb_ring_wait`", "async", "batch32", "urb_x32", "liburing",
      "liburing 32 × prep_nop + submit_and_wait(32)", "<=", None, None),
     ("async ring: 8 threads submitting NOPs, M requests/s (higher is better)", "async", "threads8", "urb",

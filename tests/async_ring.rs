@@ -1330,7 +1330,12 @@ fn mixed_batches_finish_each_request_once_with_its_result() {
     assert_eq!(after.submitted - before.submitted, ops.len() as u64);
     assert_eq!(after.completions - before.completions, ops.len() as u64);
 
+    // A refused batch runs nothing, not even what came before the bad
+    // request: a read staged first must never reach the kernel, also not
+    // with the next batch's submission.
+    let mut untouched = [0u8; 16];
     let mut bad = ops.clone();
+    bad[0] = prep::read(file, untouched.as_mut_ptr().cast(), 16, 0);
     bad.last_mut().unwrap().reserved1 = 1;
     assert_eq!(
         urb_ring_submit_batch(r.0, bad.as_ptr(), bad.len(), tokens.as_ptr()),
@@ -1343,6 +1348,13 @@ fn mixed_batches_finish_each_request_once_with_its_result() {
         after.submitted,
         "a refused batch runs nothing"
     );
+    let nops = [prep::nop(), prep::nop()];
+    assert_eq!(
+        urb_ring_submit_batch(r.0, nops.as_ptr(), 2, tokens.as_ptr()),
+        0
+    );
+    assert_eq!(wait_n(&r, 2).len(), 2);
+    assert_eq!(untouched, [0u8; 16], "a read of a refused batch ran");
     close(efd);
     close(file);
 }
