@@ -28,7 +28,7 @@ pub const PENDING: i32 = i32::MIN;
 
 /// How a request is tried here.
 #[derive(Clone, Copy)]
-pub enum How {
+enum How {
     /// As it is, its result as the kernel gives it (a NOP).
     AsIs,
     /// As it is, its result through `ValidOp::finish`.
