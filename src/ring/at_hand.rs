@@ -21,10 +21,10 @@ use io_uring::squeue::Entry;
 use std::mem::MaybeUninit;
 
 /// The longest batch [`Small`] takes.
-pub const SMALL: usize = BATCH_MAX;
+pub(crate) const SMALL: usize = BATCH_MAX;
 
 /// `results[i]` of a request that was not finished here: the ring takes it.
-pub const PENDING: i32 = i32::MIN;
+pub(crate) const PENDING: i32 = i32::MIN;
 
 /// How a request is tried here.
 #[derive(Clone, Copy)]

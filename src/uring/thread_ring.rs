@@ -14,7 +14,7 @@ use std::cell::RefCell;
 const INITIAL_ENTRIES: u32 = 32;
 
 /// The most requests [`ThreadRing::run_staged`] takes at once.
-pub const BATCH_MAX: usize = 64;
+pub(crate) const BATCH_MAX: usize = 64;
 
 /// `user_data` of the library's own cancel requests; request ids count up
 /// from 0 and never reach it.
