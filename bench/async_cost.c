@@ -16,12 +16,13 @@
  *            io_uring_submit per request, the main thread reaping (what a
  *            program without the library would do first; for information)
  *
- *   async_cost [--rounds N] [--batches B] [--per-thread P]
+ *   async_cost [--rounds N] [--batches B] [--per-thread P] [--only qd1|batch|threads]
  *
  * Human-readable summary on stdout, plus one tab-separated line per round
  * and side for bench/run's report:
  *   @sample <TAB> async <TAB> case <TAB> side <TAB> round <TAB> value
- * cases: qd1_nop, qd1_owner (ns/op), batch32 (ns/op), batch32_req_per_enter, threads8 (M requests/s),
+ * cases: qd1_nop, qd1_owner (ns/op), batch32 (ns/op), batch32_cpu (CPU time of the whole
+ * process, owner thread included, ns/op), batch32_req_per_enter, threads8 (M requests/s),
  * threads8_req_per_enter, threads8_wakeups_per_kreq. */
 #include <liburing.h> /* before uringbridge.h: both bring the kernel's io_uring.h */
 
@@ -102,11 +103,21 @@ static void liburing_batch(void) {
     }
 }
 
+/* CPU time of the whole process: a side that hands work to another thread
+ * (the ring's owner) pays for it here too. */
+static double cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
 typedef void (*batch_fn)(void);
 
-static double ns_per_op(batch_fn f, long batches) {
-    double t0 = now_ns();
+/* Wall ns per request; *cpu (if not NULL) gets the process CPU ns per request. */
+static double ns_per_op(batch_fn f, long batches, double *cpu) {
+    double t0 = now_ns(), c0 = cpu_ns();
     for (long i = 0; i < batches; i++) f();
+    if (cpu) *cpu = (cpu_ns() - c0) / (double)(batches * BATCH);
     return (now_ns() - t0) / (double)(batches * BATCH);
 }
 
@@ -264,68 +275,38 @@ static void qd1(const char *name, const char *blocking_name, int rounds, long n)
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: async_cost [--rounds N (1-%d)] [--batches B] [--per-thread P]\n", ROUNDS_MAX);
+    fprintf(stderr, "usage: async_cost [--rounds N (1-%d)] [--batches B] [--per-thread P] [--only qd1|batch|threads]\n",
+            ROUNDS_MAX);
     exit(2);
 }
 
-int main(int argc, char **argv) {
-    int rounds = 15;
-    long batches = 3000;
-    per_thread = 50000;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--batches") && i + 1 < argc) batches = atol(argv[++i]);
-        else if (!strcmp(argv[i], "--per-thread") && i + 1 < argc) per_thread = atol(argv[++i]);
-        else usage();
-    }
-    if (rounds < 1 || rounds > ROUNDS_MAX || batches < 1 || per_thread < 1) usage();
-
-    int r = io_uring_queue_init(BATCH * 2, &lring, 0);
-    if (r < 0) die("io_uring_queue_init", r);
-    struct io_uring_params mp = {.flags = IORING_SETUP_CQSIZE, .cq_entries = 65536};
-    r = io_uring_queue_init_params(256, &mring, &mp);
-    if (r < 0) die("io_uring_queue_init_params", r);
-    urb_ring_config cfg = {.entries = 256};
-    r = urb_ring_new(&cfg, &ring);
-    if (r != 0) die("urb_ring_new", r);
-    for (int i = 0; i < BATCH; i++) {
-        urb_prep_nop(&nops[i]);
-        tokens[i] = (uint64_t)i;
-    }
-    printf("engine: %s\n", urb_backend_name());
-
-    urb_prep_nop(&qd1_op);
-    qd1("qd1_nop", "urb_nop (blocking face)", rounds, batches * 4);
-    printf("  target ring <= %.1fx blocking: see the report\n", QD1_TARGET_RATIO);
-    int efd = eventfd(1, EFD_CLOEXEC); /* always readable */
-    if (efd < 0) die("eventfd", -errno);
-    urb_prep_poll(efd, POLLIN, &qd1_op);
-    qd1("qd1_owner", "urb_submit_blocking (blocking face)", rounds, batches);
-
+/* 32 NOPs per batch: submit_batch, 32 x submit and liburing, rotating. */
+static void batches32(int rounds, long batches) {
     double *a = calloc((size_t)rounds, sizeof(double)), *b = calloc((size_t)rounds, sizeof(double)),
            *c = calloc((size_t)rounds, sizeof(double)), *ae = calloc((size_t)rounds, sizeof(double)),
-           *ce = calloc((size_t)rounds, sizeof(double));
-    if (!a || !b || !c || !ae || !ce) die("calloc", -ENOMEM);
-    ns_per_op(urb_batch, batches / 10 + 1); /* warm-up */
-    ns_per_op(urb_batch_singly, batches / 10 + 1);
-    ns_per_op(liburing_batch, batches / 10 + 1);
+           *ce = calloc((size_t)rounds, sizeof(double)), *acpu = calloc((size_t)rounds, sizeof(double)),
+           *bcpu = calloc((size_t)rounds, sizeof(double)), *ccpu = calloc((size_t)rounds, sizeof(double));
+    if (!a || !b || !c || !ae || !ce || !acpu || !bcpu || !ccpu) die("calloc", -ENOMEM);
+    ns_per_op(urb_batch, batches / 10 + 1, NULL); /* warm-up */
+    ns_per_op(urb_batch_singly, batches / 10 + 1, NULL);
+    ns_per_op(liburing_batch, batches / 10 + 1, NULL);
     urb_stats s0, s1;
     for (int rd = 0; rd < rounds; rd++) {
         for (int k = 0; k < 3; k++) {
             switch ((rd + k) % 3) {
             case 0:
                 urb_ring_stats(ring, &s0);
-                a[rd] = ns_per_op(urb_batch, batches);
+                a[rd] = ns_per_op(urb_batch, batches, &acpu[rd]);
                 urb_ring_stats(ring, &s1);
                 ae[rd] = (double)(s1.submitted - s0.submitted) / (double)(s1.enters - s0.enters + (s1.enters == s0.enters));
                 break;
             case 1:
                 urb_ring_stats(ring, &s0);
-                c[rd] = ns_per_op(urb_batch_singly, batches);
+                c[rd] = ns_per_op(urb_batch_singly, batches, &ccpu[rd]);
                 urb_ring_stats(ring, &s1);
                 ce[rd] = (double)(s1.submitted - s0.submitted) / (double)(s1.enters - s0.enters + (s1.enters == s0.enters));
                 break;
-            default: b[rd] = ns_per_op(liburing_batch, batches); break;
+            default: b[rd] = ns_per_op(liburing_batch, batches, &bcpu[rd]); break;
             }
         }
     }
@@ -333,19 +314,32 @@ int main(int argc, char **argv) {
     summary("urb_ring_submit_batch + urb_ring_wait", a, rounds, "ns/op");
     summary("32 x urb_ring_submit + urb_ring_wait", c, rounds, "ns/op");
     summary("liburing 32 x prep_nop + submit_and_wait (anchor)", b, rounds, "ns/op");
+    summary("urb_ring_submit_batch: CPU (process)", acpu, rounds, "ns/op");
+    summary("32 x urb_ring_submit: CPU (process)", ccpu, rounds, "ns/op");
+    summary("liburing: CPU (process)", bcpu, rounds, "ns/op");
     summary("urb_ring_submit_batch: requests per enter", ae, rounds, "");
     summary("32 x urb_ring_submit: requests per enter", ce, rounds, "");
     double ma = median(a, rounds, NULL, NULL), mb = median(b, rounds, NULL, NULL), mc = median(c, rounds, NULL, NULL);
     printf("  ratio submit_batch / liburing = %.3f\n", ma / mb);
     printf("  ratio submit x32 / liburing = %.3f\n", mc / mb);
-    printf("  target submit_batch <= %.2fx liburing: %s\n", BATCH_TARGET_RATIO,
-           ma / mb <= BATCH_TARGET_RATIO ? "met" : "MISSED");
+    double mac = median(acpu, rounds, NULL, NULL), mbc = median(bcpu, rounds, NULL, NULL);
+    printf("  ratio submit_batch / liburing, CPU = %.3f\n", mac / mbc);
+    printf("  target submit_batch <= %.2fx liburing, CPU per NOP: %s\n", BATCH_TARGET_RATIO,
+           mac / mbc <= BATCH_TARGET_RATIO ? "met" : "MISSED");
     samples("batch32", "urb_batch", a, rounds);
     samples("batch32", "urb_x32", c, rounds);
     samples("batch32", "liburing", b, rounds);
+    samples("batch32_cpu", "urb_batch", acpu, rounds);
+    samples("batch32_cpu", "urb_x32", ccpu, rounds);
+    samples("batch32_cpu", "liburing", bcpu, rounds);
     samples("batch32_req_per_enter", "urb_batch", ae, rounds);
     samples("batch32_req_per_enter", "urb_x32", ce, rounds);
 
+    free(a), free(b), free(c), free(ae), free(ce), free(acpu), free(bcpu), free(ccpu);
+}
+
+/* 8 submitting threads on one ring vs liburing behind a mutex, alternating. */
+static void threads8(int rounds) {
     double *ut = calloc((size_t)rounds, sizeof(double)), *lt = calloc((size_t)rounds, sizeof(double)),
            *upe = calloc((size_t)rounds, sizeof(double)), *uwk = calloc((size_t)rounds, sizeof(double));
     if (!ut || !lt || !upe || !uwk) die("calloc", -ENOMEM);
@@ -371,9 +365,55 @@ int main(int argc, char **argv) {
     samples("threads8_req_per_enter", "urb", upe, rounds);
     samples("threads8_wakeups_per_kreq", "urb", uwk, rounds);
 
+    free(ut), free(lt), free(upe), free(uwk);
+}
+
+int main(int argc, char **argv) {
+    int rounds = 15;
+    long batches = 3000;
+    per_thread = 50000;
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--batches") && i + 1 < argc) batches = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--per-thread") && i + 1 < argc) per_thread = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+        else usage();
+    }
+    if (rounds < 1 || rounds > ROUNDS_MAX || batches < 1 || per_thread < 1) usage();
+    if (only && strcmp(only, "qd1") && strcmp(only, "batch") && strcmp(only, "threads")) usage();
+    int run_qd1 = !only || !strcmp(only, "qd1"), run_batch = !only || !strcmp(only, "batch"),
+        run_threads = !only || !strcmp(only, "threads");
+
+    int r = io_uring_queue_init(BATCH * 2, &lring, 0);
+    if (r < 0) die("io_uring_queue_init", r);
+    struct io_uring_params mp = {.flags = IORING_SETUP_CQSIZE, .cq_entries = 65536};
+    r = io_uring_queue_init_params(256, &mring, &mp);
+    if (r < 0) die("io_uring_queue_init_params", r);
+    urb_ring_config cfg = {.entries = 256};
+    r = urb_ring_new(&cfg, &ring);
+    if (r != 0) die("urb_ring_new", r);
+    for (int i = 0; i < BATCH; i++) {
+        urb_prep_nop(&nops[i]);
+        tokens[i] = (uint64_t)i;
+    }
+    printf("engine: %s\n", urb_backend_name());
+
+    if (run_qd1) {
+        urb_prep_nop(&qd1_op);
+        qd1("qd1_nop", "urb_nop (blocking face)", rounds, batches * 4);
+        printf("  target ring <= %.1fx blocking: see the report\n", QD1_TARGET_RATIO);
+        int efd = eventfd(1, EFD_CLOEXEC); /* always readable */
+        if (efd < 0) die("eventfd", -errno);
+        urb_prep_poll(efd, POLLIN, &qd1_op);
+        qd1("qd1_owner", "urb_submit_blocking (blocking face)", rounds, batches);
+    }
+    if (run_batch) batches32(rounds, batches);
+    if (run_threads) threads8(rounds);
+
     urb_ring_free(ring);
     io_uring_queue_exit(&lring);
     io_uring_queue_exit(&mring);
-    free(a), free(b), free(c), free(ae), free(ce), free(ut), free(lt), free(upe), free(uwk);
     return 0;
 }
+

@@ -97,7 +97,7 @@ fn read_nowait(v: &mut ValidOp) -> Option<i32> {
 /// A non-waiting read's result, if it is the waiting read's too; `None`
 /// when the read must go to the ring (it would wait, or it got only part of
 /// a file's range).
-fn taken_read(v: &ValidOp, res: i32) -> Option<i32> {
+pub(crate) fn taken_read(v: &ValidOp, res: i32) -> Option<i32> {
     match res {
         r if r == -libc::EAGAIN || r == -libc::EOPNOTSUPP => None,
         r if r > 0 && (r as u64) < v.expected_len && positional_file(v.raw.fd) => None,
@@ -105,80 +105,23 @@ fn taken_read(v: &ValidOp, res: i32) -> Option<i32> {
     }
 }
 
-/// What `urb_ring_submit` and `urb_ring_submit_batch` finish on the caller:
-/// requests whose result is at hand — NOPs, and reads that
-/// [`read_nowait`] would try (cached file data). Sockets are left to the
-/// ring there: an event loop submits a receive when it expects to wait, and
-/// `urb_ring_submit_try` is the call that tries them. `out[i]` is
-/// `Some(result)` for a request finished here, `None` for one to hand over.
-/// Every request tried goes to the kernel in one submission (per 64).
-pub fn try_at_hand(ops: &[ValidOp], out: &mut [Option<i32>]) {
-    out.fill(None);
+/// What `urb_ring_submit` finishes on the caller: a request whose result
+/// is at hand — a NOP, or a read that [`read_nowait`] would try (cached
+/// file data). Sockets are left to the ring there: an event loop submits a
+/// receive when it expects to wait, and `urb_ring_submit_try` is the call
+/// that tries them. `Some(result)` for a request finished here, `None` for
+/// one to hand over. (Batches: `ring::at_hand`, one submission for many.)
+pub fn try_at_hand(v: &ValidOp) -> Option<i32> {
     if engine::engine() != Engine::IoUring {
-        return;
+        return None;
     }
-    if let [v] = ops {
-        // The common case, without the batch's bookkeeping.
-        out[0] = match v.code.spec().tried {
-            Tried::Always => single::run(v, None),
-            Tried::PositionalRead if v.raw.op_flags & libc::RWF_NOWAIT as u32 == 0 => {
-                (v.raw.offset != op::URB_OFFSET_CURRENT)
-                    .then(|| read_nowait(&mut v.clone()))
-                    .flatten()
-            }
-            Tried::PositionalRead | Tried::Stream | Tried::Accept | Tried::Never => None,
-        };
-        return;
-    }
-    const CHUNK: usize = 64;
-    let nowait = libc::RWF_NOWAIT as u32;
-    let mut picked = [0usize; CHUNK];
-    let mut entries = Vec::with_capacity(ops.len().min(CHUNK));
-    let mut results = [0i32; CHUNK];
-    let mut start = 0;
-    while start < ops.len() {
-        let mut n = 0;
-        let mut i = start;
-        while i < ops.len() && n < CHUNK {
-            let v = &ops[i];
-            let kind = v.code.spec().tried;
-            let tried = match kind {
-                Tried::Always => true,
-                Tried::PositionalRead => {
-                    v.raw.offset != op::URB_OFFSET_CURRENT
-                        && v.raw.op_flags & nowait == 0
-                        && buffered(v.raw.fd)
-                }
-                Tried::Stream | Tried::Accept | Tried::Never => false,
-            };
-            if tried {
-                let mut copy = *v;
-                copy.raw.op_flags |= nowait * (kind == Tried::PositionalRead) as u32;
-                entries.push(encode(&copy, &mut SqeArgs::default()));
-                picked[n] = i;
-                n += 1;
-            }
-            i += 1;
-        }
-        start = i;
-        if n == 0 {
-            continue;
-        }
-        let ran = with_ring(n as u32, |ring| match n {
-            1 => results[0] = ring.run_one(entries[0].clone()),
-            _ => ring.run(&mut entries, &mut results[..n]),
-        });
-        entries.clear();
-        if ran.is_none() {
-            continue; // no ring on this thread: the owner does it all
-        }
-        for (&i, &res) in picked[..n].iter().zip(&results[..n]) {
-            let v = &ops[i];
-            out[i] = match v.code.spec().tried {
-                Tried::PositionalRead => taken_read(v, res),
-                Tried::Always | Tried::Stream | Tried::Accept | Tried::Never => Some(res),
-            };
-        }
+    match v.code.spec().tried {
+        Tried::Always => single::run(v, None),
+        Tried::PositionalRead if v.raw.op_flags & libc::RWF_NOWAIT as u32 == 0 => (v.raw.offset
+            != op::URB_OFFSET_CURRENT)
+            .then(|| read_nowait(&mut v.clone()))
+            .flatten(),
+        Tried::PositionalRead | Tried::Stream | Tried::Accept | Tried::Never => None,
     }
 }
 

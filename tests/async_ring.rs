@@ -1269,3 +1269,92 @@ fn waiting_requests_outlive_the_threads_that_submitted_them() {
         close(b);
     }
 }
+
+#[test]
+fn mixed_batches_finish_each_request_once_with_its_result() {
+    // A batch of NOPs, cached reads (finished on the submitting thread),
+    // a read running past the end of the file (a short count: handed to
+    // the ring, which gives the same count), reads at the current offset
+    // and polls (the ring's), in one call; then one with a bad request at
+    // its end, of which nothing may run.
+    let r = new_ring(None);
+    let data: Vec<u8> = (0..64 * 16).map(|i| (i % 251) as u8).collect();
+    let file = tempfile_with(&data);
+    // SAFETY: plain syscalls on descriptors this test owns.
+    let efd = unsafe { libc::eventfd(1, libc::EFD_CLOEXEC) };
+    assert!(efd >= 0);
+    let mut bufs = vec![[0u8; 16]; 48];
+    let mut ops = Vec::new();
+    let mut want = Vec::new();
+    for (i, buf) in bufs.iter_mut().enumerate() {
+        let (op, res) = match i % 6 {
+            0 | 3 => (prep::nop(), 0),
+            1 | 4 => (
+                prep::read(file, buf.as_mut_ptr().cast(), 16, (16 * i) as u64),
+                16,
+            ),
+            2 => (
+                prep::read(file, buf.as_mut_ptr().cast(), 16, (data.len() - 4) as u64),
+                4,
+            ),
+            _ => (prep::poll(efd, libc::POLLIN as u32), libc::POLLIN as i32),
+        };
+        ops.push(op);
+        want.push(res);
+    }
+    let tokens: Vec<u64> = (1000..1000 + ops.len() as u64).collect();
+    let before = stats(&r);
+    assert_eq!(
+        urb_ring_submit_batch(r.0, ops.as_ptr(), ops.len(), tokens.as_ptr()),
+        0
+    );
+    let got = wait_n(&r, ops.len());
+    assert_eq!(got.len(), ops.len());
+    let mut seen = HashMap::new();
+    for c in &got {
+        assert!(
+            seen.insert(c.token, c.res).is_none(),
+            "token {} twice",
+            c.token
+        );
+    }
+    for (i, &res) in want.iter().enumerate() {
+        assert_eq!(seen.get(&tokens[i]), Some(&res), "request {i}");
+        if i % 6 == 1 || i % 6 == 4 {
+            assert_eq!(&bufs[i][..], &data[16 * i..16 * i + 16], "read {i}");
+        } else if i % 6 == 2 {
+            assert_eq!(&bufs[i][..4], &data[data.len() - 4..], "short read {i}");
+        }
+    }
+    let after = stats(&r);
+    assert_eq!(after.submitted - before.submitted, ops.len() as u64);
+    assert_eq!(after.completions - before.completions, ops.len() as u64);
+
+    // A refused batch runs nothing, not even what came before the bad
+    // request: a read staged first must never reach the kernel, also not
+    // with the next batch's submission.
+    let mut untouched = [0u8; 16];
+    let mut bad = ops.clone();
+    bad[0] = prep::read(file, untouched.as_mut_ptr().cast(), 16, 0);
+    bad.last_mut().unwrap().reserved1 = 1;
+    assert_eq!(
+        urb_ring_submit_batch(r.0, bad.as_ptr(), bad.len(), tokens.as_ptr()),
+        -libc::EINVAL
+    );
+    let mut out = [urb_completion::default(); 8];
+    assert_eq!(urb_ring_wait(r.0, out.as_mut_ptr(), 8, 1, 50_000_000), 0);
+    assert_eq!(
+        stats(&r).submitted,
+        after.submitted,
+        "a refused batch runs nothing"
+    );
+    let nops = [prep::nop(), prep::nop()];
+    assert_eq!(
+        urb_ring_submit_batch(r.0, nops.as_ptr(), 2, tokens.as_ptr()),
+        0
+    );
+    assert_eq!(wait_n(&r, 2).len(), 2);
+    assert_eq!(untouched, [0u8; 16], "a read of a refused batch ran");
+    close(efd);
+    close(file);
+}

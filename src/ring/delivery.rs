@@ -106,9 +106,16 @@ impl Delivery {
     /// Hands a batch over: from the owner thread, or (queue only, never a
     /// callback) from a submitter that finished the requests itself.
     pub fn deliver(&self, batch: &[urb_completion]) {
-        if batch.is_empty() {
-            return;
+        if !batch.is_empty() {
+            self.deliver_each(batch.len(), batch.iter().copied());
         }
+    }
+
+    /// [`Delivery::deliver`] for completions made as they are queued: a
+    /// batch finished on the caller goes from its results into the queue
+    /// under one lock, with no array of completions in between. `count`:
+    /// how many `batch` yields.
+    pub fn deliver_each(&self, count: usize, batch: impl Iterator<Item = urb_completion>) {
         let callback = if self.has_callback() {
             *self.callback.lock()
         } else {
@@ -122,10 +129,14 @@ impl Delivery {
             return;
         }
         let mut q = self.queue.lock();
-        let was_empty = q.is_empty();
-        q.extend(batch.iter().copied());
+        let before = q.len();
+        q.reserve(count);
+        q.extend(batch);
+        if q.len() == before {
+            return;
+        }
         self.queued.store(q.len(), Ordering::Release);
-        if was_empty && self.eventfd_used.load(Ordering::SeqCst) {
+        if before == 0 && self.eventfd_used.load(Ordering::SeqCst) {
             // The eventfd changes state only under the queue lock, so it is
             // readable exactly while the queue is non-empty.
             self.signal();

@@ -1,6 +1,7 @@
 //! Async rings: owned by a library thread, fed from any thread, delivering
 //! completions by callback or through a pollable descriptor.
 
+pub mod at_hand;
 pub mod buffers;
 pub mod config;
 pub mod delivery;
@@ -17,6 +18,7 @@ use config::RingConfig;
 use delivery::{urb_completion, urb_completion_fn, Delivery};
 use inbox::{Inbox, Multishot, Request};
 use stats::Stats;
+use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
@@ -97,6 +99,30 @@ pub struct Ring {
     shared: Arc<Shared>,
     owner: Option<JoinHandle<()>>,
     fork_generation: u64,
+    /// The owner thread's pthread id: telling a submitter from the owner
+    /// costs no thread-local lookup (`__tls_get_addr` in a shared library)
+    /// except on the owner itself, or on a thread that took the id after the
+    /// owner ended (ids are reused), which `OWNER_OF` then tells apart.
+    owner_thread: libc::pthread_t,
+    /// Per opcode, what this ring refuses a valid request with (0: nothing):
+    /// its allow-list and the kernel's probe, read once at creation.
+    refusal: [i32; op::URB_OP_COUNT as usize],
+}
+
+/// Requests a batch validates on the stack (beyond: on the heap).
+const BATCH_ON_STACK: usize = 64;
+
+/// What a ring refuses a valid request of `code` with: `-EACCES` outside
+/// its allow-list, `-ENOSYS` where the kernel lacks the operation, 0 when
+/// it takes it.
+fn refusal(shared: &Shared, code: op::Opcode) -> i32 {
+    if !shared.config.allows(code) {
+        -libc::EACCES
+    } else if shared.on_io_uring && engine::supported(code).is_err() {
+        -libc::ENOSYS
+    } else {
+        0
+    }
 }
 
 impl Ring {
@@ -156,11 +182,22 @@ impl Ring {
             })
             .map_err(|_| -libc::EAGAIN)?;
         match rx.recv() {
-            Ok(Ok(())) => Ok(Ring {
-                shared,
-                owner: Some(owner),
-                fork_generation: engine::fork_generation(),
-            }),
+            Ok(Ok(())) => {
+                // Indexed by number: numbers no operation has are never
+                // looked up (validation refused them).
+                let mut table = [-libc::EINVAL; op::URB_OP_COUNT as usize];
+                for code in op::Opcode::ALL {
+                    table[code as usize] = refusal(&shared, code);
+                }
+                use std::os::unix::thread::JoinHandleExt;
+                Ok(Ring {
+                    shared,
+                    owner_thread: owner.as_pthread_t(),
+                    owner: Some(owner),
+                    fork_generation: engine::fork_generation(),
+                    refusal: table,
+                })
+            }
             Ok(Err(e)) => {
                 let _ = owner.join();
                 Err(e)
@@ -182,7 +219,9 @@ impl Ring {
     }
 
     fn on_owner(&self) -> bool {
-        OWNER_OF.with(|o| o.get()) == Arc::as_ptr(&self.shared) as usize
+        // SAFETY: pthread_self has no preconditions.
+        let me = unsafe { libc::pthread_self() };
+        me == self.owner_thread && OWNER_OF.with(|o| o.get()) == Arc::as_ptr(&self.shared) as usize
     }
 
     fn check(&self, o: &urb_op) -> Result<ValidOp, i32> {
@@ -193,15 +232,12 @@ impl Ring {
     }
 
     /// What this ring refuses of a valid request: what its allow-list
-    /// leaves out, and what the kernel lacks.
+    /// leaves out, and what the kernel lacks (see [`refusal`]).
     fn admit(&self, v: &ValidOp) -> Result<(), i32> {
-        if !self.shared.config.allows(v.code) {
-            return Err(-libc::EACCES);
+        match self.refusal[v.code as usize] {
+            0 => Ok(()),
+            e => Err(e),
         }
-        if self.shared.on_io_uring && !crate::engine::op_supported(v.raw.opcode) {
-            return Err(-libc::ENOSYS);
-        }
-        Ok(())
     }
 
     fn push(&self, reqs: &[Request]) -> Result<(), i32> {
@@ -232,14 +268,13 @@ impl Ring {
         let op = self.check(o)?;
         // A registered file's `fd` is an index: only the ring can use it.
         if self.finishes_on_caller() && !op.fixed_file() {
-            let mut now = [None];
-            crate::tryfirst::try_at_hand(std::slice::from_ref(&op), &mut now);
-            if let Some(res) = now[0] {
-                return self.deliver_here(&[urb_completion {
+            if let Some(res) = crate::tryfirst::try_at_hand(&op) {
+                let done = urb_completion {
                     token,
                     res,
                     flags: 0,
-                }]);
+                };
+                return self.deliver_here(1, std::iter::once(done));
             }
         }
         self.push(&[Request::Op {
@@ -260,14 +295,18 @@ impl Ring {
 
     /// Queues completions of requests finished on the calling thread, as if
     /// the owner had delivered them (counted as submitted and completed).
-    fn deliver_here(&self, done: &[urb_completion]) -> Result<(), i32> {
+    fn deliver_here(
+        &self,
+        count: usize,
+        done: impl Iterator<Item = urb_completion>,
+    ) -> Result<(), i32> {
         self.usable()?;
         if self.shared.inbox.is_closing() {
             return Err(-libc::ESHUTDOWN);
         }
-        Stats::bump(&self.shared.stats.submitted, done.len() as u64);
-        Stats::bump(&self.shared.stats.completions, done.len() as u64);
-        self.shared.delivery.deliver(done);
+        Stats::bump(&self.shared.stats.submitted, count as u64);
+        Stats::bump(&self.shared.stats.completions, count as u64);
+        self.shared.delivery.deliver_each(count, done);
         Ok(())
     }
 
@@ -319,75 +358,134 @@ impl Ring {
     /// Independent requests (not linked) handed over in one go: one lock and
     /// at most one wake-up for the lot. All or nothing.
     ///
-    /// Kept free of allocations up to `SCRATCH` requests (what liburing-sized
-    /// batches are): the per-request work here is what the batch benchmark
-    /// measures against liburing.
+    /// Up to 64 requests (what liburing-sized batches are), when the
+    /// caller may finish requests itself, go through `at_hand::Small`: each
+    /// is validated, tried and encoded in one pass, straight from the
+    /// caller's `urb_op` into the thread's ring, with no allocation unless
+    /// some must go to the owner; completions are made straight into the
+    /// reap queue. Larger batches are validated as a whole first. The
+    /// per-request work here is what the batch benchmark measures against
+    /// liburing.
     pub fn submit_batch(&self, ops: &[urb_op], tokens: &[u64]) -> Result<(), i32> {
-        const SCRATCH: usize = 64;
-        let mut valid = Vec::with_capacity(ops.len());
-        for o in ops {
-            // Validated and pushed without passing through `check`'s
-            // Result: each move of a request is a copy of it, and per
-            // request that was most of this function's time (perf).
-            // SAFETY: as in `check`.
-            let v = unsafe { op::validate_on_ring(o) }?;
-            self.admit(&v)?;
-            valid.push(v);
-        }
-        let mut now_stack = [None; SCRATCH];
-        let mut now_heap = Vec::new();
-        let now: &mut [Option<i32>] = if ops.len() <= SCRATCH {
-            &mut now_stack[..ops.len()]
-        } else {
-            now_heap.resize(ops.len(), None);
-            &mut now_heap
-        };
-        if self.finishes_on_caller() && !valid.iter().any(ValidOp::fixed_file) {
+        if ops.len() <= at_hand::SMALL && self.finishes_on_caller() && at_hand::available() {
             self.usable()?;
-            crate::tryfirst::try_at_hand(&valid, now);
+            let mut small = at_hand::Small::new(ops, |v| self.admit(v));
+            let ran = crate::uring::thread_ring::with_ring(ops.len() as u32, |ring| {
+                ring.run_staged(ops.len(), &mut small)
+            });
+            if let Some(staged) = ran {
+                staged?;
+                return self.finish_small(&small, tokens);
+            }
+            // No ring on this thread (nothing was validated into it): the
+            // general path below hands everything to the owner.
         }
-        let finished = now.iter().filter(|r| r.is_some()).count();
-        let mut done_stack = [urb_completion::default(); SCRATCH];
-        let mut done_heap = Vec::new();
-        let done: &mut [urb_completion] = if finished <= SCRATCH {
-            &mut done_stack[..finished]
-        } else {
-            done_heap.resize(finished, urb_completion::default());
-            &mut done_heap
-        };
-        if finished < valid.len() {
-            let mut reqs = Vec::with_capacity(valid.len() - finished);
-            let mut d = 0;
-            for ((op, &token), res) in valid.into_iter().zip(tokens).zip(now.iter()) {
-                match *res {
-                    Some(res) => {
-                        done[d] = urb_completion {
-                            token,
-                            res,
-                            flags: 0,
-                        };
-                        d += 1;
-                    }
-                    None => reqs.push(Request::Op {
-                        op,
-                        token,
-                        timeout_ns: None,
-                        linked: false,
-                    }),
+        self.with_valid(ops, |valid| self.submit_valid_batch(valid, tokens))?
+    }
+
+    /// After a small batch ran on the caller: hands what waits to the
+    /// owner, queues the completions of the rest.
+    fn finish_small<A: Fn(&ValidOp) -> Result<(), i32>>(
+        &self,
+        small: &at_hand::Small<'_, A>,
+        tokens: &[u64],
+    ) -> Result<(), i32> {
+        let mut handed = 0;
+        let reqs: Vec<Request> = small
+            .handed_over()
+            .map(|&(i, op)| {
+                handed += 1;
+                Request::Op {
+                    op,
+                    token: tokens[i],
+                    timeout_ns: None,
+                    linked: false,
                 }
-            }
+            })
+            .collect();
+        if !reqs.is_empty() {
             self.push(&reqs)?;
-        } else {
-            for ((slot, &token), res) in done.iter_mut().zip(tokens).zip(now.iter()) {
-                *slot = urb_completion {
-                    token,
-                    res: res.unwrap_or_default(),
-                    flags: 0,
-                };
-            }
         }
-        if !done.is_empty() {
-            self.deliver_here(done)?;
+        let results = small.results();
+        let finished = results.len() - handed;
+        if finished > 0 {
+            let done = tokens.iter().zip(results).filter_map(|(&token, &res)| {
+                (res != at_hand::PENDING).then_some(urb_completion {
+                    token,
+                    res,
+                    flags: 0,
+                })
+            });
+            self.deliver_here(finished, done)?;
+        }
+        Ok(())
+    }
+
+    /// Validates and admits every request of `ops` (the first refusal is
+    /// the answer, and `f` is not called), then gives them to `f`.
+    fn with_valid<R>(&self, ops: &[urb_op], f: impl FnOnce(&[ValidOp]) -> R) -> Result<R, i32> {
+        if ops.len() > BATCH_ON_STACK {
+            let valid = ops
+                .iter()
+                .map(|o| self.check(o))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(f(&valid));
+        }
+        let mut stack = [const { MaybeUninit::<ValidOp>::uninit() }; BATCH_ON_STACK];
+        for (slot, o) in stack.iter_mut().zip(ops) {
+            // SAFETY: as in `check`.
+            slot.write(unsafe { op::validate_on_ring(o) }?);
+            // SAFETY: just written.
+            self.admit(unsafe { slot.assume_init_ref() })?;
+        }
+        // SAFETY: the first `ops.len()` slots were written above (an error
+        // returned before any slot was read); ValidOp is Copy (no drops).
+        let valid = unsafe { std::slice::from_raw_parts(stack.as_ptr().cast(), ops.len()) };
+        Ok(f(valid))
+    }
+
+    fn submit_valid_batch(&self, valid: &[ValidOp], tokens: &[u64]) -> Result<(), i32> {
+        let mut stack = [at_hand::PENDING; BATCH_ON_STACK];
+        let mut heap = Vec::new();
+        let results: &mut [i32] = if valid.len() <= BATCH_ON_STACK {
+            &mut stack[..valid.len()]
+        } else {
+            heap.resize(valid.len(), at_hand::PENDING);
+            &mut heap
+        };
+        if self.finishes_on_caller() {
+            // Checked before anything is performed (delivering checks again).
+            self.usable()?;
+            at_hand::try_batch(valid, results);
+        }
+        let finished = results.iter().filter(|&&r| r != at_hand::PENDING).count();
+        if finished < valid.len() {
+            let reqs: Vec<Request> = valid
+                .iter()
+                .zip(tokens)
+                .zip(results.iter())
+                .filter(|(_, &res)| res == at_hand::PENDING)
+                .map(|((&op, &token), _)| Request::Op {
+                    op,
+                    token,
+                    timeout_ns: None,
+                    linked: false,
+                })
+                .collect();
+            self.push(&reqs)?;
+        }
+        if finished > 0 {
+            let done = tokens
+                .iter()
+                .zip(results.iter())
+                .filter_map(|(&token, &res)| {
+                    (res != at_hand::PENDING).then_some(urb_completion {
+                        token,
+                        res,
+                        flags: 0,
+                    })
+                });
+            self.deliver_here(finished, done)?;
         }
         Ok(())
     }

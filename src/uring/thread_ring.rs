@@ -13,6 +13,9 @@ use std::cell::RefCell;
 
 const INITIAL_ENTRIES: u32 = 32;
 
+/// The most requests [`ThreadRing::run_staged`] takes at once.
+pub(crate) const BATCH_MAX: usize = 64;
+
 /// `user_data` of the library's own cancel requests; request ids count up
 /// from 0 and never reach it.
 const CANCEL_USER_DATA: u64 = u64::MAX;
@@ -61,6 +64,46 @@ pub fn with_ring<R>(sqes: u32, f: impl FnOnce(&mut ThreadRing) -> R) -> Option<R
     })
     .ok()
     .flatten()
+}
+
+/// A batch [`ThreadRing::run_staged`] runs.
+pub trait StagedBatch {
+    /// Writes the batch's requests with [`Staging::push`], or refuses the
+    /// whole batch (nothing is submitted, the error is the answer).
+    fn stage(&mut self, sq: &mut Staging<'_>) -> Result<(), i32>;
+    /// Request k's (the k-th pushed) result.
+    fn done(&mut self, k: usize, res: i32);
+}
+
+/// The SQ while a batch is staged: what is pushed reaches the kernel only
+/// if the whole batch is accepted.
+pub struct Staging<'a> {
+    sq: io_uring::squeue::SubmissionQueue<'a, Entry>,
+    base: u64,
+    count: usize,
+    max: usize,
+}
+
+impl Staging<'_> {
+    /// Writes `e` into the SQ as the next request of the batch; returns its
+    /// number k (what `done` is called with).
+    ///
+    /// # Safety
+    /// The memory `e` points to must stay valid until the batch has run
+    /// (`run_staged` waits for every completion before it returns).
+    pub unsafe fn push(&mut self, e: Entry) -> usize {
+        assert!(
+            self.count < self.max,
+            "a staged batch holds at most its max"
+        );
+        let k = self.count;
+        // SAFETY: the caller's promise for the memory; the ring has room
+        // (sized for `max`, empty between calls).
+        unsafe { self.sq.push(&e.user_data(self.base + k as u64)) }
+            .expect("ring sized for the batch");
+        self.count += 1;
+        k
+    }
 }
 
 impl ThreadRing {
@@ -114,6 +157,60 @@ impl ThreadRing {
                 }
             }
         }
+    }
+
+    /// Independent single-shot requests, at most `max` (≤ [`BATCH_MAX`]),
+    /// that `batch.stage` writes straight into the SQ — or refuses, and
+    /// then nothing reaches the kernel (the SQ tail is published only after
+    /// staging). One `io_uring_enter` submits them all and waits for all
+    /// their CQEs (more only if some had to wait); `batch.done(k, res)`
+    /// receives request k's result, in completion order. For the batches
+    /// that finish on the caller (NOPs, non-waiting reads): what they cost
+    /// per request beside raw liburing is this and the kernel's work.
+    pub fn run_staged(&mut self, max: usize, batch: &mut impl StagedBatch) -> Result<(), i32> {
+        assert!(max <= BATCH_MAX && max as u32 <= self.ring.ring().params().sq_entries());
+        let base = self.next_id;
+        let mut staging = Staging {
+            sq: self.ring.ring_mut().submission(),
+            base,
+            count: 0,
+            max,
+        };
+        if let Err(e) = batch.stage(&mut staging) {
+            // Dropping the queue would publish the tail: forgotten, the
+            // entries written past it are never seen by the kernel.
+            std::mem::forget(staging.sq);
+            return Err(e);
+        }
+        let n = staging.count;
+        drop(staging);
+        self.next_id += n as u64;
+        self.in_flight += n;
+        let mut pending: u64 = if n == 64 { !0 } else { (1 << n) - 1 };
+        while pending != 0 {
+            if let Err(err) = retryable(self.ring.submit_and_wait(pending.count_ones())) {
+                while pending != 0 {
+                    let k = pending.trailing_zeros();
+                    pending &= pending - 1;
+                    batch.done(k as usize, err);
+                }
+                self.give_up();
+                return Ok(());
+            }
+            let waiting = pending.count_ones() as usize;
+            for cqe in self.ring.ring_mut().completion() {
+                let k = cqe.user_data().wrapping_sub(base);
+                // Other ids: CQEs of earlier calls' cancels.
+                if k < n as u64 && pending & (1 << k) != 0 {
+                    debug_assert!(!cqueue::more(cqe.flags()), "single-shot requests only");
+                    pending &= !(1 << k);
+                    batch.done(k as usize, cqe.result());
+                }
+            }
+            // Counted once per enter, not per CQE (a store per request).
+            self.in_flight -= waiting - pending.count_ones() as usize;
+        }
+        Ok(())
     }
 
     /// Submits `entries` as one batch (links as the entries' flags say) and
