@@ -17,8 +17,8 @@
 //! [`Opcode`] is exhaustive).
 
 mod file;
-mod fixed;
 mod file_space;
+mod fixed;
 mod misc;
 pub(crate) mod msg;
 mod net;
