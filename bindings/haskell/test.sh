@@ -31,6 +31,11 @@ fi
 build="${URB_HS_BUILD:-$repo/build/haskell}"
 "$here/build.sh" "$build" tests examples
 cd "$here"   # the tests read ../../tests/vectors from here
+# Every export has its Haddock (issue 12): each module's coverage is 100%.
+coverage=$("$build/setup/Setup" haddock -v1 --builddir="$build/dist" 2>&1 | grep -E '^ *[0-9]+% \(' || true)
+if [ -z "$coverage" ] || grep -qv '^ *100% ' <<< "$coverage"; then
+    echo "haskell: exports without Haddock:"; echo "${coverage:-haddock did not run}"; exit 1
+fi
 # A hang is a failure too: no run may take more than a few minutes.
 for engine in auto fallback; do
     echo "== Haskell tests (URB_BACKEND=$engine)"
