@@ -40,6 +40,9 @@ fi
 for engine in auto fallback; do
     echo "== Haskell tests (URB_BACKEND=$engine)"
     URB_BACKEND=$engine timeout -k 10 240 "$build/bin/spec"
+    # Linked without -threaded: refusals at once (a hang is a failure), and
+    # the per-OS-thread face.
+    URB_BACKEND=$engine timeout -k 10 60 "$build/bin/nonthreaded"
     # The probe answering as a kernel without unlinkat/renameat/mkdirat.
     URB_BACKEND=$engine URB_PROBE_HIDE=URB_OP_UNLINKAT,URB_OP_RENAMEAT,URB_OP_MKDIRAT \
         timeout -k 10 60 "$build/bin/spec" --match "URB_PROBE_HIDE"

@@ -95,8 +95,11 @@ newRing = alloca $ \out -> do
 -- | The binding needs GHC's threaded RTS (@ghc -threaded@): completions
 -- arrive on the ring's owner thread, which wakes Haskell threads with
 -- @hs_try_putmvar@, and the non-threaded RTS cannot be entered from another
--- OS thread. Without it, every operation fails with this 'IOError'
--- ('userError') instead of corrupting the RTS.
+-- OS thread. Without it, every request on the async rings (and the socket
+-- calls and "System.IO.URingBridge.Readiness"'s @threadWaitRead@, whose
+-- poller would stop the whole program) fails with this 'IOError'
+-- ('userError') instead of corrupting or hanging the RTS. The per-OS-thread
+-- face (@submitBlockingOS@, @submitChainOS@) works there.
 requireThreaded :: IO ()
 requireThreaded =
   when (not rtsSupportsBoundThreads) $

@@ -36,6 +36,7 @@ import Foreign.Marshal.Alloc (allocaBytes)
 import Foreign.Ptr (FunPtr, Ptr, nullPtr, plusPtr)
 import Foreign.Storable (peekByteOff)
 import System.IO.Unsafe (unsafePerformIO)
+import System.IO.URingBridge.Manager (requireThreaded)
 import System.IO.URingBridge.Raw
 import System.Posix.Types (Fd (..))
 
@@ -180,6 +181,9 @@ rearm w (Fd fd) = do
 
 threadWait :: Event -> Fd -> IO ()
 threadWait want (Fd fd) = do
+  -- The polling thread waits in a safe call, which in the non-threaded RTS
+  -- stops every Haskell thread, the one that would make the fd ready too.
+  requireThreaded
   let w = waiters
   mv <- newEmptyMVar
   locked w $ do
@@ -209,7 +213,8 @@ forgetLocked w fd mv = do
 -- caller. Interruptible ('System.Timeout.timeout', 'Control.Concurrent.killThread'): an
 -- interrupted last waiter removes the fd's registration, so the fd can be
 -- closed afterwards. Throws an 'IOError' for an fd the backend cannot watch
--- (@EBADF@ for a closed one).
+-- (@EBADF@ for a closed one), and in a program linked without @-threaded@
+-- (see 'System.IO.URingBridge.Manager.requireThreaded').
 threadWaitRead :: Fd -> IO ()
 threadWaitRead = threadWait evtRead
 
