@@ -31,8 +31,15 @@ split c s = case break (== c) s of
   (a, _ : rest) -> a : split c rest
   (a, []) -> [a]
 
+-- | The catalogue's opcode names with the header's @URB_OP_*@ values (from
+-- hsc2hs); 'vectorsSpec' checks that they cover the header's opcodes.
 opcodes :: [(String, Word8)]
-opcodes = zip ["nop", "read", "write", "readv", "writev", "fsync", "openat", "close", "statx", "recv", "send", "accept", "connect", "shutdown", "poll", "timeout", "unlinkat", "renameat", "mkdirat"] [0 ..]
+opcodes =
+  [ ("nop", opNop), ("read", opRead), ("write", opWrite), ("readv", opReadv), ("writev", opWritev)
+  , ("fsync", opFsync), ("openat", opOpenat), ("close", opClose), ("statx", opStatx), ("recv", opRecv)
+  , ("send", opSend), ("accept", opAccept), ("connect", opConnect), ("shutdown", opShutdown)
+  , ("poll", opPoll), ("timeout", opTimeout), ("unlinkat", opUnlinkat), ("renameat", opRenameat)
+  , ("mkdirat", opMkdirat) ]
 
 errnos :: [(String, Errno)]
 errnos =
@@ -78,7 +85,13 @@ withFixtures act = do
   pure r
 
 vectorsSpec :: Spec
-vectorsSpec = describe "shared bad-input vectors" $ it "every vector gives its documented result, alone and as a chain of one" $ do
+vectorsSpec = describe "shared bad-input vectors" $ do
+  it "name every opcode of the header, each once (URB_OP_COUNT of them)" $
+    map snd opcodes `shouldBe` [0 .. opCount - 1]
+  it "every vector gives its documented result, alone and as a chain of one" everyVector
+
+everyVector :: Expectation
+everyVector = do
   present <- doesFileExist vectorsPath
   unless present $ pendingWith ("no " ++ vectorsPath)
   header : rows <- filter (not . null) . lines <$> readFile vectorsPath
