@@ -95,13 +95,16 @@ check what r
   | r < 0 = ioError (errnoToIOError what (Errno (fromIntegral (negate r))) Nothing Nothing)
   | otherwise = pure (fromIntegral r)
 
--- | Waits up to @timeoutMs@ milliseconds (-1: forever, 0: not at all) and
--- returns the ready descriptors with their events, each at most once. A
--- @safe@ call: other Haskell threads keep running meanwhile. One thread at a
--- time may poll an instance; any thread may modify it meanwhile.
+-- | Waits up to @timeoutUs@ microseconds (negative: forever, 0: not at
+-- all), the binding's one time unit, and returns the ready descriptors with
+-- their events, each at most once. The backends count whole milliseconds:
+-- a time between two of them is rounded up, so a positive timeout never
+-- becomes a poll that does not wait. A @safe@ call: other Haskell threads
+-- keep running meanwhile. One thread at a time may poll an instance; any
+-- thread may modify it meanwhile.
 poll :: Backend -> Int -> IO [(Fd, Event)]
-poll b timeoutMs = allocaBytes (sizeOfEvent * maxEvents) $ \out -> do
-  n <- pollF b (state b) (fromIntegral timeoutMs) out (fromIntegral maxEvents) >>= check "poll"
+poll b timeoutUs = allocaBytes (sizeOfEvent * maxEvents) $ \out -> do
+  n <- pollF b (state b) timeoutMs out (fromIntegral maxEvents) >>= check "poll"
   forM [0 .. n - 1] $ \i -> do
     let e = out `plusPtr` (i * sizeOfEvent)
     fd <- peekByteOff e offEventFd :: IO Int32
@@ -109,6 +112,9 @@ poll b timeoutMs = allocaBytes (sizeOfEvent * maxEvents) $ \out -> do
     pure (Fd (fromIntegral fd), ev)
   where
     maxEvents = 256
+    timeoutMs
+      | timeoutUs < 0 = -1
+      | otherwise = fromIntegral (min (toInteger (maxBound :: Int32)) ((toInteger timeoutUs + 999) `div` 1000))
 
 -- | Changes the fd's persistent interest from @old@ to @new@ (0 removes the
 -- fd's registration). Persistent means edge-triggered: the fd is reported
