@@ -11,7 +11,7 @@ use crate::ops::{BlockingRule, Finish, Readiness, Tried};
 use crate::sqe::{io_uring_sqe, urb_sqe_fill_fn};
 use crate::sys::descriptor::{self, buffered, is_pollable, positional_file};
 use crate::sys::time::{self as wait, Deadline};
-use crate::sys::{io, retry, socket};
+use crate::sys::{io, socket};
 use crate::uring::encode::{encode, link_timeout, timed_result, timespec, SqeArgs};
 use crate::uring::thread_ring::with_ring;
 use io_uring::squeue::Flags;
@@ -52,6 +52,7 @@ fn submit_valid(v: &ValidOp, timeout_ns: Option<u64>) -> i32 {
             BlockingRule::ReadWrite => rw_call(v, deadline),
             BlockingRule::Accept => accept_call(v, deadline),
             BlockingRule::Connect => connect_call(v, deadline),
+            BlockingRule::Message => message_call(v, deadline),
             BlockingRule::Once => once(v, deadline),
         }
     };
@@ -201,6 +202,63 @@ fn stream_call(v: &ValidOp, deadline: Deadline) -> i32 {
             waitall && socket::is_stream(v.raw.fd)
         };
         if !goes_on {
+            return done as i32;
+        }
+    }
+}
+
+/// sendmsg/recvmsg as [`stream_call`] does recv/send: `O_NONBLOCK` and
+/// `SO_*TIMEO` answer `-EAGAIN`, and a send on a blocking stream socket
+/// goes on until every byte is sent (the rest without the address and the
+/// ancillary data, which went with the first part). A `MSG_WAITALL`
+/// receive is one request of the engine's (io_uring's recvmsg fills the
+/// buffer itself on streams, recvmsg(2) waits), never parts: the caller's
+/// msghdr then gets the one answer recvmsg(2) writes back.
+fn message_call(v: &ValidOp, deadline: Deadline) -> i32 {
+    let flags = v.raw.op_flags;
+    if flags & (libc::MSG_DONTWAIT | libc::MSG_ERRQUEUE) as u32 != 0 {
+        return once(v, deadline);
+    }
+    let fd = v.raw.fd;
+    let send = v.code == Opcode::Sendmsg;
+    let sockopt = Some(if send {
+        libc::SO_SNDTIMEO
+    } else {
+        libc::SO_RCVTIMEO
+    });
+    let dontwait = libc::MSG_DONTWAIT as u32;
+    if !send && flags & libc::MSG_WAITALL as u32 != 0 {
+        return match descriptor::nonblocking(fd) {
+            Some(true) => once(&with_flags(v, dontwait), deadline),
+            Some(false) => wait_as_blocking(v, deadline, sockopt),
+            None => once(v, deadline),
+        };
+    }
+    let mut res = once(&with_flags(v, dontwait), None);
+    if res == -libc::EAGAIN {
+        if descriptor::nonblocking(fd) != Some(false) {
+            return res;
+        }
+        res = wait_as_blocking(v, deadline, sockopt);
+    }
+    let short_send = send && res > 0 && (res as u64) < v.expected_len;
+    if !short_send || descriptor::nonblocking(fd) != Some(false) || !socket::is_stream(fd) {
+        return res;
+    }
+    let mut done = res as u32;
+    loop {
+        // SAFETY: validate() checked the msghdr; the caller keeps it alive.
+        let mut rest = unsafe { crate::ops::msg::Rest::after(v, done) };
+        let part = rest.op(v, done);
+        let mut res = once(&with_flags(&part, dontwait), None);
+        if res == -libc::EAGAIN {
+            res = wait_as_blocking(&part, deadline, sockopt);
+        }
+        if res <= 0 {
+            return partial_or(done, res);
+        }
+        done += res as u32;
+        if done as u64 >= v.expected_len {
             return done as i32;
         }
     }
@@ -440,24 +498,12 @@ pub fn try_at_hand(ops: &[ValidOp], out: &mut [Option<i32>]) {
     }
 }
 
-/// `recv`/`send` with `MSG_DONTWAIT` (send with `MSG_NOSIGNAL`, as the
-/// library always sends), as `-errno`.
+/// `recv`/`send` (or their msghdr forms) with `MSG_DONTWAIT` set by the
+/// caller of this: the operation's own system call (send with
+/// `MSG_NOSIGNAL`, as the library always sends), as `-errno`.
 fn stream_nowait(v: &ValidOp) -> i32 {
-    let r = &v.raw;
-    let send = v.code == Opcode::Send;
-    // SAFETY: validation checked the buffer and length; the caller owns them.
-    retry(|| unsafe {
-        if send {
-            libc::send(
-                r.fd,
-                r.buf,
-                r.len as usize,
-                (r.op_flags as i32) | libc::MSG_NOSIGNAL,
-            )
-        } else {
-            libc::recv(r.fd, r.buf, r.len as usize, r.op_flags as i32)
-        }
-    })
+    // SAFETY: validation checked the buffer or msghdr; the caller owns them.
+    unsafe { (v.code.spec().perform)(v, None) }
 }
 
 /// `preadv2(..., RWF_NOWAIT)` of a read or readv, as `-errno`. On a pipe or

@@ -151,9 +151,68 @@ pub const URB_OP_RENAMEAT: u8 = 17;
 /// submitted): io_uring since 6.0 does not cancel the requests linked after
 /// a failed one, so "a failure cancels the rest" could not hold.
 pub const URB_OP_MKDIRAT: u8 = 18;
+/// `sendmsg(fd, buf, op_flags)`: `buf` is the `struct msghdr` (address,
+/// iovecs, ancillary data such as `SCM_RIGHTS`), `op_flags` are
+/// `MSG_CONFIRM`, `MSG_DONTROUTE`, `MSG_DONTWAIT`, `MSG_EOR`, `MSG_MORE`,
+/// `MSG_NOSIGNAL`, `MSG_OOB`, `MSG_FASTOPEN` (any other bit is `-EINVAL`:
+/// sendmsg(2) would ignore it, and some are the kernel's own). `len` is
+/// not used. Result: bytes sent. Always sent with `MSG_NOSIGNAL`: a closed
+/// peer gives `-EPIPE`, never `SIGPIPE`. The msghdr, its iovec array,
+/// buffers, address and control buffer stay the caller's and must stay
+/// valid until the request's result is delivered (the kernel reads them
+/// when the request runs).
+///
+/// Checked before anything is sent, as sendmsg(2) does: a NULL `buf` is
+/// `-EFAULT`, more than 1024 iovecs `-EMSGSIZE`, a NULL `msg_iov` or iovec
+/// base with a length `-EFAULT`; a total beyond `INT32_MAX` is `-EINVAL`.
+/// The address and the ancillary data are the kernel's to judge.
+///
+/// Where io_uring and the system call differ, it behaves as
+/// `URB_OP_SEND`: on the blocking face `O_NONBLOCK` and `SO_SNDTIMEO` give
+/// `-EAGAIN`, and a blocking stream socket sends every byte before the call
+/// returns (the rest after a short send goes out without the address and
+/// ancillary data, which went with the first part); on an async ring a
+/// send may be short, as io_uring's are, on both engines. Kernel 5.3
+/// (`IORING_OP_SENDMSG`).
+pub const URB_OP_SENDMSG: u8 = 19;
+/// `recvmsg(fd, buf, op_flags)`: `buf` is the `struct msghdr` to fill,
+/// `op_flags` are `MSG_CMSG_CLOEXEC`, `MSG_DONTWAIT`, `MSG_ERRQUEUE`,
+/// `MSG_OOB`, `MSG_PEEK`, `MSG_TRUNC`, `MSG_WAITALL` (any other bit is
+/// `-EINVAL`). `len` is not used. Result: bytes received, 0 once the peer
+/// has shut down; as recvmsg(2), the kernel writes `msg_namelen`,
+/// `msg_controllen` and `msg_flags` back into the caller's msghdr (both
+/// engines), and descriptors received with `SCM_RIGHTS` are the caller's
+/// to close. The msghdr and everything it points to stay the caller's and
+/// must stay valid until the request's result is delivered. Checked as
+/// `URB_OP_SENDMSG`.
+///
+/// Where io_uring and the system call differ, it behaves as
+/// `URB_OP_RECV` (`O_NONBLOCK`, `SO_RCVTIMEO`, `MSG_WAITALL`,
+/// `MSG_ERRQUEUE` never waiting). One more: on the fallback engine's async
+/// rings (and the fallback's timed requests) a `MSG_WAITALL` receive on a
+/// stream that arrives in parts is read part by part; the parts after the
+/// first get no ancillary data buffer (the kernel would have stopped at a
+/// message carrying descriptors anyway), their `msg_flags` are or'ed into
+/// the caller's. Kernel 5.3 (`IORING_OP_RECVMSG`).
+pub const URB_OP_RECVMSG: u8 = 20;
+/// `socket(fd, op_flags, len)`: `fd` is the domain (`AF_INET`, ...),
+/// `op_flags` the type with `SOCK_NONBLOCK`/`SOCK_CLOEXEC`, `len` the
+/// protocol. Result: the new socket, owned by the caller. The kernel judges
+/// every value (`-EAFNOSUPPORT`, `-EINVAL`, `-EPROTONOSUPPORT`, ...).
+/// Kernel 5.19 (`IORING_OP_SOCKET`).
+pub const URB_OP_SOCKET: u8 = 21;
+/// `bind(fd, buf, len)`: `buf` the `struct sockaddr`, `len` its length
+/// (0 is `-EINVAL` and a NULL `buf` `-EFAULT`, checked as for
+/// `URB_OP_CONNECT`). Result: 0. `buf` is copied when the request starts;
+/// it must stay valid until the result is delivered. Kernel 6.11
+/// (`IORING_OP_BIND`).
+pub const URB_OP_BIND: u8 = 22;
+/// `listen(fd, (int)len)`: `len` is the backlog (capped by the kernel at
+/// `net.core.somaxconn`). Result: 0. Kernel 6.11 (`IORING_OP_LISTEN`).
+pub const URB_OP_LISTEN: u8 = 23;
 /// One past the highest opcode this version knows. New operations get new
 /// numbers at the end, so existing callers keep their meaning.
-pub const URB_OP_COUNT: u8 = 19;
+pub const URB_OP_COUNT: u8 = 24;
 
 /// `offset` value that reads or writes at the file's current position.
 pub const URB_OFFSET_CURRENT: u64 = u64::MAX;
@@ -218,14 +277,15 @@ pub struct urb_op {
     /// Must be 0.
     pub reserved0: u16,
     /// File descriptor (or directory descriptor for openat, statx, unlinkat,
-    /// renameat, mkdirat).
+    /// renameat, mkdirat; the domain for socket).
     pub fd: i32,
     /// File offset, or nanoseconds for `URB_OP_TIMEOUT`.
     pub offset: u64,
-    /// Data buffer, iovec array, path or socket address, by opcode.
+    /// Data buffer, iovec array, path, socket address or `struct msghdr`,
+    /// by opcode.
     pub buf: *mut c_void,
     /// Byte length, iovec count or address length, by opcode (renameat's
-    /// new directory descriptor).
+    /// new directory descriptor, socket's protocol, listen's backlog).
     pub len: u32,
     /// Per-operation flags (`RWF_*`, `MSG_*`, `O_*`, `SOCK_*`, `AT_*`, poll events, shutdown how).
     pub op_flags: u32,
@@ -281,6 +341,11 @@ pub enum Opcode {
     Unlinkat,
     Renameat,
     Mkdirat,
+    Sendmsg,
+    Recvmsg,
+    Socket,
+    Bind,
+    Listen,
 }
 
 impl Opcode {
@@ -304,6 +369,11 @@ impl Opcode {
         Opcode::Unlinkat,
         Opcode::Renameat,
         Opcode::Mkdirat,
+        Opcode::Sendmsg,
+        Opcode::Recvmsg,
+        Opcode::Socket,
+        Opcode::Bind,
+        Opcode::Listen,
     ];
 
     pub fn from_u8(code: u8) -> Option<Opcode> {
@@ -359,7 +429,10 @@ unsafe impl Send for ValidOp {}
 /// request's length); for `URB_OP_OPENAT`/`URB_OP_STATX`/
 /// `URB_OP_UNLINKAT`/`URB_OP_MKDIRAT`, a non-NULL `op.buf` must be a
 /// NUL-terminated path (its first byte is read), and for `URB_OP_RENAMEAT`
-/// `op.buf` and `op.buf2` too. No other pointer is dereferenced.
+/// `op.buf` and `op.buf2` too; for `URB_OP_SENDMSG`/`URB_OP_RECVMSG`, a
+/// non-NULL `op.buf` must be a readable `struct msghdr` whose non-NULL
+/// `msg_iov` points to `msg_iovlen` readable iovecs (validation reads them
+/// to learn the request's length). No other pointer is dereferenced.
 pub unsafe fn validate(op: &urb_op) -> Result<ValidOp, i32> {
     let Some(code) = Opcode::from_u8(op.opcode) else {
         return Err(-libc::EINVAL);

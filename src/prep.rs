@@ -137,3 +137,37 @@ pub fn mkdirat(dirfd: i32, path: *const libc::c_char, mode: u32) -> urb_op {
         ..op(URB_OP_MKDIRAT, dirfd)
     }
 }
+pub fn sendmsg(fd: i32, msg: *const libc::msghdr, flags: i32) -> urb_op {
+    urb_op {
+        buf: msg as *mut _,
+        op_flags: flags as u32,
+        ..op(URB_OP_SENDMSG, fd)
+    }
+}
+pub fn recvmsg(fd: i32, msg: *mut libc::msghdr, flags: i32) -> urb_op {
+    urb_op {
+        buf: msg.cast(),
+        op_flags: flags as u32,
+        ..op(URB_OP_RECVMSG, fd)
+    }
+}
+pub fn socket(domain: i32, socket_type: i32, protocol: i32) -> urb_op {
+    urb_op {
+        op_flags: socket_type as u32,
+        len: protocol as u32,
+        ..op(URB_OP_SOCKET, domain)
+    }
+}
+pub fn bind(fd: i32, addr: *const c_void, addrlen: u32) -> urb_op {
+    urb_op {
+        buf: addr as *mut _,
+        len: addrlen,
+        ..op(URB_OP_BIND, fd)
+    }
+}
+pub fn listen(fd: i32, backlog: i32) -> urb_op {
+    urb_op {
+        len: backlog as u32,
+        ..op(URB_OP_LISTEN, fd)
+    }
+}

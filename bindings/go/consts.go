@@ -41,6 +41,11 @@ const (
 	OpUnlinkat
 	OpRenameat
 	OpMkdirat
+	OpSendmsg
+	OpRecvmsg
+	OpSocket
+	OpBind
+	OpListen
 	opCount
 )
 
@@ -65,6 +70,11 @@ var opNames = [...]string{
 	OpUnlinkat: "unlinkat",
 	OpRenameat: "renameat",
 	OpMkdirat:  "mkdirat",
+	OpSendmsg:  "sendmsg",
+	OpRecvmsg:  "recvmsg",
+	OpSocket:   "socket",
+	OpBind:     "bind",
+	OpListen:   "listen",
 }
 
 func (c Opcode) String() string {

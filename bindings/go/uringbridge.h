@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
+#include <sys/socket.h>
 #include <linux/io_uring.h>
 
 
@@ -236,10 +237,84 @@
 #define URB_OP_MKDIRAT 18
 
 /**
+ * `sendmsg(fd, buf, op_flags)`: `buf` is the `struct msghdr` (address,
+ * iovecs, ancillary data such as `SCM_RIGHTS`), `op_flags` are
+ * `MSG_CONFIRM`, `MSG_DONTROUTE`, `MSG_DONTWAIT`, `MSG_EOR`, `MSG_MORE`,
+ * `MSG_NOSIGNAL`, `MSG_OOB`, `MSG_FASTOPEN` (any other bit is `-EINVAL`:
+ * sendmsg(2) would ignore it, and some are the kernel's own). `len` is
+ * not used. Result: bytes sent. Always sent with `MSG_NOSIGNAL`: a closed
+ * peer gives `-EPIPE`, never `SIGPIPE`. The msghdr, its iovec array,
+ * buffers, address and control buffer stay the caller's and must stay
+ * valid until the request's result is delivered (the kernel reads them
+ * when the request runs).
+ *
+ * Checked before anything is sent, as sendmsg(2) does: a NULL `buf` is
+ * `-EFAULT`, more than 1024 iovecs `-EMSGSIZE`, a NULL `msg_iov` or iovec
+ * base with a length `-EFAULT`; a total beyond `INT32_MAX` is `-EINVAL`.
+ * The address and the ancillary data are the kernel's to judge.
+ *
+ * Where io_uring and the system call differ, it behaves as
+ * `URB_OP_SEND`: on the blocking face `O_NONBLOCK` and `SO_SNDTIMEO` give
+ * `-EAGAIN`, and a blocking stream socket sends every byte before the call
+ * returns (the rest after a short send goes out without the address and
+ * ancillary data, which went with the first part); on an async ring a
+ * send may be short, as io_uring's are, on both engines. Kernel 5.3
+ * (`IORING_OP_SENDMSG`).
+ */
+#define URB_OP_SENDMSG 19
+
+/**
+ * `recvmsg(fd, buf, op_flags)`: `buf` is the `struct msghdr` to fill,
+ * `op_flags` are `MSG_CMSG_CLOEXEC`, `MSG_DONTWAIT`, `MSG_ERRQUEUE`,
+ * `MSG_OOB`, `MSG_PEEK`, `MSG_TRUNC`, `MSG_WAITALL` (any other bit is
+ * `-EINVAL`). `len` is not used. Result: bytes received, 0 once the peer
+ * has shut down; as recvmsg(2), the kernel writes `msg_namelen`,
+ * `msg_controllen` and `msg_flags` back into the caller's msghdr (both
+ * engines), and descriptors received with `SCM_RIGHTS` are the caller's
+ * to close. The msghdr and everything it points to stay the caller's and
+ * must stay valid until the request's result is delivered. Checked as
+ * `URB_OP_SENDMSG`.
+ *
+ * Where io_uring and the system call differ, it behaves as
+ * `URB_OP_RECV` (`O_NONBLOCK`, `SO_RCVTIMEO`, `MSG_WAITALL`,
+ * `MSG_ERRQUEUE` never waiting). One more: on the fallback engine's async
+ * rings (and the fallback's timed requests) a `MSG_WAITALL` receive on a
+ * stream that arrives in parts is read part by part; the parts after the
+ * first get no ancillary data buffer (the kernel would have stopped at a
+ * message carrying descriptors anyway), their `msg_flags` are or'ed into
+ * the caller's. Kernel 5.3 (`IORING_OP_RECVMSG`).
+ */
+#define URB_OP_RECVMSG 20
+
+/**
+ * `socket(fd, op_flags, len)`: `fd` is the domain (`AF_INET`, ...),
+ * `op_flags` the type with `SOCK_NONBLOCK`/`SOCK_CLOEXEC`, `len` the
+ * protocol. Result: the new socket, owned by the caller. The kernel judges
+ * every value (`-EAFNOSUPPORT`, `-EINVAL`, `-EPROTONOSUPPORT`, ...).
+ * Kernel 5.19 (`IORING_OP_SOCKET`).
+ */
+#define URB_OP_SOCKET 21
+
+/**
+ * `bind(fd, buf, len)`: `buf` the `struct sockaddr`, `len` its length
+ * (0 is `-EINVAL` and a NULL `buf` `-EFAULT`, checked as for
+ * `URB_OP_CONNECT`). Result: 0. `buf` is copied when the request starts;
+ * it must stay valid until the result is delivered. Kernel 6.11
+ * (`IORING_OP_BIND`).
+ */
+#define URB_OP_BIND 22
+
+/**
+ * `listen(fd, (int)len)`: `len` is the backlog (capped by the kernel at
+ * `net.core.somaxconn`). Result: 0. Kernel 6.11 (`IORING_OP_LISTEN`).
+ */
+#define URB_OP_LISTEN 23
+
+/**
  * One past the highest opcode this version knows. New operations get new
  * numbers at the end, so existing callers keep their meaning.
  */
-#define URB_OP_COUNT 19
+#define URB_OP_COUNT 24
 
 /**
  * `offset` value that reads or writes at the file's current position.
@@ -397,7 +472,7 @@ typedef struct urb_op {
   uint16_t reserved0;
   /**
    * File descriptor (or directory descriptor for openat, statx, unlinkat,
-   * renameat, mkdirat).
+   * renameat, mkdirat; the domain for socket).
    */
   int32_t fd;
   /**
@@ -405,12 +480,13 @@ typedef struct urb_op {
    */
   uint64_t offset;
   /**
-   * Data buffer, iovec array, path or socket address, by opcode.
+   * Data buffer, iovec array, path, socket address or `struct msghdr`,
+   * by opcode.
    */
   void *buf;
   /**
    * Byte length, iovec count or address length, by opcode (renameat's
-   * new directory descriptor).
+   * new directory descriptor, socket's protocol, listen's backlog).
    */
   uint32_t len;
   /**
@@ -872,6 +948,90 @@ int32_t urb_poll(int32_t fd, uint32_t events);
 int32_t urb_sleep_ns(uint64_t ns);
 
 /**
+ * `sendmsg(2)`: sends the data of `msg`'s iovecs, to `msg_name` when set,
+ * with its ancillary data (`SCM_RIGHTS`, ...); `flags` are `MSG_*` (those
+ * `URB_OP_SENDMSG` lists; `MSG_NOSIGNAL` is always added). Returns bytes
+ * sent: all of them on a blocking stream socket, as sendmsg(2); `-EAGAIN`
+ * at once on a socket in `O_NONBLOCK` mode without room, or when
+ * `SO_SNDTIMEO` runs out; `-EPIPE`, never `SIGPIPE`, without a peer.
+ * `msg` and what it names are only read during the call.
+ */
+int32_t urb_sendmsg(int32_t fd, const struct msghdr *msg, int32_t flags);
+
+/**
+ * `recvmsg(2)`: receives into `msg`'s iovecs, the sender's address into
+ * `msg_name` and ancillary data into `msg_control`; `flags` are `MSG_*`
+ * (those `URB_OP_RECVMSG` lists, `MSG_CMSG_CLOEXEC` included). Returns
+ * bytes received, 0 when the peer has shut down, and writes
+ * `msg_namelen`, `msg_controllen` and `msg_flags` back into `*msg` as
+ * recvmsg(2) does; `-EAGAIN` at once on a socket in `O_NONBLOCK` mode with
+ * no data, or when `SO_RCVTIMEO` runs out. Descriptors received with
+ * `SCM_RIGHTS` are the caller's to close. `msg` and what it names are
+ * used during the call only.
+ */
+int32_t urb_recvmsg(int32_t fd, struct msghdr *msg, int32_t flags);
+
+/**
+ * `sendto(2)`: sends `len` bytes to `addr` (`addrlen` bytes; NULL for a
+ * connected socket, as send(2)); `flags` as `urb_sendmsg`. Returns bytes
+ * sent, as `urb_sendmsg` (it is one, with a msghdr of one buffer). `buf`
+ * and `addr` are only read during the call.
+ */
+int32_t urb_sendto(int32_t fd,
+                   const void *buf,
+                   uint32_t len,
+                   int32_t flags,
+                   const void *addr,
+                   uint32_t addrlen);
+
+/**
+ * `recvfrom(2)`: receives up to `len` bytes; when `addr` is not NULL, the
+ * sender's address goes there and `*addrlen` (its size on entry) becomes
+ * the address's full length (which may exceed the size given, as
+ * recvfrom(2): the address is then cut short; 0 on a connected stream).
+ * `addr` and `addrlen` may both be NULL; `addr` without `addrlen` is
+ * `-EFAULT` before anything is received (recvfrom(2) would take the data
+ * and then fail). `flags` as `urb_recvmsg`. Returns bytes received, as
+ * `urb_recvmsg` (it is one, with a msghdr of one buffer). The pointers are
+ * used during the call only.
+ */
+int32_t urb_recvfrom(int32_t fd,
+                     void *buf,
+                     uint32_t len,
+                     int32_t flags,
+                     void *addr,
+                     uint32_t *addrlen);
+
+/**
+ * `socket(2)`: a new socket of `domain` (`AF_INET`, `AF_INET6`,
+ * `AF_UNIX`, ...), `type` (`SOCK_STREAM`, `SOCK_DGRAM`, ..., or'ed with
+ * `SOCK_NONBLOCK`, `SOCK_CLOEXEC`) and `protocol` (0 for the default).
+ * Returns the descriptor, which the caller owns and must close, or
+ * socket(2)'s error (`-EAFNOSUPPORT`, `-EINVAL`, `-EPROTONOSUPPORT`,
+ * `-EMFILE`, ...). `-ENOSYS` on an io_uring kernel without
+ * `IORING_OP_SOCKET` (before 5.19).
+ */
+int32_t urb_socket(int32_t domain, int32_t socket_type, int32_t protocol);
+
+/**
+ * `bind(2)`: gives `fd` the address `addr` (`addrlen` bytes). Returns 0,
+ * or bind(2)'s error (`-EADDRINUSE`, `-EINVAL`, `-EACCES`, ...; a NULL
+ * `addr` is `-EFAULT`, `addrlen` 0 `-EINVAL`). `-ENOSYS` on an io_uring
+ * kernel without `IORING_OP_BIND` (before 6.11). `addr` is only read
+ * during the call.
+ */
+int32_t urb_bind(int32_t fd, const void *addr, uint32_t addrlen);
+
+/**
+ * `listen(2)`: makes `fd` accept connections, with up to `backlog`
+ * waiting (capped at `net.core.somaxconn`). Returns 0, or listen(2)'s
+ * error (`-EOPNOTSUPP` for a datagram socket, `-EINVAL` for a connected
+ * one, ...). `-ENOSYS` on an io_uring kernel without `IORING_OP_LISTEN`
+ * (before 6.11).
+ */
+int32_t urb_listen(int32_t fd, int32_t backlog);
+
+/**
  * True when requests in this process run on io_uring: the kernel allowed a
  * ring at load time and `URB_BACKEND` does not force the fallback engine.
  */
@@ -1030,6 +1190,37 @@ int32_t urb_prep_renameat(int32_t olddirfd,
  * stay valid until the request completes.
  */
 int32_t urb_prep_mkdirat(int32_t dirfd, const char *path, uint32_t mode, struct urb_op *out);
+
+/**
+ * `URB_OP_SENDMSG`: see `urb_sendmsg`. The msghdr and everything it names
+ * (iovecs, buffers, address, control buffer) stay the caller's and must
+ * stay valid until the request completes.
+ */
+int32_t urb_prep_sendmsg(int32_t fd, const struct msghdr *msg, int32_t flags, struct urb_op *out);
+
+/**
+ * `URB_OP_RECVMSG`: see `urb_recvmsg`. The msghdr and everything it names
+ * stay the caller's and must stay valid until the request completes (the
+ * kernel writes the data, the address, the ancillary data and the
+ * msghdr's `msg_namelen`, `msg_controllen` and `msg_flags`).
+ */
+int32_t urb_prep_recvmsg(int32_t fd, struct msghdr *msg, int32_t flags, struct urb_op *out);
+
+/**
+ * `URB_OP_SOCKET`: see `urb_socket`.
+ */
+int32_t urb_prep_socket(int32_t domain, int32_t socket_type, int32_t protocol, struct urb_op *out);
+
+/**
+ * `URB_OP_BIND`: see `urb_bind`. `addr` stays the caller's and must stay
+ * valid until the request completes.
+ */
+int32_t urb_prep_bind(int32_t fd, const void *addr, uint32_t addrlen, struct urb_op *out);
+
+/**
+ * `URB_OP_LISTEN`: see `urb_listen`.
+ */
+int32_t urb_prep_listen(int32_t fd, int32_t backlog, struct urb_op *out);
 
 /**
  * The readiness backend of the engine chosen at load: io_uring's, or epoll's

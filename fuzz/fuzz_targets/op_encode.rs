@@ -74,8 +74,25 @@ fuzz_target!(|data: &[u8]| {
         op.buf2 = new_path.as_ptr() as *mut _;
     }
 
+    // sendmsg/recvmsg's validation reads the msghdr and its iovecs: give it
+    // a real one over `iovs` (or a NULL array), up to 1100 entries (more
+    // than 1024 is refused before the array is read); its address and
+    // control pointers are the kernel's to follow, never validation's.
+    // SAFETY: msghdr is plain data.
+    let mut hdr: libc::msghdr = unsafe { std::mem::zeroed() };
+    hdr.msg_iovlen = (input.u16() % 1100) as usize;
+    if input.u8() >= 16 {
+        hdr.msg_iov = iovs.as_ptr() as *mut _;
+    }
+    hdr.msg_name = input.u64() as usize as *mut _;
+    hdr.msg_control = input.u64() as usize as *mut _;
+    if matches!(op.opcode, URB_OP_SENDMSG | URB_OP_RECVMSG) && !op.buf.is_null() {
+        op.buf = (&mut hdr as *mut libc::msghdr).cast();
+    }
+
     // SAFETY: a readv/writev buf was pointed at `iovs` above, a path
-    // operation's buf (and renameat's buf2) at a real path (or they are NULL).
+    // operation's buf (and renameat's buf2) at a real path, a message's at
+    // `hdr` (or they are NULL).
     let valid = match unsafe { validate(&op) } {
         Ok(v) => v,
         Err(e) => {
@@ -91,7 +108,8 @@ fuzz_target!(|data: &[u8]| {
         "reserved field accepted: {op:?}"
     );
     let code = valid.code;
-    let uses_fd = !matches!(code, Opcode::Nop | Opcode::Timeout);
+    // socket's fd is the domain, the kernel's to judge.
+    let uses_fd = !matches!(code, Opcode::Nop | Opcode::Timeout | Opcode::Socket);
     // A directory descriptor is AT_FDCWD, or anything beside an absolute
     // path (the kernel ignores it then).
     let absolute = path.to_bytes().first() == Some(&b'/');
@@ -120,6 +138,46 @@ fuzz_target!(|data: &[u8]| {
             assert!(total <= i32::MAX as u64, "{op:?}");
         }
         Opcode::Timeout => assert!(op.offset <= i64::MAX as u64),
+        Opcode::Sendmsg | Opcode::Recvmsg => {
+            assert!(!op.buf.is_null(), "NULL msghdr accepted: {op:?}");
+            let documented = if code == Opcode::Sendmsg {
+                libc::MSG_CONFIRM
+                    | libc::MSG_DONTROUTE
+                    | libc::MSG_DONTWAIT
+                    | libc::MSG_EOR
+                    | libc::MSG_MORE
+                    | libc::MSG_NOSIGNAL
+                    | libc::MSG_OOB
+                    | libc::MSG_FASTOPEN
+            } else {
+                libc::MSG_CMSG_CLOEXEC
+                    | libc::MSG_DONTWAIT
+                    | libc::MSG_ERRQUEUE
+                    | libc::MSG_OOB
+                    | libc::MSG_PEEK
+                    | libc::MSG_TRUNC
+                    | libc::MSG_WAITALL
+            } as u32;
+            assert_eq!(
+                op.op_flags & !documented,
+                0,
+                "undocumented flag accepted: {op:?}"
+            );
+            let n = hdr.msg_iovlen;
+            assert!(n <= IOV_MAX, "{op:?}");
+            assert!(
+                n == 0 || !hdr.msg_iov.is_null(),
+                "NULL msg_iov accepted: {op:?}"
+            );
+            let total: u64 = if hdr.msg_iov.is_null() {
+                0
+            } else {
+                iovs[..n].iter().map(|v| v.iov_len as u64).sum()
+            };
+            assert_eq!(valid.expected_len, total, "{op:?}");
+            assert!(total <= i32::MAX as u64, "{op:?}");
+        }
+        Opcode::Bind => assert!(!op.buf.is_null() && op.len != 0, "{op:?}"),
         Opcode::Openat | Opcode::Statx | Opcode::Unlinkat | Opcode::Mkdirat => {
             assert!(!op.buf.is_null(), "NULL path accepted: {op:?}");
             if code == Opcode::Unlinkat {
@@ -188,6 +246,41 @@ fuzz_target!(|data: &[u8]| {
                 "mkdirat SQE: {op:?}"
             );
         }
+        Opcode::Sendmsg => assert_eq!(
+            (sqe_addr, sqe_flags, sqe_off),
+            (op.buf as u64, op.op_flags | libc::MSG_NOSIGNAL as u32, 0),
+            "sendmsg SQE: {op:?}"
+        ),
+        Opcode::Recvmsg => {
+            let errqueue = op.op_flags & libc::MSG_ERRQUEUE as u32 != 0;
+            let dontwait = libc::MSG_DONTWAIT as u32 * errqueue as u32;
+            assert_eq!(
+                (sqe_addr, sqe_flags, sqe_off),
+                (op.buf as u64, op.op_flags | dontwait, 0),
+                "recvmsg SQE: {op:?}"
+            );
+        }
+        // The kernel reads socket's type from `off` as an int.
+        Opcode::Socket => assert_eq!(
+            (
+                i32::from_ne_bytes(field(&sqe, 4)),
+                sqe_off as u32,
+                sqe_len,
+                sqe_flags
+            ),
+            (op.fd, op.op_flags, op.len, 0),
+            "socket SQE: {op:?}"
+        ),
+        Opcode::Bind => assert_eq!(
+            (sqe_addr, sqe_off, sqe_len, sqe_flags),
+            (op.buf as u64, op.len as u64, 0, 0),
+            "bind SQE: {op:?}"
+        ),
+        Opcode::Listen => assert_eq!(
+            (sqe_addr, sqe_off, sqe_len, sqe_flags),
+            (0, 0, op.len, 0),
+            "listen SQE: {op:?}"
+        ),
         _ => {}
     }
 
@@ -290,5 +383,35 @@ fuzz_target!(|data: &[u8]| {
             same("buf", buf, b.buf as u64);
             same("mode", a.mode.into(), b.mode.into());
         }
+        Opcode::Sendmsg => {
+            same("buf", buf, b.buf as u64);
+            // The encoder adds MSG_NOSIGNAL (both engines send with it).
+            same(
+                "op_flags",
+                (a.op_flags | libc::MSG_NOSIGNAL as u32).into(),
+                b.op_flags.into(),
+            );
+        }
+        Opcode::Recvmsg => {
+            same("buf", buf, b.buf as u64);
+            // As recv: MSG_ERRQUEUE gets MSG_DONTWAIT.
+            let errqueue = a.op_flags & libc::MSG_ERRQUEUE as u32 != 0;
+            let dontwait = libc::MSG_DONTWAIT as u32 * errqueue as u32;
+            same(
+                "op_flags",
+                (a.op_flags | dontwait).into(),
+                b.op_flags.into(),
+            );
+        }
+        Opcode::Socket => {
+            same("fd (domain)", a.fd as u64, b.fd as u64);
+            same("op_flags (type)", a.op_flags.into(), b.op_flags.into());
+            same("len (protocol)", a.len.into(), b.len.into());
+        }
+        Opcode::Bind => {
+            same("buf", buf, b.buf as u64);
+            same("len", a.len.into(), b.len.into());
+        }
+        Opcode::Listen => same("len (backlog)", a.len.into(), b.len.into()),
     }
 });

@@ -37,6 +37,9 @@ const WRITE: u8 = 23;
 const SEND: u8 = 26;
 const RECV: u8 = 27;
 const SHUTDOWN: u8 = 34;
+/// Not aimed at fixtures (its fields stay the input's, pointers NULL), but
+/// a socket it creates is the caller's to close.
+const SOCKET: u8 = 45;
 const DECODED: [u8; 16] = [
     NOP, READV, WRITEV, FSYNC, POLL_ADD, TIMEOUT, ACCEPT, CONNECT, OPENAT, CLOSE, STATX, READ,
     WRITE, SEND, RECV, SHUTDOWN,
@@ -305,7 +308,7 @@ fuzz_target!(
         let res = urb_submit_blocking_sqe(Some(fill), &request as *const Request as *mut _);
         let what = (&sqe[..], res);
         check_result(res, &what);
-        if res >= 0 && matches!(opcode, OPENAT | ACCEPT) {
+        if res >= 0 && matches!(opcode, OPENAT | ACCEPT | SOCKET) {
             close(res); // the new descriptor is the caller's
         }
         a.check(&what);

@@ -293,3 +293,130 @@ pub extern "C" fn urb_poll(fd: i32, events: u32) -> i32 {
 pub extern "C" fn urb_sleep_ns(ns: u64) -> i32 {
     ffi_boundary! { blocking::submit(&prep::timeout(ns), None) }
 }
+
+/// `sendmsg(2)`: sends the data of `msg`'s iovecs, to `msg_name` when set,
+/// with its ancillary data (`SCM_RIGHTS`, ...); `flags` are `MSG_*` (those
+/// `URB_OP_SENDMSG` lists; `MSG_NOSIGNAL` is always added). Returns bytes
+/// sent: all of them on a blocking stream socket, as sendmsg(2); `-EAGAIN`
+/// at once on a socket in `O_NONBLOCK` mode without room, or when
+/// `SO_SNDTIMEO` runs out; `-EPIPE`, never `SIGPIPE`, without a peer.
+/// `msg` and what it names are only read during the call.
+#[no_mangle]
+pub extern "C" fn urb_sendmsg(fd: i32, msg: *const libc::msghdr, flags: i32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::sendmsg(fd, msg, flags), None) }
+}
+
+/// `recvmsg(2)`: receives into `msg`'s iovecs, the sender's address into
+/// `msg_name` and ancillary data into `msg_control`; `flags` are `MSG_*`
+/// (those `URB_OP_RECVMSG` lists, `MSG_CMSG_CLOEXEC` included). Returns
+/// bytes received, 0 when the peer has shut down, and writes
+/// `msg_namelen`, `msg_controllen` and `msg_flags` back into `*msg` as
+/// recvmsg(2) does; `-EAGAIN` at once on a socket in `O_NONBLOCK` mode with
+/// no data, or when `SO_RCVTIMEO` runs out. Descriptors received with
+/// `SCM_RIGHTS` are the caller's to close. `msg` and what it names are
+/// used during the call only.
+#[no_mangle]
+pub extern "C" fn urb_recvmsg(fd: i32, msg: *mut libc::msghdr, flags: i32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::recvmsg(fd, msg, flags), None) }
+}
+
+/// A msghdr of one buffer and an address.
+fn one_buffer_msghdr(iov: &mut libc::iovec, addr: *mut c_void, addrlen: u32) -> libc::msghdr {
+    // SAFETY: msghdr is plain data; zero is "no address, no control".
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_name = addr;
+    msg.msg_namelen = addrlen;
+    msg.msg_iov = iov;
+    msg.msg_iovlen = 1;
+    msg
+}
+
+/// `sendto(2)`: sends `len` bytes to `addr` (`addrlen` bytes; NULL for a
+/// connected socket, as send(2)); `flags` as `urb_sendmsg`. Returns bytes
+/// sent, as `urb_sendmsg` (it is one, with a msghdr of one buffer). `buf`
+/// and `addr` are only read during the call.
+#[no_mangle]
+pub extern "C" fn urb_sendto(
+    fd: i32,
+    buf: *const c_void,
+    len: u32,
+    flags: i32,
+    addr: *const c_void,
+    addrlen: u32,
+) -> i32 {
+    ffi_boundary! {
+        let mut iov = libc::iovec { iov_base: buf as *mut _, iov_len: len as usize };
+        let msg = one_buffer_msghdr(&mut iov, addr as *mut _, addrlen);
+        blocking::submit(&prep::sendmsg(fd, &msg, flags), None)
+    }
+}
+
+/// `recvfrom(2)`: receives up to `len` bytes; when `addr` is not NULL, the
+/// sender's address goes there and `*addrlen` (its size on entry) becomes
+/// the address's full length (which may exceed the size given, as
+/// recvfrom(2): the address is then cut short; 0 on a connected stream).
+/// `addr` and `addrlen` may both be NULL; `addr` without `addrlen` is
+/// `-EFAULT` before anything is received (recvfrom(2) would take the data
+/// and then fail). `flags` as `urb_recvmsg`. Returns bytes received, as
+/// `urb_recvmsg` (it is one, with a msghdr of one buffer). The pointers are
+/// used during the call only.
+#[no_mangle]
+pub extern "C" fn urb_recvfrom(
+    fd: i32,
+    buf: *mut c_void,
+    len: u32,
+    flags: i32,
+    addr: *mut c_void,
+    addrlen: *mut u32,
+) -> i32 {
+    ffi_boundary! {
+        if !addr.is_null() && addrlen.is_null() {
+            return -libc::EFAULT;
+        }
+        let size = match addr.is_null() {
+            true => 0,
+            // SAFETY: non-NULL, the caller's socklen_t.
+            false => unsafe { *addrlen },
+        };
+        let mut iov = libc::iovec { iov_base: buf, iov_len: len as usize };
+        let mut msg = one_buffer_msghdr(&mut iov, addr, size);
+        let res = blocking::submit(&prep::recvmsg(fd, &mut msg, flags), None);
+        if res >= 0 && !addr.is_null() {
+            // SAFETY: as above.
+            unsafe { *addrlen = msg.msg_namelen };
+        }
+        res
+    }
+}
+
+/// `socket(2)`: a new socket of `domain` (`AF_INET`, `AF_INET6`,
+/// `AF_UNIX`, ...), `type` (`SOCK_STREAM`, `SOCK_DGRAM`, ..., or'ed with
+/// `SOCK_NONBLOCK`, `SOCK_CLOEXEC`) and `protocol` (0 for the default).
+/// Returns the descriptor, which the caller owns and must close, or
+/// socket(2)'s error (`-EAFNOSUPPORT`, `-EINVAL`, `-EPROTONOSUPPORT`,
+/// `-EMFILE`, ...). `-ENOSYS` on an io_uring kernel without
+/// `IORING_OP_SOCKET` (before 5.19).
+#[no_mangle]
+pub extern "C" fn urb_socket(domain: i32, socket_type: i32, protocol: i32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::socket(domain, socket_type, protocol), None) }
+}
+
+/// `bind(2)`: gives `fd` the address `addr` (`addrlen` bytes). Returns 0,
+/// or bind(2)'s error (`-EADDRINUSE`, `-EINVAL`, `-EACCES`, ...; a NULL
+/// `addr` is `-EFAULT`, `addrlen` 0 `-EINVAL`). `-ENOSYS` on an io_uring
+/// kernel without `IORING_OP_BIND` (before 6.11). `addr` is only read
+/// during the call.
+#[no_mangle]
+pub extern "C" fn urb_bind(fd: i32, addr: *const c_void, addrlen: u32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::bind(fd, addr, addrlen), None) }
+}
+
+/// `listen(2)`: makes `fd` accept connections, with up to `backlog`
+/// waiting (capped at `net.core.somaxconn`). Returns 0, or listen(2)'s
+/// error (`-EOPNOTSUPP` for a datagram socket, `-EINVAL` for a connected
+/// one, ...). `-ENOSYS` on an io_uring kernel without `IORING_OP_LISTEN`
+/// (before 6.11).
+#[no_mangle]
+pub extern "C" fn urb_listen(fd: i32, backlog: i32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::listen(fd, backlog), None) }
+}

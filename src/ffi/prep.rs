@@ -221,3 +221,64 @@ pub extern "C" fn urb_prep_mkdirat(
     // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::mkdirat(dirfd, path, mode); 0 })) }
 }
+
+/// `URB_OP_SENDMSG`: see `urb_sendmsg`. The msghdr and everything it names
+/// (iovecs, buffers, address, control buffer) stay the caller's and must
+/// stay valid until the request completes.
+#[no_mangle]
+pub extern "C" fn urb_prep_sendmsg(
+    fd: i32,
+    msg: *const libc::msghdr,
+    flags: i32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::sendmsg(fd, msg, flags); 0 })) }
+}
+
+/// `URB_OP_RECVMSG`: see `urb_recvmsg`. The msghdr and everything it names
+/// stay the caller's and must stay valid until the request completes (the
+/// kernel writes the data, the address, the ancillary data and the
+/// msghdr's `msg_namelen`, `msg_controllen` and `msg_flags`).
+#[no_mangle]
+pub extern "C" fn urb_prep_recvmsg(
+    fd: i32,
+    msg: *mut libc::msghdr,
+    flags: i32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::recvmsg(fd, msg, flags); 0 })) }
+}
+
+/// `URB_OP_SOCKET`: see `urb_socket`.
+#[no_mangle]
+pub extern "C" fn urb_prep_socket(
+    domain: i32,
+    socket_type: i32,
+    protocol: i32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::socket(domain, socket_type, protocol); 0 })) }
+}
+
+/// `URB_OP_BIND`: see `urb_bind`. `addr` stays the caller's and must stay
+/// valid until the request completes.
+#[no_mangle]
+pub extern "C" fn urb_prep_bind(
+    fd: i32,
+    addr: *const c_void,
+    addrlen: u32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::bind(fd, addr, addrlen); 0 })) }
+}
+
+/// `URB_OP_LISTEN`: see `urb_listen`.
+#[no_mangle]
+pub extern "C" fn urb_prep_listen(fd: i32, backlog: i32, out: *mut urb_op) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::listen(fd, backlog); 0 })) }
+}

@@ -18,6 +18,7 @@
 
 mod file;
 mod misc;
+pub(crate) mod msg;
 mod net;
 mod rw;
 
@@ -196,6 +197,8 @@ pub enum BlockingRule {
     Accept,
     /// connect: a non-blocking socket's `-EINPROGRESS`.
     Connect,
+    /// sendmsg/recvmsg: as `Stream`, the buffer being a msghdr.
+    Message,
 }
 
 /// The table: one arm per operation.
@@ -220,6 +223,11 @@ pub const fn spec(code: Opcode) -> &'static OpSpec {
         Opcode::Unlinkat => &file::UNLINKAT,
         Opcode::Renameat => &file::RENAMEAT,
         Opcode::Mkdirat => &file::MKDIRAT,
+        Opcode::Sendmsg => &msg::SENDMSG,
+        Opcode::Recvmsg => &msg::RECVMSG,
+        Opcode::Socket => &net::SOCKET,
+        Opcode::Bind => &net::BIND,
+        Opcode::Listen => &net::LISTEN,
     }
 }
 
@@ -354,6 +362,11 @@ mod tests {
             "URB_OP_UNLINKAT",
             "URB_OP_RENAMEAT",
             "URB_OP_MKDIRAT",
+            "URB_OP_SENDMSG",
+            "URB_OP_RECVMSG",
+            "URB_OP_SOCKET",
+            "URB_OP_BIND",
+            "URB_OP_LISTEN",
         ];
         for (code, name) in Opcode::ALL.into_iter().zip(names) {
             assert_eq!(spec(code).name, name);

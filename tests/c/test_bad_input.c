@@ -29,6 +29,8 @@ static const struct named opcodes[] = {
     {"accept", URB_OP_ACCEPT}, {"connect", URB_OP_CONNECT}, {"shutdown", URB_OP_SHUTDOWN},
     {"poll", URB_OP_POLL}, {"timeout", URB_OP_TIMEOUT},
     {"unlinkat", URB_OP_UNLINKAT}, {"renameat", URB_OP_RENAMEAT}, {"mkdirat", URB_OP_MKDIRAT},
+    {"sendmsg", URB_OP_SENDMSG}, {"recvmsg", URB_OP_RECVMSG}, {"socket", URB_OP_SOCKET},
+    {"bind", URB_OP_BIND}, {"listen", URB_OP_LISTEN},
     {NULL, 0}};
 
 static const struct named symbols[] = {
@@ -39,7 +41,8 @@ static const struct named errnos[] = {
     {"EINVAL", EINVAL}, {"EBADF", EBADF}, {"ENOTSOCK", ENOTSOCK}, {"ENOENT", ENOENT},
     {"EISDIR", EISDIR}, {"EFAULT", EFAULT}, {"ENOSYS", ENOSYS}, {"ESPIPE", ESPIPE},
     {"ENOTDIR", ENOTDIR}, {"EOPNOTSUPP", EOPNOTSUPP}, {"ENOTCONN", ENOTCONN}, {"EPIPE", EPIPE},
-    {"EAFNOSUPPORT", EAFNOSUPPORT}, {"EACCES", EACCES}, {"EPERM", EPERM}, {NULL, 0}};
+    {"EAFNOSUPPORT", EAFNOSUPPORT}, {"EACCES", EACCES}, {"EPERM", EPERM}, {"EAGAIN", EAGAIN},
+    {NULL, 0}};
 
 static int lookup(const struct named *table, const char *name, long long *out) {
     for (; table->name; table++)

@@ -39,7 +39,8 @@ opcodes =
   , ("fsync", opFsync), ("openat", opOpenat), ("close", opClose), ("statx", opStatx), ("recv", opRecv)
   , ("send", opSend), ("accept", opAccept), ("connect", opConnect), ("shutdown", opShutdown)
   , ("poll", opPoll), ("timeout", opTimeout), ("unlinkat", opUnlinkat), ("renameat", opRenameat)
-  , ("mkdirat", opMkdirat) ]
+  , ("mkdirat", opMkdirat), ("sendmsg", opSendmsg), ("recvmsg", opRecvmsg), ("socket", opSocket)
+  , ("bind", opBind), ("listen", opListen) ]
 
 errnos :: [(String, Errno)]
 errnos =

@@ -81,7 +81,7 @@ offVtDestroy = #{offset urb_backend_vtable, destroy}
 -- | The @URB_OP_*@ opcodes, from the header.
 opNop, opRead, opWrite, opReadv, opWritev, opFsync, opOpenat, opClose, opStatx,
   opRecv, opSend, opAccept, opConnect, opShutdown, opPoll, opTimeout, opUnlinkat,
-  opRenameat, opMkdirat, opCount :: Word8
+  opRenameat, opMkdirat, opSendmsg, opRecvmsg, opSocket, opBind, opListen, opCount :: Word8
 opNop = #{const URB_OP_NOP}
 opRead = #{const URB_OP_READ}
 opWrite = #{const URB_OP_WRITE}
@@ -101,6 +101,11 @@ opTimeout = #{const URB_OP_TIMEOUT}
 opUnlinkat = #{const URB_OP_UNLINKAT}
 opRenameat = #{const URB_OP_RENAMEAT}
 opMkdirat = #{const URB_OP_MKDIRAT}
+opSendmsg = #{const URB_OP_SENDMSG}
+opRecvmsg = #{const URB_OP_RECVMSG}
+opSocket = #{const URB_OP_SOCKET}
+opBind = #{const URB_OP_BIND}
+opListen = #{const URB_OP_LISTEN}
 opCount = #{const URB_OP_COUNT}
 
 -- | Longest chain the chain calls accept.
