@@ -25,6 +25,7 @@ import qualified System.IO.URingBridge as U
 import qualified System.IO.URingBridge.Readiness as R
 import Vectors (vectorsSpec)
 import Operations (operationsSpec)
+import NetOps (netOpsSpec)
 import Cancellation (cancellationSpec)
 
 
@@ -47,6 +48,7 @@ main = do
   hspec $ do
     vectorsSpec
     operationsSpec
+    netOpsSpec
     cancellationSpec
     describe "files" $ do
       it "writes, syncs, reads at offsets and at the file position" $ withTempFd $ \fd ->

@@ -42,6 +42,9 @@ module System.IO.URingBridge
   , OpenFlags (..)
   , oRDONLY, oWRONLY, oRDWR, oCREAT, oEXCL, oTRUNC, oAPPEND, oNONBLOCK, oCLOEXEC
   , oDIRECT, oDSYNC, oSYNC, oDIRECTORY, oNOFOLLOW, oNOATIME, oPATH, oTMPFILE, oNOCTTY
+    -- * Flags for sockets and messages
+  , sockNONBLOCK, sockCLOEXEC
+  , msgPEEK, msgWAITALL, msgOOB, msgDONTWAIT, msgTRUNC, msgCTRUNC, msgCMSGCLOEXEC
     -- * Flags for removing and renaming
   , atFDCWD
   , atREMOVEDIR
@@ -71,15 +74,31 @@ module System.IO.URingBridge
   , rename
   , createDirectory
   , sleep
+    -- * Datagrams, messages, sockets
+  , sendBufTo
+  , recvBufFrom
+  , sendMsg
+  , recvMsg
+  , controlSpace
+  , socket
+  , bind
+  , listen
     -- * Sockets and ByteStrings
   , recv
   , recvWithin
   , sendAll
   , acceptSocket
   , connectSocket
+  , sendTo
+  , recvFrom
+  , sendFd
+  , recvFd
+  , newSocket
+  , bindSocket
+  , listenSocket
   ) where
 
-import Control.Exception (mask, mask_, onException, try)
+import Control.Exception (SomeException, mask, mask_, onException, try)
 import GHC.IO.Exception (IOException (..))
 import Control.Monad (forM_, unless, when)
 import Data.IORef
@@ -89,11 +108,13 @@ import qualified Data.ByteString.Internal as BI
 import qualified Data.ByteString.Unsafe as BU
 import Data.Int (Int32)
 import Data.Word (Word32, Word64, Word8)
+import Data.Bits ((.|.))
 import Foreign.C.Error (Errno (..), eBADF, eINVAL, errnoToIOError)
 import Foreign.C.String (peekCString, withCString)
 import Foreign.C.Types (CInt, CSize)
 import Foreign.Marshal.Alloc (allocaBytes)
 import Foreign.Marshal.Array (allocaArray, peekArray, pokeArray)
+import System.IO.Error (mkIOError, eofErrorType)
 import Foreign.Ptr (Ptr, castPtr, plusPtr)
 import Foreign.Storable (peekByteOff, pokeByteOff)
 import qualified Network.Socket as NS
@@ -110,6 +131,7 @@ import GHC.IORef (atomicSwapIORef)
 import GHC.Conc (getNumCapabilities, myThreadId, threadCapability)
 import System.IO.Unsafe (unsafePerformIO)
 import System.IO.URingBridge.Manager
+import System.IO.URingBridge.Message
 import System.IO.URingBridge.Op
 import System.IO.URingBridge.Raw
 import System.Posix.Types (CMode (..), Fd (..))
@@ -320,8 +342,7 @@ accept fd = allocaBytes sockAddrRoom $ \sa -> allocaBytes 4 $ \lenp -> do
   addr <- NSA.peekSocketAddress (castPtr sa)
   pure (Fd (fromIntegral r), addr)
   where
-    sockCloexec = 0o2000000 :: CInt
-    sockAddrRoom = 128 -- sizeof (struct sockaddr_storage)
+    sockAddrRoom = sizeOfSockAddrStorage
 
 acceptWaiting :: Fd -> Op -> IO Int32
 acceptWaiting fd op
@@ -617,3 +638,223 @@ connectSocket s addr = NS.withFdSocket s $ \fd ->
     connect (Fd fd) (castPtr p) size
   where
     size = NSA.sizeOfSocketAddress addr
+
+-- | A socket request with a msghdr (sendmsg, recvmsg), waited for as
+-- 'transfer' waits: tried on the spot (@urb_submit_nowait@, which sends
+-- both with @MSG_DONTWAIT@); when it would wait, the green thread waits for
+-- readiness in GHC's I/O manager and tries again, so an interrupted wait
+-- has moved nothing. @reset@ runs before each try.
+messageTransfer :: Bool -> Fd -> IO () -> Op -> IO Int32
+messageTransfer reading fd reset op
+  | not rtsSupportsBoundThreads = requireThreaded >> pure 0
+  | fd < 0 = pure eBADFResult
+  | socketWait == SocketRing = reset >> submitBlocking op
+  | otherwise = withOp op $ \p -> allocaBytes 4 $ \out -> mask_ (again p out)
+  where
+    again p out = do
+      reset
+      done <- c_submit_nowait p out
+      case done of
+        1 -> peekByteOff out 0
+        0 -> readiness (if reading then threadWaitRead else threadWaitWrite) fd >>= maybe (again p out) pure
+        _ -> pure done
+
+sendMsgAs :: String -> Fd -> Maybe NS.SockAddr -> [(Ptr Word8, Int)] -> [NS.Cmsg] -> CInt -> IO Int
+sendMsgAs name fd addr bufs cmsgs flags = withIOVecs name bufs $ \iov n -> withSendMsgHdr addr iov n cmsgs $ \m ->
+  messageTransfer False fd (pure ()) (SendMsgOp fd m flags) >>= throwIfNegative name
+
+recvMsgAs :: String -> Fd -> [(Ptr Word8, Int)] -> Int -> CInt -> IO (Maybe NS.SockAddr, Int, [NS.Cmsg], CInt)
+recvMsgAs name fd bufs control flags
+  | control < 0 = ioError (errnoToIOError name eINVAL Nothing Nothing)
+  | otherwise = withIOVecs name bufs $ \iov n -> withRecvMsgHdr iov n control $ \h -> do
+      k <- messageTransfer True fd (recvReset h) (RecvMsgOp fd (recvHdr h) flags) >>= throwIfNegative name
+      (addr, items, got) <- recvPeek h
+      pure (addr, k, items, got)
+
+-- | Sends the @n@ bytes at @p@ to the address (@sendto(2)@: one datagram
+-- on a datagram socket; a connected stream socket ignores the address or
+-- refuses it with @EISCONN@, as the system call does). Returns the bytes
+-- sent. Waits for room like 'sendBuf' (readiness in GHC's I/O manager,
+-- then a send that finishes at once), so an interrupted wait has sent
+-- nothing. Errors name @sendto@: @EMSGSIZE@ for a datagram too long,
+-- @EAFNOSUPPORT@ for an address of another family...
+sendBufTo :: Fd -> Ptr Word8 -> Int -> NS.SockAddr -> IO Int
+sendBufTo fd p n addr = sendMsgAs "sendto" fd (Just addr) [(p, n)] [] 0
+
+-- | Receives up to @n@ bytes into @p@ (@recvfrom(2)@: one datagram on a
+-- datagram socket, its excess discarded) with the sender's address
+-- ('Nothing' where none comes: a connected stream, an unbound Unix
+-- sender). Waits like 'recvBuf': an interrupted wait has taken nothing.
+-- Errors name @recvfrom@.
+recvBufFrom :: Fd -> Ptr Word8 -> Int -> IO (Int, Maybe NS.SockAddr)
+recvBufFrom fd p n = do
+  (addr, k, _, _) <- recvMsgAs "recvfrom" fd [(p, n)] 0 0
+  pure (k, addr)
+
+-- | @sendmsg(2)@: sends the buffers in order, to the address ('Nothing' on
+-- a connected socket), with ancillary data (package network's 'NS.Cmsg':
+-- @'NS.encodeCmsg' (fd :: 'Fd')@ passes a descriptor, as @SCM_RIGHTS@) and
+-- @MSG_*@ flags ('msgOOB'...; @MSG_NOSIGNAL@ is always added). Returns the
+-- bytes sent. Waits like 'sendBuf'. Errors name @sendmsg@.
+sendMsg :: Fd -> Maybe NS.SockAddr -> [(Ptr Word8, Int)] -> [NS.Cmsg] -> CInt -> IO Int
+sendMsg = sendMsgAs "sendmsg"
+
+-- | @recvmsg(2)@: receives into the buffers in order, with room for
+-- @control@ bytes of ancillary data (@'controlSpace' [4]@ for one
+-- descriptor, 0 for none) and @MSG_*@ flags ('msgPEEK', 'msgWAITALL',
+-- 'msgCMSGCLOEXEC'...). Returns the sender's address ('Nothing' where none
+-- comes), the bytes received (0 once a stream's peer has shut down), the
+-- ancillary data items (read them with 'NS.decodeCmsg'; descriptors
+-- received are the caller's to close) and the message's flags
+-- ('msgTRUNC': a datagram longer than the buffers, 'msgCTRUNC': ancillary
+-- data that did not fit, whose descriptors the kernel closed). Waits like
+-- 'recvBuf'. Errors name @recvmsg@.
+recvMsg :: Fd -> [(Ptr Word8, Int)] -> Int -> CInt -> IO (Maybe NS.SockAddr, Int, [NS.Cmsg], CInt)
+recvMsg = recvMsgAs "recvmsg"
+
+-- | A new socket (@socket(2)@ on the engine) of package network's family,
+-- type and protocol (0: the default), in 'sockNONBLOCK' and 'sockCLOEXEC'
+-- mode like network's sockets; the descriptor is the caller's. Errors
+-- name @socket@: @EAFNOSUPPORT@, @EPROTONOSUPPORT@, @EINVAL@...; @ENOSYS@
+-- on io_uring before Linux 5.19 (see 'opSupported').
+socket :: NS.Family -> NS.SocketType -> NS.ProtocolNumber -> IO Fd
+socket family (NS.GeneralSocketType kind) protocol =
+  Fd . fromIntegral <$> run (SocketOp (NS.packFamily family) (kind .|. sockNONBLOCK .|. sockCLOEXEC) protocol)
+
+-- | Gives the socket an address (@bind(2)@). Errors name @bind@:
+-- @EADDRINUSE@, @EACCES@, @EINVAL@ (bound already)...; @ENOSYS@ on io_uring
+-- before Linux 6.11 (see 'opSupported').
+bind :: Fd -> NS.SockAddr -> IO ()
+bind fd addr = allocaBytes size $ \p -> do
+  NSA.pokeSocketAddress p addr
+  () <$ run (BindOp fd (castPtr p) (fromIntegral size))
+  where
+    size = NSA.sizeOfSocketAddress addr
+
+-- | Makes the socket accept connections, with up to @backlog@ waiting
+-- (@listen(2)@, capped at @net.core.somaxconn@). Errors name @listen@:
+-- @EOPNOTSUPP@ for a datagram socket...; @ENOSYS@ on io_uring before
+-- Linux 6.11.
+listen :: Fd -> Int -> IO ()
+listen fd backlog = () <$ run (ListenOp fd (fromIntegral (max 0 (min (fromIntegral (maxBound :: CInt)) backlog))))
+
+-- | Sends the whole ByteString to the address as 'sendBufTo' does; the
+-- bytes sent (all of a datagram, or @EMSGSIZE@), like network's
+-- @Network.Socket.ByteString.sendTo@.
+sendTo :: NS.Socket -> B.ByteString -> NS.SockAddr -> IO Int
+sendTo s bs addr = NS.withFdSocket s $ \fd ->
+  BU.unsafeUseAsCStringLen bs $ \(p, n) -> sendBufTo (Fd fd) (castPtr p) n addr
+
+-- | Receives up to @n@ bytes and the sender's address, like network's
+-- @Network.Socket.ByteString.recvFrom@ (one datagram on a datagram socket;
+-- where no address comes, the connected peer's, and for an unbound Unix
+-- sender the unnamed @'NS.SockAddrUnix' ""@). An asynchronous exception
+-- never takes a datagram with it: one that arrives while it is received is
+-- raised afterwards and the datagram waits for the next 'recvFrom' on the
+-- socket, as 'recv' keeps bytes.
+recvFrom :: NS.Socket -> Int -> IO (B.ByteString, NS.SockAddr)
+recvFrom s n = do
+  _ <- len32 "recvfrom" n
+  mask $ \restore -> do
+    early <- takeKeptItem keptDatagrams s
+    case early of
+      Just d -> pure d
+      Nothing -> do
+        (bs, addr) <- NS.withFdSocket s $ \fd -> BI.createAndTrim' n $ \p -> do
+          (k, a) <- recvBufFrom (Fd fd) p n
+          pure (0, k, a)
+        sender <- maybe (either (const (NS.SockAddrUnix "")) id <$> tryPeer) pure addr
+        let d = (bs, sender)
+        restore (pure ()) `onException` keepItems keptDatagrams s [d]
+        pure d
+  where
+    tryPeer = try (NS.getPeerName s) :: IO (Either SomeException NS.SockAddr)
+
+-- | Passes a descriptor over a Unix socket (@SCM_RIGHTS@ with one byte of
+-- data, as network's @sendFd@); the receiver gets its own descriptor for
+-- the same open file, the sender's stays the sender's to close.
+sendFd :: NS.Socket -> Fd -> IO ()
+sendFd s fd = NS.withFdSocket s $ \sfd -> allocaBytes 1 $ \p -> do
+  pokeByteOff p 0 (0 :: Word8)
+  () <$ sendMsgAs "sendFd" (Fd sfd) Nothing [(p, 1)] [NS.encodeCmsg fd] 0
+
+-- | Receives a descriptor passed with 'sendFd' (or any @SCM_RIGHTS@
+-- message of up to 'maxFdsPerMessage' descriptors: the rest of them wait
+-- for the next 'recvFd' on the socket), close-on-exec; it is the
+-- caller's to close. Throws an 'IOError': end of file once the peer has
+-- shut down, @userError@ for a message without a descriptor (its byte is
+-- consumed). Interrupted like 'recvFrom': a descriptor received when the
+-- exception came waits for the next 'recvFd'.
+recvFd :: NS.Socket -> IO Fd
+recvFd s = mask $ \restore -> do
+  early <- takeKeptItem keptFds s
+  case early of
+    Just fd -> pure fd
+    Nothing -> do
+      (k, items) <- NS.withFdSocket s $ \sfd -> allocaBytes 1 $ \p -> do
+        (_, k, items, _) <- recvMsgAs "recvFd" (Fd sfd) [(p, 1)] (controlSpace [4 * maxFdsPerMessage]) msgCMSGCLOEXEC
+        pure (k, items)
+      fds <- concat <$> mapM descriptors [c | c <- items, NS.cmsgId c == NS.CmsgIdFd]
+      case fds of
+        [] | k == 0 -> ioError (mkIOError eofErrorType "recvFd" Nothing Nothing)
+           | otherwise -> ioError (userError "recvFd: the message carried no descriptor")
+        first : rest -> do
+          keepItems keptFds s rest
+          restore (pure ()) `onException` keepItems keptFds s [first]
+          pure first
+  where
+    descriptors c = BU.unsafeUseAsCStringLen (NS.cmsgData c) $ \(p, len) ->
+      map (Fd . fromIntegral) <$> (peekArray (len `div` 4) (castPtr p) :: IO [Int32])
+
+-- | The most descriptors 'recvFd' takes from one message (the kernel
+-- closes those beyond it and reports 'msgCTRUNC').
+maxFdsPerMessage :: Int
+maxFdsPerMessage = 64
+
+-- | A new 'NS.Socket' as 'socket' makes one (non-blocking, close-on-exec:
+-- the same as network's @socket@ gives), created on the engine.
+newSocket :: NS.Family -> NS.SocketType -> NS.ProtocolNumber -> IO NS.Socket
+newSocket family kind protocol = mask_ $ do
+  Fd fd <- socket family kind protocol
+  NS.mkSocket fd
+
+-- | 'bind' on a 'NS.Socket', like network's @bind@.
+bindSocket :: NS.Socket -> NS.SockAddr -> IO ()
+bindSocket s addr = NS.withFdSocket s $ \fd -> bind (Fd fd) addr
+
+-- | 'listen' on a 'NS.Socket', like network's @listen@.
+listenSocket :: NS.Socket -> Int -> IO ()
+listenSocket s backlog = NS.withFdSocket s $ \fd -> listen (Fd fd) backlog
+
+-- | Results an exception interrupted, by descriptor, with their
+-- 'NS.Socket' (compared by identity, so a new socket that reuses the
+-- number never sees them), for the next call of the same kind.
+type KeptItems a = IORef (IM.IntMap (NS.Socket, [a]))
+
+{-# NOINLINE keptDatagrams #-}
+keptDatagrams :: KeptItems (B.ByteString, NS.SockAddr)
+keptDatagrams = unsafePerformIO (newIORef IM.empty)
+
+{-# NOINLINE keptFds #-}
+keptFds :: KeptItems Fd
+keptFds = unsafePerformIO (newIORef IM.empty)
+
+keepItems :: KeptItems a -> NS.Socket -> [a] -> IO ()
+keepItems _ _ [] = pure ()
+keepItems ref s xs = NS.withFdSocket s $ \fd -> atomicModifyIORef' ref $ \m ->
+  (IM.alter (Just . add) (fromIntegral fd) m, ())
+  where
+    add (Just (s', old)) | s' == s = (s, old ++ xs)
+    add _ = (s, xs)
+
+takeKeptItem :: KeptItems a -> NS.Socket -> IO (Maybe a)
+takeKeptItem ref s = do
+  none <- IM.null <$> readIORef ref
+  if none
+    then pure Nothing
+    else NS.withFdSocket s $ \fd -> atomicModifyIORef' ref $ \m -> case IM.lookup (fromIntegral fd) m of
+      Just (s', x : rest)
+        | s' == s -> (if null rest then IM.delete (fromIntegral fd) m else IM.insert (fromIntegral fd) (s, rest) m, Just x)
+      -- Another socket's leftovers under a reused number: dropped.
+      Just _ -> (IM.delete (fromIntegral fd) m, Nothing)
+      Nothing -> (m, Nothing)

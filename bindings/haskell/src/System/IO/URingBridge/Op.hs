@@ -12,6 +12,9 @@ module System.IO.URingBridge.Op
   , atFDCWD
   , atREMOVEDIR
   , renameNOREPLACE, renameEXCHANGE, renameWHITEOUT
+    -- * Flags for sockets
+  , sockNONBLOCK, sockCLOEXEC
+  , msgPEEK, msgWAITALL, msgOOB, msgDONTWAIT, msgTRUNC, msgCTRUNC, msgCMSGCLOEXEC
     -- * Flags for opening files
   , OpenFlags (..)
   , oRDONLY, oWRONLY, oRDWR, oCREAT, oEXCL, oTRUNC, oAPPEND, oNONBLOCK, oCLOEXEC
@@ -55,6 +58,11 @@ data Op
   | UnlinkAtOp Fd CString CInt            -- ^ directory ('atFDCWD': the cwd), path, 0 or 'atREMOVEDIR'; in a chain only last (else @-EINVAL@)
   | RenameAtOp Fd CString Fd CString Word32 -- ^ old directory, old path, new directory, new path, RENAME_* flags; in a chain only last
   | MkdirAtOp Fd CString Word32           -- ^ directory, path, mode (before the umask); in a chain only last
+  | SendMsgOp Fd (Ptr MsgHdr) CInt        -- ^ @struct msghdr@ (address, iovecs, ancillary data, all alive until completion), MSG_* flags (@MSG_NOSIGNAL@ is always added)
+  | RecvMsgOp Fd (Ptr MsgHdr) CInt        -- ^ @struct msghdr@ to fill (the kernel writes @msg_namelen@, @msg_controllen@, @msg_flags@ back), MSG_* flags
+  | SocketOp CInt CInt CInt               -- ^ domain (@AF_*@), type (@SOCK_*@, or'ed with 'sockNONBLOCK' / 'sockCLOEXEC'), protocol; result: the new descriptor
+  | BindOp Fd (Ptr ()) Word32             -- ^ sockaddr and its length
+  | ListenOp Fd CInt                      -- ^ backlog (capped by the kernel at @net.core.somaxconn@)
   deriving (Show)
 
 -- | The operation's name, for error messages.
@@ -81,6 +89,11 @@ opName op = case op of
   UnlinkAtOp {} -> "unlinkat"
   RenameAtOp {} -> "renameat"
   MkdirAtOp {} -> "mkdirat"
+  SendMsgOp {} -> "sendmsg"
+  RecvMsgOp {} -> "recvmsg"
+  SocketOp {} -> "socket"
+  BindOp {} -> "bind"
+  ListenOp {} -> "listen"
 
 -- | The @URB_OP_*@ value the request is submitted as.
 opcode :: Op -> Word8
@@ -106,6 +119,11 @@ opcode op = case op of
   UnlinkAtOp {} -> opUnlinkat
   RenameAtOp {} -> opRenameat
   MkdirAtOp {} -> opMkdirat
+  SendMsgOp {} -> opSendmsg
+  RecvMsgOp {} -> opRecvmsg
+  SocketOp {} -> opSocket
+  BindOp {} -> opBind
+  ListenOp {} -> opListen
 
 -- | Fills a @urb_op@ through the library's own constructor.
 prep :: Op -> Ptr UrbOp -> IO Int32
@@ -131,6 +149,11 @@ prep op p = case op of
   UnlinkAtOp (Fd dir) path fl -> c_prep_unlinkat dir path fl p
   RenameAtOp (Fd old) oldPath (Fd new) newPath fl -> c_prep_renameat old oldPath new newPath fl p
   MkdirAtOp (Fd dir) path mode -> c_prep_mkdirat dir path mode p
+  SendMsgOp (Fd fd) m fl -> c_prep_sendmsg fd m fl p
+  RecvMsgOp (Fd fd) m fl -> c_prep_recvmsg fd m fl p
+  SocketOp domain kind protocol -> c_prep_socket domain kind protocol p
+  BindOp (Fd fd) a n -> c_prep_bind fd a n p
+  ListenOp (Fd fd) backlog -> c_prep_listen fd backlog p
 
 -- | A filled @urb_op@ for the duration of the action. (The constructors only
 -- fail for a NULL output pointer, which 'allocaBytes' never gives.)
@@ -171,6 +194,30 @@ renameNOREPLACE, renameEXCHANGE, renameWHITEOUT :: Word32
 renameNOREPLACE = renameNoreplace
 renameEXCHANGE = renameExchange
 renameWHITEOUT = renameWhiteout
+
+-- | For 'SocketOp', or'ed into the type: the new socket is in @O_NONBLOCK@
+-- mode (as package network's sockets are, which GHC's I/O manager needs);
+-- it is closed on @exec@.
+sockNONBLOCK, sockCLOEXEC :: CInt
+sockNONBLOCK = sockNonblock
+sockCLOEXEC = sockCloexec
+
+-- | @MSG_*@ flags, combined with @.|.@: for receiving, look without taking
+-- ('msgPEEK'), wait for the whole length on a stream ('msgWAITALL'),
+-- out-of-band data ('msgOOB'), never wait ('msgDONTWAIT': @EAGAIN@
+-- instead), received descriptors closed on @exec@ ('msgCMSGCLOEXEC');
+-- reported in a received message's flags, or asked for: the datagram was
+-- longer than the buffers ('msgTRUNC'; as a receive flag, the result is
+-- the datagram's whole length), the ancillary data did not fit
+-- ('msgCTRUNC').
+msgPEEK, msgWAITALL, msgOOB, msgDONTWAIT, msgTRUNC, msgCTRUNC, msgCMSGCLOEXEC :: CInt
+msgPEEK = msgPeek
+msgWAITALL = msgWaitall
+msgOOB = msgOob
+msgDONTWAIT = msgDontwait
+msgTRUNC = msgTrunc
+msgCTRUNC = msgCtrunc
+msgCMSGCLOEXEC = msgCmsgCloexec
 
 -- | @open(2)@ flags: combine with '<>' (bitwise or), e.g.
 -- @'oWRONLY' <> 'oCREAT' <> 'oTRUNC'@; 'mempty' is 'oRDONLY'.

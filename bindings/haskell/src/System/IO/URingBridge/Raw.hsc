@@ -18,6 +18,7 @@ import GHC.Conc (PrimMVar)
 #include <fcntl.h>
 #include <linux/stat.h>
 #include <linux/fs.h>
+#include <sys/socket.h>
 #include "hs_uringbridge.h"
 
 -- | A @urb_op@ (opaque; filled by the @urb_prep_*@ functions).
@@ -119,6 +120,54 @@ sizeOfIOVec, offIOVecBase, offIOVecLen :: Int
 sizeOfIOVec = #{size struct iovec}
 offIOVecBase = #{offset struct iovec, iov_base}
 offIOVecLen = #{offset struct iovec, iov_len}
+
+-- | A @struct msghdr@ (sendmsg/recvmsg's argument).
+data MsgHdr
+-- | Size and field offsets of @struct msghdr@.
+sizeOfMsgHdr, offMsgName, offMsgNameLen, offMsgIov, offMsgIovLen, offMsgControl,
+  offMsgControlLen, offMsgFlags :: Int
+sizeOfMsgHdr = #{size struct msghdr}
+offMsgName = #{offset struct msghdr, msg_name}
+offMsgNameLen = #{offset struct msghdr, msg_namelen}
+offMsgIov = #{offset struct msghdr, msg_iov}
+offMsgIovLen = #{offset struct msghdr, msg_iovlen}
+offMsgControl = #{offset struct msghdr, msg_control}
+offMsgControlLen = #{offset struct msghdr, msg_controllen}
+offMsgFlags = #{offset struct msghdr, msg_flags}
+
+-- | Size of @struct cmsghdr@ (an ancillary data item's header), its field
+-- offsets, and the alignment of items and their data (@CMSG_ALIGN@'s unit,
+-- @sizeof (size_t)@).
+sizeOfCmsgHdr, offCmsgLen, offCmsgLevel, offCmsgType, cmsgAlign :: Int
+sizeOfCmsgHdr = #{size struct cmsghdr}
+offCmsgLen = #{offset struct cmsghdr, cmsg_len}
+offCmsgLevel = #{offset struct cmsghdr, cmsg_level}
+offCmsgType = #{offset struct cmsghdr, cmsg_type}
+cmsgAlign = #{size size_t}
+
+-- | @sizeof (struct sockaddr_storage)@: room for any socket address.
+sizeOfSockAddrStorage :: Int
+sizeOfSockAddrStorage = #{size struct sockaddr_storage}
+
+-- | @MSG_*@ flags, from @<sys/socket.h>@.
+msgCmsgCloexec, msgTrunc, msgCtrunc, msgPeek, msgWaitall, msgOob, msgDontwait :: CInt
+msgCmsgCloexec = #{const MSG_CMSG_CLOEXEC}
+msgTrunc = #{const MSG_TRUNC}
+msgCtrunc = #{const MSG_CTRUNC}
+msgPeek = #{const MSG_PEEK}
+msgWaitall = #{const MSG_WAITALL}
+msgOob = #{const MSG_OOB}
+msgDontwait = #{const MSG_DONTWAIT}
+
+-- | @SOL_SOCKET@ and @SCM_RIGHTS@: the ancillary data that passes descriptors.
+solSocket, scmRights :: CInt
+solSocket = #{const SOL_SOCKET}
+scmRights = #{const SCM_RIGHTS}
+
+-- | @SOCK_NONBLOCK@ and @SOCK_CLOEXEC@, or'ed into a socket type.
+sockNonblock, sockCloexec :: CInt
+sockNonblock = #{const SOCK_NONBLOCK}
+sockCloexec = #{const SOCK_CLOEXEC}
 
 -- | A @struct statx@ (filled by @URB_OP_STATX@); only the fields the binding reads.
 data Statx
@@ -241,6 +290,16 @@ foreign import ccall unsafe "urb_prep_unlinkat" c_prep_unlinkat :: CInt -> CStri
 foreign import ccall unsafe "urb_prep_renameat" c_prep_renameat :: CInt -> CString -> CInt -> CString -> Word32 -> Ptr UrbOp -> IO Int32
 -- | @urb_prep_mkdirat@: fills a @urb_op@ for @URB_OP_MKDIRAT@ (never blocks; -EINVAL for a NULL output).
 foreign import ccall unsafe "urb_prep_mkdirat" c_prep_mkdirat :: CInt -> CString -> Word32 -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_sendmsg@: fills a @urb_op@ for @URB_OP_SENDMSG@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_sendmsg" c_prep_sendmsg :: CInt -> Ptr MsgHdr -> CInt -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_recvmsg@: fills a @urb_op@ for @URB_OP_RECVMSG@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_recvmsg" c_prep_recvmsg :: CInt -> Ptr MsgHdr -> CInt -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_socket@: fills a @urb_op@ for @URB_OP_SOCKET@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_socket" c_prep_socket :: CInt -> CInt -> CInt -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_bind@: fills a @urb_op@ for @URB_OP_BIND@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_bind" c_prep_bind :: CInt -> Ptr () -> Word32 -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_listen@: fills a @urb_op@ for @URB_OP_LISTEN@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_listen" c_prep_listen :: CInt -> CInt -> Ptr UrbOp -> IO Int32
 
 -- the request done on the spot, or not at all (never waits: unsafe)
 -- | @urb_submit_nowait@: performs the request only if it can finish without
@@ -311,6 +370,20 @@ foreign import ccall safe "urb_unlinkat" c_unlinkat :: CInt -> CString -> CInt -
 foreign import ccall safe "urb_renameat" c_renameat :: CInt -> CString -> CInt -> CString -> Word32 -> IO Int32
 -- | @urb_mkdirat@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
 foreign import ccall safe "urb_mkdirat" c_mkdirat :: CInt -> CString -> Word32 -> IO Int32
+-- | @urb_sendmsg@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_sendmsg" c_sendmsg :: CInt -> Ptr MsgHdr -> CInt -> IO Int32
+-- | @urb_recvmsg@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_recvmsg" c_recvmsg :: CInt -> Ptr MsgHdr -> CInt -> IO Int32
+-- | @urb_sendto@: @sendto(2)@ as one sendmsg on the calling OS thread's ring (a @safe@ call).
+foreign import ccall safe "urb_sendto" c_sendto :: CInt -> Ptr Word8 -> Word32 -> CInt -> Ptr () -> Word32 -> IO Int32
+-- | @urb_recvfrom@: @recvfrom(2)@ as one recvmsg on the calling OS thread's ring (a @safe@ call).
+foreign import ccall safe "urb_recvfrom" c_recvfrom :: CInt -> Ptr Word8 -> Word32 -> CInt -> Ptr () -> Ptr Word32 -> IO Int32
+-- | @urb_socket@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_socket" c_socket :: CInt -> CInt -> CInt -> IO Int32
+-- | @urb_bind@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_bind" c_bind :: CInt -> Ptr () -> Word32 -> IO Int32
+-- | @urb_listen@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_listen" c_listen :: CInt -> CInt -> IO Int32
 
 -- async rings
 -- | @urb_ring_new@: creates an async ring (NULL config: the defaults) and its owner thread.
