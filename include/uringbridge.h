@@ -778,9 +778,10 @@ int32_t urb_submit_chain_blocking(const struct urb_op *ops, size_t n, int32_t *r
  * blocks, so it may be called where blocking is not allowed (GHC's `unsafe`
  * calls, a Go goroutine). Nothing is left in flight when it returns.
  *
- * Tried now: `URB_OP_NOP`; `URB_OP_RECV` and `URB_OP_SEND` without
- * `MSG_WAITALL` (sent with `MSG_DONTWAIT`: a socket with no data or no room
- * gives 0; a caller's own `MSG_DONTWAIT` gets `-EAGAIN` as the result);
+ * Tried now: `URB_OP_NOP`; `URB_OP_RECV`, `URB_OP_SEND`, `URB_OP_RECVMSG`
+ * and `URB_OP_SENDMSG` without `MSG_WAITALL` (with `MSG_DONTWAIT`: a
+ * socket with no data or no room gives 0; a caller's own `MSG_DONTWAIT`
+ * gets `-EAGAIN` as the result);
  * `URB_OP_ACCEPT` with io_uring's `IORING_ACCEPT_DONTWAIT` (Linux 6.10+) or,
  * on the fallback engine, on a listener in `O_NONBLOCK` mode (an empty
  * backlog gives 0); on io_uring, `URB_OP_READ` and `URB_OP_READV` at an

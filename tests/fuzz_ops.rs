@@ -74,6 +74,7 @@ fn random_op(
     a: &mut Guarded,
     b: &mut Guarded,
     iov: &mut [libc::iovec; 2],
+    msg: &mut libc::msghdr,
     addr: &libc::sockaddr_un,
 ) -> urb_op {
     let mut op = urb_op::zeroed();
@@ -124,6 +125,42 @@ fn random_op(
             op.buf = iov.as_mut_ptr().cast();
             op.len = rng.pick(&[0u32, 1, 2]);
         }
+        // Validation reads a message's msghdr and iovecs: real ones, over
+        // the guarded buffers (the address in b, the control data in the
+        // second half of a, which the iovecs do not cover).
+        URB_OP_SENDMSG | URB_OP_RECVMSG if !op.buf.is_null() => {
+            iov[0] = libc::iovec {
+                iov_base: a.body(),
+                iov_len: BODY / 2,
+            };
+            iov[1] = libc::iovec {
+                iov_base: b.body().wrapping_add(BODY / 2),
+                iov_len: rng.pick(&[0usize, BODY / 2]),
+            };
+            *msg = unsafe { std::mem::zeroed() };
+            msg.msg_iov = iov.as_mut_ptr();
+            msg.msg_iovlen = rng.pick(&[0usize, 1, 2]);
+            if rng.chance(2) {
+                msg.msg_name = b.body();
+                msg.msg_namelen = rng.pick(&[0u32, 16, 128]);
+            }
+            if rng.chance(2) {
+                msg.msg_control = a.body().wrapping_add(BODY / 2);
+                msg.msg_controllen = rng.pick(&[0usize, 16, BODY / 2]);
+            }
+            op.buf = (msg as *mut libc::msghdr).cast();
+        }
+        // A real loopback address: never a path on the filesystem.
+        URB_OP_BIND if !op.buf.is_null() => {
+            let sin = b.body().cast::<libc::sockaddr_in>();
+            unsafe {
+                *sin = std::mem::zeroed();
+                (*sin).sin_family = libc::AF_INET as u16;
+                (*sin).sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+            }
+            op.buf = sin.cast();
+            op.len = rng.pick(&[0u32, 8, std::mem::size_of::<libc::sockaddr_in>() as u32]);
+        }
         URB_OP_OPENAT | URB_OP_STATX if !op.buf.is_null() => {
             op.buf = rng.pick(&t.paths).as_ptr() as *mut _;
             op.op_flags &= (libc::O_CREAT | libc::O_TRUNC | libc::O_NONBLOCK | libc::O_RDWR) as u32;
@@ -152,7 +189,8 @@ fn check_result(res: i32, op: &urb_op) {
         "panic inside the library on {op:?}"
     );
     assert!(res >= -133, "not an errno: {res} for {op:?}");
-    if res >= 0 && (op.opcode == URB_OP_OPENAT || op.opcode == URB_OP_ACCEPT) {
+    let makes_fd = matches!(op.opcode, URB_OP_OPENAT | URB_OP_ACCEPT | URB_OP_SOCKET);
+    if res >= 0 && makes_fd {
         close(res);
     }
 }
@@ -185,10 +223,11 @@ fn random_requests_on_the_blocking_face() {
         iov_base: std::ptr::null_mut(),
         iov_len: 0,
     }; 2];
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     let addr = unreachable_unix_addr();
     let mut rng = Rng(0x9E3779B97F4A7C15);
     for _ in 0..iterations() {
-        let op = random_op(&mut rng, &t, &mut a, &mut b, &mut iov, &addr);
+        let op = random_op(&mut rng, &t, &mut a, &mut b, &mut iov, &mut msg, &addr);
         let res = urb_submit_blocking_timeout(&op, 2_000_000);
         check_result(res, &op);
         assert!(
@@ -207,13 +246,14 @@ fn random_requests_on_an_async_ring() {
         iov_base: std::ptr::null_mut(),
         iov_len: 0,
     }; 2];
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     let addr = unreachable_unix_addr();
     let mut rng = Rng(0xD1B54A32D192ED03);
     let mut ring = std::ptr::null_mut();
     assert_eq!(urb_ring_new(std::ptr::null(), &mut ring), 0);
     let mut out = [urb_completion::default(); 4];
     for i in 0..iterations() / 2 {
-        let op = random_op(&mut rng, &t, &mut a, &mut b, &mut iov, &addr);
+        let op = random_op(&mut rng, &t, &mut a, &mut b, &mut iov, &mut msg, &addr);
         let rc = urb_ring_submit_timeout(ring, &op, i, 2_000_000);
         if rc < 0 {
             check_result(rc, &op); // refused: no completion follows
@@ -242,10 +282,11 @@ fn random_requests_tried_on_the_spot() {
         iov_base: std::ptr::null_mut(),
         iov_len: 0,
     }; 2];
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     let addr = unreachable_unix_addr();
     let mut rng = Rng(0x94D049BB133111EB);
     for _ in 0..iterations() {
-        let op = random_op(&mut rng, &t, &mut a, &mut b, &mut iov, &addr);
+        let op = random_op(&mut rng, &t, &mut a, &mut b, &mut iov, &mut msg, &addr);
         let mut res = i32::MIN;
         match urb_submit_nowait(&op, &mut res) {
             1 => check_result(res, &op),

@@ -275,6 +275,12 @@ impl Sequence<'_> {
                 }
             }
             URB_OP_CLOSE => op.fd = BAD_FDS[input.below(BAD_FDS.len())],
+            // Messages would move bytes the model's flows do not count, and
+            // their msghdr is read by validation: only the refusal here.
+            URB_OP_SENDMSG | URB_OP_RECVMSG => op.buf = std::ptr::null_mut(),
+            // A bound or listening fixture would change what the others
+            // meet (and a unix address would be a path): closed numbers.
+            URB_OP_BIND | URB_OP_LISTEN => op.fd = BAD_FDS[input.below(BAD_FDS.len())],
             URB_OP_SHUTDOWN => op.op_flags %= 4,
             URB_OP_POLL => op.op_flags &= 0xffff,
             URB_OP_FSYNC => op.op_flags &= 3,
@@ -298,7 +304,7 @@ impl Sequence<'_> {
         Request {
             op: op.opcode,
             moves,
-            makes_fd: matches!(op.opcode, URB_OP_OPENAT | URB_OP_ACCEPT),
+            makes_fd: matches!(op.opcode, URB_OP_OPENAT | URB_OP_ACCEPT | URB_OP_SOCKET),
             outstanding: 1,
             multishot_recv: false,
         }
