@@ -27,7 +27,7 @@ import qualified Network.Socket as NS
 import qualified Network.Socket.Address as NSA
 import System.Environment (lookupEnv)
 import System.IO.Error (isEOFError, isUserError)
-import System.Posix.IO (FdOption (..), closeFd, createPipe, fdRead, fdWrite, queryFdOption)
+import System.Posix.IO (FdOption (..), closeFd, createPipe, fdRead, fdWrite, queryFdOption, setFdOption)
 import System.Posix.Types (Fd (..))
 import System.Timeout (timeout)
 import Test.Hspec
@@ -330,7 +330,7 @@ netErrorsSpec = describe "errors of the typed socket calls" $ do
 -- trickles numbered datagrams over a Unix datagram pair while the receiver
 -- is interrupted again and again.
 netCancellationSpec :: Spec
-netCancellationSpec = describe "cancellation of recvFrom and recvFd" $ do
+netCancellationSpec = describe "cancellation of recvFrom, recvFd and acceptSocket" $ do
   it "thousands of killThreads around recvFrom: every datagram arrives once, in order" $ do
     (a, b) <- NS.socketPair NS.AF_UNIX NS.Datagram 0
     let total = 3000 :: Int
@@ -363,6 +363,40 @@ netCancellationSpec = describe "cancellation of recvFrom and recvFd" $ do
     length received `shouldBe` total
     readIORef kills >>= (`shouldSatisfy` (> 30))
     NS.close a >> NS.close b
+  it "killThreads around acceptSocket on a listener in blocking mode (the fallback engine's accepts then wait in the ring): every connection is accepted once" $
+    bracket (NS.socket NS.AF_INET NS.Stream NS.defaultProtocol) NS.close $ \l -> do
+      NS.bind l (loopback 0)
+      NS.listen l 128
+      fl <- sockFd l
+      setFdOption fl NonBlockingRead False
+      port <- NS.socketPort l
+      let total = 100 :: Int
+      clients <- newIORef []
+      connector <- forkIO $ forM_ [1 .. total] $ \i -> do
+        c <- NS.socket NS.AF_INET NS.Stream NS.defaultProtocol
+        NS.connect c (loopback port)
+        modifyIORef' clients (c :)
+        if i `mod` 4 == 0 then threadDelay 300 else yield
+      accepted <- newIORef (0 :: Int)
+      kills <- newIORef (0 :: Int)
+      let loop k = do
+            n <- readIORef accepted
+            when (n < total) $ do
+              box <- newEmptyMVar
+              t <- mask_ (forkIO (U.acceptSocket l >>= putMVar box))
+              replicateM_ (k `mod` 5) yield
+              killThread t
+              r <- tryTakeMVar box
+              case r of
+                Just (s, _) -> NS.close s >> modifyIORef' accepted (+ 1)
+                Nothing -> modifyIORef' kills (+ 1)
+              loop (k + 1)
+      done <- timeout 30000000 (loop (0 :: Int))
+      killThread connector
+      readIORef clients >>= mapM_ NS.close
+      n <- readIORef accepted
+      (done, n) `shouldBe` (Just (), total)
+      readIORef kills >>= (`shouldSatisfy` (> 10))
   it "killThreads around recvFd: every descriptor passed arrives once" $ withPipe $ \(r, w) -> do
     (a, b) <- NS.socketPair NS.AF_UNIX NS.Stream 0
     let total = 300 :: Int

@@ -100,7 +100,7 @@ module System.IO.URingBridge
 
 import Control.Exception (SomeException, mask, mask_, onException, try)
 import GHC.IO.Exception (IOException (..))
-import Control.Monad (forM_, unless, when)
+import Control.Monad (forM_, unless, void, when)
 import Data.IORef
 import qualified Data.IntMap.Strict as IM
 import qualified Data.ByteString as B
@@ -334,21 +334,35 @@ sendAllBuf fd p n = when (n > 0) $ do
 -- finishes at once), so an interrupted accept has taken no connection. (On
 -- the fallback engine a listener without @O_NONBLOCK@ cannot be tried
 -- without waiting; its accept goes to the ring.)
+--
+-- Where the ring waits instead, a connection it accepted just as an
+-- asynchronous exception cancelled the wait is closed, never leaked (its
+-- peer sees the connection end); 'acceptSocket' keeps it for the next
+-- 'acceptSocket' on the listener instead.
 accept :: Fd -> IO (Fd, NS.SockAddr)
-accept fd = allocaBytes sockAddrRoom $ \sa -> allocaBytes 4 $ \lenp -> do
+accept = acceptKeeping (\(Fd c, _) -> void (c_close c))
+
+-- | 'accept' that hands a connection accepted as an exception interrupted
+-- the ring's wait to @late@ (masked) before the exception goes on.
+acceptKeeping :: ((Fd, NS.SockAddr) -> IO ()) -> Fd -> IO (Fd, NS.SockAddr)
+acceptKeeping late fd = allocaBytes sockAddrRoom $ \sa -> allocaBytes 4 $ \lenp -> do
   pokeByteOff lenp 0 (fromIntegral sockAddrRoom :: Word32)
-  r <- acceptWaiting fd (AcceptAddrOp fd sa lenp sockCloexec) >>= throwIfNegative "accept"
+  let peer = NSA.peekSocketAddress (castPtr sa)
+      lateConnection r = do
+        addr <- try peer :: IO (Either SomeException NS.SockAddr)
+        late (Fd (fromIntegral r), either (const (NS.SockAddrUnix "")) id addr)
+  r <- acceptWaiting lateConnection fd (AcceptAddrOp fd sa lenp sockCloexec) >>= throwIfNegative "accept"
   -- The peer's address is read before anything else can fail.
-  addr <- NSA.peekSocketAddress (castPtr sa)
+  addr <- peer
   pure (Fd (fromIntegral r), addr)
   where
     sockAddrRoom = sizeOfSockAddrStorage
 
-acceptWaiting :: Fd -> Op -> IO Int32
-acceptWaiting fd op
+acceptWaiting :: (Int32 -> IO ()) -> Fd -> Op -> IO Int32
+acceptWaiting late fd op
   | not rtsSupportsBoundThreads = requireThreaded >> pure 0
   | fd < 0 = pure (negate (fromIntegral eBADFn))
-  | socketWait == SocketRing = submitBlocking op
+  | socketWait == SocketRing = submitBlockingKeeping late op
   | otherwise = withOp op $ \p -> allocaBytes 4 $ \out -> mask_ $ do
       done <- c_submit_nowait p out
       if done == 1
@@ -360,7 +374,7 @@ acceptWaiting fd op
             -- Ready, and still it would wait: another thread took the
             -- connection, or the engine cannot try this descriptor. The
             -- ring waits for the next one.
-            if again == 1 then peekByteOff out 0 else submitBlocking op
+            if again == 1 then peekByteOff out 0 else submitBlockingKeeping late op
   where
     Errno eBADFn = eBADF
 
@@ -624,9 +638,14 @@ sendAll s bs = NS.withFdSocket s $ \fd ->
 
 -- | Accepts a connection on a listening socket: the new 'NS.Socket' and the
 -- peer's address, like 'NS.accept'.
+--
+-- A connection accepted as an asynchronous exception interrupted the wait
+-- (where the ring waits: see 'accept') is kept for the next
+-- 'acceptSocket' on this listener, never lost.
 acceptSocket :: NS.Socket -> IO (NS.Socket, NS.SockAddr)
-acceptSocket s = mask_ $ NS.withFdSocket s $ \fd -> do
-  (Fd c, addr) <- accept (Fd fd)
+acceptSocket s = mask_ $ do
+  early <- takeKeptItem keptConnections s
+  (Fd c, addr) <- maybe (NS.withFdSocket s $ \fd -> acceptKeeping (keepItems keptConnections s . pure) (Fd fd)) pure early
   sock <- NS.mkSocket c
   pure (sock, addr)
 
@@ -834,6 +853,10 @@ type KeptItems a = IORef (IM.IntMap (NS.Socket, [a]))
 {-# NOINLINE keptDatagrams #-}
 keptDatagrams :: KeptItems (B.ByteString, NS.SockAddr)
 keptDatagrams = unsafePerformIO (newIORef IM.empty)
+
+{-# NOINLINE keptConnections #-}
+keptConnections :: KeptItems (Fd, NS.SockAddr)
+keptConnections = unsafePerformIO (newIORef IM.empty)
 
 {-# NOINLINE keptFds #-}
 keptFds :: KeptItems Fd
