@@ -88,6 +88,26 @@ for engine in auto fallback; do
     port=$(sed -n 's/^listening on \([0-9]*\).*/\1/p' "$work/echo.log")
     timeout 60 python3 "$repo/tests/echo_client.py" "$port" 50 10
     kill "$server"; wait "$server" 2>/dev/null || true; server=""
+    : > "$work/udp.log"  # emptied before the fork, as above
+    "$bin/urb-udp-echo" --port 0 +RTS -N2 > "$work/udp.log" 2>&1 &
+    server=$!
+    for _ in $(seq 100); do grep -q "listening on" "$work/udp.log" && break; sleep 0.05; done
+    port=$(sed -n 's/^listening on \([0-9]*\).*/\1/p' "$work/udp.log")
+    timeout 60 python3 - "$port" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+senders = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(4)]
+for s in senders:
+    s.settimeout(5)
+for i in range(200):
+    s = senders[i % 4]
+    msg = b"datagram %d " % i + b"x" * (i * 37 % 1400)
+    s.sendto(msg, ("127.0.0.1", port))
+    data, addr = s.recvfrom(65536)
+    assert data == msg and addr == ("127.0.0.1", port), (i, data[:20], addr)
+print("   udp-echo: 200 datagrams from 4 sockets, each echoed whole to its sender")
+PY
+    kill "$server"; wait "$server" 2>/dev/null || true; server=""
 done
 echo "haskell examples: passed"
 

@@ -20,6 +20,10 @@ module Operations
   , withIOVecs
   , systemResult
   , treeOf
+  , makeTree
+  , sameAsSystem
+  , withPaths
+  , canceled
   , pokeString
   , peekString
   , splitOn
