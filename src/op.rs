@@ -2,11 +2,22 @@
 //! validation. Everything downstream (the io_uring encoder, the fallback
 //! executor) only ever sees a [`ValidOp`], so the checks live in one place.
 
-use crate::ops::{ChainRule, FdUse, Finish};
+use crate::ops::{ChainRule, Extra, FdUse, Finish};
 use std::ffi::c_void;
 
 #[cfg(not(target_pointer_width = "64"))]
 compile_error!("urb_op has a fixed 64-byte layout that assumes 64-bit pointers");
+
+// The ABI, checked when the library is built (the unit test below says
+// the same field by field): the fields that carry splice's, tee's and
+// fallocate's second values keep the offsets they had as reserved fields.
+const _: () = {
+    use std::mem::{align_of, offset_of, size_of};
+    assert!(size_of::<urb_op>() == 64 && align_of::<urb_op>() == 8);
+    assert!(offset_of!(urb_op, mode) == 40);
+    assert!(offset_of!(urb_op, reserved1) == 44 && size_of::<u32>() == 4);
+    assert!(offset_of!(urb_op, reserved2) == 48);
+};
 
 /// Do nothing; completes with 0. Measures the library's own round trip.
 pub const URB_OP_NOP: u8 = 0;
@@ -210,9 +221,103 @@ pub const URB_OP_BIND: u8 = 22;
 /// `listen(fd, (int)len)`: `len` is the backlog (capped by the kernel at
 /// `net.core.somaxconn`). Result: 0. Kernel 6.11 (`IORING_OP_LISTEN`).
 pub const URB_OP_LISTEN: u8 = 23;
+/// `symlinkat(buf, fd, buf2)`: creates the symbolic link `buf2` (relative
+/// to the directory `fd`, or `AT_FDCWD`) holding the text `buf` (the
+/// target, never resolved: it may name nothing). Result: 0. `fd` is checked
+/// with `buf2` as for `URB_OP_OPENAT`; a NULL `buf` or `buf2` is `-EFAULT`.
+/// Kernel 5.15 (`IORING_OP_SYMLINKAT`). Pointers: both paths are the
+/// caller's and must stay valid until the result has been delivered.
+/// In a chain it may only be the last request, as `URB_OP_UNLINKAT`.
+pub const URB_OP_SYMLINKAT: u8 = 24;
+/// `linkat(fd, buf, (int)len, buf2, op_flags)`: a new name `buf2`
+/// (relative to the directory descriptor in `len`, as for
+/// `URB_OP_RENAMEAT`) for the file `buf` (relative to `fd`); `op_flags`
+/// are `AT_SYMLINK_FOLLOW` (link what a symbolic link `buf` names, not the
+/// link itself) and `AT_EMPTY_PATH` (`buf` is `""` and `fd` the file);
+/// any other bit is `-EINVAL`, as linkat(2) says. Result: 0. Kernel 5.15
+/// (`IORING_OP_LINKAT`). Paths as for `URB_OP_SYMLINKAT`. In a chain it
+/// may only be the last request, as `URB_OP_UNLINKAT`.
+pub const URB_OP_LINKAT: u8 = 25;
+/// `fallocate(fd, mode, offset, reserved2[0])`: `mode` holds fallocate's
+/// `FALLOC_FL_*` mode (0 allocates and extends the file), `offset` the
+/// start and `reserved2[0]` the 64-bit length (it does not fit `len`; use
+/// `urb_prep_fallocate`). The kernel judges mode, offset and length as
+/// fallocate(2) does (`-EOPNOTSUPP` for a mode the filesystem lacks,
+/// `-EINVAL` for a length of 0 or a negative value). Result: 0. Kernel 5.6
+/// (`IORING_OP_FALLOCATE`). In a chain it may only be the last request:
+/// io_uring does not cancel what follows a failed fallocate.
+pub const URB_OP_FALLOCATE: u8 = 26;
+/// `ftruncate(fd, offset)`: sets the file's length to `offset` (a value
+/// beyond `INT64_MAX` is negative to the kernel: `-EINVAL`). Result: 0.
+/// Kernel 6.9 (`IORING_OP_FTRUNCATE`): `-ENOSYS` on io_uring before it.
+/// In a chain it may only be the last request: io_uring does not cancel
+/// what follows a failed ftruncate.
+pub const URB_OP_FTRUNCATE: u8 = 27;
+/// `posix_fadvise(fd, offset, len, op_flags)`: `op_flags` is the
+/// `POSIX_FADV_*` advice (another value is `-EINVAL`), `len` the length of
+/// the range (0: to the end of the file; 32 bits, as io_uring's SQE carries
+/// it). Result: 0 (or `-errno`, never posix_fadvise's positive error
+/// number). Kernel 5.6 (`IORING_OP_FADVISE`).
+pub const URB_OP_FADVISE: u8 = 28;
+/// `madvise(buf, len, op_flags)`: advice (`MADV_*` in `op_flags`) about
+/// the calling process's memory at `buf` (page aligned, else `-EINVAL`),
+/// `len` bytes. `fd` is not used. Result: 0. Kernel 5.6
+/// (`IORING_OP_MADVISE`). The advice is about this process's own mapping:
+/// the memory must stay mapped until the result has been delivered. In a
+/// chain it may only be the last request: io_uring does not cancel what
+/// follows a failed madvise.
+pub const URB_OP_MADVISE: u8 = 29;
+/// `sync_file_range(fd, offset, len, op_flags)`: `op_flags` are
+/// `SYNC_FILE_RANGE_WAIT_BEFORE`, `_WRITE`, `_WAIT_AFTER` (another bit is
+/// `-EINVAL`), `len` the length (0: to the end of the file; 32 bits, as
+/// io_uring's SQE carries it). Result: 0. Kernel 5.2
+/// (`IORING_OP_SYNC_FILE_RANGE`). In a chain it may only be the last
+/// request: io_uring does not cancel what follows a failed one.
+pub const URB_OP_SYNC_FILE_RANGE: u8 = 30;
+/// `splice(fd, off_in, reserved1, off_out, len, op_flags)`: moves up to
+/// `len` bytes from `fd` (the input) to the output descriptor in
+/// `reserved1`, one of them a pipe, without copying through user memory.
+/// `offset` is the input's offset and `reserved2[0]` the output's; each is
+/// `URB_OFFSET_CURRENT` (-1, as io_uring's SQE says it) for "no offset"
+/// (splice(2)'s NULL: the descriptor's own position, and the only value a
+/// pipe accepts: another gives `-ESPIPE`). `op_flags` are `SPLICE_F_MOVE`,
+/// `SPLICE_F_NONBLOCK`, `SPLICE_F_MORE`, `SPLICE_F_GIFT` (another bit is
+/// `-EINVAL`). Result: bytes moved, 0 at end of input (or for `len` 0).
+/// Use `urb_prep_splice`, which fills all six.
+///
+/// The output descriptor is never 0: a `reserved1` of 0 is `-EBADF`. Every
+/// caller before this operation zeroed `reserved1`, so a request built
+/// that way and given this opcode would otherwise write into whatever
+/// descriptor 0 is (stdin, or a socket under inetd) instead of failing;
+/// a program that means descriptor 0 `dup`s it first. The input (`fd`)
+/// may be 0. `SIGPIPE` is never raised (`-EPIPE`), as for `URB_OP_WRITE`.
+///
+/// On io_uring the request waits, as splice(2) does, in a kernel worker
+/// (a pipe in `O_NONBLOCK` mode or `SPLICE_F_NONBLOCK` asks for `-EAGAIN`
+/// instead, as splice(2) says). That wait cannot be interrupted: on Linux
+/// 6.18 neither a timeout (`urb_submit_blocking_timeout`, a ring request's
+/// timeout) nor `urb_ring_cancel` ends a splice or tee that waits for an
+/// empty pipe or a full one, and `urb_ring_free` waits for it; it ends
+/// when data or room arrives or the pipe's other end is closed (0 or
+/// `-EPIPE`). Where that matters, ask with `SPLICE_F_NONBLOCK` and wait
+/// with `URB_OP_POLL`, which both bound. On the fallback engine an async
+/// ring waits for the input to be readable and then the output writable,
+/// on its epoll set, and splices without blocking, so timeouts and
+/// cancellation work there; a splice from or to a regular file runs on
+/// its worker pool. The offsets are copies: the caller's `urb_op` is never
+/// updated. A short transfer ends a chain, as in the kernel. Kernel 5.7
+/// (`IORING_OP_SPLICE`).
+pub const URB_OP_SPLICE: u8 = 31;
+/// `tee(fd, reserved1, len, op_flags)`: duplicates up to `len` bytes from
+/// the pipe `fd` into the pipe in `reserved1` without consuming them.
+/// `offset` and `reserved2[0]` must be 0 (`-EINVAL`), `op_flags` as for
+/// `URB_OP_SPLICE`, and the output descriptor is never 0 (`-EBADF`, as
+/// there). Result: bytes duplicated. Use `urb_prep_tee`. Waits as
+/// `URB_OP_SPLICE` does. Kernel 5.8 (`IORING_OP_TEE`).
+pub const URB_OP_TEE: u8 = 32;
 /// One past the highest opcode this version knows. New operations get new
 /// numbers at the end, so existing callers keep their meaning.
-pub const URB_OP_COUNT: u8 = 24;
+pub const URB_OP_COUNT: u8 = 33;
 
 /// `offset` value that reads or writes at the file's current position.
 pub const URB_OFFSET_CURRENT: u64 = u64::MAX;
@@ -261,9 +366,13 @@ pub const URB_CHAIN_MAX: u32 = 256;
 ///
 /// Zero it, then set the fields the opcode uses (each `URB_OP_*` says which),
 /// or let a `urb_prep_*` function do it. Fields an opcode does not use are
-/// ignored, except `flags` and the `reserved*` fields, which must be zero:
-/// later versions give them meaning, and a request that sets them is refused
-/// with `-EINVAL` today rather than misread tomorrow. The library never keeps
+/// ignored, except `flags` and the `reserved*` fields, which must be zero
+/// where the opcode gives them no meaning: later versions give them
+/// meaning, and a request that sets them is refused with `-EINVAL` today
+/// rather than misread tomorrow. (`reserved1` and `reserved2[0]` carry
+/// the second descriptor and second 64-bit value of the few operations
+/// that need one: splice, tee, fallocate. Their names stay, so code that
+/// zeroes them by name keeps compiling; the layout never changes.) The library never keeps
 /// a pointer to the `urb_op` itself past the call it is passed to; the
 /// memory its `buf`/`buf2` point to must stay valid until the request's
 /// result has been delivered.
@@ -294,9 +403,11 @@ pub struct urb_op {
     pub buf2: *mut c_void,
     /// `openat`/`mkdirat` mode, `statx` mask.
     pub mode: u32,
-    /// Must be 0.
+    /// Must be 0, except for `URB_OP_SPLICE`/`URB_OP_TEE`, whose output
+    /// descriptor it holds (as an `int`; never 0, see `URB_OP_SPLICE`).
     pub reserved1: u32,
-    /// Must be 0.
+    /// Must be 0, except `reserved2[0]`: `URB_OP_FALLOCATE`'s 64-bit
+    /// length, `URB_OP_SPLICE`'s output offset. `reserved2[1]` must be 0.
     pub reserved2: [u64; 2],
 }
 
@@ -321,6 +432,7 @@ impl urb_op {
 
 /// The operations, as the library reasons about them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Opcode {
     Nop,
     Read,
@@ -346,10 +458,23 @@ pub enum Opcode {
     Socket,
     Bind,
     Listen,
+    // The file-system operations added after the network ones' numbers
+    // (19-23, allocated to another branch): explicit numbers, so
+    // `code as u8` is the `URB_OP_*` value whatever is listed before them.
+    Symlinkat = URB_OP_SYMLINKAT,
+    Linkat = URB_OP_LINKAT,
+    Fallocate = URB_OP_FALLOCATE,
+    Ftruncate = URB_OP_FTRUNCATE,
+    Fadvise = URB_OP_FADVISE,
+    Madvise = URB_OP_MADVISE,
+    SyncFileRange = URB_OP_SYNC_FILE_RANGE,
+    Splice = URB_OP_SPLICE,
+    Tee = URB_OP_TEE,
 }
 
 impl Opcode {
-    pub const ALL: [Opcode; URB_OP_COUNT as usize] = [
+    /// Every operation, in the order of their numbers.
+    pub const ALL: [Opcode; 33] = [
         Opcode::Nop,
         Opcode::Read,
         Opcode::Write,
@@ -374,10 +499,19 @@ impl Opcode {
         Opcode::Socket,
         Opcode::Bind,
         Opcode::Listen,
+        Opcode::Symlinkat,
+        Opcode::Linkat,
+        Opcode::Fallocate,
+        Opcode::Ftruncate,
+        Opcode::Fadvise,
+        Opcode::Madvise,
+        Opcode::SyncFileRange,
+        Opcode::Splice,
+        Opcode::Tee,
     ];
 
     pub fn from_u8(code: u8) -> Option<Opcode> {
-        Opcode::ALL.get(code as usize).copied()
+        BY_NUMBER[code as usize]
     }
 
     /// Everything the library knows about this operation: see `ops`.
@@ -401,6 +535,17 @@ impl Opcode {
         }
     }
 }
+
+/// `Opcode::from_u8` as one look-up: the numbers need not be contiguous.
+const BY_NUMBER: [Option<Opcode>; 256] = {
+    let mut table = [None; 256];
+    let mut i = 0;
+    while i < Opcode::ALL.len() {
+        table[Opcode::ALL[i] as usize] = Some(Opcode::ALL[i]);
+        i += 1;
+    }
+    table
+};
 
 /// A request that passed validation. Only [`validate`] makes one.
 #[derive(Clone, Copy, Debug)]
@@ -437,10 +582,24 @@ pub unsafe fn validate(op: &urb_op) -> Result<ValidOp, i32> {
     let Some(code) = Opcode::from_u8(op.opcode) else {
         return Err(-libc::EINVAL);
     };
-    if op.flags != 0 || op.reserved0 != 0 || op.reserved1 != 0 || op.reserved2 != [0, 0] {
+    if op.flags != 0 || op.reserved0 != 0 {
         return Err(-libc::EINVAL);
     }
     let spec = code.spec();
+    // The second descriptor and value, where the operation gives them meaning.
+    let (second_fd, second_value) = match spec.extra {
+        Extra::Unused => (false, false),
+        Extra::Length => (false, true),
+        Extra::OutputFd => (true, false),
+        Extra::OutputFdAndOffset => (true, true),
+    };
+    if (!second_fd && op.reserved1 != 0)
+        || (!second_value && op.reserved2[0] != 0)
+        || op.reserved2[1] != 0
+    {
+        return Err(-libc::EINVAL);
+    }
+
     // A directory descriptor is checked with its path: the kernel ignores
     // it for an absolute one.
     match spec.fd {
@@ -535,9 +694,12 @@ mod tests {
 
     #[test]
     fn every_opcode_number_maps_back() {
-        for (i, code) in Opcode::ALL.iter().enumerate() {
-            assert_eq!(Opcode::from_u8(i as u8), Some(*code));
+        for code in Opcode::ALL {
+            assert_eq!(Opcode::from_u8(code as u8), Some(code));
+            assert!((code as u8) < URB_OP_COUNT);
         }
+        let known = (0..=255u8).filter(|&n| Opcode::from_u8(n).is_some());
+        assert_eq!(known.count(), Opcode::ALL.len());
         assert_eq!(Opcode::from_u8(URB_OP_COUNT), None);
     }
 

@@ -171,3 +171,85 @@ pub fn listen(fd: i32, backlog: i32) -> urb_op {
         ..op(URB_OP_LISTEN, fd)
     }
 }
+pub fn symlinkat(
+    target: *const libc::c_char,
+    newdirfd: i32,
+    linkpath: *const libc::c_char,
+) -> urb_op {
+    urb_op {
+        buf: target as *mut _,
+        buf2: linkpath as *mut _,
+        ..op(URB_OP_SYMLINKAT, newdirfd)
+    }
+}
+pub fn linkat(
+    olddirfd: i32,
+    oldpath: *const libc::c_char,
+    newdirfd: i32,
+    newpath: *const libc::c_char,
+    flags: i32,
+) -> urb_op {
+    urb_op {
+        buf: oldpath as *mut _,
+        len: newdirfd as u32,
+        buf2: newpath as *mut _,
+        op_flags: flags as u32,
+        ..op(URB_OP_LINKAT, olddirfd)
+    }
+}
+pub fn fallocate(fd: i32, mode: i32, offset: u64, len: u64) -> urb_op {
+    urb_op {
+        mode: mode as u32,
+        offset,
+        reserved2: [len, 0],
+        ..op(URB_OP_FALLOCATE, fd)
+    }
+}
+pub fn ftruncate(fd: i32, length: u64) -> urb_op {
+    urb_op {
+        offset: length,
+        ..op(URB_OP_FTRUNCATE, fd)
+    }
+}
+pub fn fadvise(fd: i32, offset: u64, len: u32, advice: i32) -> urb_op {
+    urb_op {
+        offset,
+        len,
+        op_flags: advice as u32,
+        ..op(URB_OP_FADVISE, fd)
+    }
+}
+pub fn madvise(addr: *mut c_void, len: u32, advice: i32) -> urb_op {
+    urb_op {
+        buf: addr,
+        len,
+        op_flags: advice as u32,
+        ..op(URB_OP_MADVISE, -1)
+    }
+}
+pub fn sync_file_range(fd: i32, offset: u64, len: u32, flags: u32) -> urb_op {
+    urb_op {
+        offset,
+        len,
+        op_flags: flags,
+        ..op(URB_OP_SYNC_FILE_RANGE, fd)
+    }
+}
+pub fn splice(fd_in: i32, off_in: u64, fd_out: i32, off_out: u64, len: u32, flags: u32) -> urb_op {
+    urb_op {
+        offset: off_in,
+        len,
+        op_flags: flags,
+        reserved1: fd_out as u32,
+        reserved2: [off_out, 0],
+        ..op(URB_OP_SPLICE, fd_in)
+    }
+}
+pub fn tee(fd_in: i32, fd_out: i32, len: u32, flags: u32) -> urb_op {
+    urb_op {
+        len,
+        op_flags: flags,
+        reserved1: fd_out as u32,
+        ..op(URB_OP_TEE, fd_in)
+    }
+}

@@ -4,7 +4,7 @@
 //! the fallback engine, reads the SQE back as a `urb_op`.
 
 use crate::op::{self, ValidOp};
-use crate::ops::{self, SqeFields};
+use crate::ops::{self, Extra, SqeFields};
 
 /// `struct io_uring_sqe` from `<linux/io_uring.h>`: 64 bytes. The header
 /// names the kernel's own definition; Rust only needs its size and offsets.
@@ -79,7 +79,6 @@ impl io_uring_sqe {
             || self.u16_at(2) != 0
             || self.u16_at(40) != 0
             || self.u16_at(42) != 0
-            || self.u32_at(44) != 0
             || self.u64_at(48) != 0
         {
             return Err(-libc::ENOSYS);
@@ -87,12 +86,22 @@ impl io_uring_sqe {
         let Some(code) = ops::by_kernel_opcode(self.opcode()) else {
             return Err(-libc::ENOSYS);
         };
+        // `splice_fd_in` (a file index elsewhere) means something only to
+        // the operations on two descriptors.
+        let two_descriptors = match code.spec().extra {
+            Extra::OutputFd | Extra::OutputFdAndOffset => true,
+            Extra::Unused | Extra::Length => false,
+        };
+        if self.u32_at(44) != 0 && !two_descriptors {
+            return Err(-libc::ENOSYS);
+        }
         let fields = SqeFields {
             fd: self.u32_at(4) as i32,
             off: self.u64_at(8),
             addr: self.u64_at(16) as usize as *mut libc::c_void,
             len: self.u32_at(24),
             op_flags: self.u32_at(28),
+            splice_fd_in: self.u32_at(44) as i32,
         };
         // SAFETY: this function's own contract covers the SQE's pointers.
         let mut o = unsafe { (code.spec().decode)(&fields) }?;

@@ -28,7 +28,8 @@ fn engine_is_the_one_asked_for() {
         }
         _ => assert_eq!(urb_supported(), name == "io_uring"),
     }
-    for code in 0..URB_OP_COUNT {
+    // (Numbers may be unallocated on a branch: another one's operations.)
+    for code in (0..URB_OP_COUNT).filter(|&c| Opcode::from_u8(c).is_some()) {
         assert!(urb_op_supported(code), "opcode {code}");
     }
     assert!(!urb_op_supported(URB_OP_COUNT));

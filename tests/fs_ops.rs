@@ -1,4 +1,4 @@
-//! unlinkat, renameat and mkdirat on whichever engine this process runs
+//! unlinkat, renameat, mkdirat, symlinkat and linkat on whichever engine this process runs
 //! (`URB_BACKEND`): each case is done twice on identical fresh trees, once
 //! by the system call itself and once by the library (the blocking face's
 //! convenience calls, `urb_prep_*` requests on an async ring), and the two
@@ -21,7 +21,8 @@ use uringbridge::op::*;
 use uringbridge::ring::delivery::urb_completion;
 
 /// A fresh temporary tree: `f` and `g` (files), `d` (an empty directory),
-/// `full` (a directory holding `x`). Removed on drop.
+/// `full` (a directory holding `x`), `sl` (a symbolic link to `f`).
+/// Removed on drop.
 struct Tree {
     path: PathBuf,
     fd: i32,
@@ -41,23 +42,30 @@ impl Tree {
         std::fs::create_dir(path.join("d")).unwrap();
         std::fs::create_dir(path.join("full")).unwrap();
         std::fs::write(path.join("full/x"), b"x").unwrap();
+        std::os::unix::fs::symlink("f", path.join("sl")).unwrap();
         let c = CString::new(path.as_os_str().as_bytes()).unwrap();
         let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY) };
         assert!(fd >= 0);
         Tree { path, fd }
     }
 
-    /// Every entry below the tree, with its kind and contents, sorted.
+    /// Every entry below the tree, with its kind and contents (a file's
+    /// link count, a symbolic link's target), sorted.
     fn listing(&self) -> Vec<String> {
         fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+            use std::os::unix::fs::MetadataExt;
             for e in std::fs::read_dir(dir).unwrap() {
                 let p = e.unwrap().path();
                 let rel = p.strip_prefix(base).unwrap().display().to_string();
-                if p.is_dir() {
+                let meta = std::fs::symlink_metadata(&p).unwrap();
+                if meta.is_symlink() {
+                    out.push(format!("{rel} -> {:?}", std::fs::read_link(&p).unwrap()));
+                } else if meta.is_dir() {
                     out.push(format!("{rel}/"));
                     walk(base, &p, out);
                 } else {
-                    out.push(format!("{rel}={:?}", std::fs::read(&p).unwrap()));
+                    let bytes = std::fs::read(&p).unwrap();
+                    out.push(format!("{rel}={bytes:?} links={}", meta.nlink()));
                 }
             }
         }
@@ -129,11 +137,16 @@ enum Case {
     Unlink(Base, &'static str, i32),
     Rename(Base, &'static str, Base, &'static str, u32),
     Mkdir(Base, &'static str, u32),
+    /// Target text, then where the link goes.
+    Symlink(&'static str, Base, &'static str),
+    Link(Base, &'static str, Base, &'static str, i32),
 }
 
 const NOREPLACE: u32 = libc::RENAME_NOREPLACE;
 const EXCHANGE: u32 = libc::RENAME_EXCHANGE;
 const RMDIR: i32 = libc::AT_REMOVEDIR;
+const FOLLOW: i32 = libc::AT_SYMLINK_FOLLOW;
+const EMPTY_PATH: i32 = libc::AT_EMPTY_PATH;
 
 /// Successes and each error the header names, and every kind of base.
 const CASES: &[Case] = &[
@@ -172,6 +185,31 @@ const CASES: &[Case] = &[
     Case::Mkdir(Base::Cwd, "n", 0o700),
     Case::Mkdir(Base::Absolute, "full/n", 0o750),
     Case::Mkdir(Base::NotADir, "n", 0o755),
+    Case::Symlink("f", Base::Tree, "s"),
+    Case::Symlink("missing", Base::Tree, "s"),
+    Case::Symlink("/an/absolute/target", Base::Tree, "s"),
+    Case::Symlink("f", Base::Tree, "g"),
+    Case::Symlink("f", Base::Tree, "d"),
+    Case::Symlink("f", Base::Tree, "missing/s"),
+    Case::Symlink("f", Base::Tree, "f/s"),
+    Case::Symlink("", Base::Tree, "s"),
+    Case::Symlink("f", Base::Cwd, "s"),
+    Case::Symlink("f", Base::Absolute, "full/s"),
+    Case::Symlink("f", Base::NotADir, "s"),
+    Case::Link(Base::Tree, "f", Base::Tree, "h", 0),
+    Case::Link(Base::Tree, "f", Base::Tree, "g", 0),
+    Case::Link(Base::Tree, "missing", Base::Tree, "h", 0),
+    Case::Link(Base::Tree, "d", Base::Tree, "h", 0),
+    Case::Link(Base::Tree, "f", Base::Tree, "missing/h", 0),
+    Case::Link(Base::Tree, "sl", Base::Tree, "h", 0),
+    Case::Link(Base::Tree, "sl", Base::Tree, "h", FOLLOW),
+    Case::Link(Base::Tree, "f", Base::Tree, "h", libc::AT_SYMLINK_NOFOLLOW),
+    Case::Link(Base::Tree, "f", Base::Tree, "h", -1),
+    Case::Link(Base::NotADir, "", Base::Tree, "h", EMPTY_PATH),
+    Case::Link(Base::Tree, "", Base::Tree, "h", 0),
+    Case::Link(Base::Cwd, "f", Base::Absolute, "d/f", 0),
+    Case::Link(Base::Absolute, "full/x", Base::Cwd, "y", FOLLOW),
+    Case::Link(Base::Tree, "f", Base::NotADir, "h", 0),
 ];
 
 /// The case done by the system call itself: `-errno` or its result.
@@ -204,6 +242,19 @@ fn by_system_call(tree: &Tree, case: Case) -> i32 {
             close_extra(tree, &[fd]);
             r
         }
+        Case::Symlink(target, b, p) => {
+            let (fd, p) = at(tree, b, p);
+            let target = CString::new(target).unwrap();
+            let r = unsafe { libc::symlinkat(target.as_ptr(), fd, p.as_ptr()) };
+            close_extra(tree, &[fd]);
+            r
+        }
+        Case::Link(ob, op, nb, np, flags) => {
+            let ((ofd, op), (nfd, np)) = (at(tree, ob, op), at(tree, nb, np));
+            let r = unsafe { libc::linkat(ofd, op.as_ptr(), nfd, np.as_ptr(), flags) };
+            close_extra(tree, &[ofd, nfd]);
+            r
+        }
     };
     if res < 0 {
         -std::io::Error::last_os_error().raw_os_error().unwrap()
@@ -231,6 +282,19 @@ fn by_convenience_call(tree: &Tree, case: Case) -> i32 {
             let (fd, p) = at(tree, b, p);
             let r = urb_mkdirat(fd, p.as_ptr(), mode);
             close_extra(tree, &[fd]);
+            r
+        }
+        Case::Symlink(target, b, p) => {
+            let (fd, p) = at(tree, b, p);
+            let target = CString::new(target).unwrap();
+            let r = urb_symlinkat(target.as_ptr(), fd, p.as_ptr());
+            close_extra(tree, &[fd]);
+            r
+        }
+        Case::Link(ob, op, nb, np, flags) => {
+            let ((ofd, op), (nfd, np)) = (at(tree, ob, op), at(tree, nb, np));
+            let r = urb_linkat(ofd, op.as_ptr(), nfd, np.as_ptr(), flags);
+            close_extra(tree, &[ofd, nfd]);
             r
         }
     }
@@ -265,6 +329,27 @@ fn by_prepared_request(tree: &Tree, case: Case, submit: &mut dyn FnMut(&urb_op) 
             close_extra(tree, &[fd]);
             r
         }
+        Case::Symlink(target, b, p) => {
+            let (fd, p) = at(tree, b, p);
+            let target = CString::new(target).unwrap();
+            assert_eq!(
+                urb_prep_symlinkat(target.as_ptr(), fd, p.as_ptr(), &mut op),
+                0
+            );
+            let r = submit(&op);
+            close_extra(tree, &[fd]);
+            r
+        }
+        Case::Link(ob, op_, nb, np, flags) => {
+            let ((ofd, op_), (nfd, np)) = (at(tree, ob, op_), at(tree, nb, np));
+            assert_eq!(
+                urb_prep_linkat(ofd, op_.as_ptr(), nfd, np.as_ptr(), flags, &mut op),
+                0
+            );
+            let r = submit(&op);
+            close_extra(tree, &[ofd, nfd]);
+            r
+        }
     }
 }
 
@@ -292,6 +377,7 @@ fn agree_with_the_system_calls(face: &str, mut by_face: impl FnMut(&Tree, Case) 
         libc::EISDIR,
         libc::ENOTEMPTY,
         libc::EINVAL,
+        libc::EPERM,
         0,
     ] {
         assert!(errors_seen.contains(&e), "no case gives errno {e}");
@@ -337,7 +423,12 @@ fn async_ring_requests_agree_with_the_system_calls() {
     agree_with_the_system_calls("urb_ring_submit", |tree, case| {
         by_prepared_request(tree, case, &mut |op| {
             token += 1;
-            assert_eq!(urb_ring_submit(ring.0, op, token), 0);
+            // A request validation refuses is refused by the submit call.
+            let submitted = urb_ring_submit(ring.0, op, token);
+            if submitted < 0 {
+                return submitted;
+            }
+            assert_eq!(submitted, 0);
             let c = wait_one(&ring);
             assert_eq!(c.token, token);
             c.res
@@ -359,7 +450,7 @@ fn path_operations_end_chains() {
     let mut byte = [0u8; 1];
     let (c, c2) = (c"c", c"c2");
     let read_closed = uringbridge::prep::read(closed, byte.as_mut_ptr().cast(), 1, 0);
-    let mut path_ops = [urb_op::zeroed(); 3];
+    let mut path_ops = [urb_op::zeroed(); 5];
     assert_eq!(
         urb_prep_mkdirat(tree.fd, c.as_ptr(), 0o755, &mut path_ops[0]),
         0
@@ -377,6 +468,21 @@ fn path_operations_end_chains() {
     );
     assert_eq!(
         urb_prep_unlinkat(tree.fd, c"d".as_ptr(), libc::AT_REMOVEDIR, &mut path_ops[2]),
+        0
+    );
+    assert_eq!(
+        urb_prep_symlinkat(c"f".as_ptr(), tree.fd, c"s".as_ptr(), &mut path_ops[3]),
+        0
+    );
+    assert_eq!(
+        urb_prep_linkat(
+            tree.fd,
+            c"f".as_ptr(),
+            tree.fd,
+            c"h".as_ptr(),
+            0,
+            &mut path_ops[4]
+        ),
         0
     );
     let ring = new_ring();
@@ -454,12 +560,18 @@ fn path_operations_end_chains() {
 #[test]
 fn probe_knows_them() {
     engine();
-    for code in [URB_OP_UNLINKAT, URB_OP_RENAMEAT, URB_OP_MKDIRAT] {
+    for code in [
+        URB_OP_UNLINKAT,
+        URB_OP_RENAMEAT,
+        URB_OP_MKDIRAT,
+        URB_OP_SYMLINKAT,
+        URB_OP_LINKAT,
+    ] {
         assert!(urb_op_supported(code), "opcode {code}");
     }
 }
 
-const HIDE: &str = "URB_OP_UNLINKAT,URB_OP_RENAMEAT,URB_OP_MKDIRAT";
+const HIDE: &str = "URB_OP_UNLINKAT,URB_OP_RENAMEAT,URB_OP_MKDIRAT,URB_OP_SYMLINKAT,URB_OP_LINKAT";
 
 /// Run by `kernels_without_them_refuse_with_enosys` in a child process whose
 /// probe hides the three operations; does nothing in a normal run.
@@ -481,7 +593,13 @@ fn hidden_from_the_probe_child() {
             assert_eq!(res, 0, "{what} on the fallback engine");
         }
     };
-    for code in [URB_OP_UNLINKAT, URB_OP_RENAMEAT, URB_OP_MKDIRAT] {
+    for code in [
+        URB_OP_UNLINKAT,
+        URB_OP_RENAMEAT,
+        URB_OP_MKDIRAT,
+        URB_OP_SYMLINKAT,
+        URB_OP_LINKAT,
+    ] {
         assert_eq!(urb_op_supported(code), !on_io_uring, "opcode {code}");
     }
     assert!(
@@ -497,6 +615,14 @@ fn hidden_from_the_probe_child() {
     expect(
         urb_unlinkat(tree.fd, d.as_ptr(), libc::AT_REMOVEDIR),
         "unlinkat",
+    );
+    expect(
+        urb_symlinkat(c"g".as_ptr(), tree.fd, c"s".as_ptr()),
+        "symlinkat",
+    );
+    expect(
+        urb_linkat(tree.fd, c"g".as_ptr(), tree.fd, c"hl".as_ptr(), 0),
+        "linkat",
     );
     if on_io_uring {
         assert_eq!(tree.listing(), before, "a refused request changed the tree");

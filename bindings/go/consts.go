@@ -46,6 +46,19 @@ const (
 	OpSocket
 	OpBind
 	OpListen
+)
+
+// The file-system operations numbered after the network ones (19-23).
+const (
+	OpSymlinkat Opcode = 24 + iota
+	OpLinkat
+	OpFallocate
+	OpFtruncate
+	OpFadvise
+	OpMadvise
+	OpSyncFileRange
+	OpSplice
+	OpTee
 	opCount
 )
 
@@ -75,10 +88,20 @@ var opNames = [...]string{
 	OpSocket:   "socket",
 	OpBind:     "bind",
 	OpListen:   "listen",
+
+	OpSymlinkat:     "symlinkat",
+	OpLinkat:        "linkat",
+	OpFallocate:     "fallocate",
+	OpFtruncate:     "ftruncate",
+	OpFadvise:       "fadvise",
+	OpMadvise:       "madvise",
+	OpSyncFileRange: "sync_file_range",
+	OpSplice:        "splice",
+	OpTee:           "tee",
 }
 
 func (c Opcode) String() string {
-	if c < opCount {
+	if c < opCount && opNames[c] != "" {
 		return opNames[c]
 	}
 	return "opcode(" + strconv.Itoa(int(c)) + ")"

@@ -41,8 +41,14 @@ func TestOpcodesMatchHeader(t *testing.T) {
 			t.Errorf("URB_OP_%s = %d: Go's Opcode(%d) is %q, want %q", m[1], value, value, code.String(), want)
 		}
 	}
-	if seen != int(opCount) {
-		t.Errorf("the header defines %d URB_OP_* opcodes, the Go side %d", seen, opCount)
+	known := 0 // numbers may be unallocated (another branch's operations)
+	for _, name := range opNames {
+		if name != "" {
+			known++
+		}
+	}
+	if seen != known {
+		t.Errorf("the header defines %d URB_OP_* opcodes, the Go side %d", seen, known)
 	}
 	current := OffsetCurrent // a variable: the conversion wraps as the cgo call's does
 	if !regexp.MustCompile(`(?m)^#define URB_OFFSET_CURRENT UINT64_MAX$`).Match(header) || uint64(current) != ^uint64(0) {

@@ -311,10 +311,131 @@
 #define URB_OP_LISTEN 23
 
 /**
+ * `symlinkat(buf, fd, buf2)`: creates the symbolic link `buf2` (relative
+ * to the directory `fd`, or `AT_FDCWD`) holding the text `buf` (the
+ * target, never resolved: it may name nothing). Result: 0. `fd` is checked
+ * with `buf2` as for `URB_OP_OPENAT`; a NULL `buf` or `buf2` is `-EFAULT`.
+ * Kernel 5.15 (`IORING_OP_SYMLINKAT`). Pointers: both paths are the
+ * caller's and must stay valid until the result has been delivered.
+ * In a chain it may only be the last request, as `URB_OP_UNLINKAT`.
+ */
+#define URB_OP_SYMLINKAT 24
+
+/**
+ * `linkat(fd, buf, (int)len, buf2, op_flags)`: a new name `buf2`
+ * (relative to the directory descriptor in `len`, as for
+ * `URB_OP_RENAMEAT`) for the file `buf` (relative to `fd`); `op_flags`
+ * are `AT_SYMLINK_FOLLOW` (link what a symbolic link `buf` names, not the
+ * link itself) and `AT_EMPTY_PATH` (`buf` is `""` and `fd` the file);
+ * any other bit is `-EINVAL`, as linkat(2) says. Result: 0. Kernel 5.15
+ * (`IORING_OP_LINKAT`). Paths as for `URB_OP_SYMLINKAT`. In a chain it
+ * may only be the last request, as `URB_OP_UNLINKAT`.
+ */
+#define URB_OP_LINKAT 25
+
+/**
+ * `fallocate(fd, mode, offset, reserved2[0])`: `mode` holds fallocate's
+ * `FALLOC_FL_*` mode (0 allocates and extends the file), `offset` the
+ * start and `reserved2[0]` the 64-bit length (it does not fit `len`; use
+ * `urb_prep_fallocate`). The kernel judges mode, offset and length as
+ * fallocate(2) does (`-EOPNOTSUPP` for a mode the filesystem lacks,
+ * `-EINVAL` for a length of 0 or a negative value). Result: 0. Kernel 5.6
+ * (`IORING_OP_FALLOCATE`). In a chain it may only be the last request:
+ * io_uring does not cancel what follows a failed fallocate.
+ */
+#define URB_OP_FALLOCATE 26
+
+/**
+ * `ftruncate(fd, offset)`: sets the file's length to `offset` (a value
+ * beyond `INT64_MAX` is negative to the kernel: `-EINVAL`). Result: 0.
+ * Kernel 6.9 (`IORING_OP_FTRUNCATE`): `-ENOSYS` on io_uring before it.
+ * In a chain it may only be the last request: io_uring does not cancel
+ * what follows a failed ftruncate.
+ */
+#define URB_OP_FTRUNCATE 27
+
+/**
+ * `posix_fadvise(fd, offset, len, op_flags)`: `op_flags` is the
+ * `POSIX_FADV_*` advice (another value is `-EINVAL`), `len` the length of
+ * the range (0: to the end of the file; 32 bits, as io_uring's SQE carries
+ * it). Result: 0 (or `-errno`, never posix_fadvise's positive error
+ * number). Kernel 5.6 (`IORING_OP_FADVISE`).
+ */
+#define URB_OP_FADVISE 28
+
+/**
+ * `madvise(buf, len, op_flags)`: advice (`MADV_*` in `op_flags`) about
+ * the calling process's memory at `buf` (page aligned, else `-EINVAL`),
+ * `len` bytes. `fd` is not used. Result: 0. Kernel 5.6
+ * (`IORING_OP_MADVISE`). The advice is about this process's own mapping:
+ * the memory must stay mapped until the result has been delivered. In a
+ * chain it may only be the last request: io_uring does not cancel what
+ * follows a failed madvise.
+ */
+#define URB_OP_MADVISE 29
+
+/**
+ * `sync_file_range(fd, offset, len, op_flags)`: `op_flags` are
+ * `SYNC_FILE_RANGE_WAIT_BEFORE`, `_WRITE`, `_WAIT_AFTER` (another bit is
+ * `-EINVAL`), `len` the length (0: to the end of the file; 32 bits, as
+ * io_uring's SQE carries it). Result: 0. Kernel 5.2
+ * (`IORING_OP_SYNC_FILE_RANGE`). In a chain it may only be the last
+ * request: io_uring does not cancel what follows a failed one.
+ */
+#define URB_OP_SYNC_FILE_RANGE 30
+
+/**
+ * `splice(fd, off_in, reserved1, off_out, len, op_flags)`: moves up to
+ * `len` bytes from `fd` (the input) to the output descriptor in
+ * `reserved1`, one of them a pipe, without copying through user memory.
+ * `offset` is the input's offset and `reserved2[0]` the output's; each is
+ * `URB_OFFSET_CURRENT` (-1, as io_uring's SQE says it) for "no offset"
+ * (splice(2)'s NULL: the descriptor's own position, and the only value a
+ * pipe accepts: another gives `-ESPIPE`). `op_flags` are `SPLICE_F_MOVE`,
+ * `SPLICE_F_NONBLOCK`, `SPLICE_F_MORE`, `SPLICE_F_GIFT` (another bit is
+ * `-EINVAL`). Result: bytes moved, 0 at end of input (or for `len` 0).
+ * Use `urb_prep_splice`, which fills all six.
+ *
+ * The output descriptor is never 0: a `reserved1` of 0 is `-EBADF`. Every
+ * caller before this operation zeroed `reserved1`, so a request built
+ * that way and given this opcode would otherwise write into whatever
+ * descriptor 0 is (stdin, or a socket under inetd) instead of failing;
+ * a program that means descriptor 0 `dup`s it first. The input (`fd`)
+ * may be 0. `SIGPIPE` is never raised (`-EPIPE`), as for `URB_OP_WRITE`.
+ *
+ * On io_uring the request waits, as splice(2) does, in a kernel worker
+ * (a pipe in `O_NONBLOCK` mode or `SPLICE_F_NONBLOCK` asks for `-EAGAIN`
+ * instead, as splice(2) says). That wait cannot be interrupted: on Linux
+ * 6.18 neither a timeout (`urb_submit_blocking_timeout`, a ring request's
+ * timeout) nor `urb_ring_cancel` ends a splice or tee that waits for an
+ * empty pipe or a full one, and `urb_ring_free` waits for it; it ends
+ * when data or room arrives or the pipe's other end is closed (0 or
+ * `-EPIPE`). Where that matters, ask with `SPLICE_F_NONBLOCK` and wait
+ * with `URB_OP_POLL`, which both bound. On the fallback engine an async
+ * ring waits for the input to be readable and then the output writable,
+ * on its epoll set, and splices without blocking, so timeouts and
+ * cancellation work there; a splice from or to a regular file runs on
+ * its worker pool. The offsets are copies: the caller's `urb_op` is never
+ * updated. A short transfer ends a chain, as in the kernel. Kernel 5.7
+ * (`IORING_OP_SPLICE`).
+ */
+#define URB_OP_SPLICE 31
+
+/**
+ * `tee(fd, reserved1, len, op_flags)`: duplicates up to `len` bytes from
+ * the pipe `fd` into the pipe in `reserved1` without consuming them.
+ * `offset` and `reserved2[0]` must be 0 (`-EINVAL`), `op_flags` as for
+ * `URB_OP_SPLICE`, and the output descriptor is never 0 (`-EBADF`, as
+ * there). Result: bytes duplicated. Use `urb_prep_tee`. Waits as
+ * `URB_OP_SPLICE` does. Kernel 5.8 (`IORING_OP_TEE`).
+ */
+#define URB_OP_TEE 32
+
+/**
  * One past the highest opcode this version knows. New operations get new
  * numbers at the end, so existing callers keep their meaning.
  */
-#define URB_OP_COUNT 24
+#define URB_OP_COUNT 33
 
 /**
  * `offset` value that reads or writes at the file's current position.
@@ -399,6 +520,12 @@
 typedef struct ChainRule ChainRule;
 
 /**
+ * The second descriptor and second 64-bit value of `urb_op` (the fields
+ * named `reserved1` and `reserved2[0]`), for the operations that need them.
+ */
+typedef struct Extra Extra;
+
+/**
  * Everything the library knows about one operation.
  */
 typedef struct OpSpec OpSpec;
@@ -450,9 +577,13 @@ typedef struct urb_ring urb_ring;
  *
  * Zero it, then set the fields the opcode uses (each `URB_OP_*` says which),
  * or let a `urb_prep_*` function do it. Fields an opcode does not use are
- * ignored, except `flags` and the `reserved*` fields, which must be zero:
- * later versions give them meaning, and a request that sets them is refused
- * with `-EINVAL` today rather than misread tomorrow. The library never keeps
+ * ignored, except `flags` and the `reserved*` fields, which must be zero
+ * where the opcode gives them no meaning: later versions give them
+ * meaning, and a request that sets them is refused with `-EINVAL` today
+ * rather than misread tomorrow. (`reserved1` and `reserved2[0]` carry
+ * the second descriptor and second 64-bit value of the few operations
+ * that need one: splice, tee, fallocate. Their names stay, so code that
+ * zeroes them by name keeps compiling; the layout never changes.) The library never keeps
  * a pointer to the `urb_op` itself past the call it is passed to; the
  * memory its `buf`/`buf2` point to must stay valid until the request's
  * result has been delivered.
@@ -503,11 +634,13 @@ typedef struct urb_op {
    */
   uint32_t mode;
   /**
-   * Must be 0.
+   * Must be 0, except for `URB_OP_SPLICE`/`URB_OP_TEE`, whose output
+   * descriptor it holds (as an `int`; never 0, see `URB_OP_SPLICE`).
    */
   uint32_t reserved1;
   /**
-   * Must be 0.
+   * Must be 0, except `reserved2[0]`: `URB_OP_FALLOCATE`'s 64-bit
+   * length, `URB_OP_SPLICE`'s output offset. `reserved2[1]` must be 0.
    */
   uint64_t reserved2[2];
 } urb_op;
@@ -710,6 +843,18 @@ typedef struct urb_stats {
    */
   uint64_t in_flight;
 } urb_stats;
+
+
+
+
+
+
+
+
+
+
+
+
 
 
 
@@ -928,6 +1073,88 @@ int32_t urb_renameat(int32_t olddirfd,
  * during the call.
  */
 int32_t urb_mkdirat(int32_t dirfd, const char *path, uint32_t mode);
+
+/**
+ * `symlinkat(2)`: creates the symbolic link `linkpath` (relative to
+ * `newdirfd`, or `AT_FDCWD`) holding `target`, which is not resolved.
+ * Returns 0, or symlinkat(2)'s error (`-EEXIST`, `-ENOENT`, `-ENOTDIR`,
+ * ...). `-ENOSYS` on an io_uring kernel without `IORING_OP_SYMLINKAT`
+ * (before 5.15). The strings are only read during the call.
+ */
+int32_t urb_symlinkat(const char *target, int32_t newdirfd, const char *linkpath);
+
+/**
+ * `linkat(2)`: gives the file `oldpath` (relative to `olddirfd`) the new
+ * name `newpath` (relative to `newdirfd`); `flags` 0, `AT_SYMLINK_FOLLOW`
+ * or `AT_EMPTY_PATH` (any other bit is `-EINVAL`). Returns 0, or
+ * linkat(2)'s error (`-EEXIST`, `-ENOENT`, `-EPERM` for a directory, ...).
+ * `-ENOSYS` on an io_uring kernel without `IORING_OP_LINKAT` (before
+ * 5.15). The paths are only read during the call.
+ */
+int32_t urb_linkat(int32_t olddirfd,
+                   const char *oldpath,
+                   int32_t newdirfd,
+                   const char *newpath,
+                   int32_t flags);
+
+/**
+ * `fallocate(2)`: `mode` 0 (allocate, extending the file) or
+ * `FALLOC_FL_*`, for `len` bytes at `offset`. Returns 0, or fallocate(2)'s
+ * error (`-EOPNOTSUPP` for a mode the filesystem lacks, `-EINVAL` for a
+ * length of 0, `-EBADF` for a descriptor not open for writing, ...).
+ */
+int32_t urb_fallocate(int32_t fd, int32_t mode, uint64_t offset, uint64_t len);
+
+/**
+ * `ftruncate(2)`: sets the file's length to `length`. Returns 0, or
+ * ftruncate(2)'s error (`-EINVAL` for a descriptor not open for writing
+ * or a length beyond `INT64_MAX`). `-ENOSYS` on an io_uring kernel
+ * without `IORING_OP_FTRUNCATE` (before 6.9).
+ */
+int32_t urb_ftruncate(int32_t fd, uint64_t length);
+
+/**
+ * `posix_fadvise(2)`: `advice` (`POSIX_FADV_*`) about `len` bytes at
+ * `offset` (0: to the end of the file). Returns 0 or `-errno` (`-EINVAL`
+ * for an unknown advice, `-ESPIPE` for a pipe).
+ */
+int32_t urb_fadvise(int32_t fd, uint64_t offset, uint32_t len, int32_t advice);
+
+/**
+ * `madvise(2)`: `advice` (`MADV_*`) about `len` bytes of this process's
+ * memory at `addr` (page aligned). Returns 0, or madvise(2)'s error
+ * (`-EINVAL`, `-ENOMEM` for an unmapped range, ...).
+ */
+int32_t urb_madvise(void *addr, uint32_t len, int32_t advice);
+
+/**
+ * `sync_file_range(2)`: `flags` (`SYNC_FILE_RANGE_*`) for `len` bytes at
+ * `offset` (0: to the end of the file). Returns 0, or sync_file_range(2)'s
+ * error (`-EINVAL` for an unknown flag, `-ESPIPE` for a pipe, ...).
+ */
+int32_t urb_sync_file_range(int32_t fd, uint64_t offset, uint32_t len, uint32_t flags);
+
+/**
+ * `splice(2)`: moves up to `len` bytes from `fd_in` to `fd_out` (one of
+ * them a pipe) at `off_in`/`off_out`, each `URB_OFFSET_CURRENT` for none
+ * (splice(2)'s NULL; the only value a pipe accepts). `flags`:
+ * `SPLICE_F_*`. Returns the bytes moved, 0 at end of input; waits as
+ * splice(2) does. `fd_out` 0 is `-EBADF` (see `URB_OP_SPLICE`); `-EPIPE`,
+ * never `SIGPIPE`, for a pipe without readers.
+ */
+int32_t urb_splice(int32_t fd_in,
+                   uint64_t off_in,
+                   int32_t fd_out,
+                   uint64_t off_out,
+                   uint32_t len,
+                   uint32_t flags);
+
+/**
+ * `tee(2)`: duplicates up to `len` bytes from the pipe `fd_in` into the
+ * pipe `fd_out` without consuming them. Returns the bytes duplicated; as
+ * `urb_splice` otherwise.
+ */
+int32_t urb_tee(int32_t fd_in, int32_t fd_out, uint32_t len, uint32_t flags);
 
 /**
  * Shuts down part of a connection: `how` is `SHUT_RD`, `SHUT_WR` or
@@ -1222,6 +1449,87 @@ int32_t urb_prep_bind(int32_t fd, const void *addr, uint32_t addrlen, struct urb
  * `URB_OP_LISTEN`: see `urb_listen`.
  */
 int32_t urb_prep_listen(int32_t fd, int32_t backlog, struct urb_op *out);
+
+/**
+ * `URB_OP_SYMLINKAT`: see `urb_symlinkat`. Both strings stay the caller's
+ * and must stay valid until the request completes.
+ */
+int32_t urb_prep_symlinkat(const char *target,
+                           int32_t newdirfd,
+                           const char *linkpath,
+                           struct urb_op *out);
+
+/**
+ * `URB_OP_LINKAT`: see `urb_linkat`. Both paths stay the caller's and must
+ * stay valid until the request completes.
+ */
+int32_t urb_prep_linkat(int32_t olddirfd,
+                        const char *oldpath,
+                        int32_t newdirfd,
+                        const char *newpath,
+                        int32_t flags,
+                        struct urb_op *out);
+
+/**
+ * `URB_OP_FALLOCATE`: see `urb_fallocate` (the length goes in
+ * `reserved2[0]`).
+ */
+int32_t urb_prep_fallocate(int32_t fd,
+                           int32_t mode,
+                           uint64_t offset,
+                           uint64_t len,
+                           struct urb_op *out);
+
+/**
+ * `URB_OP_FTRUNCATE`: see `urb_ftruncate`.
+ */
+int32_t urb_prep_ftruncate(int32_t fd, uint64_t length, struct urb_op *out);
+
+/**
+ * `URB_OP_FADVISE`: see `urb_fadvise`.
+ */
+int32_t urb_prep_fadvise(int32_t fd,
+                         uint64_t offset,
+                         uint32_t len,
+                         int32_t advice,
+                         struct urb_op *out);
+
+/**
+ * `URB_OP_MADVISE`: see `urb_madvise`. The memory must stay mapped until
+ * the request completes.
+ */
+int32_t urb_prep_madvise(void *addr, uint32_t len, int32_t advice, struct urb_op *out);
+
+/**
+ * `URB_OP_SYNC_FILE_RANGE`: see `urb_sync_file_range`.
+ */
+int32_t urb_prep_sync_file_range(int32_t fd,
+                                 uint64_t offset,
+                                 uint32_t len,
+                                 uint32_t flags,
+                                 struct urb_op *out);
+
+/**
+ * `URB_OP_SPLICE`: see `urb_splice`. `off_in`/`off_out` are offsets, or
+ * `URB_OFFSET_CURRENT` for none (a pipe's only value); `fd_out` goes in
+ * `reserved1`, `off_out` in `reserved2[0]`.
+ */
+int32_t urb_prep_splice(int32_t fd_in,
+                        uint64_t off_in,
+                        int32_t fd_out,
+                        uint64_t off_out,
+                        uint32_t len,
+                        uint32_t flags,
+                        struct urb_op *out);
+
+/**
+ * `URB_OP_TEE`: see `urb_tee` (`fd_out` goes in `reserved1`).
+ */
+int32_t urb_prep_tee(int32_t fd_in,
+                     int32_t fd_out,
+                     uint32_t len,
+                     uint32_t flags,
+                     struct urb_op *out);
 
 /**
  * The readiness backend of the engine chosen at load: io_uring's, or epoll's

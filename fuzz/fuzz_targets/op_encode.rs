@@ -63,14 +63,24 @@ fuzz_target!(|data: &[u8]| {
     let path = paths[input.u8() as usize % paths.len()];
     let takes_path = matches!(
         op.opcode,
-        URB_OP_OPENAT | URB_OP_STATX | URB_OP_UNLINKAT | URB_OP_RENAMEAT | URB_OP_MKDIRAT
+        URB_OP_OPENAT
+            | URB_OP_STATX
+            | URB_OP_UNLINKAT
+            | URB_OP_RENAMEAT
+            | URB_OP_MKDIRAT
+            | URB_OP_LINKAT
     );
     if takes_path && !op.buf.is_null() {
         op.buf = path.as_ptr() as *mut _;
     }
-    // renameat's new path (buf2) is read the same way.
+    // renameat's and linkat's new path (buf2), and symlinkat's link path
+    // (buf2, beside a target in buf that is never read), are read the same way.
     let new_path = paths[input.u8() as usize % paths.len()];
-    if op.opcode == URB_OP_RENAMEAT && !op.buf2.is_null() {
+    let second_path = matches!(
+        op.opcode,
+        URB_OP_RENAMEAT | URB_OP_LINKAT | URB_OP_SYMLINKAT
+    );
+    if second_path && !op.buf2.is_null() {
         op.buf2 = new_path.as_ptr() as *mut _;
     }
 
@@ -91,8 +101,8 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // SAFETY: a readv/writev buf was pointed at `iovs` above, a path
-    // operation's buf (and renameat's buf2) at a real path, a message's at
-    // `hdr` (or they are NULL).
+    // operation's buf (and buf2) at a real path, a message's at `hdr` (or
+    // they are NULL).
     let valid = match unsafe { validate(&op) } {
         Ok(v) => v,
         Err(e) => {
@@ -103,20 +113,44 @@ fuzz_target!(|data: &[u8]| {
 
     // What validation accepted obeys the documented rules.
     assert!(op.opcode < URB_OP_COUNT, "unknown opcode accepted: {op:?}");
+    let code = valid.code;
+    // reserved1 is splice's and tee's output descriptor (never 0 or
+    // negative), reserved2[0] fallocate's length and splice's output offset.
+    let two_fds = matches!(code, Opcode::Splice | Opcode::Tee);
+    let second_value = matches!(code, Opcode::Splice | Opcode::Fallocate);
     assert!(
-        op.flags == 0 && op.reserved0 == 0 && op.reserved1 == 0 && op.reserved2 == [0, 0],
+        op.flags == 0
+            && op.reserved0 == 0
+            && (two_fds || op.reserved1 == 0)
+            && (second_value || op.reserved2[0] == 0)
+            && op.reserved2[1] == 0,
         "reserved field accepted: {op:?}"
     );
-    let code = valid.code;
+    if two_fds {
+        assert!(
+            op.reserved1 as i32 > 0,
+            "output descriptor <= 0 accepted: {op:?}"
+        );
+    }
     // socket's fd is the domain, the kernel's to judge.
-    let uses_fd = !matches!(code, Opcode::Nop | Opcode::Timeout | Opcode::Socket);
+    let uses_fd = !matches!(
+        code,
+        Opcode::Nop | Opcode::Timeout | Opcode::Socket | Opcode::Madvise
+    );
     // A directory descriptor is AT_FDCWD, or anything beside an absolute
     // path (the kernel ignores it then).
     let absolute = path.to_bytes().first() == Some(&b'/');
-    let dirfd = matches!(
+    let new_absolute = new_path.to_bytes().first() == Some(&b'/');
+    let dirfd = (matches!(
         code,
-        Opcode::Openat | Opcode::Statx | Opcode::Unlinkat | Opcode::Renameat | Opcode::Mkdirat
-    ) && (op.fd == libc::AT_FDCWD || absolute);
+        Opcode::Openat
+            | Opcode::Statx
+            | Opcode::Unlinkat
+            | Opcode::Renameat
+            | Opcode::Mkdirat
+            | Opcode::Linkat
+    ) && (op.fd == libc::AT_FDCWD || absolute))
+        || (code == Opcode::Symlinkat && (op.fd == libc::AT_FDCWD || new_absolute));
     assert!(
         !uses_fd || op.fd >= 0 || dirfd,
         "negative fd accepted: {op:?}"
@@ -188,17 +222,34 @@ fuzz_target!(|data: &[u8]| {
                 );
             }
         }
-        Opcode::Renameat => {
+        Opcode::Renameat | Opcode::Linkat => {
             assert!(
                 !op.buf.is_null() && !op.buf2.is_null(),
                 "NULL path accepted: {op:?}"
             );
             let new_dirfd = op.len as i32;
-            let new_absolute = new_path.to_bytes().first() == Some(&b'/');
             assert!(
                 new_dirfd >= 0 || new_dirfd == libc::AT_FDCWD || new_absolute,
                 "negative new directory accepted: {op:?}"
             );
+            if code == Opcode::Linkat {
+                let known = (libc::AT_SYMLINK_FOLLOW | libc::AT_EMPTY_PATH) as u32;
+                assert_eq!(op.op_flags & !known, 0, "linkat flag accepted: {op:?}");
+            }
+        }
+        Opcode::Symlinkat => {
+            assert!(
+                !op.buf.is_null() && !op.buf2.is_null(),
+                "NULL path accepted: {op:?}"
+            );
+        }
+        Opcode::Splice | Opcode::Tee => {
+            assert!(op.len <= i32::MAX as u32, "{op:?}");
+            assert_eq!(op.op_flags & !0x0f, 0, "SPLICE_F_* beyond the four: {op:?}");
+            assert_eq!(valid.expected_len, op.len as u64);
+            if code == Opcode::Tee {
+                assert_eq!(op.offset, 0, "tee with an offset: {op:?}");
+            }
         }
         _ => {}
     }
@@ -215,7 +266,7 @@ fuzz_target!(|data: &[u8]| {
         [0; 8],
         "user_data is the engine's to set: {op:?}"
     );
-    if uses_fd {
+    if uses_fd && !two_fds {
         assert_eq!(i32::from_ne_bytes(field(&sqe, 4)), op.fd, "fd: {op:?}");
     }
     // The path operations, where the kernel's io_uring.h puts each field:
@@ -281,6 +332,69 @@ fuzz_target!(|data: &[u8]| {
             (0, 0, op.len, 0),
             "listen SQE: {op:?}"
         ),
+        Opcode::Symlinkat => {
+            assert_eq!(
+                (sqe_addr, sqe_len, sqe_flags, sqe_off),
+                (op.buf as u64, 0, 0, op.buf2 as u64),
+                "symlinkat SQE: {op:?}"
+            );
+        }
+        Opcode::Linkat => {
+            assert_eq!(
+                (sqe_addr, sqe_len, sqe_flags, sqe_off),
+                (op.buf as u64, op.len, op.op_flags, op.buf2 as u64),
+                "linkat SQE: {op:?}"
+            );
+        }
+        Opcode::Fallocate => {
+            // io_uring's fallocate: length in addr, mode in len.
+            assert_eq!(
+                (sqe_addr, sqe_len, sqe_off),
+                (op.reserved2[0], op.mode, op.offset),
+                "fallocate SQE: {op:?}"
+            );
+        }
+        Opcode::Ftruncate => {
+            assert_eq!(
+                (sqe_addr, sqe_len, sqe_off),
+                (0, 0, op.offset),
+                "ftruncate SQE: {op:?}"
+            );
+        }
+        Opcode::Fadvise | Opcode::SyncFileRange => {
+            assert_eq!(
+                (sqe_addr, sqe_len, sqe_flags, sqe_off),
+                (0, op.len, op.op_flags, op.offset),
+                "fadvise/sync_file_range SQE: {op:?}"
+            );
+        }
+        Opcode::Madvise => {
+            assert_eq!(
+                (sqe_addr, sqe_len, sqe_flags),
+                (op.buf as u64, op.len, op.op_flags),
+                "madvise SQE: {op:?}"
+            );
+        }
+        Opcode::Splice | Opcode::Tee => {
+            // The kernel's fd is the output, splice_fd_in (at 44) the input,
+            // splice_off_in (at 16) the input's offset, off the output's.
+            let fd_in = i32::from_ne_bytes(field(&sqe, 44));
+            assert_eq!(
+                (
+                    i32::from_ne_bytes(field(&sqe, 4)),
+                    fd_in,
+                    sqe_len,
+                    sqe_flags
+                ),
+                (op.reserved1 as i32, op.fd, op.len, op.op_flags),
+                "splice/tee SQE: {op:?}"
+            );
+            if code == Opcode::Splice {
+                assert_eq!((sqe_addr, sqe_off), (op.offset, op.reserved2[0]), "{op:?}");
+            } else {
+                assert_eq!((sqe_addr, sqe_off), (0, 0), "{op:?}");
+            }
+        }
         _ => {}
     }
 
@@ -413,5 +527,42 @@ fuzz_target!(|data: &[u8]| {
             same("len", a.len.into(), b.len.into());
         }
         Opcode::Listen => same("len (backlog)", a.len.into(), b.len.into()),
+        Opcode::Symlinkat => {
+            same("buf", buf, b.buf as u64);
+            same("buf2", buf2, b.buf2 as u64);
+        }
+        Opcode::Linkat => {
+            same("buf", buf, b.buf as u64);
+            same("len (new directory)", a.len.into(), b.len.into());
+            same("buf2", buf2, b.buf2 as u64);
+            same("op_flags", a.op_flags.into(), b.op_flags.into());
+        }
+        Opcode::Fallocate => {
+            same("offset", a.offset, b.offset);
+            same("mode", a.mode.into(), b.mode.into());
+            same("reserved2[0] (length)", a.reserved2[0], b.reserved2[0]);
+        }
+        Opcode::Ftruncate => same("offset (length)", a.offset, b.offset),
+        Opcode::Fadvise | Opcode::SyncFileRange => {
+            same("offset", a.offset, b.offset);
+            same("len", a.len.into(), b.len.into());
+            same("op_flags", a.op_flags.into(), b.op_flags.into());
+        }
+        Opcode::Madvise => {
+            same("buf", buf, b.buf as u64);
+            same("len", a.len.into(), b.len.into());
+            same("op_flags", a.op_flags.into(), b.op_flags.into());
+        }
+        Opcode::Splice | Opcode::Tee => {
+            same("reserved1 (output)", a.reserved1.into(), b.reserved1.into());
+            same("offset", a.offset, b.offset);
+            same(
+                "reserved2[0] (output offset)",
+                a.reserved2[0],
+                b.reserved2[0],
+            );
+            same("len", a.len.into(), b.len.into());
+            same("op_flags", a.op_flags.into(), b.op_flags.into());
+        }
     }
 });

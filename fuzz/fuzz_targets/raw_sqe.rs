@@ -37,6 +37,9 @@ const WRITE: u8 = 23;
 const SEND: u8 = 26;
 const RECV: u8 = 27;
 const SHUTDOWN: u8 = 34;
+const MADVISE: u8 = 25;
+const SPLICE: u8 = 30;
+const TEE: u8 = 33;
 /// Not aimed at fixtures (its fields stay the input's, pointers NULL), but
 /// a socket it creates is the caller's to close.
 const SOCKET: u8 = 45;
@@ -294,6 +297,25 @@ fuzz_target!(
                 put(&mut sqe, 16, ptr(if pick & 0xf == 0 { std::ptr::null() } else { timespec.as_ptr().cast() }));
             }
             FSYNC | NOP | SHUTDOWN => {}
+            // Advice about no memory: the advice is still judged, and no
+            // address of this process (ASan's shadow sits low) is touched.
+            MADVISE => {
+                put(&mut sqe, 16, [0; 8]);
+                put(&mut sqe, 24, [0; 4]);
+                put(&mut sqe, 48, [0; 16]);
+            }
+            // The input (splice_fd_in) is a fixture with data, so nothing
+            // waits; the offsets are none or within the first 64 KiB.
+            SPLICE | TEE => {
+                let inputs = [f.pipe[0], f.pair[0], f.pair[1], f.file];
+                let input_fd = inputs[word(44, &sqe) as usize % inputs.len()];
+                put(&mut sqe, 44, input_fd.to_ne_bytes());
+                for at in [8, 16] {
+                    let off = u64::from_ne_bytes(sqe[at..at + 8].try_into().unwrap());
+                    put(&mut sqe, at, if off & 1 == 0 { u64::MAX } else { off % 65536 }.to_ne_bytes());
+                }
+                put(&mut sqe, 48, [0; 16]);
+            }
             _ => {
                 // Opcodes the fallback does not know: any pointer it might
                 // follow is NULL, so even a decoder that mistook one for a

@@ -41,8 +41,7 @@ pub fn execute(op: &ValidOp, deadline: Deadline) -> i32 {
     if deadline.is_none() || op.raw.op_flags & unless != 0 {
         return perform();
     }
-    let fd = op.raw.fd;
-    if perform_waits || !(sockets_only || is_pollable(fd)) {
+    if perform_waits || !(sockets_only || is_pollable(op.raw.fd)) {
         return perform();
     }
     let mut progress = 0u32;
@@ -50,7 +49,8 @@ pub fn execute(op: &ValidOp, deadline: Deadline) -> i32 {
         match attempt(op, &mut progress) {
             Attempt::Done(res) => return res,
             Attempt::Again => {
-                let ready = poll_fd(fd, ops::interest(op) as i16, deadline);
+                let (fd, events) = ops::wait_target(op);
+                let ready = poll_fd(fd, events as i16, deadline);
                 if ready < 0 {
                     // What a partly done MSG_WAITALL transfer moved is reported.
                     return ops::moved(op, progress).unwrap_or(ready);

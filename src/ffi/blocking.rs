@@ -273,6 +273,105 @@ pub extern "C" fn urb_mkdirat(dirfd: i32, path: *const c_char, mode: u32) -> i32
     ffi_boundary! { blocking::submit(&prep::mkdirat(dirfd, path, mode), None) }
 }
 
+/// `symlinkat(2)`: creates the symbolic link `linkpath` (relative to
+/// `newdirfd`, or `AT_FDCWD`) holding `target`, which is not resolved.
+/// Returns 0, or symlinkat(2)'s error (`-EEXIST`, `-ENOENT`, `-ENOTDIR`,
+/// ...). `-ENOSYS` on an io_uring kernel without `IORING_OP_SYMLINKAT`
+/// (before 5.15). The strings are only read during the call.
+#[no_mangle]
+pub extern "C" fn urb_symlinkat(
+    target: *const c_char,
+    newdirfd: i32,
+    linkpath: *const c_char,
+) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::symlinkat(target, newdirfd, linkpath), None) }
+}
+
+/// `linkat(2)`: gives the file `oldpath` (relative to `olddirfd`) the new
+/// name `newpath` (relative to `newdirfd`); `flags` 0, `AT_SYMLINK_FOLLOW`
+/// or `AT_EMPTY_PATH` (any other bit is `-EINVAL`). Returns 0, or
+/// linkat(2)'s error (`-EEXIST`, `-ENOENT`, `-EPERM` for a directory, ...).
+/// `-ENOSYS` on an io_uring kernel without `IORING_OP_LINKAT` (before
+/// 5.15). The paths are only read during the call.
+#[no_mangle]
+pub extern "C" fn urb_linkat(
+    olddirfd: i32,
+    oldpath: *const c_char,
+    newdirfd: i32,
+    newpath: *const c_char,
+    flags: i32,
+) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::linkat(olddirfd, oldpath, newdirfd, newpath, flags), None) }
+}
+
+/// `fallocate(2)`: `mode` 0 (allocate, extending the file) or
+/// `FALLOC_FL_*`, for `len` bytes at `offset`. Returns 0, or fallocate(2)'s
+/// error (`-EOPNOTSUPP` for a mode the filesystem lacks, `-EINVAL` for a
+/// length of 0, `-EBADF` for a descriptor not open for writing, ...).
+#[no_mangle]
+pub extern "C" fn urb_fallocate(fd: i32, mode: i32, offset: u64, len: u64) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::fallocate(fd, mode, offset, len), None) }
+}
+
+/// `ftruncate(2)`: sets the file's length to `length`. Returns 0, or
+/// ftruncate(2)'s error (`-EINVAL` for a descriptor not open for writing
+/// or a length beyond `INT64_MAX`). `-ENOSYS` on an io_uring kernel
+/// without `IORING_OP_FTRUNCATE` (before 6.9).
+#[no_mangle]
+pub extern "C" fn urb_ftruncate(fd: i32, length: u64) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::ftruncate(fd, length), None) }
+}
+
+/// `posix_fadvise(2)`: `advice` (`POSIX_FADV_*`) about `len` bytes at
+/// `offset` (0: to the end of the file). Returns 0 or `-errno` (`-EINVAL`
+/// for an unknown advice, `-ESPIPE` for a pipe).
+#[no_mangle]
+pub extern "C" fn urb_fadvise(fd: i32, offset: u64, len: u32, advice: i32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::fadvise(fd, offset, len, advice), None) }
+}
+
+/// `madvise(2)`: `advice` (`MADV_*`) about `len` bytes of this process's
+/// memory at `addr` (page aligned). Returns 0, or madvise(2)'s error
+/// (`-EINVAL`, `-ENOMEM` for an unmapped range, ...).
+#[no_mangle]
+pub extern "C" fn urb_madvise(addr: *mut c_void, len: u32, advice: i32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::madvise(addr, len, advice), None) }
+}
+
+/// `sync_file_range(2)`: `flags` (`SYNC_FILE_RANGE_*`) for `len` bytes at
+/// `offset` (0: to the end of the file). Returns 0, or sync_file_range(2)'s
+/// error (`-EINVAL` for an unknown flag, `-ESPIPE` for a pipe, ...).
+#[no_mangle]
+pub extern "C" fn urb_sync_file_range(fd: i32, offset: u64, len: u32, flags: u32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::sync_file_range(fd, offset, len, flags), None) }
+}
+
+/// `splice(2)`: moves up to `len` bytes from `fd_in` to `fd_out` (one of
+/// them a pipe) at `off_in`/`off_out`, each `URB_OFFSET_CURRENT` for none
+/// (splice(2)'s NULL; the only value a pipe accepts). `flags`:
+/// `SPLICE_F_*`. Returns the bytes moved, 0 at end of input; waits as
+/// splice(2) does. `fd_out` 0 is `-EBADF` (see `URB_OP_SPLICE`); `-EPIPE`,
+/// never `SIGPIPE`, for a pipe without readers.
+#[no_mangle]
+pub extern "C" fn urb_splice(
+    fd_in: i32,
+    off_in: u64,
+    fd_out: i32,
+    off_out: u64,
+    len: u32,
+    flags: u32,
+) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::splice(fd_in, off_in, fd_out, off_out, len, flags), None) }
+}
+
+/// `tee(2)`: duplicates up to `len` bytes from the pipe `fd_in` into the
+/// pipe `fd_out` without consuming them. Returns the bytes duplicated; as
+/// `urb_splice` otherwise.
+#[no_mangle]
+pub extern "C" fn urb_tee(fd_in: i32, fd_out: i32, len: u32, flags: u32) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::tee(fd_in, fd_out, len, flags), None) }
+}
+
 /// Shuts down part of a connection: `how` is `SHUT_RD`, `SHUT_WR` or
 /// `SHUT_RDWR`. Returns 0.
 #[no_mangle]

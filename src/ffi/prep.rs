@@ -282,3 +282,121 @@ pub extern "C" fn urb_prep_listen(fd: i32, backlog: i32, out: *mut urb_op) -> i3
     // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::listen(fd, backlog); 0 })) }
 }
+
+/// `URB_OP_SYMLINKAT`: see `urb_symlinkat`. Both strings stay the caller's
+/// and must stay valid until the request completes.
+#[no_mangle]
+pub extern "C" fn urb_prep_symlinkat(
+    target: *const c_char,
+    newdirfd: i32,
+    linkpath: *const c_char,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::symlinkat(target, newdirfd, linkpath); 0 })) }
+}
+
+/// `URB_OP_LINKAT`: see `urb_linkat`. Both paths stay the caller's and must
+/// stay valid until the request completes.
+#[no_mangle]
+pub extern "C" fn urb_prep_linkat(
+    olddirfd: i32,
+    oldpath: *const c_char,
+    newdirfd: i32,
+    newpath: *const c_char,
+    flags: i32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::linkat(olddirfd, oldpath, newdirfd, newpath, flags); 0 })) }
+}
+
+/// `URB_OP_FALLOCATE`: see `urb_fallocate` (the length goes in
+/// `reserved2[0]`).
+#[no_mangle]
+pub extern "C" fn urb_prep_fallocate(
+    fd: i32,
+    mode: i32,
+    offset: u64,
+    len: u64,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::fallocate(fd, mode, offset, len); 0 })) }
+}
+
+/// `URB_OP_FTRUNCATE`: see `urb_ftruncate`.
+#[no_mangle]
+pub extern "C" fn urb_prep_ftruncate(fd: i32, length: u64, out: *mut urb_op) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::ftruncate(fd, length); 0 })) }
+}
+
+/// `URB_OP_FADVISE`: see `urb_fadvise`.
+#[no_mangle]
+pub extern "C" fn urb_prep_fadvise(
+    fd: i32,
+    offset: u64,
+    len: u32,
+    advice: i32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::fadvise(fd, offset, len, advice); 0 })) }
+}
+
+/// `URB_OP_MADVISE`: see `urb_madvise`. The memory must stay mapped until
+/// the request completes.
+#[no_mangle]
+pub extern "C" fn urb_prep_madvise(
+    addr: *mut c_void,
+    len: u32,
+    advice: i32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::madvise(addr, len, advice); 0 })) }
+}
+
+/// `URB_OP_SYNC_FILE_RANGE`: see `urb_sync_file_range`.
+#[no_mangle]
+pub extern "C" fn urb_prep_sync_file_range(
+    fd: i32,
+    offset: u64,
+    len: u32,
+    flags: u32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::sync_file_range(fd, offset, len, flags); 0 })) }
+}
+
+/// `URB_OP_SPLICE`: see `urb_splice`. `off_in`/`off_out` are offsets, or
+/// `URB_OFFSET_CURRENT` for none (a pipe's only value); `fd_out` goes in
+/// `reserved1`, `off_out` in `reserved2[0]`.
+#[no_mangle]
+pub extern "C" fn urb_prep_splice(
+    fd_in: i32,
+    off_in: u64,
+    fd_out: i32,
+    off_out: u64,
+    len: u32,
+    flags: u32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::splice(fd_in, off_in, fd_out, off_out, len, flags); 0 })) }
+}
+
+/// `URB_OP_TEE`: see `urb_tee` (`fd_out` goes in `reserved1`).
+#[no_mangle]
+pub extern "C" fn urb_prep_tee(
+    fd_in: i32,
+    fd_out: i32,
+    len: u32,
+    flags: u32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::tee(fd_in, fd_out, len, flags); 0 })) }
+}

@@ -1,9 +1,10 @@
-//! fsync, openat, close, statx, unlinkat, renameat, mkdirat: calls on
+//! fsync, openat, close, statx, unlinkat, renameat, mkdirat, symlinkat,
+//! linkat: calls on
 //! files and paths that may block however they are issued, and never wait
 //! for readiness.
 
 use super::{
-    no_fields, on_fd, BlockingRule, ChainRule, FdUse, Finish, OpSpec, Readiness, RingRoute,
+    no_fields, on_fd, BlockingRule, ChainRule, Extra, FdUse, Finish, OpSpec, Readiness, RingRoute,
     SqeFields, Tried,
 };
 use crate::op::{urb_op, ValidOp, URB_FSYNC_DATASYNC};
@@ -14,7 +15,7 @@ use io_uring::{opcode, squeue::Entry, types};
 
 /// What every operation here shares; the arguments are the fields that differ.
 #[allow(clippy::too_many_arguments)]
-const fn spec(
+pub(super) const fn spec(
     name: &'static str,
     kernel_opcode: u8,
     since: &'static str,
@@ -41,6 +42,7 @@ const fn spec(
         finish: Finish::AsIs,
         may_raise_sigpipe: false,
         blocking: BlockingRule::Once,
+        extra: Extra::Unused,
     }
 }
 
@@ -302,6 +304,109 @@ pub const MKDIRAT: OpSpec = OpSpec {
             // SAFETY: validation checked the path; the caller keeps it alive.
             retry(|| unsafe {
                 libc::mkdirat(r.fd, r.buf as *const libc::c_char, r.mode as libc::mode_t) as isize
+            })
+        },
+    )
+};
+
+/// `symlinkat(buf, fd, buf2)`: the target text `buf`, the new link `buf2`
+/// relative to `fd`.
+pub const SYMLINKAT: OpSpec = OpSpec {
+    chain: ChainRule::LastOnly,
+    ..spec(
+        "URB_OP_SYMLINKAT",
+        opcode::SymlinkAt::CODE,
+        "5.15",
+        FdUse::Directory,
+        |op| {
+            // The target is text the kernel copies, never resolved: only NULL
+            // is refused here (an empty one is the kernel's -ENOENT).
+            if op.buf.is_null() {
+                return Err(-libc::EFAULT);
+            }
+            // SAFETY: validate's promise covers the link's path.
+            unsafe { path_at(op.fd, op.buf2) }.map(|_| 0)
+        },
+        |op, _| {
+            let r = &op.raw;
+            opcode::SymlinkAt::new(types::Fd(r.fd), r.buf.cast(), r.buf2.cast()).build()
+        },
+        |f| {
+            Ok(urb_op {
+                buf: f.addr,
+                buf2: f.off as usize as *mut _,
+                ..on_fd(f)
+            })
+        },
+        |op, _| {
+            let r = &op.raw;
+            // SAFETY: validation checked both paths; the caller keeps them alive.
+            retry(|| unsafe {
+                libc::symlinkat(
+                    r.buf as *const libc::c_char,
+                    r.fd,
+                    r.buf2 as *const libc::c_char,
+                ) as isize
+            })
+        },
+    )
+};
+
+/// The flags linkat(2) knows; any other bit is its `EINVAL`.
+const LINKAT_FLAGS: u32 = (libc::AT_SYMLINK_FOLLOW | libc::AT_EMPTY_PATH) as u32;
+
+/// `linkat(fd, buf, len, buf2, op_flags)`: `len` carries the new directory
+/// descriptor, as the kernel's SQE does (and as for renameat).
+pub const LINKAT: OpSpec = OpSpec {
+    chain: ChainRule::LastOnly,
+    ..spec(
+        "URB_OP_LINKAT",
+        opcode::LinkAt::CODE,
+        "5.15",
+        FdUse::Directory,
+        |op| {
+            // linkat(2) judges the flags before the paths.
+            if op.op_flags & !LINKAT_FLAGS != 0 {
+                return Err(-libc::EINVAL);
+            }
+            // SAFETY: validate's promise covers both paths.
+            unsafe {
+                path(op)?;
+                path_at(op.len as i32, op.buf2)
+            }
+            .map(|_| 0)
+        },
+        |op, _| {
+            let r = &op.raw;
+            opcode::LinkAt::new(
+                types::Fd(r.fd),
+                r.buf.cast(),
+                types::Fd(r.len as i32),
+                r.buf2.cast(),
+            )
+            .flags(r.op_flags as i32)
+            .build()
+        },
+        |f| {
+            Ok(urb_op {
+                buf: f.addr,
+                len: f.len,
+                buf2: f.off as usize as *mut _,
+                op_flags: f.op_flags,
+                ..on_fd(f)
+            })
+        },
+        |op, _| {
+            let r = &op.raw;
+            // SAFETY: validation checked the paths; the caller keeps them alive.
+            retry(|| unsafe {
+                libc::linkat(
+                    r.fd,
+                    r.buf as *const libc::c_char,
+                    r.len as i32,
+                    r.buf2 as *const libc::c_char,
+                    r.op_flags as i32,
+                ) as isize
             })
         },
     )

@@ -1,7 +1,7 @@
 //! nop, poll, timeout: the operations that move no data.
 
 use super::{
-    no_fields, on_fd, BlockingRule, ChainRule, FdUse, Finish, OpSpec, Readiness, RingRoute,
+    no_fields, on_fd, BlockingRule, ChainRule, Extra, FdUse, Finish, OpSpec, Readiness, RingRoute,
     SqeFields, Tried, EVENTS_ASKED,
 };
 use crate::fallback::attempt::Attempt;
@@ -29,6 +29,7 @@ pub const NOP: OpSpec = OpSpec {
     finish: Finish::AsIs,
     may_raise_sigpipe: false,
     blocking: BlockingRule::Once,
+    extra: Extra::Unused,
 };
 
 /// One-shot poll for the events in `op_flags`.
@@ -71,6 +72,7 @@ pub const POLL: OpSpec = OpSpec {
     finish: Finish::PollEvents,
     may_raise_sigpipe: false,
     blocking: BlockingRule::Once,
+    extra: Extra::Unused,
 };
 
 /// Sleeps for `offset` nanoseconds.
@@ -99,6 +101,7 @@ pub const TIMEOUT: OpSpec = OpSpec {
     finish: Finish::SleepDone,
     may_raise_sigpipe: false,
     blocking: BlockingRule::Once,
+    extra: Extra::Unused,
 };
 
 const TIMEOUT_ABS: u32 = 1 << 0;

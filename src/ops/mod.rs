@@ -17,10 +17,12 @@
 //! [`Opcode`] is exhaustive).
 
 mod file;
+mod file_space;
 mod misc;
 pub(crate) mod msg;
 mod net;
 mod rw;
+mod splice;
 
 use crate::fallback::attempt::Attempt;
 use crate::op::{urb_op, Opcode, ValidOp};
@@ -83,6 +85,24 @@ pub struct OpSpec {
     pub may_raise_sigpipe: bool,
     /// What the blocking face adds to io_uring's behaviour for it.
     pub blocking: BlockingRule,
+    /// Which of `reserved1`/`reserved2[0]` it gives a meaning to (the
+    /// others must be 0).
+    pub extra: Extra,
+}
+
+/// The second descriptor and second 64-bit value of `urb_op` (the fields
+/// named `reserved1` and `reserved2[0]`), for the operations that need them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Extra {
+    /// Both must be 0.
+    Unused,
+    /// `reserved2[0]` is a 64-bit length (fallocate).
+    Length,
+    /// `reserved1` is the output descriptor (tee).
+    OutputFd,
+    /// `reserved1` is the output descriptor, `reserved2[0]` its offset
+    /// (splice).
+    OutputFdAndOffset,
 }
 
 /// How an operation uses `urb_op.fd`.
@@ -106,7 +126,9 @@ pub enum Readiness {
     /// own `op_flags`). `unless` are the `op_flags` bits that ask for
     /// `-EAGAIN` instead (`MSG_DONTWAIT`, `RWF_NOWAIT`), `dont_wait` the one
     /// the library sets to make a try not wait. `sockets_only`: every
-    /// descriptor it accepts can wait (no regular file ever reaches it).
+    /// descriptor it accepts can wait (no regular file ever reaches it, or,
+    /// for splice and tee, a regular file is one of two descriptors and
+    /// never the one waited for: poll(2) reports it ready at once).
     /// `attempt` is one non-blocking try (`progress` carries what earlier
     /// tries did).
     Waits {
@@ -136,6 +158,9 @@ pub enum Finish {
 
 /// `Readiness::Waits::events` meaning "the events in `op_flags`".
 pub(crate) const EVENTS_ASKED: u32 = u32::MAX;
+/// `Readiness::Waits::events` meaning "`fd` readable, then the output
+/// descriptor (`reserved1`) writable" (splice, tee): see [`wait_target`].
+pub(crate) const EVENTS_IN_THEN_OUT: u32 = u32::MAX - 1;
 
 /// Where the fallback ring runs a request.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -148,6 +173,9 @@ pub enum RingRoute {
     Readiness,
     /// Readiness on a pipe, socket or tty; the worker pool on a file.
     ReadinessIfPollable,
+    /// As `ReadinessIfPollable`, for `fd` and the output descriptor
+    /// (`reserved1`) both: readiness only when neither is a file.
+    ReadinessIfBothPollable,
     /// May block however it is issued: the worker pool.
     Pool,
 }
@@ -228,6 +256,15 @@ pub const fn spec(code: Opcode) -> &'static OpSpec {
         Opcode::Socket => &net::SOCKET,
         Opcode::Bind => &net::BIND,
         Opcode::Listen => &net::LISTEN,
+        Opcode::Symlinkat => &file::SYMLINKAT,
+        Opcode::Linkat => &file::LINKAT,
+        Opcode::Fallocate => &file_space::FALLOCATE,
+        Opcode::Ftruncate => &file_space::FTRUNCATE,
+        Opcode::Fadvise => &file_space::FADVISE,
+        Opcode::Madvise => &file_space::MADVISE,
+        Opcode::SyncFileRange => &file_space::SYNC_FILE_RANGE,
+        Opcode::Splice => &splice::SPLICE,
+        Opcode::Tee => &splice::TEE,
     }
 }
 
@@ -253,10 +290,28 @@ pub fn moved(op: &ValidOp, progress: u32) -> Option<i32> {
 /// The events `op` waits for on the fallback (epoll and poll share these
 /// bits); 0 for what never waits.
 pub fn interest(op: &ValidOp) -> u32 {
+    wait_target(op).1
+}
+
+/// The descriptor and events `op` waits for on the fallback, after a try
+/// that would have blocked (events 0 for what never waits). A request on
+/// two descriptors (splice, tee) waits for the one that is not ready: the
+/// input until readable, then the output until writable; each wakes it to
+/// try again, so it never waits on a descriptor that is already ready.
+pub fn wait_target(op: &ValidOp) -> (i32, u32) {
+    let fd = op.raw.fd;
     match spec(op.code).readiness {
-        Readiness::Never => 0,
-        Readiness::Waits { events, .. } if events == EVENTS_ASKED => op.raw.op_flags,
-        Readiness::Waits { events, .. } => events,
+        Readiness::Never => (fd, 0),
+        Readiness::Waits { events, .. } if events == EVENTS_ASKED => (fd, op.raw.op_flags),
+        Readiness::Waits { events, .. } if events == EVENTS_IN_THEN_OUT => {
+            let input = libc::POLLIN as u32;
+            if crate::sys::poll::poll_now(fd, input) == 0 {
+                (fd, input)
+            } else {
+                (op.raw.reserved1 as i32, libc::POLLOUT as u32)
+            }
+        }
+        Readiness::Waits { events, .. } => (fd, events),
     }
 }
 
@@ -268,6 +323,9 @@ pub struct SqeFields {
     pub addr: *mut libc::c_void,
     pub len: u32,
     pub op_flags: u32,
+    /// `splice_fd_in`: splice's and tee's input descriptor (0 for every
+    /// other operation: `sqe::to_op` refuses the SQE otherwise).
+    pub splice_fd_in: i32,
 }
 
 /// `buf`/`len` as a data buffer: `len` at most `INT32_MAX`, NULL only when
@@ -367,6 +425,15 @@ mod tests {
             "URB_OP_SOCKET",
             "URB_OP_BIND",
             "URB_OP_LISTEN",
+            "URB_OP_SYMLINKAT",
+            "URB_OP_LINKAT",
+            "URB_OP_FALLOCATE",
+            "URB_OP_FTRUNCATE",
+            "URB_OP_FADVISE",
+            "URB_OP_MADVISE",
+            "URB_OP_SYNC_FILE_RANGE",
+            "URB_OP_SPLICE",
+            "URB_OP_TEE",
         ];
         for (code, name) in Opcode::ALL.into_iter().zip(names) {
             assert_eq!(spec(code).name, name);

@@ -4,7 +4,7 @@
 //! differs is that the buffer is the caller's msghdr, which recvmsg also
 //! writes back to (`msg_namelen`, `msg_controllen`, `msg_flags`).
 
-use super::{BlockingRule, ChainRule, FdUse, Finish, OpSpec, Readiness, RingRoute, Tried};
+use super::{BlockingRule, ChainRule, Extra, FdUse, Finish, OpSpec, Readiness, RingRoute, Tried};
 use crate::fallback::attempt::Attempt;
 use crate::op::{urb_op, Opcode, ValidOp};
 use crate::ops::on_fd;
@@ -264,6 +264,7 @@ const fn message(
         // MSG_NOSIGNAL: a closed peer is -EPIPE, never SIGPIPE.
         may_raise_sigpipe: false,
         blocking: BlockingRule::Message,
+        extra: Extra::Unused,
     }
 }
 

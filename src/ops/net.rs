@@ -2,8 +2,8 @@
 //! for the socket's readiness on the fallback engine.
 
 use super::{
-    check_buffer, on_fd, BlockingRule, ChainRule, FdUse, Finish, OpSpec, Readiness, RingRoute,
-    Tried,
+    check_buffer, on_fd, BlockingRule, ChainRule, Extra, FdUse, Finish, OpSpec, Readiness,
+    RingRoute, Tried,
 };
 use crate::fallback::attempt;
 use crate::op::urb_op;
@@ -56,6 +56,7 @@ const fn stream(
         // MSG_NOSIGNAL: a closed peer is -EPIPE, never SIGPIPE.
         may_raise_sigpipe: false,
         blocking: BlockingRule::Stream,
+        extra: Extra::Unused,
     }
 }
 
@@ -152,6 +153,7 @@ pub const ACCEPT: OpSpec = OpSpec {
     finish: Finish::AsIs,
     may_raise_sigpipe: false,
     blocking: BlockingRule::Accept,
+    extra: Extra::Unused,
 };
 
 /// `connect(fd, buf, len)`.
@@ -212,6 +214,7 @@ pub const CONNECT: OpSpec = OpSpec {
     finish: Finish::AsIs,
     may_raise_sigpipe: false,
     blocking: BlockingRule::Connect,
+    extra: Extra::Unused,
 };
 
 /// `shutdown(fd, op_flags)`.
@@ -243,6 +246,7 @@ pub const SHUTDOWN: OpSpec = OpSpec {
     finish: Finish::AsIs,
     may_raise_sigpipe: false,
     blocking: BlockingRule::Once,
+    extra: Extra::Unused,
 };
 
 /// `socket(fd, op_flags, len)`: domain, type (with `SOCK_NONBLOCK`,
@@ -278,6 +282,7 @@ pub const SOCKET: OpSpec = OpSpec {
     finish: Finish::AsIs,
     may_raise_sigpipe: false,
     blocking: BlockingRule::Once,
+    extra: Extra::Unused,
 };
 
 /// `bind(fd, buf, len)`.
@@ -312,6 +317,7 @@ pub const BIND: OpSpec = OpSpec {
     finish: Finish::AsIs,
     may_raise_sigpipe: false,
     blocking: BlockingRule::Once,
+    extra: Extra::Unused,
 };
 
 /// `listen(fd, len)`: `len` is the backlog, an `int` as io_uring's SQE
@@ -341,4 +347,5 @@ pub const LISTEN: OpSpec = OpSpec {
     finish: Finish::AsIs,
     may_raise_sigpipe: false,
     blocking: BlockingRule::Once,
+    extra: Extra::Unused,
 };

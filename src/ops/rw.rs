@@ -1,8 +1,8 @@
 //! read, write, readv, writev: preadv2/pwritev2 with an offset and `RWF_*`.
 
 use super::{
-    check_buffer, check_iovecs, on_fd, BlockingRule, ChainRule, FdUse, Finish, OpSpec, Readiness,
-    RingRoute, SqeFields, Tried,
+    check_buffer, check_iovecs, on_fd, BlockingRule, ChainRule, Extra, FdUse, Finish, OpSpec,
+    Readiness, RingRoute, SqeFields, Tried,
 };
 use crate::fallback::attempt::{self, Attempt};
 use crate::op::{self, urb_op, ValidOp};
@@ -66,6 +66,7 @@ const fn spec(
         finish: Finish::AsIs,
         may_raise_sigpipe: write,
         blocking: BlockingRule::ReadWrite,
+        extra: Extra::Unused,
     }
 }
 

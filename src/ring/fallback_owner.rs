@@ -98,7 +98,14 @@ fn route(op: &ValidOp) -> Route {
         RingRoute::Sleep => Route::Sleep,
         RingRoute::Readiness => Route::Readiness,
         RingRoute::ReadinessIfPollable if is_pollable(op.raw.fd) => Route::Readiness,
-        RingRoute::ReadinessIfPollable | RingRoute::Pool => Route::Pool,
+        RingRoute::ReadinessIfBothPollable
+            if is_pollable(op.raw.fd) && is_pollable(op.raw.reserved1 as i32) =>
+        {
+            Route::Readiness
+        }
+        RingRoute::ReadinessIfPollable | RingRoute::ReadinessIfBothPollable | RingRoute::Pool => {
+            Route::Pool
+        }
     }
 }
 
@@ -422,7 +429,8 @@ impl Owner {
                     if let Some(d) = deadline {
                         self.set_timer(id, d);
                     }
-                    self.park(id, op.raw.fd, ops::interest(&op));
+                    let (fd, events) = ops::wait_target(&op);
+                    self.park(id, fd, events);
                 }
             },
             Route::Pool => self.hand_to_pool(id, op, deadline),
@@ -457,6 +465,17 @@ impl Owner {
             Ok(()) => self.set_state(id, State::Parked(fd)),
             Err(e) if e == -libc::EPERM => self.unpollable(id, fd),
             Err(e) => self.finish(id, e),
+        }
+    }
+
+    /// After a try that would still block: a request on two descriptors
+    /// (splice, tee) now waits on the other one if that is the one not
+    /// ready (`ops::wait_target`); any other stays where it is.
+    fn repark(&mut self, id: JobId, parked_on: i32, op: &ValidOp) {
+        let (fd, events) = ops::wait_target(op);
+        if fd != parked_on {
+            self.parking.unpark(parked_on, id);
+            self.park(id, fd, events);
         }
     }
 
@@ -616,11 +635,10 @@ impl Owner {
         }
         let token = job.token;
         match job.work {
-            Work::Op(op) => {
-                if let Attempt::Done(res) = self.try_job(id, &op) {
-                    self.finish(id, res);
-                }
-            }
+            Work::Op(op) => match self.try_job(id, &op) {
+                Attempt::Done(res) => self.finish(id, res),
+                Attempt::Again => self.repark(id, fd, &op),
+            },
             Work::Multishot(Multishot::Poll { events: wanted, .. }) => {
                 let ready = events & (wanted | (libc::EPOLLERR | libc::EPOLLHUP) as u32);
                 if ready != 0 {

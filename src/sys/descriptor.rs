@@ -42,3 +42,13 @@ pub fn is_pollable(fd: i32) -> bool {
 pub fn positional_file(fd: i32) -> bool {
     matches!(file_type(fd), None | Some(libc::S_IFREG | libc::S_IFBLK))
 }
+
+/// A socket (`S_IFSOCK`).
+pub fn is_socket(fd: i32) -> bool {
+    file_type(fd) == Some(libc::S_IFSOCK)
+}
+
+/// A pipe or FIFO (`S_IFIFO`).
+pub fn is_pipe(fd: i32) -> bool {
+    file_type(fd) == Some(libc::S_IFIFO)
+}

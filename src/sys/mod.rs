@@ -9,6 +9,7 @@ pub mod eventfd;
 pub mod io;
 pub mod poll;
 pub mod socket;
+pub mod splice;
 pub mod time;
 
 /// The calling thread's `errno`.

@@ -29,6 +29,9 @@ static const struct named opcodes[] = {
     {"accept", URB_OP_ACCEPT}, {"connect", URB_OP_CONNECT}, {"shutdown", URB_OP_SHUTDOWN},
     {"poll", URB_OP_POLL}, {"timeout", URB_OP_TIMEOUT},
     {"unlinkat", URB_OP_UNLINKAT}, {"renameat", URB_OP_RENAMEAT}, {"mkdirat", URB_OP_MKDIRAT},
+    {"symlinkat", URB_OP_SYMLINKAT}, {"linkat", URB_OP_LINKAT}, {"fallocate", URB_OP_FALLOCATE},
+    {"ftruncate", URB_OP_FTRUNCATE}, {"fadvise", URB_OP_FADVISE}, {"madvise", URB_OP_MADVISE},
+    {"sync_file_range", URB_OP_SYNC_FILE_RANGE}, {"splice", URB_OP_SPLICE}, {"tee", URB_OP_TEE},
     {"sendmsg", URB_OP_SENDMSG}, {"recvmsg", URB_OP_RECVMSG}, {"socket", URB_OP_SOCKET},
     {"bind", URB_OP_BIND}, {"listen", URB_OP_LISTEN},
     {NULL, 0}};

@@ -41,7 +41,9 @@ opcodes =
   , ("send", opSend), ("accept", opAccept), ("connect", opConnect), ("shutdown", opShutdown)
   , ("poll", opPoll), ("timeout", opTimeout), ("unlinkat", opUnlinkat), ("renameat", opRenameat)
   , ("mkdirat", opMkdirat), ("sendmsg", opSendmsg), ("recvmsg", opRecvmsg), ("socket", opSocket)
-  , ("bind", opBind), ("listen", opListen) ]
+  , ("bind", opBind), ("listen", opListen), ("symlinkat", opSymlinkat), ("linkat", opLinkat)
+  , ("fallocate", opFallocate), ("ftruncate", opFtruncate), ("fadvise", opFadvise), ("madvise", opMadvise)
+  , ("sync_file_range", opSyncFileRange), ("splice", opSplice), ("tee", opTee) ]
 
 errnos :: [(String, Errno)]
 errnos =

@@ -82,7 +82,9 @@ offVtDestroy = #{offset urb_backend_vtable, destroy}
 -- | The @URB_OP_*@ opcodes, from the header.
 opNop, opRead, opWrite, opReadv, opWritev, opFsync, opOpenat, opClose, opStatx,
   opRecv, opSend, opAccept, opConnect, opShutdown, opPoll, opTimeout, opUnlinkat,
-  opRenameat, opMkdirat, opSendmsg, opRecvmsg, opSocket, opBind, opListen, opCount :: Word8
+  opRenameat, opMkdirat, opSendmsg, opRecvmsg, opSocket, opBind, opListen, opSymlinkat,
+  opLinkat, opFallocate, opFtruncate, opFadvise, opMadvise, opSyncFileRange, opSplice, opTee,
+  opCount :: Word8
 opNop = #{const URB_OP_NOP}
 opRead = #{const URB_OP_READ}
 opWrite = #{const URB_OP_WRITE}
@@ -107,6 +109,15 @@ opRecvmsg = #{const URB_OP_RECVMSG}
 opSocket = #{const URB_OP_SOCKET}
 opBind = #{const URB_OP_BIND}
 opListen = #{const URB_OP_LISTEN}
+opSymlinkat = #{const URB_OP_SYMLINKAT}
+opLinkat = #{const URB_OP_LINKAT}
+opFallocate = #{const URB_OP_FALLOCATE}
+opFtruncate = #{const URB_OP_FTRUNCATE}
+opFadvise = #{const URB_OP_FADVISE}
+opMadvise = #{const URB_OP_MADVISE}
+opSyncFileRange = #{const URB_OP_SYNC_FILE_RANGE}
+opSplice = #{const URB_OP_SPLICE}
+opTee = #{const URB_OP_TEE}
 opCount = #{const URB_OP_COUNT}
 
 -- | Longest chain the chain calls accept.
