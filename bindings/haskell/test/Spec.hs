@@ -26,6 +26,7 @@ import qualified System.IO.URingBridge.Readiness as R
 import Vectors (vectorsSpec)
 import Operations (operationsSpec)
 import NetOps (netOpsSpec)
+import FsOps (fsOpsSpec)
 import Cancellation (cancellationSpec)
 
 
@@ -49,6 +50,7 @@ main = do
     vectorsSpec
     operationsSpec
     netOpsSpec
+    fsOpsSpec
     cancellationSpec
     describe "files" $ do
       it "writes, syncs, reads at offsets and at the file position" $ withTempFd $ \fd ->

@@ -42,6 +42,13 @@ module System.IO.URingBridge
   , OpenFlags (..)
   , oRDONLY, oWRONLY, oRDWR, oCREAT, oEXCL, oTRUNC, oAPPEND, oNONBLOCK, oCLOEXEC
   , oDIRECT, oDSYNC, oSYNC, oDIRECTORY, oNOFOLLOW, oNOATIME, oPATH, oTMPFILE, oNOCTTY
+    -- * Flags and advice for files and memory
+  , atSYMLINKFOLLOW, atEMPTYPATH
+  , fallocKEEPSIZE, fallocPUNCHHOLE, fallocZERORANGE
+  , adviceValue
+  , madvNORMAL, madvRANDOM, madvSEQUENTIAL, madvWILLNEED, madvDONTNEED
+  , syncFileRangeWAITBEFORE, syncFileRangeWRITE, syncFileRangeWAITAFTER
+  , spliceFMOVE, spliceFNONBLOCK, spliceFMORE, spliceFGIFT
     -- * Flags for sockets and messages
   , sockNONBLOCK, sockCLOEXEC
   , msgPEEK, msgWAITALL, msgOOB, msgDONTWAIT, msgTRUNC, msgCTRUNC, msgCMSGCLOEXEC
@@ -73,6 +80,16 @@ module System.IO.URingBridge
   , removeDirectory
   , rename
   , createDirectory
+  , createSymbolicLink
+  , createLink
+  , setFdSize
+  , setFileSize
+  , fileAllocate
+  , fileAdvise
+  , syncFileRange
+  , memoryAdvise
+  , splice
+  , tee
   , sleep
     -- * Datagrams, messages, sockets
   , sendBufTo
@@ -98,7 +115,7 @@ module System.IO.URingBridge
   , listenSocket
   ) where
 
-import Control.Exception (SomeException, mask, mask_, onException, try)
+import Control.Exception (SomeException, bracket, mask, mask_, onException, try)
 import GHC.IO.Exception (IOException (..))
 import Control.Monad (forM_, unless, void, when)
 import Data.IORef
@@ -109,7 +126,7 @@ import qualified Data.ByteString.Unsafe as BU
 import Data.Int (Int32)
 import Data.Word (Word32, Word64, Word8)
 import Data.Bits ((.|.))
-import Foreign.C.Error (Errno (..), eBADF, eINVAL, errnoToIOError)
+import Foreign.C.Error (Errno (..), eAGAIN, eBADF, eINVAL, errnoToIOError)
 import Foreign.C.String (peekCString, withCString)
 import Foreign.C.Types (CInt, CSize)
 import Foreign.Marshal.Alloc (allocaBytes)
@@ -134,7 +151,9 @@ import System.IO.URingBridge.Manager
 import System.IO.URingBridge.Message
 import System.IO.URingBridge.Op
 import System.IO.URingBridge.Raw
-import System.Posix.Types (CMode (..), Fd (..))
+import System.Posix.Fcntl (Advice)
+import System.Posix.Files (FileStatus, getFdStatus, isCharacterDevice, isNamedPipe, isSocket)
+import System.Posix.Types (CMode (..), Fd (..), FileOffset)
 
 -- | True when requests in this process run on io_uring.
 supportsIOURing :: Bool
@@ -468,6 +487,149 @@ rename old new = withCString old $ \o -> withCString new $ \n ->
 -- @ENOTDIR@... On io_uring before Linux 5.15: @ENOSYS@ (see 'opSupported').
 createDirectory :: FilePath -> CMode -> IO ()
 createDirectory path (CMode mode) = withCString path $ \c -> runAtPath path (MkdirAtOp atFDCWD c mode)
+
+-- | Creates a symbolic link at the second path holding the first, the
+-- target (@symlinkat(2)@, as 'System.Posix.Files.createSymbolicLink'; the
+-- target is text, never resolved: it may name nothing). A relative link
+-- path is relative to the current directory. Errors name @symlinkat@ and
+-- the link's path: @EEXIST@ (whatever is there), @ENOENT@ (a missing
+-- parent), @ENOTDIR@...; @ENOSYS@ on io_uring before Linux 5.15 (see
+-- 'opSupported').
+createSymbolicLink :: FilePath -> FilePath -> IO ()
+createSymbolicLink target path = withCString target $ \t -> withCString path $ \c ->
+  runAtPath path (SymlinkAtOp t atFDCWD c)
+
+-- | Gives the file at the first path a second name (@linkat(2)@ without
+-- flags, as 'System.Posix.Files.createLink': a symbolic link gets a new
+-- name itself, not what it points to; 'LinkAtOp' with 'atSYMLINKFOLLOW'
+-- follows it). Errors name @linkat@ and the existing path: @ENOENT@,
+-- @EEXIST@ (the new name is taken), @EPERM@ for a directory, @EXDEV@
+-- across filesystems...; @ENOSYS@ on io_uring before Linux 5.15.
+createLink :: FilePath -> FilePath -> IO ()
+createLink old new = withCString old $ \o -> withCString new $ \n ->
+  runAtPath old (LinkAtOp atFDCWD o atFDCWD n 0)
+
+-- | Sets the length of an open file, cutting it or extending it with zeros
+-- (@ftruncate(2)@, as 'System.Posix.Files.setFdSize'). Errors name
+-- @ftruncate@: @EINVAL@ for a negative length or a descriptor not open for
+-- writing, @EBADF@...; @ENOSYS@ on io_uring before Linux 6.9 (see
+-- 'opSupported').
+setFdSize :: Fd -> FileOffset -> IO ()
+setFdSize fd size = () <$ run (FtruncateOp fd (fromIntegral size))
+
+-- | Sets the length of the file at a path (as
+-- 'System.Posix.Files.setFileSize'): opened for writing, 'setFdSize',
+-- closed. Errors name the call that failed (@openat@: @ENOENT@,
+-- @EISDIR@, @EACCES@...; @ftruncate@) and the path.
+setFileSize :: FilePath -> FileOffset -> IO ()
+setFileSize path size = bracket (openFile path (oWRONLY <> oCLOEXEC) 0) closeFd $ \fd ->
+  submitBlocking (FtruncateOp fd (fromIntegral size)) >>= \r -> when (r < 0) (throwResult "ftruncate" (Just path) r)
+
+-- | A range given as offset and length for a request that carries a 32-bit
+-- length: negative values are refused with @EINVAL@ (as the system calls
+-- do), length 0 (to the end of the file) is one request, longer ranges
+-- are several requests of at most 2 GiB in order.
+ranges :: String -> FileOffset -> FileOffset -> IO [(Word64, Word32)]
+ranges name off len
+  | off < 0 || len < 0 = ioError (errnoToIOError name eINVAL Nothing Nothing)
+  | len == 0 = pure [(fromIntegral off, 0)]
+  | otherwise = pure (go (fromIntegral off) (fromIntegral len))
+  where
+    step = 2 ^ (31 :: Int) :: Word64
+    go :: Word64 -> Word64 -> [(Word64, Word32)]
+    go o l
+      | l <= step = [(o, fromIntegral l)]
+      | otherwise = (o, fromIntegral step) : go (o + step) (l - step)
+
+-- | Allocates storage for a range of an open file (@fallocate(2)@ with
+-- mode 0, as 'System.Posix.Fcntl.fileAllocate'): the file grows to cover
+-- it, and bytes never written read as zeros. Errors name @fallocate@:
+-- @EINVAL@ (a length of 0, a negative value), @ENOSPC@, @ESPIPE@ (a pipe),
+-- @EOPNOTSUPP@, @EBADF@...; other modes through 'FallocateOp'.
+fileAllocate :: Fd -> FileOffset -> FileOffset -> IO ()
+fileAllocate fd off len
+  | off < 0 || len < 0 = ioError (errnoToIOError "fallocate" eINVAL Nothing Nothing)
+  | otherwise = () <$ run (FallocateOp fd 0 (fromIntegral off) (fromIntegral len))
+
+-- | Advice about how a range of an open file will be read
+-- (@posix_fadvise(2)@, as 'System.Posix.Fcntl.fileAdvise'; length 0: to
+-- the end of the file; 'Advice' is package unix's, from
+-- "System.Posix.Fcntl"). Errors name @fadvise@: @EINVAL@ for a negative
+-- offset or length, @ESPIPE@ for a pipe, @EBADF@...
+fileAdvise :: Fd -> FileOffset -> FileOffset -> Advice -> IO ()
+fileAdvise fd off len advice =
+  ranges "fadvise" off len >>= mapM_ (\(o, l) -> run (FadviseOp fd o l (adviceValue advice)))
+
+-- | Writes a range of an open file's data to storage as the flags say
+-- (@sync_file_range(2)@: 'syncFileRangeWAITBEFORE', 'syncFileRangeWRITE',
+-- 'syncFileRangeWAITAFTER'; all three: the range's data is on storage,
+-- not the metadata needed to find it, which is 'fdatasync''s; length 0:
+-- to the end of the file). Errors name @sync_file_range@: @EINVAL@ for a
+-- negative offset or length or an unknown flag, @ESPIPE@ for a pipe,
+-- @EBADF@...
+syncFileRange :: Fd -> FileOffset -> FileOffset -> Word32 -> IO ()
+syncFileRange fd off len flags =
+  ranges "sync_file_range" off len >>= mapM_ (\(o, l) -> run (SyncFileRangeOp fd o l flags))
+
+-- | Advice about this process's memory at a page-aligned address
+-- (@madvise(2)@ with 'madvWILLNEED', 'madvDONTNEED'...; the memory must stay
+-- mapped until it returns). Errors name @madvise@: @EINVAL@ for an
+-- address that is not page-aligned, a negative length or an unknown
+-- advice, @ENOMEM@ for memory not mapped.
+memoryAdvise :: Ptr a -> Int -> CInt -> IO ()
+memoryAdvise p len advice
+  | len < 0 = ioError (errnoToIOError "madvise" eINVAL Nothing Nothing)
+  | otherwise = mapM_ (\(o, l) -> run (MadviseOp (p `plusPtr` o) l advice)) (pieces 0 len)
+  where
+    step = 2 ^ (31 :: Int) :: Int
+    pieces o l
+      | l <= step = [(o, fromIntegral l)]
+      | otherwise = (o, fromIntegral step) : pieces (o + step) (l - step)
+
+-- | Moves up to @n@ bytes from the input to the output without copying
+-- them through this process (@splice(2)@; one of the two is a pipe, whose
+-- offset must be 'offsetCurrent'; a file's offset is where to read or
+-- write, 'offsetCurrent' its position, which then advances). Returns the
+-- bytes moved, 0 at the end of the input. It never waits in the kernel
+-- (io_uring cannot cancel a splice that waits for a pipe: a timeout or
+-- 'Control.Concurrent.killThread' around one would wait until data came):
+-- each try has @SPLICE_F_NONBLOCK@, and while a pipe is empty (or full)
+-- the green thread waits for the input to be readable and the output
+-- writable in GHC's I/O manager, interruptible with nothing moved, also for
+-- pipes in @O_NONBLOCK@ mode. Errors name @splice@: @ESPIPE@ (an offset
+-- for a pipe), @EINVAL@ (neither is a pipe), @EBADF@...; for other
+-- @SPLICE_F_*@ flags, submit a 'SpliceOp'.
+splice :: Fd -> Word64 -> Fd -> Word64 -> Int -> IO Int
+splice input offIn output offOut n =
+  len32 "splice" n >>= \l -> pipeTransfer "splice" input output (SpliceOp input offIn output offOut l spliceFNONBLOCK)
+
+-- | Copies up to @n@ bytes from one pipe into another without consuming
+-- them (@tee(2)@). Returns the bytes copied. Waits like 'splice'. Errors
+-- name @tee@: @EINVAL@ if either is not a pipe (or both are the same
+-- pipe), @EBADF@...
+tee :: Fd -> Fd -> Int -> IO Int
+tee input output n = len32 "tee" n >>= \l -> pipeTransfer "tee" input output (TeeOp input output l spliceFNONBLOCK)
+
+-- | A splice or tee with @SPLICE_F_NONBLOCK@, repeated after readiness
+-- waits while it gives @EAGAIN@. Only pipes, sockets and character devices
+-- are waited for: a regular file is always ready, and GHC's I/O manager
+-- must never be asked to watch one (epoll refuses it, and the manager's
+-- table can keep the refused number, which then breaks the waits of the
+-- next descriptor given that number).
+pipeTransfer :: String -> Fd -> Fd -> Op -> IO Int
+pipeTransfer name input output op = again
+  where
+    again = do
+      r <- submitBlocking op
+      if r == eAGAINResult
+        then ready threadWaitRead input >> ready threadWaitWrite output >> again
+        else throwIfNegative name r
+    ready wait fd = do
+      st <- try (getFdStatus fd) :: IO (Either IOException FileStatus)
+      case st of
+        Right s | isNamedPipe s || isSocket s || isCharacterDevice s -> () <$ (try (wait fd) :: IO (Either IOException ()))
+        _ -> pure ()
+    eAGAINResult = let Errno e = eAGAIN in negate (fromIntegral e)
 
 -- | Sleeps on the engine's timer (microseconds, like 'Control.Concurrent.threadDelay';
 -- a negative time does not sleep).

@@ -12,6 +12,13 @@ module System.IO.URingBridge.Op
   , atFDCWD
   , atREMOVEDIR
   , renameNOREPLACE, renameEXCHANGE, renameWHITEOUT
+    -- * Flags and advice for files and memory
+  , atSYMLINKFOLLOW, atEMPTYPATH
+  , fallocKEEPSIZE, fallocPUNCHHOLE, fallocZERORANGE
+  , adviceValue
+  , madvNORMAL, madvRANDOM, madvSEQUENTIAL, madvWILLNEED, madvDONTNEED
+  , syncFileRangeWAITBEFORE, syncFileRangeWRITE, syncFileRangeWAITAFTER
+  , spliceFMOVE, spliceFNONBLOCK, spliceFMORE, spliceFGIFT
     -- * Flags for sockets
   , sockNONBLOCK, sockCLOEXEC
   , msgPEEK, msgWAITALL, msgOOB, msgDONTWAIT, msgTRUNC, msgCTRUNC, msgCMSGCLOEXEC
@@ -30,6 +37,7 @@ import Foreign.C.Types (CInt)
 import Foreign.Marshal.Alloc (allocaBytes)
 import Foreign.Ptr (Ptr, nullPtr, plusPtr)
 import System.IO.URingBridge.Raw
+import System.Posix.Fcntl (Advice (..))
 import System.Posix.Types (Fd (..))
 
 -- | One request, named after the system call it performs; its result is
@@ -63,6 +71,15 @@ data Op
   | SocketOp CInt CInt CInt               -- ^ domain (@AF_*@), type (@SOCK_*@, or'ed with 'sockNONBLOCK' / 'sockCLOEXEC'), protocol; result: the new descriptor
   | BindOp Fd (Ptr ()) Word32             -- ^ sockaddr and its length
   | ListenOp Fd CInt                      -- ^ backlog (capped by the kernel at @net.core.somaxconn@)
+  | SymlinkAtOp CString Fd CString        -- ^ target (the link's text, never resolved), new directory, link path; in a chain only last
+  | LinkAtOp Fd CString Fd CString CInt   -- ^ old directory, old path, new directory, new path, 'atSYMLINKFOLLOW' / 'atEMPTYPATH'; in a chain only last
+  | FallocateOp Fd CInt Word64 Word64     -- ^ mode (0 or @FALLOC_FL_*@: 'fallocKEEPSIZE'...), offset, length; in a chain only last
+  | FtruncateOp Fd Word64                 -- ^ the new length; in a chain only last
+  | FadviseOp Fd Word64 Word32 CInt       -- ^ offset, length (0: to the end of the file), @POSIX_FADV_*@ ('adviceValue')
+  | MadviseOp (Ptr ()) Word32 CInt        -- ^ page-aligned address in this process, length, @MADV_*@ ('madvWILLNEED'...); in a chain only last
+  | SyncFileRangeOp Fd Word64 Word32 Word32 -- ^ offset, length (0: to the end), 'syncFileRangeWAITBEFORE' / 'syncFileRangeWRITE' / 'syncFileRangeWAITAFTER'; in a chain only last
+  | SpliceOp Fd Word64 Fd Word64 Word32 Word32 -- ^ input, its offset, output, its offset ('offsetCurrent': none, the only value for a pipe), length, @SPLICE_F_*@; one of the two is a pipe
+  | TeeOp Fd Fd Word32 Word32             -- ^ input pipe, output pipe, length, @SPLICE_F_*@: copies without consuming
   deriving (Show)
 
 -- | The operation's name, for error messages.
@@ -94,6 +111,15 @@ opName op = case op of
   SocketOp {} -> "socket"
   BindOp {} -> "bind"
   ListenOp {} -> "listen"
+  SymlinkAtOp {} -> "symlinkat"
+  LinkAtOp {} -> "linkat"
+  FallocateOp {} -> "fallocate"
+  FtruncateOp {} -> "ftruncate"
+  FadviseOp {} -> "fadvise"
+  MadviseOp {} -> "madvise"
+  SyncFileRangeOp {} -> "sync_file_range"
+  SpliceOp {} -> "splice"
+  TeeOp {} -> "tee"
 
 -- | The @URB_OP_*@ value the request is submitted as.
 opcode :: Op -> Word8
@@ -124,6 +150,15 @@ opcode op = case op of
   SocketOp {} -> opSocket
   BindOp {} -> opBind
   ListenOp {} -> opListen
+  SymlinkAtOp {} -> opSymlinkat
+  LinkAtOp {} -> opLinkat
+  FallocateOp {} -> opFallocate
+  FtruncateOp {} -> opFtruncate
+  FadviseOp {} -> opFadvise
+  MadviseOp {} -> opMadvise
+  SyncFileRangeOp {} -> opSyncFileRange
+  SpliceOp {} -> opSplice
+  TeeOp {} -> opTee
 
 -- | Fills a @urb_op@ through the library's own constructor.
 prep :: Op -> Ptr UrbOp -> IO Int32
@@ -154,6 +189,15 @@ prep op p = case op of
   SocketOp domain kind protocol -> c_prep_socket domain kind protocol p
   BindOp (Fd fd) a n -> c_prep_bind fd a n p
   ListenOp (Fd fd) backlog -> c_prep_listen fd backlog p
+  SymlinkAtOp target (Fd dir) path -> c_prep_symlinkat target dir path p
+  LinkAtOp (Fd old) oldPath (Fd new) newPath fl -> c_prep_linkat old oldPath new newPath fl p
+  FallocateOp (Fd fd) mode off len -> c_prep_fallocate fd mode off len p
+  FtruncateOp (Fd fd) len -> c_prep_ftruncate fd len p
+  FadviseOp (Fd fd) off len advice -> c_prep_fadvise fd off len advice p
+  MadviseOp addr len advice -> c_prep_madvise addr len advice p
+  SyncFileRangeOp (Fd fd) off len fl -> c_prep_sync_file_range fd off len fl p
+  SpliceOp (Fd i) offIn (Fd o) offOut len fl -> c_prep_splice i offIn o offOut len fl p
+  TeeOp (Fd i) (Fd o) len fl -> c_prep_tee i o len fl p
 
 -- | A filled @urb_op@ for the duration of the action. (The constructors only
 -- fail for a NULL output pointer, which 'allocaBytes' never gives.)
@@ -194,6 +238,60 @@ renameNOREPLACE, renameEXCHANGE, renameWHITEOUT :: Word32
 renameNOREPLACE = renameNoreplace
 renameEXCHANGE = renameExchange
 renameWHITEOUT = renameWhiteout
+
+-- | For 'LinkAtOp' (combined with @.|.@): link the file a symbolic link
+-- old path names, not the link (@link(2)@ on Linux does not); the old
+-- path is @""@ and the old directory descriptor is the file itself.
+atSYMLINKFOLLOW, atEMPTYPATH :: CInt
+atSYMLINKFOLLOW = atSymlinkFollow
+atEMPTYPATH = atEmptyPath
+
+-- | For 'FallocateOp' (0 allocates and extends the file): allocate without
+-- changing the size; free the range (with 'fallocKEEPSIZE'); zero it.
+-- A mode the filesystem lacks gives @-EOPNOTSUPP@.
+fallocKEEPSIZE, fallocPUNCHHOLE, fallocZERORANGE :: CInt
+fallocKEEPSIZE = fallocKeepSize
+fallocPUNCHHOLE = fallocPunchHole
+fallocZERORANGE = fallocZeroRange
+
+-- | Package unix's 'Advice' as @posix_fadvise(2)@'s @POSIX_FADV_*@ value,
+-- for 'FadviseOp'.
+adviceValue :: Advice -> CInt
+adviceValue a = case a of
+  AdviceNormal -> fadvNormal
+  AdviceRandom -> fadvRandom
+  AdviceSequential -> fadvSequential
+  AdviceWillNeed -> fadvWillneed
+  AdviceDontNeed -> fadvDontneed
+  AdviceNoReuse -> fadvNoreuse
+
+-- | For 'MadviseOp': @madvise(2)@'s @MADV_NORMAL@, @_RANDOM@, @_SEQUENTIAL@,
+-- @_WILLNEED@, @_DONTNEED@ (the last frees private anonymous pages: they
+-- read back as zeros).
+madvNORMAL, madvRANDOM, madvSEQUENTIAL, madvWILLNEED, madvDONTNEED :: CInt
+madvNORMAL = madvNormal
+madvRANDOM = madvRandom
+madvSEQUENTIAL = madvSequential
+madvWILLNEED = madvWillneed
+madvDONTNEED = madvDontneed
+
+-- | For 'SyncFileRangeOp' (combined with @.|.@): wait for writes of the range
+-- already under way; start writing its dirty pages; wait for those writes.
+-- All three: the range's data is on storage (not its metadata: that is
+-- 'FsyncOp').
+syncFileRangeWAITBEFORE, syncFileRangeWRITE, syncFileRangeWAITAFTER :: Word32
+syncFileRangeWAITBEFORE = syncFileRangeWaitBefore
+syncFileRangeWRITE = syncFileRangeWrite
+syncFileRangeWAITAFTER = syncFileRangeWaitAfter
+
+-- | For 'SpliceOp' and 'TeeOp' (combined with @.|.@): move pages rather than
+-- copy (a hint); do not wait (@-EAGAIN@); more data follows; gift the
+-- pages (vmsplice only, ignored here).
+spliceFMOVE, spliceFNONBLOCK, spliceFMORE, spliceFGIFT :: Word32
+spliceFMOVE = spliceFMove
+spliceFNONBLOCK = spliceFNonblock
+spliceFMORE = spliceFMore
+spliceFGIFT = spliceFGift
 
 -- | For 'SocketOp', or'ed into the type: the new socket is in @O_NONBLOCK@
 -- mode (as package network's sockets are, which GHC's I/O manager needs);

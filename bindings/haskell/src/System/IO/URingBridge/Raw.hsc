@@ -19,6 +19,8 @@ import GHC.Conc (PrimMVar)
 #include <linux/stat.h>
 #include <linux/fs.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
+#include <linux/falloc.h>
 #include "hs_uringbridge.h"
 
 -- | A @urb_op@ (opaque; filled by the @urb_prep_*@ functions).
@@ -200,6 +202,48 @@ atFdCwd = #{const AT_FDCWD}
 atRemovedir :: CInt
 atRemovedir = #{const AT_REMOVEDIR}
 
+-- | @linkat(2)@'s flags, from @<fcntl.h>@: link what a symbolic link names;
+-- the path is empty and the directory descriptor is the file.
+atSymlinkFollow, atEmptyPath :: CInt
+atSymlinkFollow = #{const AT_SYMLINK_FOLLOW}
+atEmptyPath = #{const AT_EMPTY_PATH}
+
+-- | @fallocate(2)@'s modes, from @<linux/falloc.h>@.
+fallocKeepSize, fallocPunchHole, fallocZeroRange :: CInt
+fallocKeepSize = #{const FALLOC_FL_KEEP_SIZE}
+fallocPunchHole = #{const FALLOC_FL_PUNCH_HOLE}
+fallocZeroRange = #{const FALLOC_FL_ZERO_RANGE}
+
+-- | @posix_fadvise(2)@'s advice, from @<fcntl.h>@.
+fadvNormal, fadvRandom, fadvSequential, fadvWillneed, fadvDontneed, fadvNoreuse :: CInt
+fadvNormal = #{const POSIX_FADV_NORMAL}
+fadvRandom = #{const POSIX_FADV_RANDOM}
+fadvSequential = #{const POSIX_FADV_SEQUENTIAL}
+fadvWillneed = #{const POSIX_FADV_WILLNEED}
+fadvDontneed = #{const POSIX_FADV_DONTNEED}
+fadvNoreuse = #{const POSIX_FADV_NOREUSE}
+
+-- | @madvise(2)@'s advice, from @<sys/mman.h>@.
+madvNormal, madvRandom, madvSequential, madvWillneed, madvDontneed :: CInt
+madvNormal = #{const MADV_NORMAL}
+madvRandom = #{const MADV_RANDOM}
+madvSequential = #{const MADV_SEQUENTIAL}
+madvWillneed = #{const MADV_WILLNEED}
+madvDontneed = #{const MADV_DONTNEED}
+
+-- | @sync_file_range(2)@'s flags, from @<fcntl.h>@.
+syncFileRangeWaitBefore, syncFileRangeWrite, syncFileRangeWaitAfter :: Word32
+syncFileRangeWaitBefore = #{const SYNC_FILE_RANGE_WAIT_BEFORE}
+syncFileRangeWrite = #{const SYNC_FILE_RANGE_WRITE}
+syncFileRangeWaitAfter = #{const SYNC_FILE_RANGE_WAIT_AFTER}
+
+-- | @splice(2)@ and @tee(2)@'s flags, from @<fcntl.h>@.
+spliceFMove, spliceFNonblock, spliceFMore, spliceFGift :: Word32
+spliceFMove = #{const SPLICE_F_MOVE}
+spliceFNonblock = #{const SPLICE_F_NONBLOCK}
+spliceFMore = #{const SPLICE_F_MORE}
+spliceFGift = #{const SPLICE_F_GIFT}
+
 -- | @renameat2(2)@'s flags, from @<linux/fs.h>@ (the kernel judges them).
 renameNoreplace, renameExchange, renameWhiteout :: Word32
 renameNoreplace = #{const RENAME_NOREPLACE}
@@ -301,6 +345,24 @@ foreign import ccall unsafe "urb_prep_unlinkat" c_prep_unlinkat :: CInt -> CStri
 foreign import ccall unsafe "urb_prep_renameat" c_prep_renameat :: CInt -> CString -> CInt -> CString -> Word32 -> Ptr UrbOp -> IO Int32
 -- | @urb_prep_mkdirat@: fills a @urb_op@ for @URB_OP_MKDIRAT@ (never blocks; -EINVAL for a NULL output).
 foreign import ccall unsafe "urb_prep_mkdirat" c_prep_mkdirat :: CInt -> CString -> Word32 -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_symlinkat@: fills a @urb_op@ for @URB_OP_SYMLINKAT@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_symlinkat" c_prep_symlinkat :: CString -> CInt -> CString -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_linkat@: fills a @urb_op@ for @URB_OP_LINKAT@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_linkat" c_prep_linkat :: CInt -> CString -> CInt -> CString -> CInt -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_fallocate@: fills a @urb_op@ for @URB_OP_FALLOCATE@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_fallocate" c_prep_fallocate :: CInt -> CInt -> Word64 -> Word64 -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_ftruncate@: fills a @urb_op@ for @URB_OP_FTRUNCATE@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_ftruncate" c_prep_ftruncate :: CInt -> Word64 -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_fadvise@: fills a @urb_op@ for @URB_OP_FADVISE@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_fadvise" c_prep_fadvise :: CInt -> Word64 -> Word32 -> CInt -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_madvise@: fills a @urb_op@ for @URB_OP_MADVISE@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_madvise" c_prep_madvise :: Ptr () -> Word32 -> CInt -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_sync_file_range@: fills a @urb_op@ for @URB_OP_SYNC_FILE_RANGE@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_sync_file_range" c_prep_sync_file_range :: CInt -> Word64 -> Word32 -> Word32 -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_splice@: fills a @urb_op@ for @URB_OP_SPLICE@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_splice" c_prep_splice :: CInt -> Word64 -> CInt -> Word64 -> Word32 -> Word32 -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_tee@: fills a @urb_op@ for @URB_OP_TEE@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_tee" c_prep_tee :: CInt -> CInt -> Word32 -> Word32 -> Ptr UrbOp -> IO Int32
 -- | @urb_prep_sendmsg@: fills a @urb_op@ for @URB_OP_SENDMSG@ (never blocks; -EINVAL for a NULL output).
 foreign import ccall unsafe "urb_prep_sendmsg" c_prep_sendmsg :: CInt -> Ptr MsgHdr -> CInt -> Ptr UrbOp -> IO Int32
 -- | @urb_prep_recvmsg@: fills a @urb_op@ for @URB_OP_RECVMSG@ (never blocks; -EINVAL for a NULL output).
@@ -381,6 +443,24 @@ foreign import ccall safe "urb_unlinkat" c_unlinkat :: CInt -> CString -> CInt -
 foreign import ccall safe "urb_renameat" c_renameat :: CInt -> CString -> CInt -> CString -> Word32 -> IO Int32
 -- | @urb_mkdirat@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
 foreign import ccall safe "urb_mkdirat" c_mkdirat :: CInt -> CString -> Word32 -> IO Int32
+-- | @urb_symlinkat@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_symlinkat" c_symlinkat :: CString -> CInt -> CString -> IO Int32
+-- | @urb_linkat@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_linkat" c_linkat :: CInt -> CString -> CInt -> CString -> CInt -> IO Int32
+-- | @urb_fallocate@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_fallocate" c_fallocate :: CInt -> CInt -> Word64 -> Word64 -> IO Int32
+-- | @urb_ftruncate@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_ftruncate" c_ftruncate :: CInt -> Word64 -> IO Int32
+-- | @urb_fadvise@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_fadvise" c_fadvise :: CInt -> Word64 -> Word32 -> CInt -> IO Int32
+-- | @urb_madvise@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_madvise" c_madvise :: Ptr () -> Word32 -> CInt -> IO Int32
+-- | @urb_sync_file_range@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_sync_file_range" c_sync_file_range :: CInt -> Word64 -> Word32 -> Word32 -> IO Int32
+-- | @urb_splice@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_splice" c_splice :: CInt -> Word64 -> CInt -> Word64 -> Word32 -> Word32 -> IO Int32
+-- | @urb_tee@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_tee" c_tee :: CInt -> CInt -> Word32 -> Word32 -> IO Int32
 -- | @urb_sendmsg@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
 foreign import ccall safe "urb_sendmsg" c_sendmsg :: CInt -> Ptr MsgHdr -> CInt -> IO Int32
 -- | @urb_recvmsg@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
