@@ -315,9 +315,30 @@ pub const URB_OP_SPLICE: u8 = 31;
 /// there). Result: bytes duplicated. Use `urb_prep_tee`. Waits as
 /// `URB_OP_SPLICE` does. Kernel 5.8 (`IORING_OP_TEE`).
 pub const URB_OP_TEE: u8 = 32;
+/// `getxattr(buf, reserved2[0], buf2, len)`: reads the extended attribute
+/// whose NUL-terminated name `reserved2[0]` points to (a pointer carried
+/// as a 64-bit value) of the file at path `buf` (relative to the working
+/// directory; symbolic links are followed) into `buf2`, at most `len`
+/// bytes; `len` 0 asks for the value's size. `op_flags` must be 0
+/// (`-EINVAL`). Result: the value's length; getxattr(2)'s errors
+/// (`-ENODATA` for an attribute the file lacks, `-ERANGE` for a buffer too
+/// small, `-EOPNOTSUPP` where the file system has no such attributes).
+/// Use `urb_prep_getxattr`. Kernel 5.19 (`IORING_OP_GETXATTR`). Pointers:
+/// the path, the name and the value buffer are the caller's and must stay
+/// valid until the result has been delivered. In a chain it may only be
+/// the last request, as `URB_OP_UNLINKAT`.
+pub const URB_OP_GETXATTR: u8 = 33;
+/// `setxattr(buf, reserved2[0], buf2, len, op_flags)`: sets the extended
+/// attribute named as for `URB_OP_GETXATTR` to the `len` bytes at `buf2`;
+/// `op_flags` 0, `XATTR_CREATE` or `XATTR_REPLACE` (another bit is
+/// `-EINVAL`). Result: 0; setxattr(2)'s errors (`-EEXIST`, `-ENODATA`,
+/// `-E2BIG` beyond 64 KiB, `-EOPNOTSUPP`, ...). Use `urb_prep_setxattr`.
+/// Kernel 5.19 (`IORING_OP_SETXATTR`). Pointers and chains as for
+/// `URB_OP_GETXATTR`.
+pub const URB_OP_SETXATTR: u8 = 34;
 /// One past the highest opcode this version knows. New operations get new
 /// numbers at the end, so existing callers keep their meaning.
-pub const URB_OP_COUNT: u8 = 33;
+pub const URB_OP_COUNT: u8 = 35;
 
 /// `offset` value that reads or writes at the file's current position.
 pub const URB_OFFSET_CURRENT: u64 = u64::MAX;
@@ -407,7 +428,8 @@ pub struct urb_op {
     /// descriptor it holds (as an `int`; never 0, see `URB_OP_SPLICE`).
     pub reserved1: u32,
     /// Must be 0, except `reserved2[0]`: `URB_OP_FALLOCATE`'s 64-bit
-    /// length, `URB_OP_SPLICE`'s output offset. `reserved2[1]` must be 0.
+    /// length, `URB_OP_SPLICE`'s output offset, `URB_OP_GETXATTR`'s and
+    /// `URB_OP_SETXATTR`'s name pointer. `reserved2[1]` must be 0.
     pub reserved2: [u64; 2],
 }
 
@@ -470,11 +492,13 @@ pub enum Opcode {
     SyncFileRange = URB_OP_SYNC_FILE_RANGE,
     Splice = URB_OP_SPLICE,
     Tee = URB_OP_TEE,
+    Getxattr = URB_OP_GETXATTR,
+    Setxattr = URB_OP_SETXATTR,
 }
 
 impl Opcode {
     /// Every operation, in the order of their numbers.
-    pub const ALL: [Opcode; 33] = [
+    pub const ALL: [Opcode; 35] = [
         Opcode::Nop,
         Opcode::Read,
         Opcode::Write,
@@ -508,6 +532,8 @@ impl Opcode {
         Opcode::SyncFileRange,
         Opcode::Splice,
         Opcode::Tee,
+        Opcode::Getxattr,
+        Opcode::Setxattr,
     ];
 
     pub fn from_u8(code: u8) -> Option<Opcode> {
@@ -592,6 +618,7 @@ pub unsafe fn validate(op: &urb_op) -> Result<ValidOp, i32> {
         Extra::Length => (false, true),
         Extra::OutputFd => (true, false),
         Extra::OutputFdAndOffset => (true, true),
+        Extra::Name => (false, true),
     };
     if (!second_fd && op.reserved1 != 0)
         || (!second_value && op.reserved2[0] != 0)

@@ -253,3 +253,33 @@ pub fn tee(fd_in: i32, fd_out: i32, len: u32, flags: u32) -> urb_op {
         ..op(URB_OP_TEE, fd_in)
     }
 }
+pub fn getxattr(
+    path: *const libc::c_char,
+    name: *const libc::c_char,
+    value: *mut c_void,
+    size: u32,
+) -> urb_op {
+    urb_op {
+        buf: path as *mut _,
+        buf2: value,
+        len: size,
+        reserved2: [name as usize as u64, 0],
+        ..op(URB_OP_GETXATTR, -1)
+    }
+}
+pub fn setxattr(
+    path: *const libc::c_char,
+    name: *const libc::c_char,
+    value: *const c_void,
+    size: u32,
+    flags: i32,
+) -> urb_op {
+    urb_op {
+        buf: path as *mut _,
+        buf2: value as *mut _,
+        len: size,
+        op_flags: flags as u32,
+        reserved2: [name as usize as u64, 0],
+        ..op(URB_OP_SETXATTR, -1)
+    }
+}

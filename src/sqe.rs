@@ -75,12 +75,7 @@ impl io_uring_sqe {
         // field (ioprio, buffer index, personality, file index, addr3) means
         // io_uring semantics the fallback does not emulate.
         let flags = self.u8_at(1) & !(IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_CQE_SKIP_SUCCESS);
-        if flags != 0
-            || self.u16_at(2) != 0
-            || self.u16_at(40) != 0
-            || self.u16_at(42) != 0
-            || self.u64_at(48) != 0
-        {
+        if flags != 0 || self.u16_at(2) != 0 || self.u16_at(40) != 0 || self.u16_at(42) != 0 {
             return Err(-libc::ENOSYS);
         }
         let Some(code) = ops::by_kernel_opcode(self.opcode()) else {
@@ -88,11 +83,12 @@ impl io_uring_sqe {
         };
         // `splice_fd_in` (a file index elsewhere) means something only to
         // the operations on two descriptors.
-        let two_descriptors = match code.spec().extra {
-            Extra::OutputFd | Extra::OutputFdAndOffset => true,
-            Extra::Unused | Extra::Length => false,
+        let (two_descriptors, path_in_addr3) = match code.spec().extra {
+            Extra::OutputFd | Extra::OutputFdAndOffset => (true, false),
+            Extra::Name => (false, true),
+            Extra::Unused | Extra::Length => (false, false),
         };
-        if self.u32_at(44) != 0 && !two_descriptors {
+        if (self.u32_at(44) != 0 && !two_descriptors) || (self.u64_at(48) != 0 && !path_in_addr3) {
             return Err(-libc::ENOSYS);
         }
         let fields = SqeFields {
@@ -102,6 +98,7 @@ impl io_uring_sqe {
             len: self.u32_at(24),
             op_flags: self.u32_at(28),
             splice_fd_in: self.u32_at(44) as i32,
+            addr3: self.u64_at(48),
         };
         // SAFETY: this function's own contract covers the SQE's pointers.
         let mut o = unsafe { (code.spec().decode)(&fields) }?;

@@ -37,7 +37,7 @@ var _ = [1]struct{}{}[OpNop^C.URB_OP_NOP|OpRead^C.URB_OP_READ|OpWrite^C.URB_OP_W
 var _ = [1]struct{}{}[OpSymlinkat^C.URB_OP_SYMLINKAT|OpLinkat^C.URB_OP_LINKAT|
 	OpFallocate^C.URB_OP_FALLOCATE|OpFtruncate^C.URB_OP_FTRUNCATE|OpFadvise^C.URB_OP_FADVISE|
 	OpMadvise^C.URB_OP_MADVISE|OpSyncFileRange^C.URB_OP_SYNC_FILE_RANGE|
-	OpSplice^C.URB_OP_SPLICE|OpTee^C.URB_OP_TEE]
+	OpSplice^C.URB_OP_SPLICE|OpTee^C.URB_OP_TEE|OpGetxattr^C.URB_OP_GETXATTR|OpSetxattr^C.URB_OP_SETXATTR]
 
 // oCloexec is added to every open by [OpenFile].
 const oCloexec = syscall.O_CLOEXEC

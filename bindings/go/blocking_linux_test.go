@@ -40,6 +40,9 @@ func TestVersionIsSemantic(t *testing.T) {
 
 func TestOpSupportedKnowsEveryOpcode(t *testing.T) {
 	for code := OpNop; code < opCount; code++ {
+		if opNames[code] == "" {
+			continue // a number another branch's operations take
+		}
 		// Kernel 6.x io_uring and the fallback engine perform all of them.
 		if !OpSupported(code) {
 			t.Errorf("OpSupported(%v) = false", code)

@@ -59,6 +59,8 @@ const (
 	OpSyncFileRange
 	OpSplice
 	OpTee
+	OpGetxattr
+	OpSetxattr
 	opCount
 )
 
@@ -98,6 +100,8 @@ var opNames = [...]string{
 	OpSyncFileRange: "sync_file_range",
 	OpSplice:        "splice",
 	OpTee:           "tee",
+	OpGetxattr:      "getxattr",
+	OpSetxattr:      "setxattr",
 }
 
 func (c Opcode) String() string {

@@ -432,10 +432,37 @@
 #define URB_OP_TEE 32
 
 /**
+ * `getxattr(buf, reserved2[0], buf2, len)`: reads the extended attribute
+ * whose NUL-terminated name `reserved2[0]` points to (a pointer carried
+ * as a 64-bit value) of the file at path `buf` (relative to the working
+ * directory; symbolic links are followed) into `buf2`, at most `len`
+ * bytes; `len` 0 asks for the value's size. `op_flags` must be 0
+ * (`-EINVAL`). Result: the value's length; getxattr(2)'s errors
+ * (`-ENODATA` for an attribute the file lacks, `-ERANGE` for a buffer too
+ * small, `-EOPNOTSUPP` where the file system has no such attributes).
+ * Use `urb_prep_getxattr`. Kernel 5.19 (`IORING_OP_GETXATTR`). Pointers:
+ * the path, the name and the value buffer are the caller's and must stay
+ * valid until the result has been delivered. In a chain it may only be
+ * the last request, as `URB_OP_UNLINKAT`.
+ */
+#define URB_OP_GETXATTR 33
+
+/**
+ * `setxattr(buf, reserved2[0], buf2, len, op_flags)`: sets the extended
+ * attribute named as for `URB_OP_GETXATTR` to the `len` bytes at `buf2`;
+ * `op_flags` 0, `XATTR_CREATE` or `XATTR_REPLACE` (another bit is
+ * `-EINVAL`). Result: 0; setxattr(2)'s errors (`-EEXIST`, `-ENODATA`,
+ * `-E2BIG` beyond 64 KiB, `-EOPNOTSUPP`, ...). Use `urb_prep_setxattr`.
+ * Kernel 5.19 (`IORING_OP_SETXATTR`). Pointers and chains as for
+ * `URB_OP_GETXATTR`.
+ */
+#define URB_OP_SETXATTR 34
+
+/**
  * One past the highest opcode this version knows. New operations get new
  * numbers at the end, so existing callers keep their meaning.
  */
-#define URB_OP_COUNT 33
+#define URB_OP_COUNT 35
 
 /**
  * `offset` value that reads or writes at the file's current position.
@@ -640,7 +667,8 @@ typedef struct urb_op {
   uint32_t reserved1;
   /**
    * Must be 0, except `reserved2[0]`: `URB_OP_FALLOCATE`'s 64-bit
-   * length, `URB_OP_SPLICE`'s output offset. `reserved2[1]` must be 0.
+   * length, `URB_OP_SPLICE`'s output offset, `URB_OP_GETXATTR`'s and
+   * `URB_OP_SETXATTR`'s name pointer. `reserved2[1]` must be 0.
    */
   uint64_t reserved2[2];
 } urb_op;
@@ -843,6 +871,10 @@ typedef struct urb_stats {
    */
   uint64_t in_flight;
 } urb_stats;
+
+
+
+
 
 
 
@@ -1155,6 +1187,28 @@ int32_t urb_splice(int32_t fd_in,
  * `urb_splice` otherwise.
  */
 int32_t urb_tee(int32_t fd_in, int32_t fd_out, uint32_t len, uint32_t flags);
+
+/**
+ * `getxattr(2)`: reads the extended attribute `name` of the file at `path`
+ * (symbolic links followed) into `value`, at most `size` bytes (`size` 0:
+ * the value's length). Returns the value's length, or getxattr(2)'s error
+ * (`-ENODATA`, `-ERANGE`, `-EOPNOTSUPP`, ...). `-ENOSYS` on an io_uring
+ * kernel without `IORING_OP_GETXATTR` (before 5.19).
+ */
+int32_t urb_getxattr(const char *path, const char *name, void *value, uint32_t size);
+
+/**
+ * `setxattr(2)`: sets the extended attribute `name` of the file at `path`
+ * to the `size` bytes at `value`; `flags` 0, `XATTR_CREATE` or
+ * `XATTR_REPLACE`. Returns 0, or setxattr(2)'s error (`-EEXIST`,
+ * `-ENODATA`, `-E2BIG`, `-EOPNOTSUPP`, ...). `-ENOSYS` before 5.19 on
+ * io_uring.
+ */
+int32_t urb_setxattr(const char *path,
+                     const char *name,
+                     const void *value,
+                     uint32_t size,
+                     int32_t flags);
 
 /**
  * Shuts down part of a connection: `how` is `SHUT_RD`, `SHUT_WR` or
@@ -1530,6 +1584,27 @@ int32_t urb_prep_tee(int32_t fd_in,
                      uint32_t len,
                      uint32_t flags,
                      struct urb_op *out);
+
+/**
+ * `URB_OP_GETXATTR`: see `urb_getxattr` (`name` goes in `reserved2[0]`).
+ * The path, name and buffer stay the caller's until the request completes.
+ */
+int32_t urb_prep_getxattr(const char *path,
+                          const char *name,
+                          void *value,
+                          uint32_t size,
+                          struct urb_op *out);
+
+/**
+ * `URB_OP_SETXATTR`: see `urb_setxattr` (`name` goes in `reserved2[0]`).
+ * The path, name and value stay the caller's until the request completes.
+ */
+int32_t urb_prep_setxattr(const char *path,
+                          const char *name,
+                          const void *value,
+                          uint32_t size,
+                          int32_t flags,
+                          struct urb_op *out);
 
 /**
  * The readiness backend of the engine chosen at load: io_uring's, or epoll's

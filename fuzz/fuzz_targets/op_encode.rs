@@ -117,7 +117,10 @@ fuzz_target!(|data: &[u8]| {
     // reserved1 is splice's and tee's output descriptor (never 0 or
     // negative), reserved2[0] fallocate's length and splice's output offset.
     let two_fds = matches!(code, Opcode::Splice | Opcode::Tee);
-    let second_value = matches!(code, Opcode::Splice | Opcode::Fallocate);
+    let second_value = matches!(
+        code,
+        Opcode::Splice | Opcode::Fallocate | Opcode::Getxattr | Opcode::Setxattr
+    );
     assert!(
         op.flags == 0
             && op.reserved0 == 0
@@ -135,7 +138,12 @@ fuzz_target!(|data: &[u8]| {
     // socket's fd is the domain, the kernel's to judge.
     let uses_fd = !matches!(
         code,
-        Opcode::Nop | Opcode::Timeout | Opcode::Socket | Opcode::Madvise
+        Opcode::Nop
+            | Opcode::Timeout
+            | Opcode::Socket
+            | Opcode::Madvise
+            | Opcode::Getxattr
+            | Opcode::Setxattr
     );
     // A directory descriptor is AT_FDCWD, or anything beside an absolute
     // path (the kernel ignores it then).
@@ -375,6 +383,21 @@ fuzz_target!(|data: &[u8]| {
                 "madvise SQE: {op:?}"
             );
         }
+        Opcode::Getxattr | Opcode::Setxattr => {
+            // io_uring's xattr SQE: name in addr, value in off, path in addr3.
+            let addr3 = u64::from_ne_bytes(field(&sqe, 48));
+            assert_eq!(
+                (sqe_addr, sqe_off, addr3, sqe_len, sqe_flags),
+                (
+                    op.reserved2[0],
+                    op.buf2 as u64,
+                    op.buf as u64,
+                    op.len,
+                    op.op_flags
+                ),
+                "xattr SQE: {op:?}"
+            );
+        }
         Opcode::Splice | Opcode::Tee => {
             // The kernel's fd is the output, splice_fd_in (at 44) the input,
             // splice_off_in (at 16) the input's offset, off the output's.
@@ -550,6 +573,13 @@ fuzz_target!(|data: &[u8]| {
         }
         Opcode::Madvise => {
             same("buf", buf, b.buf as u64);
+            same("len", a.len.into(), b.len.into());
+            same("op_flags", a.op_flags.into(), b.op_flags.into());
+        }
+        Opcode::Getxattr | Opcode::Setxattr => {
+            same("buf (path)", buf, b.buf as u64);
+            same("buf2 (value)", buf2, b.buf2 as u64);
+            same("reserved2[0] (name)", a.reserved2[0], b.reserved2[0]);
             same("len", a.len.into(), b.len.into());
             same("op_flags", a.op_flags.into(), b.op_flags.into());
         }

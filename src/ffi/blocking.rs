@@ -372,6 +372,37 @@ pub extern "C" fn urb_tee(fd_in: i32, fd_out: i32, len: u32, flags: u32) -> i32 
     ffi_boundary! { blocking::submit(&prep::tee(fd_in, fd_out, len, flags), None) }
 }
 
+/// `getxattr(2)`: reads the extended attribute `name` of the file at `path`
+/// (symbolic links followed) into `value`, at most `size` bytes (`size` 0:
+/// the value's length). Returns the value's length, or getxattr(2)'s error
+/// (`-ENODATA`, `-ERANGE`, `-EOPNOTSUPP`, ...). `-ENOSYS` on an io_uring
+/// kernel without `IORING_OP_GETXATTR` (before 5.19).
+#[no_mangle]
+pub extern "C" fn urb_getxattr(
+    path: *const c_char,
+    name: *const c_char,
+    value: *mut c_void,
+    size: u32,
+) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::getxattr(path, name, value, size), None) }
+}
+
+/// `setxattr(2)`: sets the extended attribute `name` of the file at `path`
+/// to the `size` bytes at `value`; `flags` 0, `XATTR_CREATE` or
+/// `XATTR_REPLACE`. Returns 0, or setxattr(2)'s error (`-EEXIST`,
+/// `-ENODATA`, `-E2BIG`, `-EOPNOTSUPP`, ...). `-ENOSYS` before 5.19 on
+/// io_uring.
+#[no_mangle]
+pub extern "C" fn urb_setxattr(
+    path: *const c_char,
+    name: *const c_char,
+    value: *const c_void,
+    size: u32,
+    flags: i32,
+) -> i32 {
+    ffi_boundary! { blocking::submit(&prep::setxattr(path, name, value, size, flags), None) }
+}
+
 /// Shuts down part of a connection: `how` is `SHUT_RD`, `SHUT_WR` or
 /// `SHUT_RDWR`. Returns 0.
 #[no_mangle]

@@ -400,3 +400,32 @@ pub extern "C" fn urb_prep_tee(
     // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
     ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::tee(fd_in, fd_out, len, flags); 0 })) }
 }
+
+/// `URB_OP_GETXATTR`: see `urb_getxattr` (`name` goes in `reserved2[0]`).
+/// The path, name and buffer stay the caller's until the request completes.
+#[no_mangle]
+pub extern "C" fn urb_prep_getxattr(
+    path: *const c_char,
+    name: *const c_char,
+    value: *mut c_void,
+    size: u32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::getxattr(path, name, value, size); 0 })) }
+}
+
+/// `URB_OP_SETXATTR`: see `urb_setxattr` (`name` goes in `reserved2[0]`).
+/// The path, name and value stay the caller's until the request completes.
+#[no_mangle]
+pub extern "C" fn urb_prep_setxattr(
+    path: *const c_char,
+    name: *const c_char,
+    value: *const c_void,
+    size: u32,
+    flags: i32,
+    out: *mut urb_op,
+) -> i32 {
+    // SAFETY: try_mut refuses NULL; a non-NULL `out` is the caller's promise.
+    ffi_boundary! { flatten(unsafe { try_mut(out) }.map(|o| { *o = prep::setxattr(path, name, value, size, flags); 0 })) }
+}

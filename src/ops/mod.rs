@@ -23,6 +23,7 @@ pub(crate) mod msg;
 mod net;
 mod rw;
 mod splice;
+mod xattr;
 
 use crate::fallback::attempt::Attempt;
 use crate::op::{urb_op, Opcode, ValidOp};
@@ -103,6 +104,8 @@ pub enum Extra {
     /// `reserved1` is the output descriptor, `reserved2[0]` its offset
     /// (splice).
     OutputFdAndOffset,
+    /// `reserved2[0]` points to a NUL-terminated name (getxattr, setxattr).
+    Name,
 }
 
 /// How an operation uses `urb_op.fd`.
@@ -265,6 +268,8 @@ pub const fn spec(code: Opcode) -> &'static OpSpec {
         Opcode::SyncFileRange => &file_space::SYNC_FILE_RANGE,
         Opcode::Splice => &splice::SPLICE,
         Opcode::Tee => &splice::TEE,
+        Opcode::Getxattr => &xattr::GETXATTR,
+        Opcode::Setxattr => &xattr::SETXATTR,
     }
 }
 
@@ -326,6 +331,8 @@ pub struct SqeFields {
     /// `splice_fd_in`: splice's and tee's input descriptor (0 for every
     /// other operation: `sqe::to_op` refuses the SQE otherwise).
     pub splice_fd_in: i32,
+    /// `addr3`: the xattr calls' path (0 for every other operation).
+    pub addr3: u64,
 }
 
 /// `buf`/`len` as a data buffer: `len` at most `INT32_MAX`, NULL only when
@@ -434,6 +441,8 @@ mod tests {
             "URB_OP_SYNC_FILE_RANGE",
             "URB_OP_SPLICE",
             "URB_OP_TEE",
+            "URB_OP_GETXATTR",
+            "URB_OP_SETXATTR",
         ];
         for (code, name) in Opcode::ALL.into_iter().zip(names) {
             assert_eq!(spec(code).name, name);

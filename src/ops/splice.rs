@@ -165,7 +165,9 @@ fn call(op: &ValidOp, more_flags: u32) -> i32 {
         Extra::OutputFdAndOffset => unsafe {
             sys::splice(fd_in, r.offset, fd_out, r.reserved2[0], r.len, flags)
         },
-        Extra::OutputFd | Extra::Unused | Extra::Length => sys::tee(fd_in, fd_out, r.len, flags),
+        Extra::OutputFd | Extra::Unused | Extra::Length | Extra::Name => {
+            sys::tee(fd_in, fd_out, r.len, flags)
+        }
     }
 }
 

@@ -34,6 +34,7 @@ static const struct named opcodes[] = {
     {"sync_file_range", URB_OP_SYNC_FILE_RANGE}, {"splice", URB_OP_SPLICE}, {"tee", URB_OP_TEE},
     {"sendmsg", URB_OP_SENDMSG}, {"recvmsg", URB_OP_RECVMSG}, {"socket", URB_OP_SOCKET},
     {"bind", URB_OP_BIND}, {"listen", URB_OP_LISTEN},
+    {"getxattr", URB_OP_GETXATTR}, {"setxattr", URB_OP_SETXATTR},
     {NULL, 0}};
 
 static const struct named symbols[] = {

@@ -43,7 +43,8 @@ opcodes =
   , ("mkdirat", opMkdirat), ("sendmsg", opSendmsg), ("recvmsg", opRecvmsg), ("socket", opSocket)
   , ("bind", opBind), ("listen", opListen), ("symlinkat", opSymlinkat), ("linkat", opLinkat)
   , ("fallocate", opFallocate), ("ftruncate", opFtruncate), ("fadvise", opFadvise), ("madvise", opMadvise)
-  , ("sync_file_range", opSyncFileRange), ("splice", opSplice), ("tee", opTee) ]
+  , ("sync_file_range", opSyncFileRange), ("splice", opSplice), ("tee", opTee), ("getxattr", opGetxattr)
+  , ("setxattr", opSetxattr) ]
 
 errnos :: [(String, Errno)]
 errnos =

@@ -86,7 +86,7 @@ opNop, opRead, opWrite, opReadv, opWritev, opFsync, opOpenat, opClose, opStatx,
   opRecv, opSend, opAccept, opConnect, opShutdown, opPoll, opTimeout, opUnlinkat,
   opRenameat, opMkdirat, opSendmsg, opRecvmsg, opSocket, opBind, opListen, opSymlinkat,
   opLinkat, opFallocate, opFtruncate, opFadvise, opMadvise, opSyncFileRange, opSplice, opTee,
-  opCount :: Word8
+  opGetxattr, opSetxattr, opCount :: Word8
 opNop = #{const URB_OP_NOP}
 opRead = #{const URB_OP_READ}
 opWrite = #{const URB_OP_WRITE}
@@ -120,6 +120,8 @@ opMadvise = #{const URB_OP_MADVISE}
 opSyncFileRange = #{const URB_OP_SYNC_FILE_RANGE}
 opSplice = #{const URB_OP_SPLICE}
 opTee = #{const URB_OP_TEE}
+opGetxattr = #{const URB_OP_GETXATTR}
+opSetxattr = #{const URB_OP_SETXATTR}
 opCount = #{const URB_OP_COUNT}
 
 -- | Longest chain the chain calls accept.
