@@ -39,7 +39,7 @@ fi
 # A hang is a failure too: no run may take more than a few minutes.
 hidden=URB_OP_UNLINKAT,URB_OP_RENAMEAT,URB_OP_MKDIRAT,URB_OP_SENDMSG,URB_OP_RECVMSG,URB_OP_SOCKET,URB_OP_BIND,URB_OP_LISTEN
 hidden=$hidden,URB_OP_SYMLINKAT,URB_OP_LINKAT,URB_OP_FALLOCATE,URB_OP_FTRUNCATE,URB_OP_FADVISE,URB_OP_MADVISE
-hidden=$hidden,URB_OP_SYNC_FILE_RANGE,URB_OP_SPLICE,URB_OP_TEE
+hidden=$hidden,URB_OP_SYNC_FILE_RANGE,URB_OP_SPLICE,URB_OP_TEE,URB_OP_GETXATTR,URB_OP_SETXATTR
 for engine in auto fallback; do
     echo "== Haskell tests (URB_BACKEND=$engine)"
     URB_BACKEND=$engine timeout -k 10 240 "$build/bin/spec"

@@ -10,7 +10,8 @@ import Control.Concurrent
 import Control.Exception
 import Control.Monad
 import Data.Int (Int32)
-import Foreign.C.Error (Errno (..), eBADF, eEXIST, eINVAL, eNOENT, eNOSYS, ePERM, eSPIPE)
+import Foreign.C.Error (Errno (..), eBADF, eEXIST, eINVAL, eNODATA, eNOENT, eNOSYS, ePERM, eRANGE, eSPIPE)
+import qualified Data.ByteString.Char8 as BC
 import Foreign.C.String (withCString)
 import Foreign.ForeignPtr (withForeignPtr)
 import Foreign.Marshal.Alloc (allocaBytes)
@@ -35,6 +36,7 @@ fsOpsSpec = describe "symlinkat, linkat, fallocate, ftruncate, fadvise, madvise,
   forM_ faces fileFaceSpec
   forM_ faces pipeFaceSpec
   forM_ faces chainEndSpec
+  forM_ faces xattrFaceSpec
   rawFsSpec
   typedFsSpec
 
@@ -147,6 +149,23 @@ pipeFaceSpec face = describe (faceName face ++ ": splice and tee") $ do
   it "TeeOp from a file: EINVAL" $ withFileOf 4 $ \_ f -> withPipe $ \(_, w) ->
     submit face (U.TeeOp f w 4 0) `shouldReturn` failure eINVAL
 
+xattrFaceSpec :: Face -> Spec
+xattrFaceSpec face = describe (faceName face ++ ": getxattr and setxattr") $
+  it "SetXattrOp sets what GetXattrOp reads (size 0 asks for the length); ERANGE, EEXIST, ENODATA as the system calls give them" $
+    withFileOf 0 $ \path _ -> withCString path $ \p -> withCString "user.urb" $ \n -> withCString "user.none" $ \none ->
+      allocaBytes 16 $ \v -> do
+        pokeString v "value"
+        submit face (U.SetXattrOp p n v 5 0) `shouldReturn` 0
+        submit face (U.GetXattrOp p n nullPtr 0) `shouldReturn` 5
+        pokeString v "xxxxx"
+        submit face (U.GetXattrOp p n v 16) `shouldReturn` 5
+        peekString v 5 `shouldReturn` "value"
+        submit face (U.GetXattrOp p n v 2) `shouldReturn` failure eRANGE
+        submit face (U.SetXattrOp p n v 5 U.xattrCREATE) `shouldReturn` failure eEXIST
+        submit face (U.GetXattrOp p none v 16) `shouldReturn` failure eNODATA
+        submit face (U.SetXattrOp p none v 5 U.xattrREPLACE) `shouldReturn` failure eNODATA
+        withCString (path ++ "-missing") $ \m -> submit face (U.GetXattrOp m n v 16) `shouldReturn` failure eNOENT
+
 -- | The operations io_uring does not cancel links after may only end a chain.
 chainEndSpec :: Face -> Spec
 chainEndSpec face = describe ("symlinkat, linkat, fallocate, ftruncate, madvise, sync_file_range in a chain, " ++ faceName face) $ do
@@ -245,6 +264,16 @@ typedFsSpec = describe "createSymbolicLink, createLink, setFdSize, setFileSize, 
       _ <- fdWrite w "!"
       timeout 5000000 (takeMVar got) `shouldReturn` Just 1
       void (pure r2)
+  it "getXattr and setXattr: values of any length, flags, errors with the path" $ withFileOf 0 $ \path _ -> do
+    -- ext4 keeps a file's attributes in one block: 1.7 kB fits
+    let big = BC.pack (concatMap show [1 .. 600 :: Int])
+    U.setXattr path "user.big" big 0
+    U.getXattr path "user.big" `shouldReturn` big
+    U.setXattr path "user.empty" BC.empty U.xattrCREATE
+    U.getXattr path "user.empty" `shouldReturn` BC.empty
+    raises eEXIST "setxattr" (Just path) (U.setXattr path "user.big" big U.xattrCREATE)
+    raises eNODATA "getxattr" (Just path) (void (U.getXattr path "user.none"))
+    raises eNODATA "setxattr" (Just path) (U.setXattr path "user.none" big U.xattrREPLACE)
   it "throw IOErrors with the errno, the call's name and the path" $ withTempDir $ \d -> do
     makeTree d
     raises eEXIST "symlinkat" (Just (d ++ "/d")) (U.createSymbolicLink "f" (d ++ "/d"))
@@ -275,7 +304,9 @@ typedFsSpec = describe "createSymbolicLink, createLink, setFdSize, setFileSize, 
                 , ("URB_OP_MADVISE", U.MadviseOp nullPtr 0 0, "madvise", withForeignPtr mem $ \p -> U.memoryAdvise p 4096 U.madvNORMAL)
                 , ("URB_OP_SYNC_FILE_RANGE", U.SyncFileRangeOp fd 0 0 0, "sync_file_range", U.syncFileRange fd 0 0 U.syncFileRangeWRITE)
                 , ("URB_OP_SPLICE", U.SpliceOp fd 0 w U.offsetCurrent 0 0, "splice", void (U.splice fd 0 w U.offsetCurrent 4))
-                , ("URB_OP_TEE", U.TeeOp r w 0 0, "tee", void (U.tee r w 4)) ]
+                , ("URB_OP_TEE", U.TeeOp r w 0 0, "tee", void (U.tee r w 4))
+                , ("URB_OP_GETXATTR", U.GetXattrOp nullPtr nullPtr nullPtr 0, "getxattr", void (U.getXattr (d ++ "/f") "user.x"))
+                , ("URB_OP_SETXATTR", U.SetXattrOp nullPtr nullPtr nullPtr 0 0, "setxattr", U.setXattr (d ++ "/f") "user.x" BC.empty 0) ]
       forM_ ops $ \(name, op, call, act) -> do
         let hidden = name `elem` hide && U.backendName == "io_uring"
         when hidden $ U.opSupported op `shouldBe` False

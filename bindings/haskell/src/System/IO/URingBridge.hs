@@ -49,6 +49,7 @@ module System.IO.URingBridge
   , madvNORMAL, madvRANDOM, madvSEQUENTIAL, madvWILLNEED, madvDONTNEED
   , syncFileRangeWAITBEFORE, syncFileRangeWRITE, syncFileRangeWAITAFTER
   , spliceFMOVE, spliceFNONBLOCK, spliceFMORE, spliceFGIFT
+  , xattrCREATE, xattrREPLACE
     -- * Flags for sockets and messages
   , sockNONBLOCK, sockCLOEXEC
   , msgPEEK, msgWAITALL, msgOOB, msgDONTWAIT, msgTRUNC, msgCTRUNC, msgCMSGCLOEXEC
@@ -90,6 +91,8 @@ module System.IO.URingBridge
   , memoryAdvise
   , splice
   , tee
+  , getXattr
+  , setXattr
   , sleep
     -- * Datagrams, messages, sockets
   , sendBufTo
@@ -132,7 +135,7 @@ import Foreign.C.Types (CInt, CSize)
 import Foreign.Marshal.Alloc (allocaBytes)
 import Foreign.Marshal.Array (allocaArray, peekArray, pokeArray)
 import System.IO.Error (mkIOError, eofErrorType)
-import Foreign.Ptr (Ptr, castPtr, plusPtr)
+import Foreign.Ptr (Ptr, castPtr, nullPtr, plusPtr)
 import Foreign.Storable (peekByteOff, pokeByteOff)
 import qualified Network.Socket as NS
 import qualified Network.Socket.Address as NSA
@@ -609,6 +612,35 @@ splice input offIn output offOut n =
 -- pipe), @EBADF@...
 tee :: Fd -> Fd -> Int -> IO Int
 tee input output n = len32 "tee" n >>= \l -> pipeTransfer "tee" input output (TeeOp input output l spliceFNONBLOCK)
+
+-- | The value of a file's extended attribute (@getxattr(2)@ on the path,
+-- symbolic links followed; names carry their namespace: @"user.mime"@).
+-- Asks for the length first, then reads; a value that grew in between is
+-- asked for again. Errors name @getxattr@ and the path: @ENODATA@ for an
+-- attribute the file lacks, @ENOENT@, @EOPNOTSUPP@ where the file system
+-- keeps none...; @ENOSYS@ on io_uring before Linux 5.19.
+getXattr :: FilePath -> String -> IO B.ByteString
+getXattr path name = withCString path $ \p -> withCString name $ \n -> do
+  let ask = submitBlocking (GetXattrOp p n nullPtr 0) >>= \r -> if r < 0 then throwResult "getxattr" (Just path) r else pure r
+      attempt size = do
+        (bs, r) <- BI.createAndTrim' (max 1 (fromIntegral size)) $ \v -> do
+          r <- submitBlocking (GetXattrOp p n v size)
+          pure (0, max 0 (fromIntegral r), r)
+        if r == eRANGEResult then ask >>= attempt . fromIntegral
+          else if r < 0 then throwResult "getxattr" (Just path) r else pure bs
+  ask >>= attempt . fromIntegral
+  where
+    eRANGEResult = negate 34
+
+-- | Sets a file's extended attribute (@setxattr(2)@ on the path) with 0,
+-- 'xattrCREATE' or 'xattrREPLACE'. Errors name @setxattr@ and the path:
+-- @EEXIST@, @ENODATA@, @E2BIG@ (values beyond 64 KiB), @EOPNOTSUPP@...;
+-- @ENOSYS@ on io_uring before Linux 5.19.
+setXattr :: FilePath -> String -> B.ByteString -> CInt -> IO ()
+setXattr path name value flags = withCString path $ \p -> withCString name $ \n ->
+  BU.unsafeUseAsCStringLen value $ \(v, len) -> do
+    l <- len32 "setxattr" len
+    runAtPath path (SetXattrOp p n (castPtr v) l flags)
 
 -- | A splice or tee with @SPLICE_F_NONBLOCK@, repeated after readiness
 -- waits while it gives @EAGAIN@. Only pipes, sockets and character devices

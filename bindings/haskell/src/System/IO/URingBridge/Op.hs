@@ -19,6 +19,7 @@ module System.IO.URingBridge.Op
   , madvNORMAL, madvRANDOM, madvSEQUENTIAL, madvWILLNEED, madvDONTNEED
   , syncFileRangeWAITBEFORE, syncFileRangeWRITE, syncFileRangeWAITAFTER
   , spliceFMOVE, spliceFNONBLOCK, spliceFMORE, spliceFGIFT
+  , xattrCREATE, xattrREPLACE
     -- * Flags for sockets
   , sockNONBLOCK, sockCLOEXEC
   , msgPEEK, msgWAITALL, msgOOB, msgDONTWAIT, msgTRUNC, msgCTRUNC, msgCMSGCLOEXEC
@@ -80,6 +81,8 @@ data Op
   | SyncFileRangeOp Fd Word64 Word32 Word32 -- ^ offset, length (0: to the end), 'syncFileRangeWAITBEFORE' / 'syncFileRangeWRITE' / 'syncFileRangeWAITAFTER'; in a chain only last
   | SpliceOp Fd Word64 Fd Word64 Word32 Word32 -- ^ input, its offset, output, its offset ('offsetCurrent': none, the only value for a pipe), length, @SPLICE_F_*@; one of the two is a pipe
   | TeeOp Fd Fd Word32 Word32             -- ^ input pipe, output pipe, length, @SPLICE_F_*@: copies without consuming
+  | GetXattrOp CString CString (Ptr Word8) Word32 -- ^ path (links followed), attribute name, value buffer, its size (0: ask for the length); in a chain only last
+  | SetXattrOp CString CString (Ptr Word8) Word32 CInt -- ^ path, attribute name, value, its length, 0 / 'xattrCREATE' / 'xattrREPLACE'; in a chain only last
   deriving (Show)
 
 -- | The operation's name, for error messages.
@@ -120,6 +123,8 @@ opName op = case op of
   SyncFileRangeOp {} -> "sync_file_range"
   SpliceOp {} -> "splice"
   TeeOp {} -> "tee"
+  GetXattrOp {} -> "getxattr"
+  SetXattrOp {} -> "setxattr"
 
 -- | The @URB_OP_*@ value the request is submitted as.
 opcode :: Op -> Word8
@@ -159,6 +164,8 @@ opcode op = case op of
   SyncFileRangeOp {} -> opSyncFileRange
   SpliceOp {} -> opSplice
   TeeOp {} -> opTee
+  GetXattrOp {} -> opGetxattr
+  SetXattrOp {} -> opSetxattr
 
 -- | Fills a @urb_op@ through the library's own constructor.
 prep :: Op -> Ptr UrbOp -> IO Int32
@@ -198,6 +205,8 @@ prep op p = case op of
   SyncFileRangeOp (Fd fd) off len fl -> c_prep_sync_file_range fd off len fl p
   SpliceOp (Fd i) offIn (Fd o) offOut len fl -> c_prep_splice i offIn o offOut len fl p
   TeeOp (Fd i) (Fd o) len fl -> c_prep_tee i o len fl p
+  GetXattrOp path name v n -> c_prep_getxattr path name v n p
+  SetXattrOp path name v n fl -> c_prep_setxattr path name v n fl p
 
 -- | A filled @urb_op@ for the duration of the action. (The constructors only
 -- fail for a NULL output pointer, which 'allocaBytes' never gives.)
@@ -292,6 +301,12 @@ spliceFMOVE = spliceFMove
 spliceFNONBLOCK = spliceFNonblock
 spliceFMORE = spliceFMore
 spliceFGIFT = spliceFGift
+
+-- | For 'SetXattrOp': fail with @EEXIST@ if the attribute exists; fail with
+-- @ENODATA@ unless it exists (0: either way).
+xattrCREATE, xattrREPLACE :: CInt
+xattrCREATE = xattrCreate
+xattrREPLACE = xattrReplace
 
 -- | For 'SocketOp', or'ed into the type: the new socket is in @O_NONBLOCK@
 -- mode (as package network's sockets are, which GHC's I/O manager needs);

@@ -21,6 +21,7 @@ import GHC.Conc (PrimMVar)
 #include <sys/socket.h>
 #include <sys/mman.h>
 #include <linux/falloc.h>
+#include <linux/xattr.h>
 #include "hs_uringbridge.h"
 
 -- | A @urb_op@ (opaque; filled by the @urb_prep_*@ functions).
@@ -210,6 +211,12 @@ atSymlinkFollow, atEmptyPath :: CInt
 atSymlinkFollow = #{const AT_SYMLINK_FOLLOW}
 atEmptyPath = #{const AT_EMPTY_PATH}
 
+-- | @setxattr(2)@'s flags, from @<linux/xattr.h>@: fail if the attribute
+-- exists; fail unless it exists.
+xattrCreate, xattrReplace :: CInt
+xattrCreate = #{const XATTR_CREATE}
+xattrReplace = #{const XATTR_REPLACE}
+
 -- | @fallocate(2)@'s modes, from @<linux/falloc.h>@.
 fallocKeepSize, fallocPunchHole, fallocZeroRange :: CInt
 fallocKeepSize = #{const FALLOC_FL_KEEP_SIZE}
@@ -365,6 +372,10 @@ foreign import ccall unsafe "urb_prep_sync_file_range" c_prep_sync_file_range ::
 foreign import ccall unsafe "urb_prep_splice" c_prep_splice :: CInt -> Word64 -> CInt -> Word64 -> Word32 -> Word32 -> Ptr UrbOp -> IO Int32
 -- | @urb_prep_tee@: fills a @urb_op@ for @URB_OP_TEE@ (never blocks; -EINVAL for a NULL output).
 foreign import ccall unsafe "urb_prep_tee" c_prep_tee :: CInt -> CInt -> Word32 -> Word32 -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_getxattr@: fills a @urb_op@ for @URB_OP_GETXATTR@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_getxattr" c_prep_getxattr :: CString -> CString -> Ptr Word8 -> Word32 -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_setxattr@: fills a @urb_op@ for @URB_OP_SETXATTR@ (never blocks; -EINVAL for a NULL output).
+foreign import ccall unsafe "urb_prep_setxattr" c_prep_setxattr :: CString -> CString -> Ptr Word8 -> Word32 -> CInt -> Ptr UrbOp -> IO Int32
 -- | @urb_prep_sendmsg@: fills a @urb_op@ for @URB_OP_SENDMSG@ (never blocks; -EINVAL for a NULL output).
 foreign import ccall unsafe "urb_prep_sendmsg" c_prep_sendmsg :: CInt -> Ptr MsgHdr -> CInt -> Ptr UrbOp -> IO Int32
 -- | @urb_prep_recvmsg@: fills a @urb_op@ for @URB_OP_RECVMSG@ (never blocks; -EINVAL for a NULL output).
@@ -463,6 +474,10 @@ foreign import ccall safe "urb_sync_file_range" c_sync_file_range :: CInt -> Wor
 foreign import ccall safe "urb_splice" c_splice :: CInt -> Word64 -> CInt -> Word64 -> Word32 -> Word32 -> IO Int32
 -- | @urb_tee@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
 foreign import ccall safe "urb_tee" c_tee :: CInt -> CInt -> Word32 -> Word32 -> IO Int32
+-- | @urb_getxattr@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_getxattr" c_getxattr :: CString -> CString -> Ptr Word8 -> Word32 -> IO Int32
+-- | @urb_setxattr@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
+foreign import ccall safe "urb_setxattr" c_setxattr :: CString -> CString -> Ptr Word8 -> Word32 -> CInt -> IO Int32
 -- | @urb_sendmsg@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
 foreign import ccall safe "urb_sendmsg" c_sendmsg :: CInt -> Ptr MsgHdr -> CInt -> IO Int32
 -- | @urb_recvmsg@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
