@@ -1081,3 +1081,74 @@ fn cancels_racing_data_lose_no_byte() {
     close(a);
     close(b);
 }
+
+/// A `MSG_WAITALL` recvmsg on an async ring whose bytes arrive in two
+/// parts, the second carrying a descriptor. With an ancillary data buffer
+/// it returns after the first part (io_uring's recvmsg does; the fallback
+/// follows it) and the second part, descriptor included, is the next
+/// receive's; without one both parts fill it and the descriptor is cut
+/// (`MSG_CTRUNC`), as recvmsg(2) without a buffer does.
+#[test]
+fn waitall_receives_in_parts_and_their_ancillary_data() {
+    engine();
+    let ring = new_ring();
+    for with_control in [true, false] {
+        let (a, b) = socketpair_of(libc::SOCK_STREAM);
+        let mut inbox = Inbox::new(2);
+        inbox.hdr.msg_name = null_mut();
+        inbox.hdr.msg_namelen = 0;
+        if !with_control {
+            inbox.hdr.msg_control = null_mut();
+            inbox.hdr.msg_controllen = 0;
+        }
+        let op = prep_recvmsg(b, &mut inbox.hdr, libc::MSG_WAITALL);
+        assert_eq!(urb_ring_submit(ring.0, &op, 5), 0);
+        write_all(a, b"1");
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        let (pr, pw) = pipe();
+        let mut control = [0u64; 4];
+        let payload = [b'2'];
+        let mut out = Outbox::new(&[&payload], None);
+        unsafe {
+            out.hdr.msg_control = control.as_mut_ptr().cast();
+            out.hdr.msg_controllen = libc::CMSG_SPACE(4) as usize;
+            let c = libc::CMSG_FIRSTHDR(&out.hdr);
+            (*c).cmsg_level = libc::SOL_SOCKET;
+            (*c).cmsg_type = libc::SCM_RIGHTS;
+            (*c).cmsg_len = libc::CMSG_LEN(4) as usize;
+            *(libc::CMSG_DATA(c) as *mut i32) = pr;
+        }
+        assert_eq!(urb_sendmsg(a, &out.hdr, 0), 1);
+        let c = wait_one(&ring);
+        let mut next = Inbox::new(4);
+        next.hdr.msg_name = null_mut();
+        next.hdr.msg_namelen = 0;
+        let res = urb_recvmsg(b, &mut next.hdr, libc::MSG_DONTWAIT);
+        if with_control {
+            assert_eq!((c.token, c.res), (5, 1));
+            assert_eq!(inbox.data[0], b'1');
+            assert_eq!(inbox.hdr.msg_controllen, 0);
+            assert_eq!(res, 1, "the second part is the next receive's");
+            assert_eq!(next.data[0], b'2');
+            let got = unsafe {
+                let h = libc::CMSG_FIRSTHDR(&next.hdr);
+                assert!(!h.is_null(), "the descriptor came with it");
+                *(libc::CMSG_DATA(h) as *const i32)
+            };
+            assert!(got >= 0);
+            close(got);
+        } else {
+            assert_eq!((c.token, c.res), (5, 2));
+            assert_eq!(&inbox.data[..], b"12");
+            assert_ne!(
+                inbox.hdr.msg_flags & libc::MSG_CTRUNC,
+                0,
+                "the cut is reported"
+            );
+            assert_eq!(res, -libc::EAGAIN);
+        }
+        for fd in [a, b, pr, pw] {
+            close(fd);
+        }
+    }
+}

@@ -25,6 +25,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -174,9 +175,10 @@ func udpSockaddr(family int, a *net.UDPAddr) (syscall.Sockaddr, error) {
 	if port < 0 || port > 0xffff {
 		return nil, &net.AddrError{Err: "invalid port", Addr: a.String()}
 	}
+	wildcard := ip == nil || ip.IsUnspecified()
 	if family == syscall.AF_INET {
 		sa := &syscall.SockaddrInet4{Port: port}
-		if ip != nil && !ip.IsUnspecified() {
+		if !wildcard {
 			ip4 := ip.To4()
 			if ip4 == nil {
 				return nil, &net.AddrError{Err: "non-IPv4 address", Addr: ip.String()}
@@ -185,27 +187,40 @@ func udpSockaddr(family int, a *net.UDPAddr) (syscall.Sockaddr, error) {
 		}
 		return sa, nil
 	}
-	ep, err := tcpEndpoint("tcp6", nil, port, zone)
-	if err != nil {
-		return nil, err
-	}
-	sa := ep.sa.(*syscall.SockaddrInet6)
-	if ip != nil && !(ip.To4() != nil && ip.IsUnspecified()) {
+	sa := &syscall.SockaddrInet6{Port: port}
+	// An IPv4 wildcard on an IPv6 socket is the IPv6 one (both families).
+	if !(wildcard && ip.To4() != nil) && ip != nil {
 		ip16 := ip.To16()
 		if ip16 == nil {
 			return nil, &net.AddrError{Err: "invalid IP address", Addr: ip.String()}
 		}
 		copy(sa.Addr[:], ip16)
 	}
+	if zone != "" {
+		if ifi, err := net.InterfaceByName(zone); err == nil {
+			sa.ZoneId = uint32(ifi.Index)
+		} else if n, err := strconv.Atoi(zone); err == nil {
+			sa.ZoneId = uint32(n)
+		}
+	}
 	return sa, nil
 }
 
 // udpAddr converts a kernel address to package net's form (nil for none).
 func udpAddr(sa syscall.Sockaddr) *net.UDPAddr {
-	switch sa.(type) {
-	case *syscall.SockaddrInet4, *syscall.SockaddrInet6:
-		t := netAddr("udp", sa).(*net.TCPAddr)
-		return &net.UDPAddr{IP: t.IP, Port: t.Port, Zone: t.Zone}
+	switch sa := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return &net.UDPAddr{IP: net.IPv4(sa.Addr[0], sa.Addr[1], sa.Addr[2], sa.Addr[3]), Port: sa.Port}
+	case *syscall.SockaddrInet6:
+		a := &net.UDPAddr{IP: append(net.IP(nil), sa.Addr[:]...), Port: sa.Port}
+		if sa.ZoneId != 0 {
+			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
+				a.Zone = ifi.Name
+			} else {
+				a.Zone = strconv.Itoa(int(sa.ZoneId))
+			}
+		}
+		return a
 	}
 	return nil
 }

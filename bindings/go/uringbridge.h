@@ -277,12 +277,15 @@
  *
  * Where io_uring and the system call differ, it behaves as
  * `URB_OP_RECV` (`O_NONBLOCK`, `SO_RCVTIMEO`, `MSG_WAITALL`,
- * `MSG_ERRQUEUE` never waiting). One more: on the fallback engine's async
- * rings (and the fallback's timed requests) a `MSG_WAITALL` receive on a
- * stream that arrives in parts is read part by part; the parts after the
- * first get no ancillary data buffer (the kernel would have stopped at a
- * message carrying descriptors anyway), their `msg_flags` are or'ed into
- * the caller's. Kernel 5.3 (`IORING_OP_RECVMSG`).
+ * `MSG_ERRQUEUE` never waiting). One more: a `MSG_WAITALL` receive on a
+ * stream with an ancillary data buffer (`msg_control` set) returns after
+ * the first part that arrives, short, where recvmsg(2) would wait for the
+ * rest: io_uring's recvmsg does (measured on 6.18; what follows,
+ * descriptors included, stays in the socket for the next receive), and
+ * the fallback engine follows it on async rings and timed requests; the
+ * fallback's untimed blocking call is recvmsg(2) itself and waits.
+ * Without a buffer it fills the iovecs on both engines, as recvmsg(2)
+ * does. Kernel 5.3 (`IORING_OP_RECVMSG`).
  */
 #define URB_OP_RECVMSG 20
 

@@ -165,10 +165,10 @@ impl Rest {
 /// One try that never blocks (the fallback ring and timed fallback
 /// requests): as `attempt::stream`, a `MSG_WAITALL` transfer on a stream
 /// resuming where the previous try stopped. A receive's later parts are
-/// read through a [`Rest`]; what they report is merged into the caller's
-/// msghdr (`msg_flags` or'ed; the address and ancillary data are the first
-/// part's, as recvmsg(2) keeps ancillary data only with the first part it
-/// returns).
+/// read through a [`Rest`] (only for a caller without an ancillary data
+/// buffer, see below); their `msg_flags` (`MSG_CTRUNC` for ancillary data
+/// the kernel had to drop, as recvmsg(2) without a buffer would) are
+/// or'ed into the caller's msghdr, whose address stays the first part's.
 fn attempt(op: &ValidOp, progress: &mut u32) -> Attempt {
     let r = &op.raw;
     let send = op.code == Opcode::Sendmsg;
@@ -201,9 +201,15 @@ fn attempt(op: &ValidOp, progress: &mut u32) -> Attempt {
             return Attempt::Done(if done > 0 { done as i32 } else { n });
         }
         done += n as u32;
+        // As io_uring's recvmsg: a receive with an ancillary data buffer
+        // is not resumed after a part (what follows, descriptors
+        // included, stays in the socket for the next receive).
+        // SAFETY: validation checked the msghdr; the caller keeps it alive.
+        let has_control = !send && unsafe { !header(r).msg_control.is_null() };
         let whole = n == 0
             || done as u64 >= total
             || flags & libc::MSG_WAITALL == 0
+            || has_control
             || !socket::is_stream(r.fd);
         if whole {
             return Attempt::Done(done as i32);
