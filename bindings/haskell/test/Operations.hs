@@ -2,7 +2,32 @@
 -- ('U.submitBlocking') and the OS thread's own ring ('U.submitBlockingOS') —
 -- on real files, pipes, socket pairs and a loopback listener; chains,
 -- timeouts, the typed operations' errors, and many green threads at once.
-module Operations (operationsSpec) where
+module Operations
+  ( operationsSpec
+    -- * For the other suites of operations
+  , Face (..)
+  , faces
+  , failure
+  , errnoOf
+  , badFd
+  , withTempDir
+  , withNewFile
+  , withPipe
+  , withSocketPair
+  , sockFd
+  , loopback
+  , withSockAddr
+  , withIOVecs
+  , systemResult
+  , treeOf
+  , makeTree
+  , sameAsSystem
+  , withPaths
+  , canceled
+  , pokeString
+  , peekString
+  , splitOn
+  ) where
 
 import Control.Concurrent
 import Control.Exception
@@ -708,7 +733,10 @@ fsTypedSpec = describe "removeLink, removeDirectory, rename, createDirectory" $ 
       let hidden = name `elem` hide && U.engineName == "io_uring"
       when hidden $ U.opSupported op `shouldBe` False
       unless (U.opSupported op) $ raises eNOSYS call (d ++ "/f") (act (d ++ "/f"))
-  where
-    splitOn c str = case break (== c) str of
-      (a, []) -> [a]
-      (a, _ : rest) -> a : splitOn c rest
+
+
+-- | The parts of a list between the separators (URB_PROBE_HIDE's names).
+splitOn :: Char -> String -> [String]
+splitOn c str = case break (== c) str of
+  (a, []) -> [a]
+  (a, _ : rest) -> a : splitOn c rest

@@ -26,6 +26,8 @@ import qualified System.IO.URingBridge as U
 import qualified System.IO.URingBridge.Readiness as R
 import Vectors (vectorsSpec)
 import Operations (operationsSpec)
+import NetOps (netOpsSpec)
+import FsOps (fsOpsSpec)
 import Cancellation (cancellationSpec)
 
 
@@ -48,6 +50,8 @@ main = do
   hspec $ do
     vectorsSpec
     operationsSpec
+    netOpsSpec
+    fsOpsSpec
     cancellationSpec
     namesSpec
     describe "files" $ do
@@ -189,12 +193,24 @@ main = do
         be <- R.new
         (r, w) <- createPipe
         R.modifyFdOnce be r R.evtRead
-        R.poll be 20 `shouldReturn` []
+        R.poll be 20000 `shouldReturn` []
         _ <- fdWrite w "x"
-        R.poll be 1000 `shouldReturn` [(r, R.evtRead)]
-        R.poll be 20 `shouldReturn` []
+        R.poll be 1000000 `shouldReturn` [(r, R.evtRead)]
+        R.poll be 20000 `shouldReturn` []
         R.delete be
         closeFd r >> closeFd w
+      it "poll's timeout is in microseconds, like every time in the binding (a part of a millisecond waits one)" $ do
+        be <- R.new
+        let elapsedMs act = do
+              t0 <- getMonotonicTimeNSec
+              _ <- act
+              t1 <- getMonotonicTimeNSec
+              pure (fromIntegral (t1 - t0) / 1e6 :: Double)
+        ms <- elapsedMs (R.poll be 30000 `shouldReturn` [])
+        ms `shouldSatisfy` (\t -> t >= 29 && t < 3000)
+        short <- elapsedMs (R.poll be 1 `shouldReturn` [])
+        short `shouldSatisfy` (\t -> t >= 0.9 && t < 3000)
+        R.delete be
       it "threadWaitRead wakes when data arrives" $ do
         (r, w) <- createPipe
         woke <- newEmptyMVar

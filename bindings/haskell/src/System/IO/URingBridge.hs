@@ -43,6 +43,17 @@ module System.IO.URingBridge
   , OpenFlags (..)
   , oRDONLY, oWRONLY, oRDWR, oCREAT, oEXCL, oTRUNC, oAPPEND, oNONBLOCK, oCLOEXEC
   , oDIRECT, oDSYNC, oSYNC, oDIRECTORY, oNOFOLLOW, oNOATIME, oPATH, oTMPFILE, oNOCTTY
+    -- * Flags and advice for files and memory
+  , atSYMLINKFOLLOW, atEMPTYPATH
+  , fallocKEEPSIZE, fallocPUNCHHOLE, fallocZERORANGE
+  , adviceValue
+  , madvNORMAL, madvRANDOM, madvSEQUENTIAL, madvWILLNEED, madvDONTNEED
+  , syncFileRangeWAITBEFORE, syncFileRangeWRITE, syncFileRangeWAITAFTER
+  , spliceFMOVE, spliceFNONBLOCK, spliceFMORE, spliceFGIFT
+  , xattrCREATE, xattrREPLACE
+    -- * Flags for sockets and messages
+  , sockNONBLOCK, sockCLOEXEC
+  , msgPEEK, msgWAITALL, msgOOB, msgDONTWAIT, msgTRUNC, msgCTRUNC, msgCMSGCLOEXEC
     -- * Flags for removing and renaming
   , atFDCWD
   , atREMOVEDIR
@@ -71,18 +82,46 @@ module System.IO.URingBridge
   , removeDirectory
   , rename
   , createDirectory
+  , createSymbolicLink
+  , createLink
+  , setFdSize
+  , setFileSize
+  , fileAllocate
+  , fileAdvise
+  , syncFileRange
+  , memoryAdvise
+  , splice
+  , tee
+  , getXattr
+  , setXattr
   , sleep
+    -- * Datagrams, messages, sockets
+  , sendBufTo
+  , recvBufFrom
+  , sendMsg
+  , recvMsg
+  , controlSpace
+  , socket
+  , bind
+  , listen
     -- * Sockets and ByteStrings
   , recv
   , recvWithin
   , sendAll
   , acceptSocket
   , connectSocket
+  , sendTo
+  , recvFrom
+  , sendFd
+  , recvFd
+  , newSocket
+  , bindSocket
+  , listenSocket
   ) where
 
-import Control.Exception (mask, mask_, onException, try)
+import Control.Exception (SomeException, bracket, mask, mask_, onException, try)
 import GHC.IO.Exception (IOException (..))
-import Control.Monad (forM_, unless, when)
+import Control.Monad (forM_, unless, void, when)
 import Data.IORef
 import qualified Data.IntMap.Strict as IM
 import qualified Data.ByteString as B
@@ -90,12 +129,14 @@ import qualified Data.ByteString.Internal as BI
 import qualified Data.ByteString.Unsafe as BU
 import Data.Int (Int32)
 import Data.Word (Word32, Word64, Word8)
-import Foreign.C.Error (Errno (..), eBADF, eINVAL, errnoToIOError)
+import Data.Bits ((.|.))
+import Foreign.C.Error (Errno (..), eAGAIN, eBADF, eINVAL, errnoToIOError)
 import Foreign.C.String (peekCString, withCString)
 import Foreign.C.Types (CInt, CSize)
 import Foreign.Marshal.Alloc (allocaBytes)
 import Foreign.Marshal.Array (allocaArray, peekArray, pokeArray)
-import Foreign.Ptr (Ptr, castPtr, plusPtr)
+import System.IO.Error (mkIOError, eofErrorType)
+import Foreign.Ptr (Ptr, castPtr, nullPtr, plusPtr)
 import Foreign.Storable (peekByteOff, pokeByteOff)
 import qualified Network.Socket as NS
 import qualified Network.Socket.Address as NSA
@@ -111,9 +152,12 @@ import GHC.IORef (atomicSwapIORef)
 import GHC.Conc (getNumCapabilities, myThreadId, threadCapability)
 import System.IO.Unsafe (unsafePerformIO)
 import System.IO.URingBridge.Manager
+import System.IO.URingBridge.Message
 import System.IO.URingBridge.Op
 import System.IO.URingBridge.Raw
-import System.Posix.Types (CMode (..), Fd (..))
+import System.Posix.Fcntl (Advice)
+import System.Posix.Files (FileStatus, getFdStatus, isCharacterDevice, isNamedPipe, isSocket)
+import System.Posix.Types (CMode (..), Fd (..), FileOffset)
 
 -- | True when requests in this process run on io_uring.
 supportsIOURing :: Bool
@@ -318,22 +362,35 @@ sendAllBuf fd p n = when (n > 0) $ do
 -- finishes at once), so an interrupted accept has taken no connection. (On
 -- the fallback engine a listener without @O_NONBLOCK@ cannot be tried
 -- without waiting; its accept goes to the ring.)
+--
+-- Where the ring waits instead, a connection it accepted just as an
+-- asynchronous exception cancelled the wait is closed, never leaked (its
+-- peer sees the connection end); 'acceptSocket' keeps it for the next
+-- 'acceptSocket' on the listener instead.
 accept :: Fd -> IO (Fd, NS.SockAddr)
-accept fd = allocaBytes sockAddrRoom $ \sa -> allocaBytes 4 $ \lenp -> do
+accept = acceptKeeping (\(Fd c, _) -> void (c_close c))
+
+-- | 'accept' that hands a connection accepted as an exception interrupted
+-- the ring's wait to @late@ (masked) before the exception goes on.
+acceptKeeping :: ((Fd, NS.SockAddr) -> IO ()) -> Fd -> IO (Fd, NS.SockAddr)
+acceptKeeping late fd = allocaBytes sockAddrRoom $ \sa -> allocaBytes 4 $ \lenp -> do
   pokeByteOff lenp 0 (fromIntegral sockAddrRoom :: Word32)
-  r <- acceptWaiting fd (AcceptAddrOp fd sa lenp sockCloexec) >>= throwIfNegative "accept"
+  let peer = NSA.peekSocketAddress (castPtr sa)
+      lateConnection r = do
+        addr <- try peer :: IO (Either SomeException NS.SockAddr)
+        late (Fd (fromIntegral r), either (const (NS.SockAddrUnix "")) id addr)
+  r <- acceptWaiting lateConnection fd (AcceptAddrOp fd sa lenp sockCloexec) >>= throwIfNegative "accept"
   -- The peer's address is read before anything else can fail.
-  addr <- NSA.peekSocketAddress (castPtr sa)
+  addr <- peer
   pure (Fd (fromIntegral r), addr)
   where
-    sockCloexec = 0o2000000 :: CInt
-    sockAddrRoom = 128 -- sizeof (struct sockaddr_storage)
+    sockAddrRoom = sizeOfSockAddrStorage
 
-acceptWaiting :: Fd -> Op -> IO Int32
-acceptWaiting fd op
+acceptWaiting :: (Int32 -> IO ()) -> Fd -> Op -> IO Int32
+acceptWaiting late fd op
   | not rtsSupportsBoundThreads = requireThreaded >> pure 0
   | fd < 0 = pure (negate (fromIntegral eBADFn))
-  | socketWait == SocketRing = submitBlocking op
+  | socketWait == SocketRing = submitBlockingKeeping late op
   | otherwise = withOp op $ \p -> allocaBytes 4 $ \out -> mask_ $ do
       done <- c_submit_nowait p out
       if done == 1
@@ -345,7 +402,7 @@ acceptWaiting fd op
             -- Ready, and still it would wait: another thread took the
             -- connection, or the engine cannot try this descriptor. The
             -- ring waits for the next one.
-            if again == 1 then peekByteOff out 0 else submitBlocking op
+            if again == 1 then peekByteOff out 0 else submitBlockingKeeping late op
   where
     Errno eBADFn = eBADF
 
@@ -439,6 +496,178 @@ rename old new = withCString old $ \o -> withCString new $ \n ->
 -- @ENOTDIR@... On io_uring before Linux 5.15: @ENOSYS@ (see 'opSupported').
 createDirectory :: FilePath -> CMode -> IO ()
 createDirectory path (CMode mode) = withCString path $ \c -> runAtPath path (MkdirAtOp atFDCWD c mode)
+
+-- | Creates a symbolic link at the second path holding the first, the
+-- target (@symlinkat(2)@, as 'System.Posix.Files.createSymbolicLink'; the
+-- target is text, never resolved: it may name nothing). A relative link
+-- path is relative to the current directory. Errors name @symlinkat@ and
+-- the link's path: @EEXIST@ (whatever is there), @ENOENT@ (a missing
+-- parent), @ENOTDIR@...; @ENOSYS@ on io_uring before Linux 5.15 (see
+-- 'opSupported').
+createSymbolicLink :: FilePath -> FilePath -> IO ()
+createSymbolicLink target path = withCString target $ \t -> withCString path $ \c ->
+  runAtPath path (SymlinkAtOp t atFDCWD c)
+
+-- | Gives the file at the first path a second name (@linkat(2)@ without
+-- flags, as 'System.Posix.Files.createLink': a symbolic link gets a new
+-- name itself, not what it points to; 'LinkAtOp' with 'atSYMLINKFOLLOW'
+-- follows it). Errors name @linkat@ and the existing path: @ENOENT@,
+-- @EEXIST@ (the new name is taken), @EPERM@ for a directory, @EXDEV@
+-- across filesystems...; @ENOSYS@ on io_uring before Linux 5.15.
+createLink :: FilePath -> FilePath -> IO ()
+createLink old new = withCString old $ \o -> withCString new $ \n ->
+  runAtPath old (LinkAtOp atFDCWD o atFDCWD n 0)
+
+-- | Sets the length of an open file, cutting it or extending it with zeros
+-- (@ftruncate(2)@, as 'System.Posix.Files.setFdSize'). Errors name
+-- @ftruncate@: @EINVAL@ for a negative length or a descriptor not open for
+-- writing, @EBADF@...; @ENOSYS@ on io_uring before Linux 6.9 (see
+-- 'opSupported').
+setFdSize :: Fd -> FileOffset -> IO ()
+setFdSize fd size = () <$ run (FtruncateOp fd (fromIntegral size))
+
+-- | Sets the length of the file at a path (as
+-- 'System.Posix.Files.setFileSize'): opened for writing, 'setFdSize',
+-- closed. Errors name the call that failed (@openat@: @ENOENT@,
+-- @EISDIR@, @EACCES@...; @ftruncate@) and the path.
+setFileSize :: FilePath -> FileOffset -> IO ()
+setFileSize path size = bracket (openFile path (oWRONLY <> oCLOEXEC) 0) closeFd $ \fd ->
+  submitBlocking (FtruncateOp fd (fromIntegral size)) >>= \r -> when (r < 0) (throwResult "ftruncate" (Just path) r)
+
+-- | A range given as offset and length for a request that carries a 32-bit
+-- length: negative values are refused with @EINVAL@ (as the system calls
+-- do), length 0 (to the end of the file) is one request, longer ranges
+-- are several requests of at most 2 GiB in order.
+ranges :: String -> FileOffset -> FileOffset -> IO [(Word64, Word32)]
+ranges name off len
+  | off < 0 || len < 0 = ioError (errnoToIOError name eINVAL Nothing Nothing)
+  | len == 0 = pure [(fromIntegral off, 0)]
+  | otherwise = pure (go (fromIntegral off) (fromIntegral len))
+  where
+    step = 2 ^ (31 :: Int) :: Word64
+    go :: Word64 -> Word64 -> [(Word64, Word32)]
+    go o l
+      | l <= step = [(o, fromIntegral l)]
+      | otherwise = (o, fromIntegral step) : go (o + step) (l - step)
+
+-- | Allocates storage for a range of an open file (@fallocate(2)@ with
+-- mode 0, as 'System.Posix.Fcntl.fileAllocate'): the file grows to cover
+-- it, and bytes never written read as zeros. Errors name @fallocate@:
+-- @EINVAL@ (a length of 0, a negative value), @ENOSPC@, @ESPIPE@ (a pipe),
+-- @EOPNOTSUPP@, @EBADF@...; other modes through 'FallocateOp'.
+fileAllocate :: Fd -> FileOffset -> FileOffset -> IO ()
+fileAllocate fd off len
+  | off < 0 || len < 0 = ioError (errnoToIOError "fallocate" eINVAL Nothing Nothing)
+  | otherwise = () <$ run (FallocateOp fd 0 (fromIntegral off) (fromIntegral len))
+
+-- | Advice about how a range of an open file will be read
+-- (@posix_fadvise(2)@, as 'System.Posix.Fcntl.fileAdvise'; length 0: to
+-- the end of the file; 'Advice' is package unix's, from
+-- "System.Posix.Fcntl"). Errors name @fadvise@: @EINVAL@ for a negative
+-- offset or length, @ESPIPE@ for a pipe, @EBADF@...
+fileAdvise :: Fd -> FileOffset -> FileOffset -> Advice -> IO ()
+fileAdvise fd off len advice =
+  ranges "fadvise" off len >>= mapM_ (\(o, l) -> run (FadviseOp fd o l (adviceValue advice)))
+
+-- | Writes a range of an open file's data to storage as the flags say
+-- (@sync_file_range(2)@: 'syncFileRangeWAITBEFORE', 'syncFileRangeWRITE',
+-- 'syncFileRangeWAITAFTER'; all three: the range's data is on storage,
+-- not the metadata needed to find it, which is 'fdatasync''s; length 0:
+-- to the end of the file). Errors name @sync_file_range@: @EINVAL@ for a
+-- negative offset or length or an unknown flag, @ESPIPE@ for a pipe,
+-- @EBADF@...
+syncFileRange :: Fd -> FileOffset -> FileOffset -> Word32 -> IO ()
+syncFileRange fd off len flags =
+  ranges "sync_file_range" off len >>= mapM_ (\(o, l) -> run (SyncFileRangeOp fd o l flags))
+
+-- | Advice about this process's memory at a page-aligned address
+-- (@madvise(2)@ with 'madvWILLNEED', 'madvDONTNEED'...; the memory must stay
+-- mapped until it returns). Errors name @madvise@: @EINVAL@ for an
+-- address that is not page-aligned, a negative length or an unknown
+-- advice, @ENOMEM@ for memory not mapped.
+memoryAdvise :: Ptr a -> Int -> CInt -> IO ()
+memoryAdvise p len advice
+  | len < 0 = ioError (errnoToIOError "madvise" eINVAL Nothing Nothing)
+  | otherwise = mapM_ (\(o, l) -> run (MadviseOp (p `plusPtr` o) l advice)) (pieces 0 len)
+  where
+    step = 2 ^ (31 :: Int) :: Int
+    pieces o l
+      | l <= step = [(o, fromIntegral l)]
+      | otherwise = (o, fromIntegral step) : pieces (o + step) (l - step)
+
+-- | Moves up to @n@ bytes from the input to the output without copying
+-- them through this process (@splice(2)@; one of the two is a pipe, whose
+-- offset must be 'offsetCurrent'; a file's offset is where to read or
+-- write, 'offsetCurrent' its position, which then advances). Returns the
+-- bytes moved, 0 at the end of the input. It never waits in the kernel
+-- (io_uring cannot cancel a splice that waits for a pipe: a timeout or
+-- 'Control.Concurrent.killThread' around one would wait until data came):
+-- each try has @SPLICE_F_NONBLOCK@, and while a pipe is empty (or full)
+-- the green thread waits for the input to be readable and the output
+-- writable in GHC's I/O manager, interruptible with nothing moved, also for
+-- pipes in @O_NONBLOCK@ mode. Errors name @splice@: @ESPIPE@ (an offset
+-- for a pipe), @EINVAL@ (neither is a pipe), @EBADF@...; for other
+-- @SPLICE_F_*@ flags, submit a 'SpliceOp'.
+splice :: Fd -> Word64 -> Fd -> Word64 -> Int -> IO Int
+splice input offIn output offOut n =
+  len32 "splice" n >>= \l -> pipeTransfer "splice" input output (SpliceOp input offIn output offOut l spliceFNONBLOCK)
+
+-- | Copies up to @n@ bytes from one pipe into another without consuming
+-- them (@tee(2)@). Returns the bytes copied. Waits like 'splice'. Errors
+-- name @tee@: @EINVAL@ if either is not a pipe (or both are the same
+-- pipe), @EBADF@...
+tee :: Fd -> Fd -> Int -> IO Int
+tee input output n = len32 "tee" n >>= \l -> pipeTransfer "tee" input output (TeeOp input output l spliceFNONBLOCK)
+
+-- | The value of a file's extended attribute (@getxattr(2)@ on the path,
+-- symbolic links followed; names carry their namespace: @"user.mime"@).
+-- Asks for the length first, then reads; a value that grew in between is
+-- asked for again. Errors name @getxattr@ and the path: @ENODATA@ for an
+-- attribute the file lacks, @ENOENT@, @EOPNOTSUPP@ where the file system
+-- keeps none...; @ENOSYS@ on io_uring before Linux 5.19.
+getXattr :: FilePath -> String -> IO B.ByteString
+getXattr path name = withCString path $ \p -> withCString name $ \n -> do
+  let ask = submitBlocking (GetXattrOp p n nullPtr 0) >>= \r -> if r < 0 then throwResult "getxattr" (Just path) r else pure r
+      attempt size = do
+        (bs, r) <- BI.createAndTrim' (max 1 (fromIntegral size)) $ \v -> do
+          r <- submitBlocking (GetXattrOp p n v size)
+          pure (0, max 0 (fromIntegral r), r)
+        if r == eRANGEResult then ask >>= attempt . fromIntegral
+          else if r < 0 then throwResult "getxattr" (Just path) r else pure bs
+  ask >>= attempt . fromIntegral
+  where
+    eRANGEResult = negate 34
+
+-- | Sets a file's extended attribute (@setxattr(2)@ on the path) with 0,
+-- 'xattrCREATE' or 'xattrREPLACE'. Errors name @setxattr@ and the path:
+-- @EEXIST@, @ENODATA@, @E2BIG@ (values beyond 64 KiB), @EOPNOTSUPP@...;
+-- @ENOSYS@ on io_uring before Linux 5.19.
+setXattr :: FilePath -> String -> B.ByteString -> CInt -> IO ()
+setXattr path name value flags = withCString path $ \p -> withCString name $ \n ->
+  BU.unsafeUseAsCStringLen value $ \(v, len) -> do
+    l <- len32 "setxattr" len
+    runAtPath path (SetXattrOp p n (castPtr v) l flags)
+
+-- | A splice or tee with @SPLICE_F_NONBLOCK@, repeated after readiness
+-- waits while it gives @EAGAIN@. Only pipes, sockets and character devices
+-- are waited for: a regular file is always ready, and GHC's I/O manager
+-- must never be asked to watch one (epoll refuses it, and the manager's
+-- table can keep the refused number, which then breaks the waits of the
+-- next descriptor given that number).
+pipeTransfer :: String -> Fd -> Fd -> Op -> IO Int
+pipeTransfer name input output op = again
+  where
+    again = do
+      r <- submitBlocking op
+      if r == eAGAINResult
+        then ready threadWaitRead input >> ready threadWaitWrite output >> again
+        else throwIfNegative name r
+    ready wait fd = do
+      st <- try (getFdStatus fd) :: IO (Either IOException FileStatus)
+      case st of
+        Right s | isNamedPipe s || isSocket s || isCharacterDevice s -> () <$ (try (wait fd) :: IO (Either IOException ()))
+        _ -> pure ()
+    eAGAINResult = let Errno e = eAGAIN in negate (fromIntegral e)
 
 -- | Sleeps on the engine's timer (microseconds, like 'Control.Concurrent.threadDelay';
 -- a negative time does not sleep).
@@ -609,9 +838,14 @@ sendAll s bs = NS.withFdSocket s $ \fd ->
 
 -- | Accepts a connection on a listening socket: the new 'NS.Socket' and the
 -- peer's address, like 'NS.accept'.
+--
+-- A connection accepted as an asynchronous exception interrupted the wait
+-- (where the ring waits: see 'accept') is kept for the next
+-- 'acceptSocket' on this listener, never lost.
 acceptSocket :: NS.Socket -> IO (NS.Socket, NS.SockAddr)
-acceptSocket s = mask_ $ NS.withFdSocket s $ \fd -> do
-  (Fd c, addr) <- accept (Fd fd)
+acceptSocket s = mask_ $ do
+  early <- takeKeptItem keptConnections s
+  (Fd c, addr) <- maybe (NS.withFdSocket s $ \fd -> acceptKeeping (keepItems keptConnections s . pure) (Fd fd)) pure early
   sock <- NS.mkSocket c
   pure (sock, addr)
 
@@ -623,3 +857,227 @@ connectSocket s addr = NS.withFdSocket s $ \fd ->
     connect (Fd fd) (castPtr p) size
   where
     size = NSA.sizeOfSocketAddress addr
+
+-- | A socket request with a msghdr (sendmsg, recvmsg), waited for as
+-- 'transfer' waits: tried on the spot (@urb_submit_nowait@, which sends
+-- both with @MSG_DONTWAIT@); when it would wait, the green thread waits for
+-- readiness in GHC's I/O manager and tries again, so an interrupted wait
+-- has moved nothing. @reset@ runs before each try.
+messageTransfer :: Bool -> Fd -> IO () -> Op -> IO Int32
+messageTransfer reading fd reset op
+  | not rtsSupportsBoundThreads = requireThreaded >> pure 0
+  | fd < 0 = pure eBADFResult
+  | socketWait == SocketRing = reset >> submitBlocking op
+  | otherwise = withOp op $ \p -> allocaBytes 4 $ \out -> mask_ (again p out)
+  where
+    again p out = do
+      reset
+      done <- c_submit_nowait p out
+      case done of
+        1 -> peekByteOff out 0
+        0 -> readiness (if reading then threadWaitRead else threadWaitWrite) fd >>= maybe (again p out) pure
+        _ -> pure done
+
+sendMsgAs :: String -> Fd -> Maybe NS.SockAddr -> [(Ptr Word8, Int)] -> [NS.Cmsg] -> CInt -> IO Int
+sendMsgAs name fd addr bufs cmsgs flags = withIOVecs name bufs $ \iov n -> withSendMsgHdr addr iov n cmsgs $ \m ->
+  messageTransfer False fd (pure ()) (SendMsgOp fd m flags) >>= throwIfNegative name
+
+recvMsgAs :: String -> Fd -> [(Ptr Word8, Int)] -> Int -> CInt -> IO (Maybe NS.SockAddr, Int, [NS.Cmsg], CInt)
+recvMsgAs name fd bufs control flags
+  | control < 0 = ioError (errnoToIOError name eINVAL Nothing Nothing)
+  | otherwise = withIOVecs name bufs $ \iov n -> withRecvMsgHdr iov n control $ \h -> do
+      k <- messageTransfer True fd (recvReset h) (RecvMsgOp fd (recvHdr h) flags) >>= throwIfNegative name
+      (addr, items, got) <- recvPeek h
+      pure (addr, k, items, got)
+
+-- | Sends the @n@ bytes at @p@ to the address (@sendto(2)@: one datagram
+-- on a datagram socket; a connected stream socket ignores the address or
+-- refuses it with @EISCONN@, as the system call does). Returns the bytes
+-- sent. Waits for room like 'sendBuf' (readiness in GHC's I/O manager,
+-- then a send that finishes at once), so an interrupted wait has sent
+-- nothing. Errors name @sendto@: @EMSGSIZE@ for a datagram too long,
+-- @EAFNOSUPPORT@ for an address of another family...
+sendBufTo :: Fd -> Ptr Word8 -> Int -> NS.SockAddr -> IO Int
+sendBufTo fd p n addr = sendMsgAs "sendto" fd (Just addr) [(p, n)] [] 0
+
+-- | Receives up to @n@ bytes into @p@ (@recvfrom(2)@: one datagram on a
+-- datagram socket, its excess discarded) with the sender's address
+-- ('Nothing' where none comes: a connected stream, an unbound Unix
+-- sender). Waits like 'recvBuf': an interrupted wait has taken nothing.
+-- Errors name @recvfrom@.
+recvBufFrom :: Fd -> Ptr Word8 -> Int -> IO (Int, Maybe NS.SockAddr)
+recvBufFrom fd p n = do
+  (addr, k, _, _) <- recvMsgAs "recvfrom" fd [(p, n)] 0 0
+  pure (k, addr)
+
+-- | @sendmsg(2)@: sends the buffers in order, to the address ('Nothing' on
+-- a connected socket), with ancillary data (package network's 'NS.Cmsg':
+-- @'NS.encodeCmsg' (fd :: 'Fd')@ passes a descriptor, as @SCM_RIGHTS@) and
+-- @MSG_*@ flags ('msgOOB'...; @MSG_NOSIGNAL@ is always added). Returns the
+-- bytes sent. Waits like 'sendBuf'. Errors name @sendmsg@.
+sendMsg :: Fd -> Maybe NS.SockAddr -> [(Ptr Word8, Int)] -> [NS.Cmsg] -> CInt -> IO Int
+sendMsg = sendMsgAs "sendmsg"
+
+-- | @recvmsg(2)@: receives into the buffers in order, with room for
+-- @control@ bytes of ancillary data (@'controlSpace' [4]@ for one
+-- descriptor, 0 for none) and @MSG_*@ flags ('msgPEEK', 'msgWAITALL',
+-- 'msgCMSGCLOEXEC'...). Returns the sender's address ('Nothing' where none
+-- comes), the bytes received (0 once a stream's peer has shut down), the
+-- ancillary data items (read them with 'NS.decodeCmsg'; descriptors
+-- received are the caller's to close) and the message's flags
+-- ('msgTRUNC': a datagram longer than the buffers, 'msgCTRUNC': ancillary
+-- data that did not fit, whose descriptors the kernel closed). Waits like
+-- 'recvBuf'. Errors name @recvmsg@.
+recvMsg :: Fd -> [(Ptr Word8, Int)] -> Int -> CInt -> IO (Maybe NS.SockAddr, Int, [NS.Cmsg], CInt)
+recvMsg = recvMsgAs "recvmsg"
+
+-- | A new socket (@socket(2)@ on the engine) of package network's family,
+-- type and protocol (0: the default), in 'sockNONBLOCK' and 'sockCLOEXEC'
+-- mode like network's sockets; the descriptor is the caller's. Errors
+-- name @socket@: @EAFNOSUPPORT@, @EPROTONOSUPPORT@, @EINVAL@...; @ENOSYS@
+-- on io_uring before Linux 5.19 (see 'opSupported').
+socket :: NS.Family -> NS.SocketType -> NS.ProtocolNumber -> IO Fd
+socket family (NS.GeneralSocketType kind) protocol =
+  Fd . fromIntegral <$> run (SocketOp (NS.packFamily family) (kind .|. sockNONBLOCK .|. sockCLOEXEC) protocol)
+
+-- | Gives the socket an address (@bind(2)@). Errors name @bind@:
+-- @EADDRINUSE@, @EACCES@, @EINVAL@ (bound already)...; @ENOSYS@ on io_uring
+-- before Linux 6.11 (see 'opSupported').
+bind :: Fd -> NS.SockAddr -> IO ()
+bind fd addr = allocaBytes size $ \p -> do
+  NSA.pokeSocketAddress p addr
+  () <$ run (BindOp fd (castPtr p) (fromIntegral size))
+  where
+    size = NSA.sizeOfSocketAddress addr
+
+-- | Makes the socket accept connections, with up to @backlog@ waiting
+-- (@listen(2)@, capped at @net.core.somaxconn@). Errors name @listen@:
+-- @EOPNOTSUPP@ for a datagram socket...; @ENOSYS@ on io_uring before
+-- Linux 6.11.
+listen :: Fd -> Int -> IO ()
+listen fd backlog = () <$ run (ListenOp fd (fromIntegral (max 0 (min (fromIntegral (maxBound :: CInt)) backlog))))
+
+-- | Sends the whole ByteString to the address as 'sendBufTo' does; the
+-- bytes sent (all of a datagram, or @EMSGSIZE@), like network's
+-- @Network.Socket.ByteString.sendTo@.
+sendTo :: NS.Socket -> B.ByteString -> NS.SockAddr -> IO Int
+sendTo s bs addr = NS.withFdSocket s $ \fd ->
+  BU.unsafeUseAsCStringLen bs $ \(p, n) -> sendBufTo (Fd fd) (castPtr p) n addr
+
+-- | Receives up to @n@ bytes and the sender's address, like network's
+-- @Network.Socket.ByteString.recvFrom@ (one datagram on a datagram socket;
+-- where no address comes, the connected peer's, and for an unbound Unix
+-- sender the unnamed @'NS.SockAddrUnix' ""@). An asynchronous exception
+-- never takes a datagram with it: one that arrives while it is received is
+-- raised afterwards and the datagram waits for the next 'recvFrom' on the
+-- socket, as 'recv' keeps bytes.
+recvFrom :: NS.Socket -> Int -> IO (B.ByteString, NS.SockAddr)
+recvFrom s n = do
+  _ <- len32 "recvfrom" n
+  mask $ \restore -> do
+    early <- takeKeptItem keptDatagrams s
+    case early of
+      Just d -> pure d
+      Nothing -> do
+        (bs, addr) <- NS.withFdSocket s $ \fd -> BI.createAndTrim' n $ \p -> do
+          (k, a) <- recvBufFrom (Fd fd) p n
+          pure (0, k, a)
+        sender <- maybe (either (const (NS.SockAddrUnix "")) id <$> tryPeer) pure addr
+        let d = (bs, sender)
+        restore (pure ()) `onException` keepItems keptDatagrams s [d]
+        pure d
+  where
+    tryPeer = try (NS.getPeerName s) :: IO (Either SomeException NS.SockAddr)
+
+-- | Passes a descriptor over a Unix socket (@SCM_RIGHTS@ with one byte of
+-- data, as network's @sendFd@); the receiver gets its own descriptor for
+-- the same open file, the sender's stays the sender's to close.
+sendFd :: NS.Socket -> Fd -> IO ()
+sendFd s fd = NS.withFdSocket s $ \sfd -> allocaBytes 1 $ \p -> do
+  pokeByteOff p 0 (0 :: Word8)
+  () <$ sendMsgAs "sendFd" (Fd sfd) Nothing [(p, 1)] [NS.encodeCmsg fd] 0
+
+-- | Receives a descriptor passed with 'sendFd' (or any @SCM_RIGHTS@
+-- message of up to 'maxFdsPerMessage' descriptors: the rest of them wait
+-- for the next 'recvFd' on the socket), close-on-exec; it is the
+-- caller's to close. Throws an 'IOError': end of file once the peer has
+-- shut down, @userError@ for a message without a descriptor (its byte is
+-- consumed). Interrupted like 'recvFrom': a descriptor received when the
+-- exception came waits for the next 'recvFd'.
+recvFd :: NS.Socket -> IO Fd
+recvFd s = mask $ \restore -> do
+  early <- takeKeptItem keptFds s
+  case early of
+    Just fd -> pure fd
+    Nothing -> do
+      (k, items) <- NS.withFdSocket s $ \sfd -> allocaBytes 1 $ \p -> do
+        (_, k, items, _) <- recvMsgAs "recvFd" (Fd sfd) [(p, 1)] (controlSpace [4 * maxFdsPerMessage]) msgCMSGCLOEXEC
+        pure (k, items)
+      fds <- concat <$> mapM descriptors [c | c <- items, NS.cmsgId c == NS.CmsgIdFd]
+      case fds of
+        [] | k == 0 -> ioError (mkIOError eofErrorType "recvFd" Nothing Nothing)
+           | otherwise -> ioError (userError "recvFd: the message carried no descriptor")
+        first : rest -> do
+          keepItems keptFds s rest
+          restore (pure ()) `onException` keepItems keptFds s [first]
+          pure first
+  where
+    descriptors c = BU.unsafeUseAsCStringLen (NS.cmsgData c) $ \(p, len) ->
+      map (Fd . fromIntegral) <$> (peekArray (len `div` 4) (castPtr p) :: IO [Int32])
+
+-- | The most descriptors 'recvFd' takes from one message (the kernel
+-- closes those beyond it and reports 'msgCTRUNC').
+maxFdsPerMessage :: Int
+maxFdsPerMessage = 64
+
+-- | A new 'NS.Socket' as 'socket' makes one (non-blocking, close-on-exec:
+-- the same as network's @socket@ gives), created on the engine.
+newSocket :: NS.Family -> NS.SocketType -> NS.ProtocolNumber -> IO NS.Socket
+newSocket family kind protocol = mask_ $ do
+  Fd fd <- socket family kind protocol
+  NS.mkSocket fd
+
+-- | 'bind' on a 'NS.Socket', like network's @bind@.
+bindSocket :: NS.Socket -> NS.SockAddr -> IO ()
+bindSocket s addr = NS.withFdSocket s $ \fd -> bind (Fd fd) addr
+
+-- | 'listen' on a 'NS.Socket', like network's @listen@.
+listenSocket :: NS.Socket -> Int -> IO ()
+listenSocket s backlog = NS.withFdSocket s $ \fd -> listen (Fd fd) backlog
+
+-- | Results an exception interrupted, by descriptor, with their
+-- 'NS.Socket' (compared by identity, so a new socket that reuses the
+-- number never sees them), for the next call of the same kind.
+type KeptItems a = IORef (IM.IntMap (NS.Socket, [a]))
+
+{-# NOINLINE keptDatagrams #-}
+keptDatagrams :: KeptItems (B.ByteString, NS.SockAddr)
+keptDatagrams = unsafePerformIO (newIORef IM.empty)
+
+{-# NOINLINE keptConnections #-}
+keptConnections :: KeptItems (Fd, NS.SockAddr)
+keptConnections = unsafePerformIO (newIORef IM.empty)
+
+{-# NOINLINE keptFds #-}
+keptFds :: KeptItems Fd
+keptFds = unsafePerformIO (newIORef IM.empty)
+
+keepItems :: KeptItems a -> NS.Socket -> [a] -> IO ()
+keepItems _ _ [] = pure ()
+keepItems ref s xs = NS.withFdSocket s $ \fd -> atomicModifyIORef' ref $ \m ->
+  (IM.alter (Just . add) (fromIntegral fd) m, ())
+  where
+    add (Just (s', old)) | s' == s = (s, old ++ xs)
+    add _ = (s, xs)
+
+takeKeptItem :: KeptItems a -> NS.Socket -> IO (Maybe a)
+takeKeptItem ref s = do
+  none <- IM.null <$> readIORef ref
+  if none
+    then pure Nothing
+    else NS.withFdSocket s $ \fd -> atomicModifyIORef' ref $ \m -> case IM.lookup (fromIntegral fd) m of
+      Just (s', x : rest)
+        | s' == s -> (if null rest then IM.delete (fromIntegral fd) m else IM.insert (fromIntegral fd) (s, rest) m, Just x)
+      -- Another socket's leftovers under a reused number: dropped.
+      Just _ -> (IM.delete (fromIntegral fd) m, Nothing)
+      Nothing -> (m, Nothing)

@@ -40,6 +40,7 @@
 -- (see "System.IO.URingBridge").
 module System.IO.URingBridge.Manager
   ( submitBlocking
+  , submitBlockingKeeping
   , submitBlockingTimeout
   , submitChain
   , submitBatch
@@ -95,8 +96,11 @@ newRing = alloca $ \out -> do
 -- | The binding needs GHC's threaded RTS (@ghc -threaded@): completions
 -- arrive on the ring's owner thread, which wakes Haskell threads with
 -- @hs_try_putmvar@, and the non-threaded RTS cannot be entered from another
--- OS thread. Without it, every operation fails with this 'IOError'
--- ('userError') instead of corrupting the RTS.
+-- OS thread. Without it, every request on the async rings (and the socket
+-- calls and "System.IO.URingBridge.Readiness"'s @threadWaitRead@, whose
+-- poller would stop the whole program) fails with this 'IOError'
+-- ('userError') instead of corrupting or hanging the RTS. The per-OS-thread
+-- face (@submitBlockingOS@, @submitChainOS@) works there.
 requireThreaded :: IO ()
 requireThreaded =
   when (not rtsSupportsBoundThreads) $
@@ -137,15 +141,23 @@ armed cap w = do
 -- on. Runs masked, so no exception can fall between a take that returned
 -- and the next step (an exception landing there was what made the handler
 -- wait on an emptied MVar: BlockedIndefinitelyOnMVar, or a hang with -I0).
-awaitAll :: Ptr URing -> [Pending] -> IO [Int32]
-awaitAll ring = go []
+--
+-- @completedAnyway@ gets the result of each request that an interruption
+-- cancelled too late (it completed with @>= 0@ before the cancellation
+-- reached it), before the exception goes on.
+awaitAll :: Ptr URing -> (Int32 -> IO ()) -> [Pending] -> IO [Int32]
+awaitAll ring completedAnyway = go []
   where
     go acc [] = pure (reverse acc)
     go acc ps@(Pending _ takeRes : rest) = do
       r <- takeRes `onException` uninterruptibleMask_ (do
         forM_ ps $ \(Pending tok _) -> c_ring_cancel ring tok
-        forM_ ps $ \(Pending _ t) -> t)
+        forM_ ps $ \(Pending _ t) -> t >>= \late -> when (late >= 0) (completedAnyway late))
       go (r : acc) rest
+
+-- | For results nobody needs once interrupted.
+dropLate :: Int32 -> IO ()
+dropLate _ = pure ()
 
 -- | Performs the request and returns its result (@>= 0@, or @-errno@); the
 -- calling green thread sleeps, no OS thread waits. An asynchronous exception
@@ -156,13 +168,21 @@ awaitAll ring = go []
 -- operations of "System.IO.URingBridge" wait for readiness instead, which
 -- takes nothing when interrupted.
 submitBlocking :: Op -> IO Int32
-submitBlocking op = withOp op $ \p -> allocaBytes sizeOfWait $ \w -> alloca $ \out -> mask_ $ do
+submitBlocking = submitBlockingKeeping dropLate
+
+-- | 'submitBlocking' for a request whose success must not be lost to an
+-- interruption: when an asynchronous exception cancels it too late (it
+-- had completed, e.g. an accept had taken a connection), @completedAnyway@
+-- runs with its result (@>= 0@; masked, before the exception goes on), so
+-- the caller can keep or release what the request made.
+submitBlockingKeeping :: (Int32 -> IO ()) -> Op -> IO Int32
+submitBlockingKeeping completedAnyway op = withOp op $ \p -> allocaBytes sizeOfWait $ \w -> alloca $ \out -> mask_ $ do
   (cap, ring) <- myRing
   c_wait_init w
   rc <- c_ring_submit_try ring p (tokenOf w) out
   case rc of
     1 -> peek out
-    0 -> armed cap w >>= \pd -> head <$> awaitAll ring [pd]
+    0 -> armed cap w >>= \pd -> head <$> awaitAll ring completedAnyway [pd]
     _ -> pure rc
 
 -- | Like 'submitBlocking', bounded by a timeout in microseconds: @-ETIME@
@@ -173,7 +193,7 @@ submitBlockingTimeout us op = withOp op $ \p -> allocaBytes sizeOfWait $ \w -> m
   (cap, ring) <- myRing
   c_wait_init w
   rc <- c_ring_submit_timeout ring p (tokenOf w) (usToNs us)
-  if rc < 0 then pure rc else armed cap w >>= \pd -> head <$> awaitAll ring [pd]
+  if rc < 0 then pure rc else armed cap w >>= \pd -> head <$> awaitAll ring dropLate [pd]
 
 -- | A linked chain (@IOSQE_IO_LINK@): each request starts after the previous
 -- one succeeded; after a failure the rest complete with @-ECANCELED@. Returns
@@ -189,7 +209,7 @@ submitChain ops = withOps ops $ \p n ->
     pokeArray toks (map tokenOf slots)
     rc <- c_ring_submit_chain ring p (fromIntegral n) toks
     when (rc < 0) $ throwErrno "submitChain" rc
-    mapM (armed cap) slots >>= awaitAll ring
+    mapM (armed cap) slots >>= awaitAll ring dropLate
 
 -- | Many independent requests at once (the model is blockio-uring's
 -- @submitIO@): each is tried on the spot, the rest are in flight together,
@@ -212,7 +232,7 @@ submitBatch ops = withOps ops $ \p n -> allocaBytes (sizeOfWait * n) $ \ws -> al
       0 -> pure (Right w)
       _ -> pure (Left rc)
   -- Armed only after every request is in flight, so they run together.
-  results <- mapM (armed cap) [w | Right w <- states] >>= awaitAll ring
+  results <- mapM (armed cap) [w | Right w <- states] >>= awaitAll ring dropLate
   pure (merge states results)
   where
     merge (Left r : rest) rs = r : merge rest rs

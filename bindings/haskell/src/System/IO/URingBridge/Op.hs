@@ -12,6 +12,17 @@ module System.IO.URingBridge.Op
   , atFDCWD
   , atREMOVEDIR
   , renameNOREPLACE, renameEXCHANGE, renameWHITEOUT
+    -- * Flags and advice for files and memory
+  , atSYMLINKFOLLOW, atEMPTYPATH
+  , fallocKEEPSIZE, fallocPUNCHHOLE, fallocZERORANGE
+  , adviceValue
+  , madvNORMAL, madvRANDOM, madvSEQUENTIAL, madvWILLNEED, madvDONTNEED
+  , syncFileRangeWAITBEFORE, syncFileRangeWRITE, syncFileRangeWAITAFTER
+  , spliceFMOVE, spliceFNONBLOCK, spliceFMORE, spliceFGIFT
+  , xattrCREATE, xattrREPLACE
+    -- * Flags for sockets
+  , sockNONBLOCK, sockCLOEXEC
+  , msgPEEK, msgWAITALL, msgOOB, msgDONTWAIT, msgTRUNC, msgCTRUNC, msgCMSGCLOEXEC
     -- * Flags for opening files
   , OpenFlags (..)
   , oRDONLY, oWRONLY, oRDWR, oCREAT, oEXCL, oTRUNC, oAPPEND, oNONBLOCK, oCLOEXEC
@@ -27,6 +38,7 @@ import Foreign.C.Types (CInt)
 import Foreign.Marshal.Alloc (allocaBytes)
 import Foreign.Ptr (Ptr, nullPtr, plusPtr)
 import System.IO.URingBridge.Raw
+import System.Posix.Fcntl (Advice (..))
 import System.Posix.Types (Fd (..))
 
 -- | One request, named after the system call it performs; its result is
@@ -55,6 +67,22 @@ data Op
   | UnlinkAtOp Fd CString CInt            -- ^ directory ('atFDCWD': the cwd), path, 0 or 'atREMOVEDIR'; in a chain only last (else @-EINVAL@)
   | RenameAtOp Fd CString Fd CString Word32 -- ^ old directory, old path, new directory, new path, RENAME_* flags; in a chain only last
   | MkdirAtOp Fd CString Word32           -- ^ directory, path, mode (before the umask); in a chain only last
+  | SendMsgOp Fd (Ptr MsgHdr) CInt        -- ^ @struct msghdr@ (address, iovecs, ancillary data, all alive until completion), MSG_* flags (@MSG_NOSIGNAL@ is always added)
+  | RecvMsgOp Fd (Ptr MsgHdr) CInt        -- ^ @struct msghdr@ to fill (the kernel writes @msg_namelen@, @msg_controllen@, @msg_flags@ back), MSG_* flags
+  | SocketOp CInt CInt CInt               -- ^ domain (@AF_*@), type (@SOCK_*@, or'ed with 'sockNONBLOCK' / 'sockCLOEXEC'), protocol; result: the new descriptor
+  | BindOp Fd (Ptr ()) Word32             -- ^ sockaddr and its length
+  | ListenOp Fd CInt                      -- ^ backlog (capped by the kernel at @net.core.somaxconn@)
+  | SymlinkAtOp CString Fd CString        -- ^ target (the link's text, never resolved), new directory, link path; in a chain only last
+  | LinkAtOp Fd CString Fd CString CInt   -- ^ old directory, old path, new directory, new path, 'atSYMLINKFOLLOW' / 'atEMPTYPATH'; in a chain only last
+  | FallocateOp Fd CInt Word64 Word64     -- ^ mode (0 or @FALLOC_FL_*@: 'fallocKEEPSIZE'...), offset, length; in a chain only last
+  | FtruncateOp Fd Word64                 -- ^ the new length; in a chain only last
+  | FadviseOp Fd Word64 Word32 CInt       -- ^ offset, length (0: to the end of the file), @POSIX_FADV_*@ ('adviceValue')
+  | MadviseOp (Ptr ()) Word32 CInt        -- ^ page-aligned address in this process, length, @MADV_*@ ('madvWILLNEED'...); in a chain only last
+  | SyncFileRangeOp Fd Word64 Word32 Word32 -- ^ offset, length (0: to the end), 'syncFileRangeWAITBEFORE' / 'syncFileRangeWRITE' / 'syncFileRangeWAITAFTER'; in a chain only last
+  | SpliceOp Fd Word64 Fd Word64 Word32 Word32 -- ^ input, its offset, output, its offset ('offsetCurrent': none, the only value for a pipe), length, @SPLICE_F_*@; one of the two is a pipe
+  | TeeOp Fd Fd Word32 Word32             -- ^ input pipe, output pipe, length, @SPLICE_F_*@: copies without consuming
+  | GetXattrOp CString CString (Ptr Word8) Word32 -- ^ path (links followed), attribute name, value buffer, its size (0: ask for the length); in a chain only last
+  | SetXattrOp CString CString (Ptr Word8) Word32 CInt -- ^ path, attribute name, value, its length, 0 / 'xattrCREATE' / 'xattrREPLACE'; in a chain only last
   deriving (Show)
 
 -- | The operation's name, for error messages.
@@ -81,6 +109,22 @@ opName op = case op of
   UnlinkAtOp {} -> "unlinkat"
   RenameAtOp {} -> "renameat"
   MkdirAtOp {} -> "mkdirat"
+  SendMsgOp {} -> "sendmsg"
+  RecvMsgOp {} -> "recvmsg"
+  SocketOp {} -> "socket"
+  BindOp {} -> "bind"
+  ListenOp {} -> "listen"
+  SymlinkAtOp {} -> "symlinkat"
+  LinkAtOp {} -> "linkat"
+  FallocateOp {} -> "fallocate"
+  FtruncateOp {} -> "ftruncate"
+  FadviseOp {} -> "fadvise"
+  MadviseOp {} -> "madvise"
+  SyncFileRangeOp {} -> "sync_file_range"
+  SpliceOp {} -> "splice"
+  TeeOp {} -> "tee"
+  GetXattrOp {} -> "getxattr"
+  SetXattrOp {} -> "setxattr"
 
 -- | The @URB_OP_*@ value the request is submitted as.
 opcode :: Op -> Word8
@@ -106,6 +150,22 @@ opcode op = case op of
   UnlinkAtOp {} -> opUnlinkat
   RenameAtOp {} -> opRenameat
   MkdirAtOp {} -> opMkdirat
+  SendMsgOp {} -> opSendmsg
+  RecvMsgOp {} -> opRecvmsg
+  SocketOp {} -> opSocket
+  BindOp {} -> opBind
+  ListenOp {} -> opListen
+  SymlinkAtOp {} -> opSymlinkat
+  LinkAtOp {} -> opLinkat
+  FallocateOp {} -> opFallocate
+  FtruncateOp {} -> opFtruncate
+  FadviseOp {} -> opFadvise
+  MadviseOp {} -> opMadvise
+  SyncFileRangeOp {} -> opSyncFileRange
+  SpliceOp {} -> opSplice
+  TeeOp {} -> opTee
+  GetXattrOp {} -> opGetxattr
+  SetXattrOp {} -> opSetxattr
 
 -- | Fills a @urb_op@ through the library's own constructor.
 prep :: Op -> Ptr UrbOp -> IO Int32
@@ -131,6 +191,22 @@ prep op p = case op of
   UnlinkAtOp (Fd dir) path fl -> c_prep_unlinkat dir path fl p
   RenameAtOp (Fd old) oldPath (Fd new) newPath fl -> c_prep_renameat old oldPath new newPath fl p
   MkdirAtOp (Fd dir) path mode -> c_prep_mkdirat dir path mode p
+  SendMsgOp (Fd fd) m fl -> c_prep_sendmsg fd m fl p
+  RecvMsgOp (Fd fd) m fl -> c_prep_recvmsg fd m fl p
+  SocketOp domain kind protocol -> c_prep_socket domain kind protocol p
+  BindOp (Fd fd) a n -> c_prep_bind fd a n p
+  ListenOp (Fd fd) backlog -> c_prep_listen fd backlog p
+  SymlinkAtOp target (Fd dir) path -> c_prep_symlinkat target dir path p
+  LinkAtOp (Fd old) oldPath (Fd new) newPath fl -> c_prep_linkat old oldPath new newPath fl p
+  FallocateOp (Fd fd) mode off len -> c_prep_fallocate fd mode off len p
+  FtruncateOp (Fd fd) len -> c_prep_ftruncate fd len p
+  FadviseOp (Fd fd) off len advice -> c_prep_fadvise fd off len advice p
+  MadviseOp addr len advice -> c_prep_madvise addr len advice p
+  SyncFileRangeOp (Fd fd) off len fl -> c_prep_sync_file_range fd off len fl p
+  SpliceOp (Fd i) offIn (Fd o) offOut len fl -> c_prep_splice i offIn o offOut len fl p
+  TeeOp (Fd i) (Fd o) len fl -> c_prep_tee i o len fl p
+  GetXattrOp path name v n -> c_prep_getxattr path name v n p
+  SetXattrOp path name v n fl -> c_prep_setxattr path name v n fl p
 
 -- | A filled @urb_op@ for the duration of the action. (The constructors only
 -- fail for a NULL output pointer, which 'allocaBytes' never gives.)
@@ -171,6 +247,90 @@ renameNOREPLACE, renameEXCHANGE, renameWHITEOUT :: Word32
 renameNOREPLACE = renameNoreplace
 renameEXCHANGE = renameExchange
 renameWHITEOUT = renameWhiteout
+
+-- | For 'LinkAtOp' (combined with @.|.@): link the file a symbolic link
+-- old path names, not the link (@link(2)@ on Linux does not); the old
+-- path is @""@ and the old directory descriptor is the file itself.
+atSYMLINKFOLLOW, atEMPTYPATH :: CInt
+atSYMLINKFOLLOW = atSymlinkFollow
+atEMPTYPATH = atEmptyPath
+
+-- | For 'FallocateOp' (0 allocates and extends the file): allocate without
+-- changing the size; free the range (with 'fallocKEEPSIZE'); zero it.
+-- A mode the filesystem lacks gives @-EOPNOTSUPP@.
+fallocKEEPSIZE, fallocPUNCHHOLE, fallocZERORANGE :: CInt
+fallocKEEPSIZE = fallocKeepSize
+fallocPUNCHHOLE = fallocPunchHole
+fallocZERORANGE = fallocZeroRange
+
+-- | Package unix's 'Advice' as @posix_fadvise(2)@'s @POSIX_FADV_*@ value,
+-- for 'FadviseOp'.
+adviceValue :: Advice -> CInt
+adviceValue a = case a of
+  AdviceNormal -> fadvNormal
+  AdviceRandom -> fadvRandom
+  AdviceSequential -> fadvSequential
+  AdviceWillNeed -> fadvWillneed
+  AdviceDontNeed -> fadvDontneed
+  AdviceNoReuse -> fadvNoreuse
+
+-- | For 'MadviseOp': @madvise(2)@'s @MADV_NORMAL@, @_RANDOM@, @_SEQUENTIAL@,
+-- @_WILLNEED@, @_DONTNEED@ (the last frees private anonymous pages: they
+-- read back as zeros).
+madvNORMAL, madvRANDOM, madvSEQUENTIAL, madvWILLNEED, madvDONTNEED :: CInt
+madvNORMAL = madvNormal
+madvRANDOM = madvRandom
+madvSEQUENTIAL = madvSequential
+madvWILLNEED = madvWillneed
+madvDONTNEED = madvDontneed
+
+-- | For 'SyncFileRangeOp' (combined with @.|.@): wait for writes of the range
+-- already under way; start writing its dirty pages; wait for those writes.
+-- All three: the range's data is on storage (not its metadata: that is
+-- 'FsyncOp').
+syncFileRangeWAITBEFORE, syncFileRangeWRITE, syncFileRangeWAITAFTER :: Word32
+syncFileRangeWAITBEFORE = syncFileRangeWaitBefore
+syncFileRangeWRITE = syncFileRangeWrite
+syncFileRangeWAITAFTER = syncFileRangeWaitAfter
+
+-- | For 'SpliceOp' and 'TeeOp' (combined with @.|.@): move pages rather than
+-- copy (a hint); do not wait (@-EAGAIN@); more data follows; gift the
+-- pages (vmsplice only, ignored here).
+spliceFMOVE, spliceFNONBLOCK, spliceFMORE, spliceFGIFT :: Word32
+spliceFMOVE = spliceFMove
+spliceFNONBLOCK = spliceFNonblock
+spliceFMORE = spliceFMore
+spliceFGIFT = spliceFGift
+
+-- | For 'SetXattrOp': fail with @EEXIST@ if the attribute exists; fail with
+-- @ENODATA@ unless it exists (0: either way).
+xattrCREATE, xattrREPLACE :: CInt
+xattrCREATE = xattrCreate
+xattrREPLACE = xattrReplace
+
+-- | For 'SocketOp', or'ed into the type: the new socket is in @O_NONBLOCK@
+-- mode (as package network's sockets are, which GHC's I/O manager needs);
+-- it is closed on @exec@.
+sockNONBLOCK, sockCLOEXEC :: CInt
+sockNONBLOCK = sockNonblock
+sockCLOEXEC = sockCloexec
+
+-- | @MSG_*@ flags, combined with @.|.@: for receiving, look without taking
+-- ('msgPEEK'), wait for the whole length on a stream ('msgWAITALL'),
+-- out-of-band data ('msgOOB'), never wait ('msgDONTWAIT': @EAGAIN@
+-- instead), received descriptors closed on @exec@ ('msgCMSGCLOEXEC');
+-- reported in a received message's flags, or asked for: the datagram was
+-- longer than the buffers ('msgTRUNC'; as a receive flag, the result is
+-- the datagram's whole length), the ancillary data did not fit
+-- ('msgCTRUNC').
+msgPEEK, msgWAITALL, msgOOB, msgDONTWAIT, msgTRUNC, msgCTRUNC, msgCMSGCLOEXEC :: CInt
+msgPEEK = msgPeek
+msgWAITALL = msgWaitall
+msgOOB = msgOob
+msgDONTWAIT = msgDontwait
+msgTRUNC = msgTrunc
+msgCTRUNC = msgCtrunc
+msgCMSGCLOEXEC = msgCmsgCloexec
 
 -- | @open(2)@ flags: combine with '<>' (bitwise or), e.g.
 -- @'oWRONLY' <> 'oCREAT' <> 'oTRUNC'@; 'mempty' is 'oRDONLY'.

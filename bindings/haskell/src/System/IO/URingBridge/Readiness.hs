@@ -36,6 +36,7 @@ import Foreign.Marshal.Alloc (allocaBytes)
 import Foreign.Ptr (FunPtr, Ptr, nullPtr, plusPtr)
 import Foreign.Storable (peekByteOff)
 import System.IO.Unsafe (unsafePerformIO)
+import System.IO.URingBridge.Manager (requireThreaded)
 import System.IO.URingBridge.Raw
 import System.Posix.Types (Fd (..))
 
@@ -94,13 +95,16 @@ check what r
   | r < 0 = ioError (errnoToIOError what (Errno (fromIntegral (negate r))) Nothing Nothing)
   | otherwise = pure (fromIntegral r)
 
--- | Waits up to @timeoutMs@ milliseconds (-1: forever, 0: not at all) and
--- returns the ready descriptors with their events, each at most once. A
--- @safe@ call: other Haskell threads keep running meanwhile. One thread at a
--- time may poll an instance; any thread may modify it meanwhile.
+-- | Waits up to @timeoutUs@ microseconds (negative: forever, 0: not at
+-- all), the binding's one time unit, and returns the ready descriptors with
+-- their events, each at most once. The backends count whole milliseconds:
+-- a time between two of them is rounded up, so a positive timeout never
+-- becomes a poll that does not wait. A @safe@ call: other Haskell threads
+-- keep running meanwhile. One thread at a time may poll an instance; any
+-- thread may modify it meanwhile.
 poll :: Backend -> Int -> IO [(Fd, Event)]
-poll b timeoutMs = allocaBytes (sizeOfEvent * maxEvents) $ \out -> do
-  n <- pollF b (state b) (fromIntegral timeoutMs) out (fromIntegral maxEvents) >>= check "poll"
+poll b timeoutUs = allocaBytes (sizeOfEvent * maxEvents) $ \out -> do
+  n <- pollF b (state b) timeoutMs out (fromIntegral maxEvents) >>= check "poll"
   forM [0 .. n - 1] $ \i -> do
     let e = out `plusPtr` (i * sizeOfEvent)
     fd <- peekByteOff e offEventFd :: IO Int32
@@ -108,6 +112,9 @@ poll b timeoutMs = allocaBytes (sizeOfEvent * maxEvents) $ \out -> do
     pure (Fd (fromIntegral fd), ev)
   where
     maxEvents = 256
+    timeoutMs
+      | timeoutUs < 0 = -1
+      | otherwise = fromIntegral (min (toInteger (maxBound :: Int32)) ((toInteger timeoutUs + 999) `div` 1000))
 
 -- | Changes the fd's persistent interest from @old@ to @new@ (0 removes the
 -- fd's registration). Persistent means edge-triggered: the fd is reported
@@ -180,6 +187,9 @@ rearm w (Fd fd) = do
 
 threadWait :: Event -> Fd -> IO ()
 threadWait want (Fd fd) = do
+  -- The polling thread waits in a safe call, which in the non-threaded RTS
+  -- stops every Haskell thread, the one that would make the fd ready too.
+  requireThreaded
   let w = waiters
   mv <- newEmptyMVar
   locked w $ do
@@ -209,7 +219,8 @@ forgetLocked w fd mv = do
 -- caller. Interruptible ('System.Timeout.timeout', 'Control.Concurrent.killThread'): an
 -- interrupted last waiter removes the fd's registration, so the fd can be
 -- closed afterwards. Throws an 'IOError' for an fd the backend cannot watch
--- (@EBADF@ for a closed one).
+-- (@EBADF@ for a closed one), and in a program linked without @-threaded@
+-- (see 'System.IO.URingBridge.Manager.requireThreaded').
 threadWaitRead :: Fd -> IO ()
 threadWaitRead = threadWait evtRead
 
