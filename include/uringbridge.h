@@ -418,7 +418,9 @@
  * ring waits for the input to be readable and then the output writable,
  * on its epoll set, and splices without blocking, so timeouts and
  * cancellation work there; a splice from or to a regular file runs on
- * its worker pool. The offsets are copies: the caller's `urb_op` is never
+ * its worker pool, where, as on io_uring, a wait for an empty or full
+ * pipe cannot be interrupted (the same `SPLICE_F_NONBLOCK` and
+ * `URB_OP_POLL` bound it). The offsets are copies: the caller's `urb_op` is never
  * updated. A short transfer ends a chain, as in the kernel. Kernel 5.7
  * (`IORING_OP_SPLICE`).
  */
