@@ -24,6 +24,11 @@ fn check(op: &urb_op, allowed: u32) -> Result<u64, i32> {
     if op.op_flags & !allowed != 0 {
         return Err(-libc::EINVAL);
     }
+    // The kernel's answer to a NULL path or name (copying it in faults),
+    // given here so that no system call is made with a NULL string.
+    if op.buf.is_null() || name(op).is_null() {
+        return Err(-libc::EFAULT);
+    }
     Ok(0)
 }
 
@@ -57,7 +62,7 @@ pub const GETXATTR: OpSpec = OpSpec {
         |op, _| {
             let r = &op.raw;
             // SAFETY: the caller's path, name and buffer of len bytes, valid
-            // until completion; NULLs are the kernel's EFAULT.
+            // until completion (validation refused NULL path and name).
             retry(|| unsafe { libc::getxattr(r.buf.cast(), name(r), r.buf2, r.len as usize) })
         },
     )

@@ -139,6 +139,10 @@ static void test_engine_name_matches_support(void) {
     if (forced && strcmp(forced, "fallback") == 0) CHECK(strcmp(name, "fallback") == 0);
 }
 
+/* This program's path as it was started: under valgrind /proc/self/exe
+ * is valgrind's own binary. */
+static const char *self_path;
+
 /* The engine a fresh copy of this program picks with URB_ENGINE and
  * URB_BACKEND set as given (NULL: unset), written into `name`. */
 static void engine_of_child(const char *engine, const char *backend, char *name, size_t size) {
@@ -152,7 +156,7 @@ static void engine_of_child(const char *engine, const char *backend, char *name,
         if (quiet >= 0) dup2(quiet, 2);
         if (engine) setenv("URB_ENGINE", engine, 1); else unsetenv("URB_ENGINE");
         if (backend) setenv("URB_BACKEND", backend, 1); else unsetenv("URB_BACKEND");
-        execl("/proc/self/exe", "test_info", "--print-engine", (char *)NULL);
+        execl(self_path, "test_info", "--print-engine", (char *)NULL);
         _exit(127);
     }
     close(p[1]);
@@ -183,6 +187,7 @@ static void test_urb_engine_decides_over_urb_backend(void) {
 }
 
 int main(int argc, char **argv) {
+    self_path = argv[0];
     if (argc == 2 && strcmp(argv[1], "--print-engine") == 0) {
         fputs(urb_engine_name(), stdout);
         return 0;
