@@ -29,6 +29,7 @@ import Operations (operationsSpec)
 import NetOps (netOpsSpec)
 import FsOps (fsOpsSpec)
 import Cancellation (cancellationSpec)
+import Registered (registeredSpec)
 
 
 pad8 :: Int -> String
@@ -53,6 +54,7 @@ main = do
     netOpsSpec
     fsOpsSpec
     cancellationSpec
+    registeredSpec
     namesSpec
     describe "files" $ do
       it "writes, syncs, reads at offsets and at the file position" $ withTempFd $ \fd ->

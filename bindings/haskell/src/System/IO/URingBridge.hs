@@ -39,6 +39,18 @@ module System.IO.URingBridge
   , chainMax
   , offsetCurrent
   , submitBatch
+    -- * Rings of one's own: registered buffers and files
+  , Ring
+  , newRing
+  , closeRing
+  , withRing
+  , submitRing
+  , registerBuffers
+  , unregisterBuffers
+  , registerFiles
+  , unregisterFiles
+  , ringCompletions
+  , ringInFlight
     -- * Flags for opening files
   , OpenFlags (..)
   , oRDONLY, oWRONLY, oRDWR, oCREAT, oEXCL, oTRUNC, oAPPEND, oNONBLOCK, oCLOEXEC
@@ -155,6 +167,7 @@ import System.IO.URingBridge.Manager
 import System.IO.URingBridge.Message
 import System.IO.URingBridge.Op
 import System.IO.URingBridge.Raw
+import System.IO.URingBridge.Ring
 import System.Posix.Fcntl (Advice)
 import System.Posix.Files (FileStatus, getFdStatus, isCharacterDevice, isNamedPipe, isSocket)
 import System.Posix.Types (CMode (..), Fd (..), FileOffset)

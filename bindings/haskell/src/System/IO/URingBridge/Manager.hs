@@ -45,6 +45,9 @@ module System.IO.URingBridge.Manager
   , submitChain
   , submitBatch
   , requireThreaded
+    -- * Rings of one's own
+  , newAsyncRing
+  , submitOnRing
   ) where
 
 import Control.Concurrent (myThreadId, rtsSupportsBoundThreads, threadCapability)
@@ -77,15 +80,17 @@ ringFor cap = do
   case known of
     Just r -> pure r
     Nothing -> do
-      fresh <- newRing
+      fresh <- newAsyncRing
       (r, lost) <- atomicModifyIORef' rings $ \m -> case IM.lookup cap m of
         Just r' -> (m, (r', True))
         Nothing -> (IM.insert cap fresh m, (fresh, False))
       when lost (c_ring_free fresh)
       pure r
 
-newRing :: IO (Ptr URing)
-newRing = alloca $ \out -> do
+-- | A new async ring whose completions wake the green threads waiting on
+-- it (as every capability's ring does); 'c_ring_free' frees it.
+newAsyncRing :: IO (Ptr URing)
+newAsyncRing = alloca $ \out -> do
   requireThreaded
   rc <- c_ring_new nullPtr out
   when (rc < 0) $ throwErrno "urb_ring_new" rc
@@ -176,8 +181,18 @@ submitBlocking = submitBlockingKeeping dropLate
 -- runs with its result (@>= 0@; masked, before the exception goes on), so
 -- the caller can keep or release what the request made.
 submitBlockingKeeping :: (Int32 -> IO ()) -> Op -> IO Int32
-submitBlockingKeeping completedAnyway op = withOp op $ \p -> allocaBytes sizeOfWait $ \w -> alloca $ \out -> mask_ $ do
-  (cap, ring) <- myRing
+submitBlockingKeeping completedAnyway = submitTo myRing completedAnyway
+
+-- | 'submitBlocking' on the given ring rather than the capability's (a
+-- ring with registered buffers or files: "System.IO.URingBridge.Ring").
+submitOnRing :: Ptr URing -> Op -> IO Int32
+submitOnRing ring = submitTo (myCapability >>= \cap -> pure (cap, ring)) dropLate
+  where
+    myCapability = fst <$> (threadCapability =<< myThreadId)
+
+submitTo :: IO (Int, Ptr URing) -> (Int32 -> IO ()) -> Op -> IO Int32
+submitTo which completedAnyway op = withOp op $ \p -> allocaBytes sizeOfWait $ \w -> alloca $ \out -> mask_ $ do
+  (cap, ring) <- which
   c_wait_init w
   rc <- c_ring_submit_try ring p (tokenOf w) out
   case rc of

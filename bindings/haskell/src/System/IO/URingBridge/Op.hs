@@ -32,11 +32,12 @@ module System.IO.URingBridge.Op
 import Control.Monad (void)
 import Data.Bits ((.|.))
 import Data.Int (Int32)
-import Data.Word (Word32, Word64, Word8)
+import Data.Word (Word16, Word32, Word64, Word8)
 import Foreign.C.String (CString)
 import Foreign.C.Types (CInt)
 import Foreign.Marshal.Alloc (allocaBytes)
 import Foreign.Ptr (Ptr, nullPtr, plusPtr)
+import Foreign.Storable (peekByteOff, pokeByteOff)
 import System.IO.URingBridge.Raw
 import System.Posix.Fcntl (Advice (..))
 import System.Posix.Types (Fd (..))
@@ -83,6 +84,11 @@ data Op
   | TeeOp Fd Fd Word32 Word32             -- ^ input pipe, output pipe, length, @SPLICE_F_*@: copies without consuming
   | GetXattrOp CString CString (Ptr Word8) Word32 -- ^ path (links followed), attribute name, value buffer, its size (0: ask for the length); in a chain only last
   | SetXattrOp CString CString (Ptr Word8) Word32 CInt -- ^ path, attribute name, value, its length, 0 / 'xattrCREATE' / 'xattrREPLACE'; in a chain only last
+  | ReadFixedOp Fd (Ptr Word8) Word32 Word64 Word16 -- ^ buffer, length, offset, registered buffer index: @pread@ into memory inside that registered buffer (@-EFAULT@ outside it); only on a ring with buffers registered ("System.IO.URingBridge.Ring"; @-EOPNOTSUPP@ from 'System.IO.URingBridge.submitBlockingOS')
+  | WriteFixedOp Fd (Ptr Word8) Word32 Word64 Word16 -- ^ buffer, length, offset, registered buffer index: @pwrite@ from a registered buffer, as 'ReadFixedOp'
+  | SendZcOp Fd (Ptr Word8) Word32 CInt   -- ^ MSG_* flags: a send without copying (TCP and UDP only, else @-EOPNOTSUPP@); ONE completion, once the kernel has let go of the buffer, with the bytes sent; async rings only
+  | SendmsgZcOp Fd (Ptr MsgHdr) CInt      -- ^ @struct msghdr@, MSG_* flags: a sendmsg without copying, one completion as 'SendZcOp'; async rings only
+  | FixedFileOp Op                        -- ^ the request with its descriptor read as an index into the files registered on the ring (@URB_FLAG_FIXED_FILE@): @-EBADF@ for an index with no file, @-EINVAL@ for requests without a descriptor and close, @-EOPNOTSUPP@ from 'System.IO.URingBridge.submitBlockingOS'
   deriving (Show)
 
 -- | The operation's name, for error messages.
@@ -125,6 +131,11 @@ opName op = case op of
   TeeOp {} -> "tee"
   GetXattrOp {} -> "getxattr"
   SetXattrOp {} -> "setxattr"
+  ReadFixedOp {} -> "read_fixed"
+  WriteFixedOp {} -> "write_fixed"
+  SendZcOp {} -> "send_zc"
+  SendmsgZcOp {} -> "sendmsg_zc"
+  FixedFileOp inner -> opName inner
 
 -- | The @URB_OP_*@ value the request is submitted as.
 opcode :: Op -> Word8
@@ -166,6 +177,11 @@ opcode op = case op of
   TeeOp {} -> opTee
   GetXattrOp {} -> opGetxattr
   SetXattrOp {} -> opSetxattr
+  ReadFixedOp {} -> opReadFixed
+  WriteFixedOp {} -> opWriteFixed
+  SendZcOp {} -> opSendZc
+  SendmsgZcOp {} -> opSendmsgZc
+  FixedFileOp inner -> opcode inner
 
 -- | Fills a @urb_op@ through the library's own constructor.
 prep :: Op -> Ptr UrbOp -> IO Int32
@@ -207,6 +223,16 @@ prep op p = case op of
   TeeOp (Fd i) (Fd o) len fl -> c_prep_tee i o len fl p
   GetXattrOp path name v n -> c_prep_getxattr path name v n p
   SetXattrOp path name v n fl -> c_prep_setxattr path name v n fl p
+  ReadFixedOp (Fd fd) b n off index -> c_prep_read_fixed fd b n off index p
+  WriteFixedOp (Fd fd) b n off index -> c_prep_write_fixed fd b n off index p
+  SendZcOp (Fd fd) b n fl -> c_prep_send_zc fd b n fl p
+  SendmsgZcOp (Fd fd) m fl -> c_prep_sendmsg_zc fd m fl p
+  -- The flag goes onto what the inner constructor filled.
+  FixedFileOp inner -> do
+    rc <- prep inner p
+    fl <- peekByteOff p offOpFlags :: IO Word8
+    pokeByteOff p offOpFlags (fl .|. flagFixedFile)
+    pure rc
 
 -- | A filled @urb_op@ for the duration of the action. (The constructors only
 -- fail for a NULL output pointer, which 'allocaBytes' never gives.)

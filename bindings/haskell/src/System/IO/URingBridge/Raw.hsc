@@ -6,7 +6,7 @@
 module System.IO.URingBridge.Raw where
 
 import Data.Int (Int32)
-import Data.Word (Word8, Word32, Word64)
+import Data.Word (Word8, Word16, Word32, Word64)
 import Foreign.C.String (CString)
 import Foreign.C.Types (CBool (..), CInt (..), CSize (..))
 import Foreign.Ptr (FunPtr, Ptr)
@@ -499,6 +499,29 @@ foreign import ccall safe "urb_bind" c_bind :: CInt -> Ptr () -> Word32 -> IO In
 -- | @urb_listen@: the operation on the calling OS thread's ring, waiting for its result (a @safe@ call).
 foreign import ccall safe "urb_listen" c_listen :: CInt -> CInt -> IO Int32
 
+-- registered buffers and files, zero-copy sends (async rings only)
+-- | @urb_prep_read_fixed@: @pread@ into registered buffer number @buf_index@ (the range must lie inside it).
+foreign import ccall unsafe "urb_prep_read_fixed" c_prep_read_fixed :: CInt -> Ptr Word8 -> Word32 -> Word64 -> Word16 -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_write_fixed@: @pwrite@ from registered buffer number @buf_index@.
+foreign import ccall unsafe "urb_prep_write_fixed" c_prep_write_fixed :: CInt -> Ptr Word8 -> Word32 -> Word64 -> Word16 -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_send_zc@: a send without copying; one completion, once the buffer may be reused.
+foreign import ccall unsafe "urb_prep_send_zc" c_prep_send_zc :: CInt -> Ptr Word8 -> Word32 -> CInt -> Ptr UrbOp -> IO Int32
+-- | @urb_prep_sendmsg_zc@: a sendmsg without copying; one completion, as 'c_prep_send_zc'.
+foreign import ccall unsafe "urb_prep_sendmsg_zc" c_prep_sendmsg_zc :: CInt -> Ptr MsgHdr -> CInt -> Ptr UrbOp -> IO Int32
+-- | @urb_ring_register_buffers@: registers an iovec array's buffers with the
+-- ring (the memory must stay valid until unregistered or the ring is freed;
+-- safe: the ring's owner thread makes the registration and the caller waits).
+foreign import ccall safe "urb_ring_register_buffers" c_ring_register_buffers :: Ptr URing -> Ptr IOVec -> Word32 -> IO Int32
+-- | @urb_ring_unregister_buffers@: 0, @-ENXIO@ (none), @-EBUSY@ (a request using them in flight).
+foreign import ccall safe "urb_ring_unregister_buffers" c_ring_unregister_buffers :: Ptr URing -> IO Int32
+-- | @urb_ring_register_files@: registers descriptors (the ring keeps its own reference to each file; -1: an empty slot).
+foreign import ccall safe "urb_ring_register_files" c_ring_register_files :: Ptr URing -> Ptr Int32 -> Word32 -> IO Int32
+-- | @urb_ring_unregister_files@: 0, @-ENXIO@ (none), @-EBUSY@ (a request using them in flight).
+foreign import ccall safe "urb_ring_unregister_files" c_ring_unregister_files :: Ptr URing -> IO Int32
+-- | @URB_FLAG_FIXED_FILE@, in @urb_op.flags@: the descriptor is an index into the registered files.
+flagFixedFile :: Word8
+flagFixedFile = #{const URB_FLAG_FIXED_FILE}
+
 -- async rings
 -- | @urb_ring_new@: creates an async ring (NULL config: the defaults) and its owner thread.
 foreign import ccall safe "urb_ring_new" c_ring_new :: Ptr RingConfig -> Ptr (Ptr URing) -> IO Int32
@@ -546,6 +569,10 @@ data Stats
 -- | Size of @urb_stats@.
 sizeOfStats :: Int
 sizeOfStats = #{size urb_stats}
+-- | Field offsets of @urb_stats@: completions delivered, requests in flight.
+offStatsCompletions, offStatsInFlight :: Int
+offStatsCompletions = #{offset urb_stats, completions}
+offStatsInFlight = #{offset urb_stats, in_flight}
 -- | @urb_ring_stats@: the ring's counters.
 foreign import ccall unsafe "urb_ring_stats" c_ring_stats :: Ptr URing -> Ptr Stats -> IO Int32
 -- | @urb_ring_buffer@: the address of provided buffer number @bid@ (a multishot
