@@ -55,6 +55,10 @@ var (
 	_ func(int, []byte, int64, int) *Op             = PrepReadFixed
 	_ func(int, []byte, int64, int) *Op             = PrepWriteFixed
 	_ func(int, []byte, int) *Op                    = PrepSendZc
+	_ func(string, string, []byte) (int, error)     = Getxattr
+	_ func(string, string, []byte, int) error       = Setxattr
+	_ func(string, string, []byte) *Op              = PrepGetxattr
+	_ func(string, string, []byte, int) *Op         = PrepSetxattr
 	_ func(*Op) *Op                                 = (*Op).FixedFile
 	_ func(*Op) (int32, error)                      = Submit
 	_ func(*Op, time.Duration) (int32, error)       = SubmitTimeout
