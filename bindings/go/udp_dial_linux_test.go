@@ -3,6 +3,7 @@
 package uringbridge
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -108,5 +109,13 @@ func TestDialUDPErrors(t *testing.T) {
 		if err == nil || c != nil || !errors.As(err, &oe) || oe.Op != "dial" || oe.Net != tc.network {
 			t.Errorf("Dial(%q, %q) = %v, %v", tc.network, tc.address, c, err)
 		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if c, err := DialContext(ctx, "udp", "127.0.0.1:53"); !errors.Is(err, context.Canceled) {
+		t.Errorf("DialContext with a done context: %v, %v", c, err)
+	}
+	if _, err := (&net.Dialer{}).DialContext(ctx, "udp", "127.0.0.1:53"); !errors.Is(err, context.Canceled) {
+		t.Errorf("package net's DialContext with a done context: %v (the case tests nothing)", err)
 	}
 }

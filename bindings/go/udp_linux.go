@@ -145,6 +145,9 @@ func (rg *Ring) DialUDP(network string, laddr, raddr *net.UDPAddr) (*UDPConn, er
 // network's family a socket can be connected to wins.
 func (rg *Ring) dialUDPContext(ctx context.Context, network, address string) (net.Conn, error) {
 	opErr := func(err error) error { return &net.OpError{Op: "dial", Net: network, Err: err} }
+	if err := ctx.Err(); err != nil { // as package net, also with nothing to look up
+		return nil, opErr(mapContextErr(err))
+	}
 	host, portStr, err := net.SplitHostPort(address)
 	if err != nil {
 		return nil, opErr(err)
