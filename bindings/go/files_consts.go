@@ -1,8 +1,8 @@
 package uringbridge
 
-// Flags of [Linkat], [(*File).Fallocate], [(*File).Fadvise], [SyncFileRange]
-// and [Splice]/[Tee] (Linux values; the cgo build checks them against the C
-// headers at compile time).
+// Flags of [Linkat], [(*File).Fallocate], [(*File).Fadvise],
+// [SyncFileRange], [Splice]/[Tee] and [Setxattr] (Linux values; the cgo
+// build checks them against the C headers at compile time).
 const (
 	// AtSymlinkFollow makes [Linkat] link what a symbolic link names.
 	AtSymlinkFollow = 0x400
@@ -29,6 +29,11 @@ const (
 	SpliceFNonblock = 2
 	SpliceFMore     = 4
 	SpliceFGift     = 8
+
+	// XattrCreate makes [Setxattr] fail with EEXIST if the attribute exists.
+	XattrCreate = 1
+	// XattrReplace makes [Setxattr] fail with ENODATA unless it exists.
+	XattrReplace = 2
 )
 
 // NoOffset as an offset of [Splice] means "none" (splice(2)'s NULL): the

@@ -22,6 +22,9 @@ static inline int32_t gourb_prep_send_zc(int32_t fd, uintptr_t buf, uint32_t len
                                          urb_op *out) {
 	return urb_prep_send_zc(fd, (const void *)buf, len, flags, out);
 }
+static inline int32_t gourb_prep_sendmsg_zc(int32_t fd, uintptr_t msg, int32_t flags, urb_op *out) {
+	return urb_prep_sendmsg_zc(fd, (const void *)msg, flags, out);
+}
 // The iovec array is built in C memory from the buffers' addresses.
 static inline int32_t gourb_register_buffers(const urb_ring *ring, const uintptr_t *bases,
                                              const size_t *lens, uint32_t n) {
@@ -41,6 +44,8 @@ import "C"
 import (
 	"runtime"
 	"sync"
+	"syscall"
+	"unsafe"
 )
 
 // registeredBuffers holds, per ring, the pins of the Go memory registered
@@ -208,4 +213,48 @@ func PrepSendZc(fd int, p []byte, flags int) *Op {
 	p = p[:min(len(p), maxRW)]
 	op.keep(bufPtr(p))
 	return op.prepared(C.gourb_prep_send_zc(C.int32_t(fd), bufAddr(p), C.uint32_t(len(p)), C.int32_t(flags), &op.raw))
+}
+
+// zcMsg is the msghdr of a [PrepSendmsgZc] request with its one iovec, in
+// Go memory the request keeps (and each submission pins: hdr points to
+// iov, and both to the caller's buffers).
+type zcMsg struct {
+	hdr syscall.Msghdr
+	iov syscall.Iovec
+}
+
+// PrepSendmsgZc builds a zero-copy sendmsg (urb_prep_sendmsg_zc) of p with
+// the ancillary data oob to the address to (nil on a connected socket), as
+// syscall.SendmsgN sends them; MSG_NOSIGNAL is always added. The request
+// completes once, when the kernel no longer needs p and oob, with the
+// bytes sent (of p; oob is all or nothing). A to of an unknown type is
+// EINVAL. Rings only ([Submit] fails with EOPNOTSUPP); the fallback engine
+// performs a plain sendmsg(2) with the same result.
+func PrepSendmsgZc(fd int, p, oob []byte, to syscall.Sockaddr, flags int) *Op {
+	op := &Op{code: OpSendmsgZc}
+	m := new(zcMsg)
+	if to != nil {
+		raw, n, err := rawSockaddr(to)
+		if err != nil {
+			return op.fail(negEINVAL)
+		}
+		m.hdr.Name = (*byte)(unsafe.Pointer(raw))
+		m.hdr.Namelen = n
+		op.keep(unsafe.Pointer(raw))
+	}
+	p = p[:min(len(p), maxRW)]
+	if len(p) > 0 {
+		m.iov.Base = &p[0]
+		m.iov.SetLen(len(p))
+		m.hdr.Iov = &m.iov
+		m.hdr.Iovlen = 1
+		op.keep(unsafe.Pointer(&p[0]))
+	}
+	if len(oob) > 0 {
+		m.hdr.Control = &oob[0]
+		m.hdr.SetControllen(len(oob))
+		op.keep(unsafe.Pointer(&oob[0]))
+	}
+	op.keep(unsafe.Pointer(m))
+	return op.prepared(C.gourb_prep_sendmsg_zc(C.int32_t(fd), C.uintptr_t(uintptr(unsafe.Pointer(m))), C.int32_t(flags), &op.raw))
 }

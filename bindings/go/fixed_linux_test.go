@@ -5,10 +5,15 @@ package uringbridge
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"syscall"
 	"testing"
+	"time"
+	"unsafe"
 )
 
 // Registered buffers and files, and zero-copy sends, on a default ring and
@@ -153,6 +158,119 @@ func TestRingSendZc(t *testing.T) {
 		}
 		if !bytes.Equal(got, data) {
 			t.Fatal("received bytes differ")
+		}
+	})
+}
+
+// PrepSendmsgZc: one completion per request carrying the bytes sent, the
+// datagram (with its ancillary data) delivered to the address given, and
+// again on a resubmission of the same Op; on a connected TCP socket, the
+// stream delivered whole.
+func TestRingSendmsgZc(t *testing.T) {
+	forEachRingKind(t, func(t *testing.T, rg *Ring) {
+		ctx := context.Background()
+		recv, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer recv.Close()
+		raw, err := recv.SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_IP, syscall.IP_RECVTOS, 1)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sender, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer syscall.Close(sender)
+		to := &syscall.SockaddrInet4{Port: recv.LocalAddr().(*net.UDPAddr).Port, Addr: [4]byte{127, 0, 0, 1}}
+		data := bytes.Repeat([]byte("datagram "), 111)
+		// IP_TOS 0x20 as ancillary data: the receiver sees it only if oob went out.
+		oob := make([]byte, syscall.CmsgSpace(4))
+		h := (*syscall.Cmsghdr)(unsafe.Pointer(&oob[0]))
+		h.Level, h.Type = syscall.IPPROTO_IP, syscall.IP_TOS
+		h.SetLen(syscall.CmsgLen(4))
+		binary.NativeEndian.PutUint32(oob[syscall.CmsgLen(0):], 0x20)
+		op := PrepSendmsgZc(sender, data, oob, to, 0)
+		for round := range 3 {
+			n, err := rg.Do(ctx, op)
+			if err != nil || int(n) != len(data) {
+				t.Fatalf("round %d: sendmsg_zc %d %v", round, n, err)
+			}
+			got := make([]byte, 2*len(data))
+			goob := make([]byte, 64)
+			recv.SetReadDeadline(time.Now().Add(5 * time.Second))
+			k, oobn, _, _, err := recv.ReadMsgUDP(got, goob)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got[:k], data) {
+				t.Fatalf("round %d: received %d bytes that differ", round, k)
+			}
+			msgs, err := syscall.ParseSocketControlMessage(goob[:oobn])
+			if err != nil || len(msgs) != 1 || msgs[0].Header.Type != syscall.IP_TOS || msgs[0].Data[0] != 0x20 {
+				t.Fatalf("round %d: ancillary data %v %v", round, msgs, err)
+			}
+		}
+		if n, err := rg.Do(ctx, PrepNop()); n != 0 || err != nil {
+			t.Fatalf("a nop after the sends: %d %v", n, err)
+		}
+		if _, err := Submit(op); !errors.Is(err, syscall.EOPNOTSUPP) {
+			t.Fatalf("blocking face: %v", err)
+		}
+		long := &syscall.SockaddrUnix{Name: string(bytes.Repeat([]byte("x"), 200))}
+		if _, err := rg.Do(ctx, PrepSendmsgZc(sender, data, nil, long, 0)); !errors.Is(err, syscall.EINVAL) {
+			t.Fatalf("an address too long: %v", err)
+		}
+
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		client, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer client.Close()
+		server, err := l.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer server.Close()
+		craw, err := client.(*net.TCPConn).SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stream := bytes.Repeat([]byte("zero-copy sendmsg "), 4000)
+		done := make(chan []byte)
+		go func() {
+			got := make([]byte, len(stream))
+			n, _ := io.ReadFull(server, got)
+			done <- got[:n]
+		}()
+		var sendErr error
+		craw.Control(func(fd uintptr) {
+			for off := 0; off < len(stream) && sendErr == nil; { // a send on a ring may be short
+				var n int32
+				n, sendErr = rg.Do(ctx, PrepSendmsgZc(int(fd), stream[off:], nil, nil, 0))
+				if sendErr == nil && n <= 0 {
+					sendErr = fmt.Errorf("sendmsg_zc sent %d", n)
+				}
+				off += int(n)
+			}
+		})
+		if sendErr != nil {
+			t.Fatal(sendErr)
+		}
+		if got := <-done; !bytes.Equal(got, stream) {
+			t.Fatalf("the stream arrived as %d bytes that differ", len(got))
 		}
 	})
 }

@@ -2,6 +2,8 @@
 
 package uringbridge
 
+import "syscall"
+
 // Registered buffers and files, and zero-copy sends, without the library:
 // every call reports ErrUnsupported (see stub.go).
 
@@ -17,3 +19,6 @@ func PrepWriteFixed(fd int, p []byte, off int64, index int) *Op {
 	return &Op{OpWriteFixed}
 }
 func PrepSendZc(fd int, p []byte, flags int) *Op { return &Op{OpSendZc} }
+func PrepSendmsgZc(fd int, p, oob []byte, to syscall.Sockaddr, flags int) *Op {
+	return &Op{OpSendmsgZc}
+}

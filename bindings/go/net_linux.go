@@ -67,7 +67,8 @@ func Listen(network, address string) (net.Listener, error) {
 }
 
 // Dial connects to address, like net.Dial, for "tcp", "tcp4", "tcp6" and
-// "unix"; the connection's I/O runs on the process's shared ring.
+// "unix" (a [*Conn]) and "udp", "udp4", "udp6" (a [*UDPConn], as
+// [DialUDP] makes); the connection's I/O runs on the process's shared ring.
 func Dial(network, address string) (net.Conn, error) {
 	return DialContext(context.Background(), network, address)
 }
@@ -576,6 +577,9 @@ func (rg *Ring) Dial(network, address string) (net.Conn, error) {
 func (rg *Ring) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	opErr := func(addr net.Addr, err error) error {
 		return &net.OpError{Op: "dial", Net: network, Addr: addr, Err: err}
+	}
+	if checkUDPNetwork(network) == nil {
+		return rg.dialUDPContext(ctx, network, address)
 	}
 	if err := checkNetwork(network); err != nil {
 		return nil, opErr(nil, err)

@@ -86,7 +86,7 @@ func (op *Op) fail(res int32) *Op {
 }
 
 func (op *Op) errFor(res int32) error {
-	if op.code == OpOpenat || op.code == OpStatx {
+	if op.code == OpOpenat || op.code == OpStatx || op.code == OpGetxattr || op.code == OpSetxattr {
 		return pathErr(op.code.String(), op.path, res)
 	}
 	return syscallErr(op.code.String(), res)

@@ -20,6 +20,7 @@ static inline uint64_t gourb_try_msg(const urb_ring *ring, uint8_t code, int32_t
 import "C"
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/netip"
@@ -136,6 +137,61 @@ func (rg *Ring) DialUDP(network string, laddr, raddr *net.UDPAddr) (*UDPConn, er
 		return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("missing address")}
 	}
 	return rg.udpSocket("dial", network, laddr, raddr)
+}
+
+// dialUDPContext is [Ring.DialContext] for the UDP networks: address is
+// resolved as package net does (ctx bounds the lookup; an empty or
+// unspecified host is the local system), and the first address of the
+// network's family a socket can be connected to wins.
+func (rg *Ring) dialUDPContext(ctx context.Context, network, address string) (net.Conn, error) {
+	opErr := func(err error) error { return &net.OpError{Op: "dial", Net: network, Err: err} }
+	if err := ctx.Err(); err != nil { // as package net, also with nothing to look up
+		return nil, opErr(mapContextErr(err))
+	}
+	host, portStr, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, opErr(err)
+	}
+	port, err := net.DefaultResolver.LookupPort(ctx, network, portStr)
+	if err != nil {
+		return nil, opErr(err)
+	}
+	var ips []netip.Addr
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ips = []netip.Addr{ip}
+	} else if host == "" {
+		ips = []netip.Addr{netip.IPv4Unspecified()}
+	} else {
+		ipNet := map[string]string{"udp": "ip", "udp4": "ip4", "udp6": "ip6"}[network]
+		if ips, err = net.DefaultResolver.LookupNetIP(ctx, ipNet, host); err != nil {
+			return nil, opErr(err)
+		}
+	}
+	var firstErr error
+	for _, ip := range ips {
+		if (network == "udp4" && !ip.Unmap().Is4()) || (network == "udp6" && ip.Is4()) {
+			continue
+		}
+		if ip.IsUnspecified() { // as package net: the local system
+			if ip.Is4() {
+				ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+			} else {
+				ip = netip.IPv6Loopback()
+			}
+		}
+		raddr := &net.UDPAddr{IP: net.IP(ip.Unmap().AsSlice()), Port: port, Zone: ip.Zone()}
+		c, err := rg.DialUDP(network, nil, raddr)
+		if err == nil {
+			return c, nil
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr == nil {
+		firstErr = opErr(&net.AddrError{Err: "no suitable address found", Addr: host})
+	}
+	return nil, firstErr
 }
 
 func checkUDPNetwork(network string) error {
