@@ -551,6 +551,160 @@ fn waiting_splices_end_time_out_and_cancel() {
     }
 }
 
+/// Ends the whole test process if it is still alive after `limit` (a hang
+/// must fail the suite, not stall it); disarmed when dropped.
+struct Watchdog(Option<std::sync::mpsc::Sender<()>>);
+
+impl Watchdog {
+    fn arm(limit: Duration, what: &'static str) -> Watchdog {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
+                eprintln!("watchdog: {what} still not done after {limit:?}");
+                std::process::exit(101);
+            }
+        });
+        Watchdog(Some(tx))
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A pipe filled until a write would block, left in blocking mode.
+fn full_pipe() -> (i32, i32) {
+    let (r, w) = pipe();
+    nonblocking(w);
+    let chunk = [7u8; 4096];
+    while unsafe { libc::write(w, chunk.as_ptr().cast(), chunk.len()) } > 0 {}
+    let flags = unsafe { libc::fcntl(w, libc::F_GETFL) };
+    unsafe { libc::fcntl(w, libc::F_SETFL, flags & !libc::O_NONBLOCK) };
+    (r, w)
+}
+
+/// A splice between a pipe and a regular file on the fallback ring waits
+/// for the pipe on the owner's epoll set, not in splice(2) on a worker: a
+/// cancel (`-ECANCELED`), a timeout (`-ETIME`, also on the timed blocking
+/// face) and freeing the ring all end it at once, moving nothing, and data
+/// arriving later is moved into the file. Both directions: an empty pipe
+/// into a file, a file into a full pipe. A pipe in `O_NONBLOCK` mode gives
+/// splice(2)'s `-EAGAIN` at once; a file's `O_NONBLOCK` changes nothing (the
+/// kernel heeds only the pipe's). On io_uring the kernel's worker waits in
+/// splice(2) and cannot be interrupted (the header says so): fallback only.
+#[test]
+fn pipe_file_splices_wait_where_cancel_reaches_them() {
+    if engine() == "io_uring" {
+        eprintln!("skipped on io_uring: its worker cannot be interrupted (URB_OP_SPLICE)");
+        return;
+    }
+    let _watchdog = Watchdog::arm(Duration::from_secs(30), "a pipe/file splice");
+    let (path, file) = temp_file("pipe-file", false);
+    let before = std::fs::read(&path).unwrap();
+    let ring = new_ring();
+
+    // An empty pipe into the file.
+    let (in_r, in_w) = pipe();
+    let into_file = uringbridge::prep::splice(in_r, NONE, file, 0, 10, 0);
+    assert_eq!(urb_ring_submit(ring.0, &into_file, 1), 0);
+    assert!(wait_one(&ring, 50_000_000).is_none(), "done without input");
+    let asked = Instant::now();
+    assert_eq!(urb_ring_cancel(ring.0, 1), 0);
+    let c = wait_one(&ring, 5_000_000_000).expect("cancel did not complete it");
+    assert_eq!((c.token, c.res), (1, -libc::ECANCELED));
+    assert!(asked.elapsed() < Duration::from_secs(2), "cancel took long");
+
+    assert_eq!(
+        urb_ring_submit_timeout(ring.0, &into_file, 2, 100_000_000),
+        0
+    );
+    let c = wait_one(&ring, 5_000_000_000).expect("the timeout did not end it");
+    assert_eq!((c.token, c.res), (2, -libc::ETIME));
+    let started = Instant::now();
+    assert_eq!(
+        urb_submit_blocking_timeout(&into_file, 100_000_000),
+        -libc::ETIME
+    );
+    assert!(started.elapsed() >= Duration::from_millis(90));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "a cut-short splice wrote"
+    );
+
+    // Data arriving later is moved; the file's O_NONBLOCK does not matter.
+    nonblocking(file);
+    assert_eq!(
+        urb_submit_blocking_timeout(&into_file, 50_000_000),
+        -libc::ETIME
+    );
+    assert_eq!(urb_ring_submit(ring.0, &into_file, 3), 0);
+    assert!(wait_one(&ring, 50_000_000).is_none(), "done without input");
+    write_all(in_w, b"later");
+    let c = wait_one(&ring, 5_000_000_000).expect("the data did not complete it");
+    assert_eq!((c.token, c.res), (3, 5));
+    let mut expected = before.clone();
+    expected[..5].copy_from_slice(b"later");
+    assert_eq!(std::fs::read(&path).unwrap(), expected);
+
+    // A file into a full pipe: waits for room, then moves the file's bytes.
+    let (out_r, out_w) = full_pipe();
+    let from_file = uringbridge::prep::splice(file, 100, out_w, NONE, 10, 0);
+    assert_eq!(urb_ring_submit(ring.0, &from_file, 4), 0);
+    assert!(wait_one(&ring, 50_000_000).is_none(), "done without room");
+    assert_eq!(urb_ring_cancel(ring.0, 4), 0);
+    let c = wait_one(&ring, 5_000_000_000).expect("cancel did not complete it");
+    assert_eq!((c.token, c.res), (4, -libc::ECANCELED));
+    assert_eq!(
+        urb_ring_submit_timeout(ring.0, &from_file, 5, 100_000_000),
+        0
+    );
+    let c = wait_one(&ring, 5_000_000_000).expect("the timeout did not end it");
+    assert_eq!((c.token, c.res), (5, -libc::ETIME));
+    assert_eq!(urb_ring_submit(ring.0, &from_file, 6), 0);
+    assert!(wait_one(&ring, 50_000_000).is_none(), "done without room");
+    let stale = drain(out_r);
+    assert!(
+        stale.iter().all(|&b| b == 7),
+        "a cut-short splice moved bytes"
+    );
+    let c = wait_one(&ring, 5_000_000_000).expect("room did not complete it");
+    assert_eq!((c.token, c.res), (6, 10));
+    assert_eq!(drain(out_r), before[100..110]);
+
+    // The pipe's O_NONBLOCK: splice(2)'s -EAGAIN at once, moving nothing.
+    let (nb_r, nb_w) = pipe();
+    nonblocking(nb_r);
+    let at_once = uringbridge::prep::splice(nb_r, NONE, file, 0, 10, 0);
+    assert_eq!(urb_ring_submit(ring.0, &at_once, 7), 0);
+    let c = wait_one(&ring, 5_000_000_000).expect("no -EAGAIN");
+    assert_eq!((c.token, c.res), (7, -libc::EAGAIN));
+
+    // A ring freed with one waiting returns, its request cancelled.
+    assert_eq!(urb_ring_submit(ring.0, &into_file, 8), 0);
+    assert!(wait_one(&ring, 50_000_000).is_none(), "done without input");
+    let freeing = Instant::now();
+    drop(ring);
+    assert!(
+        freeing.elapsed() < Duration::from_secs(2),
+        "freeing took long"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        expected,
+        "a cancelled splice wrote"
+    );
+
+    for fd in [in_r, in_w, out_r, out_w, nb_r, nb_w, file] {
+        close(fd);
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
 /// A splice moving less than `len` ends a chain, as a short read does; a
 /// complete one lets the next run.
 #[test]

@@ -416,13 +416,16 @@
  * `-EPIPE`). Where that matters, ask with `SPLICE_F_NONBLOCK` and wait
  * with `URB_OP_POLL`, which both bound. On the fallback engine an async
  * ring waits for the input to be readable and then the output writable,
- * on its epoll set, and splices without blocking, so timeouts and
- * cancellation work there; a splice from or to a regular file runs on
- * its worker pool, where, as on io_uring, a wait for an empty or full
- * pipe cannot be interrupted (the same `SPLICE_F_NONBLOCK` and
- * `URB_OP_POLL` bound it). The offsets are copies: the caller's `urb_op` is never
- * updated. A short transfer ends a chain, as in the kernel. Kernel 5.7
- * (`IORING_OP_SPLICE`).
+ * on its epoll set, and splices without blocking, so timeouts,
+ * cancellation and `urb_ring_free` end a waiting splice or tee there
+ * (`-ETIME`, `-ECANCELED`, moving nothing). A splice between a pipe and a
+ * regular file runs on the worker pool but never waits there for the
+ * pipe: while the input pipe is empty or the output pipe full it waits on
+ * that epoll set, so it too is ended by a timeout, a cancel or
+ * `urb_ring_free` (only the file's own I/O, once under way, runs to its
+ * end); the results are splice(2)'s. The offsets are copies: the caller's
+ * `urb_op` is never updated. A short transfer ends a chain, as in the
+ * kernel. Kernel 5.7 (`IORING_OP_SPLICE`).
  */
 #define URB_OP_SPLICE 31
 

@@ -26,6 +26,8 @@ mod rw;
 mod splice;
 mod xattr;
 
+pub(crate) use splice::{pipe_beside_file, without_waiting, PipeSide};
+
 use crate::fallback::attempt::Attempt;
 use crate::op::{urb_op, Opcode, ValidOp};
 use crate::sys::time::Deadline;

@@ -7,8 +7,12 @@
 //! call itself; its async ring waits for the input to be readable and then
 //! the output writable, one at a time on its epoll set (`wait_target`), and
 //! then splices without waiting, so the owner thread never blocks and a
-//! cancel or timeout still reaches a waiting request; a splice from or to a
-//! regular file runs on the worker pool. Waiting for two descriptors at once
+//! cancel or timeout still reaches a waiting request. A splice between a
+//! pipe and a regular file runs on the worker pool, where the file's I/O
+//! may take its time, but never waits there for the pipe: each try on the
+//! pool does not wait for it (`SPLICE_F_NONBLOCK`), and between tries the
+//! request waits for the pipe on the epoll set (`pipe_beside_file`).
+//! Waiting for two descriptors at once
 //! would need a second registration per request in the owner's parking;
 //! waiting for the one that is not ready, and trying again each time it
 //! becomes ready, is enough because each try is cheap and never waits.
@@ -19,7 +23,7 @@ use super::{
 };
 use crate::fallback::attempt::Attempt;
 use crate::op::{urb_op, ValidOp};
-use crate::sys::descriptor::{is_pipe, is_socket, nonblocking};
+use crate::sys::descriptor::{is_pipe, is_pollable, is_socket, nonblocking};
 use crate::sys::poll::poll_now;
 use crate::sys::splice as sys;
 use crate::sys::time::Deadline;
@@ -191,8 +195,8 @@ unsafe fn perform(op: &ValidOp, _: Deadline) -> i32 {
 fn attempt(op: &ValidOp, _: &mut u32) -> Attempt {
     let (fd_in, fd_out) = (op.raw.fd, op.raw.reserved1 as i32);
     let caller_nonblocking = op.raw.op_flags & libc::SPLICE_F_NONBLOCK != 0
-        || nonblocking(fd_in) == Some(true)
-        || nonblocking(fd_out) == Some(true);
+        || heeded_nonblocking(fd_in)
+        || heeded_nonblocking(fd_out);
     if !caller_nonblocking
         && is_socket(fd_in)
         && is_pipe(fd_out)
@@ -204,4 +208,54 @@ fn attempt(op: &ValidOp, _: &mut u32) -> Attempt {
         e if e == -libc::EAGAIN && !caller_nonblocking => Attempt::Again,
         n => Attempt::Done(n),
     }
+}
+
+/// `O_NONBLOCK` as splice(2) heeds it: on a pipe or socket; a regular
+/// file's is ignored (the kernel looks only at the pipe side's, and at a
+/// socket's in its own splice).
+fn heeded_nonblocking(fd: i32) -> bool {
+    nonblocking(fd) == Some(true) && is_pollable(fd)
+}
+
+/// The pipe of a splice between a pipe and a descriptor that cannot be
+/// polled (a regular file, a block device), as the fallback ring waits for
+/// it: `fd` until ready for `events` (an input pipe readable, an output
+/// pipe writable). `again_is_final`: the caller's `SPLICE_F_NONBLOCK` or the
+/// pipe's `O_NONBLOCK` makes splice(2)'s `-EAGAIN` the result.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct PipeSide {
+    pub fd: i32,
+    pub events: u32,
+    pub again_is_final: bool,
+}
+
+/// The pipe side of `op` when it is a splice or tee between a pipe and a
+/// file (a tee never is one: tee(2) refuses it on the first try). Such a
+/// request runs on the fallback ring's pool as [`without_waiting`] makes it,
+/// and waits for [`PipeSide`] on the epoll set after each `-EAGAIN`, so a
+/// cancel or timeout always reaches it; its first try comes before any
+/// waiting, so what splice(2) refuses at once is refused at once.
+pub fn pipe_beside_file(op: &ValidOp) -> Option<PipeSide> {
+    let (fd_in, fd_out) = (op.raw.fd, op.raw.reserved1 as i32);
+    let (fd, events) = if is_pipe(fd_in) && !is_pollable(fd_out) {
+        (fd_in, libc::POLLIN as u32)
+    } else if is_pipe(fd_out) && !is_pollable(fd_in) {
+        (fd_out, libc::POLLOUT as u32)
+    } else {
+        return None;
+    };
+    Some(PipeSide {
+        fd,
+        events,
+        again_is_final: op.raw.op_flags & libc::SPLICE_F_NONBLOCK != 0
+            || nonblocking(fd) == Some(true),
+    })
+}
+
+/// `op` with `SPLICE_F_NONBLOCK`: its pipe side answers `-EAGAIN` instead
+/// of waiting (the file side's I/O still runs to its end).
+pub fn without_waiting(op: &ValidOp) -> ValidOp {
+    let mut op = *op;
+    op.raw.op_flags |= libc::SPLICE_F_NONBLOCK;
+    op
 }

@@ -6,6 +6,9 @@
 //!   descriptor is ready; the owner thread itself never blocks on one.
 //! - Requests that may block however they are issued (regular-file I/O,
 //!   openat, statx, fsync, close) run on a small worker pool.
+//! - A splice between a pipe and a regular file runs on the pool without
+//!   waiting for the pipe (`SPLICE_F_NONBLOCK`), and waits for the pipe on
+//!   epoll between tries, so cancels and timeouts reach it.
 //! - Sleeps and request timeouts are deadlines that bound the owner's sleep.
 //! - Results are io_uring's on a ring (the header's semantics): a request
 //!   waits for readiness whatever `O_NONBLOCK` says, a write may be short;
@@ -33,7 +36,7 @@ use super::Shared;
 use crate::fallback::attempt::{self, Attempt};
 use crate::fallback::exec;
 use crate::op::{Opcode, ValidOp};
-use crate::ops::{self, RingRoute};
+use crate::ops::{self, PipeSide, RingRoute};
 use crate::sys::descriptor::is_pollable;
 use crate::sys::poll::poll_now;
 use crate::sys::time::{deadline_after, timeout_ms, Deadline};
@@ -68,6 +71,11 @@ enum State {
     Parked(i32),
     /// Handed to the worker pool: queued, or running and beyond reach.
     Pooled,
+    /// A try of a splice beside a pipe on the pool (`Job::pipe_side`),
+    /// which never waits for the pipe. A cancel or timeout arriving while
+    /// it runs is kept in `cut_short`: it ends the request if the try finds
+    /// the pipe not ready, and yields to the try's real result otherwise.
+    Trying { cut_short: Option<i32> },
 }
 
 struct Job {
@@ -84,6 +92,9 @@ struct Job {
     next: Option<JobId>,
     /// The registered tables it uses (`registry::USES_*`).
     uses: u8,
+    /// A splice between a pipe and a file: the pipe it waits for between
+    /// tries on the pool (`ops::pipe_beside_file`).
+    pipe_side: Option<PipeSide>,
 }
 
 /// Where a request runs.
@@ -93,6 +104,9 @@ enum Route {
     Sleep,
     Readiness,
     Pool,
+    /// Tries on the pool that never wait for the pipe, waiting for it on
+    /// epoll in between.
+    PoolBesidePipe(PipeSide),
 }
 
 fn route(op: &ValidOp) -> Route {
@@ -106,9 +120,11 @@ fn route(op: &ValidOp) -> Route {
         {
             Route::Readiness
         }
-        RingRoute::ReadinessIfPollable | RingRoute::ReadinessIfBothPollable | RingRoute::Pool => {
-            Route::Pool
-        }
+        RingRoute::ReadinessIfBothPollable => match ops::pipe_beside_file(op) {
+            Some(side) => Route::PoolBesidePipe(side),
+            None => Route::Pool,
+        },
+        RingRoute::ReadinessIfPollable | RingRoute::Pool => Route::Pool,
     }
 }
 
@@ -253,8 +269,8 @@ impl Owner {
         }
         let mut running = Vec::new();
         for (&id, job) in &self.jobs {
-            let on_worker =
-                job.state == State::Pooled && !self.pool.as_ref().is_some_and(|p| p.unqueue(id));
+            let on_worker = matches!(job.state, State::Pooled | State::Trying { .. })
+                && !self.pool.as_ref().is_some_and(|p| p.unqueue(id));
             if on_worker {
                 running.push(id);
             } else {
@@ -266,6 +282,13 @@ impl Owner {
             }
         }
         self.jobs.retain(|id, _| running.contains(id));
+        for job in self.jobs.values_mut() {
+            // A try that finds its pipe not ready ends with `err`, never
+            // waiting on a ring that can no longer serve it.
+            if let State::Trying { cut_short } = &mut job.state {
+                cut_short.get_or_insert(err);
+            }
+        }
         self.shared
             .stats
             .in_flight
@@ -362,6 +385,7 @@ impl Owner {
             timer: None,
             progress: 0,
             next: None,
+            pipe_side: None,
             uses: match work {
                 Work::Op(op) => Registry::uses(&op),
                 Work::Multishot(_) => 0,
@@ -449,6 +473,12 @@ impl Owner {
                 }
             },
             Route::Pool => self.hand_to_pool(id, op, deadline),
+            Route::PoolBesidePipe(side) => {
+                if let Some(job) = self.jobs.get_mut(&id) {
+                    job.pipe_side = Some(side);
+                }
+                self.hand_to_pool(id, op, deadline);
+            }
         }
     }
 
@@ -521,7 +551,13 @@ impl Owner {
                 .ok()
                 .filter(|p| self.parking.watch(p.done_fd(), POOL_KEY).is_ok());
         }
-        self.set_state(id, State::Pooled);
+        let beside_pipe = self.jobs.get(&id).is_some_and(|j| j.pipe_side.is_some());
+        let (op, state) = if beside_pipe {
+            (ops::without_waiting(&op), State::Trying { cut_short: None })
+        } else {
+            (op, State::Pooled)
+        };
+        self.set_state(id, state);
         if let Some(d) = deadline {
             if self.jobs.get(&id).is_some_and(|j| j.timer.is_none()) {
                 self.set_timer(id, d);
@@ -533,7 +569,29 @@ impl Owner {
         };
         if !queued {
             // No worker to be had: slower, but the request still runs.
-            self.finish(id, exec::execute(&op, deadline));
+            self.pool_done(id, exec::execute(&op, deadline));
+        }
+    }
+
+    /// A worker's result. A splice beside a pipe whose try found the pipe
+    /// not ready waits for it on epoll and is tried again (on the pool)
+    /// once it is ready; cut short meanwhile, it ends with the cancel's or
+    /// timeout's result, having moved nothing.
+    fn pool_done(&mut self, id: JobId, res: i32) {
+        let Some(job) = self.jobs.get(&id) else {
+            return;
+        };
+        match (job.state, job.pipe_side) {
+            (State::Trying { cut_short }, Some(side))
+                if res == -libc::EAGAIN && !side.again_is_final =>
+            {
+                match cut_short {
+                    Some(e) => self.end(id, e),
+                    None if self.closing => self.end(id, -libc::ECANCELED),
+                    None => self.park(id, side.fd, side.events),
+                }
+            }
+            _ => self.finish(id, res),
         }
     }
 
@@ -625,7 +683,7 @@ impl Owner {
                     pool.take_results(&mut results);
                 }
                 for (id, res) in results.drain(..) {
-                    self.finish(id, res);
+                    self.pool_done(id, res);
                 }
                 self.results = results;
             }
@@ -649,6 +707,13 @@ impl Owner {
             return;
         }
         let token = job.token;
+        if job.pipe_side.is_some() {
+            if let Work::Op(op) = job.work {
+                let deadline = job.timer;
+                self.parking.unpark(fd, id);
+                return self.hand_to_pool(id, op, deadline);
+            }
+        }
         match job.work {
             Work::Op(op) => match self.try_job(id, &op) {
                 Attempt::Done(res) => self.finish(id, res),
@@ -691,6 +756,16 @@ impl Owner {
         if job.state == State::Pooled {
             if self.pool.as_ref().is_some_and(|p| p.unqueue(id)) {
                 self.end(id, res);
+            }
+            return;
+        }
+        if let State::Trying { .. } = job.state {
+            if self.pool.as_ref().is_some_and(|p| p.unqueue(id)) {
+                self.end(id, res);
+            } else if let Some(State::Trying { cut_short }) =
+                self.jobs.get_mut(&id).map(|j| &mut j.state)
+            {
+                cut_short.get_or_insert(res);
             }
             return;
         }
