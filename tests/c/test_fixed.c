@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static urb_ring *new_ring(void) {
@@ -168,6 +169,20 @@ static void test_send_zc(void) {
         n += (size_t)k;
     }
     CHECK(n == sizeof got && memcmp(got, data, sizeof data) == 0);
+    /* sendmsg_zc: two iovecs, one completion with the whole count. */
+    struct iovec iov[2] = {{data, 1000}, {data + 1000, 3000}};
+    struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+    urb_prep_sendmsg_zc(c, &msg, 0, &op);
+    CHECK_RES(run(r, &op), 4000);
+    CHECK(nothing_arrives(r, 50));
+    n = 0;
+    while (n < 4000) {
+        ssize_t k = recv(s, got + n, 4000 - n, 0);
+        if (k <= 0) break;
+        n += (size_t)k;
+    }
+    CHECK(n == 4000 && memcmp(got, data, 4000) == 0);
+    CHECK_RES(urb_submit_blocking(&op), -EOPNOTSUPP);
     int sv[2];
     CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
     urb_prep_send_zc(sv[0], data, 10, 0, &op);
