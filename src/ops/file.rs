@@ -220,6 +220,18 @@ pub const UNLINKAT: OpSpec = OpSpec {
     )
 };
 
+/// The SQE of renameat and linkat: old path, new directory (`len`), new
+/// path and flags.
+fn decode_two_paths(f: &SqeFields) -> Result<urb_op, i32> {
+    Ok(urb_op {
+        buf: f.addr,
+        len: f.len,
+        buf2: f.off as usize as *mut _,
+        op_flags: f.op_flags,
+        ..on_fd(f)
+    })
+}
+
 /// `renameat2(fd, buf, len, buf2, op_flags)`: `len` carries the new
 /// directory descriptor, as the kernel's SQE does.
 pub const RENAMEAT: OpSpec = OpSpec {
@@ -248,15 +260,7 @@ pub const RENAMEAT: OpSpec = OpSpec {
             .flags(r.op_flags)
             .build()
         },
-        |f| {
-            Ok(urb_op {
-                buf: f.addr,
-                len: f.len,
-                buf2: f.off as usize as *mut _,
-                op_flags: f.op_flags,
-                ..on_fd(f)
-            })
-        },
+        decode_two_paths,
         |op, _| {
             let r = &op.raw;
             // The flags go to the kernel as they are: renameat2(2) judges them
@@ -387,15 +391,7 @@ pub const LINKAT: OpSpec = OpSpec {
             .flags(r.op_flags as i32)
             .build()
         },
-        |f| {
-            Ok(urb_op {
-                buf: f.addr,
-                len: f.len,
-                buf2: f.off as usize as *mut _,
-                op_flags: f.op_flags,
-                ..on_fd(f)
-            })
-        },
+        decode_two_paths,
         |op, _| {
             let r = &op.raw;
             // SAFETY: validation checked the paths; the caller keeps them alive.

@@ -5,7 +5,7 @@
 //! judges them the same way from io_uring and from the system call.
 
 use super::file::spec;
-use super::{on_fd, ChainRule, Extra, FdUse, OpSpec};
+use super::{on_fd, ChainRule, Extra, FdUse, OpSpec, SqeFields};
 use crate::op::urb_op;
 use crate::sys::retry;
 use io_uring::{opcode, types};
@@ -73,6 +73,17 @@ pub const FTRUNCATE: OpSpec = OpSpec {
     )
 };
 
+/// The SQE of a range on a descriptor (fadvise, sync_file_range): offset,
+/// length and flags where `urb_op` has them.
+fn decode_range(f: &SqeFields) -> Result<urb_op, i32> {
+    Ok(urb_op {
+        offset: f.off,
+        len: f.len,
+        op_flags: f.op_flags,
+        ..on_fd(f)
+    })
+}
+
 /// `posix_fadvise(fd, offset, len, op_flags)`.
 pub const FADVISE: OpSpec = spec(
     "URB_OP_FADVISE",
@@ -86,14 +97,7 @@ pub const FADVISE: OpSpec = spec(
             .offset(r.offset)
             .build()
     },
-    |f| {
-        Ok(urb_op {
-            offset: f.off,
-            len: f.len,
-            op_flags: f.op_flags,
-            ..on_fd(f)
-        })
-    },
+    decode_range,
     |op, _| {
         let r = &op.raw;
         // posix_fadvise returns its error instead of setting errno.
@@ -155,14 +159,7 @@ pub const SYNC_FILE_RANGE: OpSpec = OpSpec {
                 .flags(r.op_flags)
                 .build()
         },
-        |f| {
-            Ok(urb_op {
-                offset: f.off,
-                len: f.len,
-                op_flags: f.op_flags,
-                ..on_fd(f)
-            })
-        },
+        decode_range,
         |op, _| {
             let r = &op.raw;
             // SAFETY: a plain call on a descriptor.
