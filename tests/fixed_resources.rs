@@ -7,7 +7,6 @@ mod common;
 use common::*;
 use std::time::{Duration, Instant};
 use uringbridge::ffi::blocking::urb_submit_blocking;
-use uringbridge::ffi::info::urb_op_supported;
 use uringbridge::ffi::ring::*;
 use uringbridge::op::*;
 use uringbridge::prep;
@@ -719,22 +718,18 @@ const HIDE: &str = "URB_OP_READ_FIXED,URB_OP_WRITE_FIXED,URB_OP_SEND_ZC,URB_OP_S
 /// probe hides the four operations; does nothing in a normal run.
 #[test]
 fn hidden_from_the_probe_child() {
-    if std::env::var("URB_PROBE_HIDE").as_deref() != Ok(HIDE) {
+    let Some(on_io_uring) = probe_hide::hidden_in_this_child(
+        HIDE,
+        &[
+            URB_OP_READ_FIXED,
+            URB_OP_WRITE_FIXED,
+            URB_OP_SEND_ZC,
+            URB_OP_SENDMSG_ZC,
+        ],
+        URB_OP_READ,
+    ) else {
         return;
-    }
-    let on_io_uring = engine() == "io_uring";
-    for code in [
-        URB_OP_READ_FIXED,
-        URB_OP_WRITE_FIXED,
-        URB_OP_SEND_ZC,
-        URB_OP_SENDMSG_ZC,
-    ] {
-        assert_eq!(urb_op_supported(code), !on_io_uring, "opcode {code}");
-    }
-    assert!(
-        urb_op_supported(URB_OP_READ),
-        "only the named ones are hidden"
-    );
+    };
     let r = new_ring(None);
     let (fd, path) = temp_file(&pattern(100));
     let mem = Pages::new(4096);
@@ -763,21 +758,7 @@ fn hidden_from_the_probe_child() {
 
 #[test]
 fn kernels_without_them_refuse_with_enosys() {
-    engine();
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "hidden_from_the_probe_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("URB_PROBE_HIDE", HIDE)
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "child failed:\n{text}");
-    assert!(text.contains("1 passed"), "child did not run:\n{text}");
+    probe_hide::run_child_with_hidden("hidden_from_the_probe_child", HIDE);
 }
 
 #[test]

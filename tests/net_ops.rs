@@ -934,23 +934,19 @@ const HIDE: &str = "URB_OP_SENDMSG,URB_OP_RECVMSG,URB_OP_SOCKET,URB_OP_BIND,URB_
 /// probe hides the five operations; does nothing in a normal run.
 #[test]
 fn hidden_from_the_probe_child() {
-    if std::env::var("URB_PROBE_HIDE").as_deref() != Ok(HIDE) {
+    let Some(on_io_uring) = probe_hide::hidden_in_this_child(
+        HIDE,
+        &[
+            URB_OP_SENDMSG,
+            URB_OP_RECVMSG,
+            URB_OP_SOCKET,
+            URB_OP_BIND,
+            URB_OP_LISTEN,
+        ],
+        URB_OP_SEND,
+    ) else {
         return;
-    }
-    let on_io_uring = engine() == "io_uring";
-    for code in [
-        URB_OP_SENDMSG,
-        URB_OP_RECVMSG,
-        URB_OP_SOCKET,
-        URB_OP_BIND,
-        URB_OP_LISTEN,
-    ] {
-        assert_eq!(urb_op_supported(code), !on_io_uring, "opcode {code}");
-    }
-    assert!(
-        urb_op_supported(URB_OP_SEND),
-        "only the named ones are hidden"
-    );
+    };
     let (a, b) = socketpair_of(libc::SOCK_STREAM);
     let out = Outbox::new(&[b"x"], None);
     let mut inbox = Inbox::new(4);
@@ -1007,21 +1003,7 @@ fn hidden_from_the_probe_child() {
 
 #[test]
 fn kernels_without_them_refuse_with_enosys() {
-    engine();
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "hidden_from_the_probe_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("URB_PROBE_HIDE", HIDE)
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "child failed:\n{text}");
-    assert!(text.contains("1 passed"), "child did not run:\n{text}");
+    probe_hide::run_child_with_hidden("hidden_from_the_probe_child", HIDE);
 }
 
 /// Cancels racing data: each round a recvmsg waits on an async ring, one

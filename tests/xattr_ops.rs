@@ -290,12 +290,10 @@ const HIDE: &str = "URB_OP_GETXATTR,URB_OP_SETXATTR";
 
 #[test]
 fn hidden_from_the_probe_child() {
-    if std::env::var("URB_PROBE_HIDE").as_deref() != Ok(HIDE) {
+    let hidden = [URB_OP_GETXATTR, URB_OP_SETXATTR];
+    let Some(on_io_uring) = probe_hide::hidden_in_this_child(HIDE, &hidden, URB_OP_OPENAT) else {
         return;
-    }
-    let on_io_uring = engine() == "io_uring";
-    assert_eq!(urb_op_supported(URB_OP_GETXATTR), !on_io_uring);
-    assert_eq!(urb_op_supported(URB_OP_SETXATTR), !on_io_uring);
+    };
     let Some(fx) = Fixture::new() else {
         eprintln!("SKIPPED: no user.* extended attributes here");
         return;
@@ -315,18 +313,5 @@ fn hidden_from_the_probe_child() {
 fn kernels_without_them_refuse_with_enosys() {
     engine();
     assert!(urb_op_supported(URB_OP_GETXATTR) && urb_op_supported(URB_OP_SETXATTR));
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "hidden_from_the_probe_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("URB_PROBE_HIDE", HIDE)
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "child failed:\n{text}");
-    assert!(text.contains("1 passed"), "child did not run:\n{text}");
+    probe_hide::run_child_with_hidden("hidden_from_the_probe_child", HIDE);
 }

@@ -4,6 +4,7 @@
 use std::ffi::CStr;
 use uringbridge::ffi::info::urb_engine_name;
 
+pub mod probe_hide;
 pub mod ring_fds;
 
 /// Prints (once per test binary) which engine the tests run on.
