@@ -43,9 +43,14 @@ fn accept_op(lfd: i32, addr: &mut libc::sockaddr_in, len: &mut u32, flags: i32) 
     prep::accept(lfd, (addr as *mut libc::sockaddr_in).cast(), len, flags)
 }
 
+/// The tests look for rings that appear in /proc/self/fd (a ring another
+/// test opens meanwhile would count): one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn a_waiting_connection_is_accepted_without_a_ring() {
     engine();
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (lfd, addr) = nonblocking_listener();
     let client = connect_blocking(&addr);
     // A fresh thread has no ring of its own: the try must not make one.
@@ -97,6 +102,7 @@ fn a_waiting_connection_is_accepted_without_a_ring() {
 #[test]
 fn the_ring_try_accepts_on_the_caller_too() {
     engine();
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut ring = std::ptr::null_mut();
     assert_eq!(urb_ring_new(std::ptr::null(), &mut ring), 0);
     let (lfd, addr) = nonblocking_listener();
@@ -149,6 +155,7 @@ fn accept4_itself(fd: i32, flags: i32) -> i32 {
 #[test]
 fn errors_are_accept4s() {
     engine();
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let try_on = |fd: i32, flags: i32| {
         nowait(&prep::accept(
             fd,
