@@ -30,7 +30,7 @@ results=${results:-$repo/bench/results/$(date +%Y-%m-%d)/warp}
 mkdir -p "$results"
 started=$(date +%s)
 step() { printf 'bench/warp [%4ss]: %s\n' "$(( $(date +%s) - started ))" "$*"; }
-for tool in wrk ab; do command -v $tool >/dev/null || { echo "bench/warp: needs $tool" >&2; exit 1; }; done
+"$here/install-deps"
 
 out="$repo/build/bench-warp"
 step "building urb-warp-hello into $out (bindings/haskell/build.sh, a private copy of the library)"

@@ -7,20 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-need=()
-command -v ghc >/dev/null || need+=(ghc)
-for pkg in network warp wai http-types streaming-commons; do
-    ghc-pkg --global list --simple-output "$pkg" 2>/dev/null | grep -q . || need+=("libghc-$pkg-dev")
-done
-command -v pkg-config >/dev/null || need+=(pkgconf)
-command -v ab >/dev/null || need+=(apache2-utils)
-command -v curl >/dev/null || need+=(curl)
-command -v python3 >/dev/null || need+=(python3)
-if [ ${#need[@]} -gt 0 ]; then
-    echo "haskell-warp: apt-get install ${need[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+"$here/install-deps"
 
 build="${URB_HS_WARP_BUILD:-$repo/build/haskell-warp}"
 "$repo/bindings/haskell/build.sh" "$build" warp
