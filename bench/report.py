@@ -448,6 +448,19 @@ else:
           f"{cell('hs:rts', 'max_residency_bytes', f'ghc_{n}')} | {cell('hs:rts', 'max_residency_bytes', f'uring_{n}')} "
           f"| {ratio_cell(rat, per)} | ≤ 1.00× | {v} |")
     w("")
+# The Warp pair writes a report of its own (bindings/haskell-warp/bench.sh);
+# its table is repeated here so one page carries every pair.
+warp_report = os.path.join(res_dir, "warp", "report.md")
+if os.path.exists(warp_report):
+    w("### Warp on uringbridge against stock Warp")
+    w("")
+    w("`bindings/haskell-warp/bench.sh` (full report: [warp/report.md](warp/report.md)):")
+    w("")
+    with open(warp_report) as f:
+        for line in f:
+            if line.startswith("|") or line.startswith("Machine load"):
+                w(line.rstrip("\n"))
+    w("")
 hs_sec = sec
 
 # ================================================================ diagnostics
