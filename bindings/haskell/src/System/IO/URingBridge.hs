@@ -1,3 +1,4 @@
+{-# LANGUAGE MagicHash, UnboxedTuples #-}
 -- | io_uring for green threads, through the uringbridge C library.
 --
 -- @
@@ -160,7 +161,10 @@ import System.Timeout (timeout)
 import Foreign.ForeignPtr (ForeignPtr, withForeignPtr)
 import GHC.ForeignPtr (mallocPlainForeignPtrBytes)
 import qualified GHC.Arr as Arr
-import GHC.IORef (atomicSwapIORef)
+import GHC.Exts (casMutVar#, readMutVar#)
+import GHC.IO (IO (..))
+import GHC.IORef (IORef (..))
+import GHC.STRef (STRef (..))
 import GHC.Conc (getNumCapabilities, myThreadId, threadCapability)
 import System.IO.Unsafe (unsafePerformIO)
 import System.IO.URingBridge.Manager
@@ -729,14 +733,11 @@ receiveBytes fd@(Fd cfd) n
   where
     again = do
       slot <- scratchSlot
-      taken <- atomicSwapIORef slot Nothing
-      scratch <- maybe (mallocPlainForeignPtrBytes scratchSize) pure taken
-      r <- withForeignPtr scratch $ \p -> do
+      r <- withScratch slot $ \scratch -> withForeignPtr scratch $ \p -> do
         k <- c_try_recv cfd p (fromIntegral n) 0
         -- Copied before the buffer goes back: another green thread on this
         -- capability may take it as soon as it is in the slot.
         if k > 0 then Right <$> BI.create (fromIntegral k) (\d -> BI.memcpy d p (fromIntegral k)) else pure (Left k)
-      writeIORef slot (Just scratch)
       case r of
         Right bs -> pure bs
         Left k
@@ -750,7 +751,7 @@ scratchSize = 16384
 -- | One scratch buffer slot per capability (empty while a receive uses its
 -- buffer, or before the first one). A thread that moved to another
 -- capability between taking and putting back, or capabilities added later
--- ('GHC.Conc.setNumCapabilities'), share slots: taking is an atomic swap,
+-- ('GHC.Conc.setNumCapabilities'), share slots: taking is a compare-and-swap,
 -- so the worst case is a fresh buffer.
 {-# NOINLINE scratchSlots #-}
 scratchSlots :: Arr.Array Int (IORef (Maybe (ForeignPtr Word8)))
@@ -758,6 +759,31 @@ scratchSlots = unsafePerformIO $ do
   caps <- max 1 <$> getNumCapabilities
   slots <- mapM (const (newIORef Nothing)) [1 .. caps]
   pure (Arr.listArray (0, caps - 1) slots)
+
+-- | Runs the action with the slot's buffer (a fresh one when the slot is
+-- empty), the slot empty meanwhile, then puts the buffer back. Taking is one
+-- compare-and-swap that allocates nothing, and the slot's own 'Just' goes
+-- back: base 4.15's 'GHC.IORef.atomicSwapIORef' is an
+-- @atomicModifyMutVar2#@, two thunks a call, one of them left in the slot
+-- for the next taker to evaluate. A swap lost to another thread (one that
+-- moved here from another capability meanwhile) counts as an empty slot:
+-- the worst case is a fresh buffer, as the slots' comment says. Called
+-- masked, with an action that cannot be interrupted.
+withScratch :: IORef (Maybe (ForeignPtr Word8)) -> (ForeignPtr Word8 -> IO a) -> IO a
+withScratch slot@(IORef (STRef var)) act = do
+  held <- IO takeSlot
+  case held of
+    Just scratch -> act scratch <* writeIORef slot held
+    Nothing -> do
+      scratch <- mallocPlainForeignPtrBytes scratchSize
+      act scratch <* writeIORef slot (Just scratch)
+  where
+    takeSlot s = case readMutVar# var s of
+      (# s1, cur #) -> case cur of
+        Nothing -> (# s1, Nothing #)
+        Just _ -> case casMutVar# var cur Nothing s1 of
+          (# s2, 0#, _ #) -> (# s2, cur #)
+          (# s2, _, _ #) -> (# s2, Nothing #)
 
 scratchSlot :: IO (IORef (Maybe (ForeignPtr Word8)))
 scratchSlot = do
