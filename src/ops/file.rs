@@ -13,7 +13,9 @@ use crate::sys::{io, retry};
 use crate::uring::encode::SqeArgs;
 use io_uring::{opcode, squeue::Entry, types};
 
-/// What every operation here shares; the arguments are the fields that differ.
+/// What every operation here shares (and file_space.rs's, and net.rs's calls
+/// that return at once, on another ring route); the arguments are the
+/// fields that differ.
 #[allow(clippy::too_many_arguments)]
 pub(super) const fn spec(
     name: &'static str,

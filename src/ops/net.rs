@@ -1,6 +1,7 @@
 //! recv, send, accept, connect, shutdown: socket calls. What waits, waits
 //! for the socket's readiness on the fallback engine.
 
+use super::file::spec;
 use super::{
     check_buffer, on_fd, BlockingRule, ChainRule, Extra, FdUse, Finish, OpSpec, Readiness,
     RingRoute, Tried,
@@ -217,135 +218,115 @@ pub const CONNECT: OpSpec = OpSpec {
     extra: Extra::Unused,
 };
 
+// shutdown, socket, bind, listen return at once: the file calls' shape
+// (`file::spec`: no readiness, never tried, only an error breaks a chain),
+// done on the fallback ring's owner thread instead of its worker pool.
+
 /// `shutdown(fd, op_flags)`.
 pub const SHUTDOWN: OpSpec = OpSpec {
-    name: "URB_OP_SHUTDOWN",
-    kernel_opcode: opcode::Shutdown::CODE,
-    since: "5.11",
-    fd: FdUse::Required,
-    vectored: false,
-    validate: |op| match op.op_flags > libc::SHUT_RDWR as u32 {
-        true => Err(-libc::EINVAL),
-        false => Ok(0),
-    },
-    encode: |op, _| opcode::Shutdown::new(types::Fd(op.raw.fd), op.raw.op_flags as i32).build(),
-    decode: |f| {
-        Ok(urb_op {
-            op_flags: f.len,
-            ..on_fd(f)
-        })
-    },
-    perform: |op, _| {
-        // SAFETY: a plain call on a descriptor; no memory is passed.
-        retry(|| unsafe { libc::shutdown(op.raw.fd, op.raw.op_flags as i32) } as isize)
-    },
-    readiness: Readiness::Never,
     ring_route: RingRoute::Inline,
-    tried: Tried::Never,
-    chain: ChainRule::ErrorOnly,
-    finish: Finish::AsIs,
-    may_raise_sigpipe: false,
-    blocking: BlockingRule::Once,
-    extra: Extra::Unused,
+    ..spec(
+        "URB_OP_SHUTDOWN",
+        opcode::Shutdown::CODE,
+        "5.11",
+        FdUse::Required,
+        |op| match op.op_flags > libc::SHUT_RDWR as u32 {
+            true => Err(-libc::EINVAL),
+            false => Ok(0),
+        },
+        |op, _| opcode::Shutdown::new(types::Fd(op.raw.fd), op.raw.op_flags as i32).build(),
+        |f| {
+            Ok(urb_op {
+                op_flags: f.len,
+                ..on_fd(f)
+            })
+        },
+        |op, _| {
+            // SAFETY: a plain call on a descriptor; no memory is passed.
+            retry(|| unsafe { libc::shutdown(op.raw.fd, op.raw.op_flags as i32) } as isize)
+        },
+    )
 };
 
 /// `socket(fd, op_flags, len)`: domain, type (with `SOCK_NONBLOCK`,
 /// `SOCK_CLOEXEC`) and protocol, as io_uring's SQE carries them.
 pub const SOCKET: OpSpec = OpSpec {
-    name: "URB_OP_SOCKET",
-    kernel_opcode: opcode::Socket::CODE,
-    since: "5.19",
-    // The domain, not a descriptor: the kernel judges it.
-    fd: FdUse::None,
-    vectored: false,
-    extra: Extra::Unused,
-    validate: super::no_fields,
-    encode: |op, _| {
-        let r = &op.raw;
-        opcode::Socket::new(r.fd, r.op_flags as i32, r.len as i32).build()
-    },
-    decode: |f| {
-        Ok(urb_op {
-            op_flags: f.off as u32,
-            len: f.len,
-            ..on_fd(f)
-        })
-    },
-    perform: |op, _| {
-        let r = &op.raw;
-        // SAFETY: a plain call; no memory is passed.
-        retry(|| unsafe { libc::socket(r.fd, r.op_flags as i32, r.len as i32) } as isize)
-    },
-    readiness: Readiness::Never,
     ring_route: RingRoute::Inline,
-    tried: Tried::Never,
-    chain: ChainRule::ErrorOnly,
-    finish: Finish::AsIs,
-    may_raise_sigpipe: false,
-    blocking: BlockingRule::Once,
+    ..spec(
+        "URB_OP_SOCKET",
+        opcode::Socket::CODE,
+        "5.19",
+        // The domain, not a descriptor: the kernel judges it.
+        FdUse::None,
+        super::no_fields,
+        |op, _| {
+            let r = &op.raw;
+            opcode::Socket::new(r.fd, r.op_flags as i32, r.len as i32).build()
+        },
+        |f| {
+            Ok(urb_op {
+                op_flags: f.off as u32,
+                len: f.len,
+                ..on_fd(f)
+            })
+        },
+        |op, _| {
+            let r = &op.raw;
+            // SAFETY: a plain call; no memory is passed.
+            retry(|| unsafe { libc::socket(r.fd, r.op_flags as i32, r.len as i32) } as isize)
+        },
+    )
 };
 
 /// `bind(fd, buf, len)`.
 pub const BIND: OpSpec = OpSpec {
-    name: "URB_OP_BIND",
-    kernel_opcode: opcode::Bind::CODE,
-    since: "6.11",
-    fd: FdUse::Required,
-    vectored: false,
-    extra: Extra::Unused,
-    // As for connect: the address is the kernel's to judge once there is one.
-    validate: CONNECT.validate,
-    encode: |op, _| {
-        let r = &op.raw;
-        opcode::Bind::new(types::Fd(r.fd), r.buf as *const libc::sockaddr, r.len).build()
-    },
-    decode: |f| {
-        Ok(urb_op {
-            buf: f.addr,
-            len: f.off as u32,
-            ..on_fd(f)
-        })
-    },
-    perform: |op, _| {
-        let r = &op.raw;
-        // SAFETY: validation checked the address; the caller keeps it alive.
-        retry(|| unsafe { libc::bind(r.fd, r.buf as *const libc::sockaddr, r.len) } as isize)
-    },
-    readiness: Readiness::Never,
     ring_route: RingRoute::Inline,
-    tried: Tried::Never,
-    chain: ChainRule::ErrorOnly,
-    finish: Finish::AsIs,
-    may_raise_sigpipe: false,
-    blocking: BlockingRule::Once,
+    ..spec(
+        "URB_OP_BIND",
+        opcode::Bind::CODE,
+        "6.11",
+        FdUse::Required,
+        // As for connect: the address is the kernel's to judge once there is one.
+        CONNECT.validate,
+        |op, _| {
+            let r = &op.raw;
+            opcode::Bind::new(types::Fd(r.fd), r.buf as *const libc::sockaddr, r.len).build()
+        },
+        |f| {
+            Ok(urb_op {
+                buf: f.addr,
+                len: f.off as u32,
+                ..on_fd(f)
+            })
+        },
+        |op, _| {
+            let r = &op.raw;
+            // SAFETY: validation checked the address; the caller keeps it alive.
+            retry(|| unsafe { libc::bind(r.fd, r.buf as *const libc::sockaddr, r.len) } as isize)
+        },
+    )
 };
 
 /// `listen(fd, len)`: `len` is the backlog, an `int` as io_uring's SQE
 /// carries it (the kernel caps it at `somaxconn`).
 pub const LISTEN: OpSpec = OpSpec {
-    name: "URB_OP_LISTEN",
-    kernel_opcode: opcode::Listen::CODE,
-    since: "6.11",
-    fd: FdUse::Required,
-    vectored: false,
-    extra: Extra::Unused,
-    validate: super::no_fields,
-    encode: |op, _| opcode::Listen::new(types::Fd(op.raw.fd), op.raw.len as i32).build(),
-    decode: |f| {
-        Ok(urb_op {
-            len: f.len,
-            ..on_fd(f)
-        })
-    },
-    perform: |op, _| {
-        // SAFETY: a plain call on a descriptor; no memory is passed.
-        retry(|| unsafe { libc::listen(op.raw.fd, op.raw.len as i32) } as isize)
-    },
-    readiness: Readiness::Never,
     ring_route: RingRoute::Inline,
-    tried: Tried::Never,
-    chain: ChainRule::ErrorOnly,
-    finish: Finish::AsIs,
-    may_raise_sigpipe: false,
-    blocking: BlockingRule::Once,
+    ..spec(
+        "URB_OP_LISTEN",
+        opcode::Listen::CODE,
+        "6.11",
+        FdUse::Required,
+        super::no_fields,
+        |op, _| opcode::Listen::new(types::Fd(op.raw.fd), op.raw.len as i32).build(),
+        |f| {
+            Ok(urb_op {
+                len: f.len,
+                ..on_fd(f)
+            })
+        },
+        |op, _| {
+            // SAFETY: a plain call on a descriptor; no memory is passed.
+            retry(|| unsafe { libc::listen(op.raw.fd, op.raw.len as i32) } as isize)
+        },
+    )
 };

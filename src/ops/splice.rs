@@ -22,6 +22,7 @@ use super::{
     Tried, EVENTS_IN_THEN_OUT,
 };
 use crate::fallback::attempt::Attempt;
+use crate::fallback::sigpipe::SigpipeGuard;
 use crate::op::{urb_op, ValidOp};
 use crate::sys::descriptor::{is_pipe, is_pollable, is_socket, nonblocking};
 use crate::sys::poll::poll_now;
@@ -157,8 +158,18 @@ pub const TEE: OpSpec = spec(
     },
 );
 
-/// The system call with the request's flags plus `more_flags`.
+/// The system call with the request's flags plus `more_flags`. Into a pipe
+/// without readers splice(2) and tee(2) raise `SIGPIPE` on the calling
+/// thread: it is blocked around the call and a pending one taken, so the
+/// caller sees `-EPIPE` only, on every path (the blocking face's own guard
+/// looks at `fd`, the input: a splice from a regular file into such a pipe
+/// killed the caller, untimed or timed; differential case
+/// `splice_no_reader`).
 fn call(op: &ValidOp, more_flags: u32) -> i32 {
+    SigpipeGuard::block().finish(call_unguarded(op, more_flags))
+}
+
+fn call_unguarded(op: &ValidOp, more_flags: u32) -> i32 {
     let r = &op.raw;
     let (fd_in, fd_out, flags) = (r.fd, r.reserved1 as i32, r.op_flags | more_flags);
     if r.len == 0 {
