@@ -288,6 +288,14 @@ pub const URB_OP_SYNC_FILE_RANGE: u8 = 30;
 /// `-EINVAL`). Result: bytes moved, 0 at end of input (or for `len` 0).
 /// Use `urb_prep_splice`, which fills all six.
 ///
+/// Where this differs from splice(2) and tee(2), and why: for a `len` of 0
+/// the system calls return 0 without looking at the descriptors (splice)
+/// or at anything but the flags (tee); io_uring looks both descriptors up
+/// and checks the flags first, so on both engines a `len` of 0 is `-EBADF`
+/// unless both descriptors are open, `-EINVAL` for an unknown flag, and 0
+/// otherwise. A flag bit outside the four named is `-EINVAL` whatever the
+/// length.
+///
 /// The output descriptor is never 0: a `reserved1` of 0 is `-EBADF`. Every
 /// caller before this operation zeroed `reserved1`, so a request built
 /// that way and given this opcode would otherwise write into whatever
