@@ -13,7 +13,8 @@ use crate::sys::socket;
 use crate::sys::time::{self as wait, Deadline};
 use crate::tryfirst::accept_nowait_in_mode;
 use crate::uring::encode::{encode, SqeArgs};
-use crate::uring::thread_ring::with_ring;
+use crate::uring::probe::TaskWork;
+use crate::uring::thread_ring::with_ring_for;
 use io_uring::squeue::Flags;
 
 /// One request, optionally bounded by `timeout_ns` (`-ETIME` if the timeout
@@ -402,7 +403,10 @@ fn uring_chain(valid: &[ValidOp], results: &mut [i32]) -> Option<()> {
             }
         })
         .collect();
-    with_ring(valid.len() as u32, |ring| ring.run(&mut entries, results))
+    let work = crate::uring::single::task_work(valid);
+    with_ring_for(work, valid.len() as u32, |ring| {
+        ring.run(&mut entries, results)
+    })
 }
 
 fn fallback_chain(valid: &[ValidOp], results: &mut [i32]) {
@@ -435,7 +439,8 @@ pub unsafe fn submit_sqe(fill: urb_sqe_fill_fn, ctx: *mut libc::c_void) -> i32 {
     }
     match engine::engine() {
         Engine::Refused(e) => e,
-        Engine::IoUring => with_ring(1, |ring| {
+        // Whatever the caller's opcode is, it may run in a kernel worker.
+        Engine::IoUring => with_ring_for(TaskWork::Prompt, 1, |ring| {
             let mut res = [0];
             ring.run(&mut [sqe.take_over()], &mut res);
             res[0]

@@ -94,6 +94,20 @@ pub struct OpSpec {
     pub extra: Extra,
 }
 
+impl OpSpec {
+    /// Whether io_uring runs it in one of its kernel workers whatever the
+    /// descriptor: what the fallback sends to its pool (a file-system call,
+    /// which may block however it is issued) and splice and tee (io_uring
+    /// never issues them without blocking). On the blocking face these run
+    /// on the thread's ring with prompt task work (`probe::TaskWork`).
+    pub fn runs_in_kernel_worker(&self) -> bool {
+        matches!(
+            self.ring_route,
+            RingRoute::Pool | RingRoute::ReadinessIfBothPollable
+        )
+    }
+}
+
 /// The second descriptor and second 64-bit value of `urb_op` (the fields
 /// named `reserved1` and `reserved2[0]`), for the operations that need them.
 #[derive(Clone, Copy, PartialEq, Eq)]

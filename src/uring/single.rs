@@ -2,7 +2,8 @@
 
 use crate::op::ValidOp;
 use crate::uring::encode::{encode, link_timeout, timed_result, timespec, SqeArgs};
-use crate::uring::thread_ring::with_ring;
+use crate::uring::probe::TaskWork;
+use crate::uring::thread_ring::with_ring_for;
 use io_uring::squeue::Flags;
 
 /// `v` on the calling thread's ring, bounded by `timeout_ns` if given (a
@@ -12,11 +13,12 @@ use io_uring::squeue::Flags;
 pub fn run(v: &ValidOp, timeout_ns: Option<u64>) -> Option<i32> {
     let mut args = SqeArgs::default();
     let entry = encode(v, &mut args);
+    let work = task_work(std::slice::from_ref(v));
     match timeout_ns {
-        None => with_ring(1, |ring| v.finish(ring.run_one(entry))),
+        None => with_ring_for(work, 1, |ring| v.finish(ring.run_one(entry))),
         Some(ns) => {
             let ts = timespec(ns);
-            with_ring(2, |ring| {
+            with_ring_for(work, 2, |ring| {
                 let mut res = [0; 2];
                 ring.run(
                     &mut [entry.flags(Flags::IO_LINK), link_timeout(&ts)],
@@ -25,5 +27,14 @@ pub fn run(v: &ValidOp, timeout_ns: Option<u64>) -> Option<i32> {
                 timed_result(v.finish(res[0]), res[1])
             })
         }
+    }
+}
+
+/// The thread ring for `ops` (one request, or a chain): the prompt one if
+/// any of them runs in a kernel worker.
+pub fn task_work(ops: &[ValidOp]) -> TaskWork {
+    match ops.iter().any(|v| v.code.spec().runs_in_kernel_worker()) {
+        true => TaskWork::Prompt,
+        false => TaskWork::Deferred,
     }
 }

@@ -1,12 +1,17 @@
-//! The calling thread's own ring behind the blocking face: created on the
-//! thread's first request, used only by that thread, freed when it exits.
+//! The calling thread's own rings behind the blocking face: created on the
+//! thread's first request of each kind, used only by that thread, freed
+//! when it exits. Two kinds (`probe::TaskWork`): requests that complete
+//! inside the enter or through the kernel's poll machinery run on a ring
+//! that defers task work (the cheaper one); requests the kernel runs in
+//! one of its workers run on one whose task work is prompt, so the files
+//! they hold are let go before the call returns (see `TaskWork::Prompt`).
 //!
 //! Invariant: between two calls nothing is in flight. Every call waits for
 //! all the CQEs its SQEs produce, so a thread that exits, and a child after
 //! `fork`, never leave a request behind that could write into freed memory.
 
 use crate::engine;
-use crate::uring::probe::build_ring;
+use crate::uring::probe::{build_ring, TaskWork};
 use crate::uring::registered::RegisteredRing;
 use io_uring::{cqueue, opcode, squeue::Entry, types};
 use std::cell::RefCell;
@@ -32,14 +37,31 @@ pub struct ThreadRing {
 }
 
 thread_local! {
-    static RING: RefCell<Option<ThreadRing>> = const { RefCell::new(None) };
+    static DEFERRED: RefCell<Option<ThreadRing>> = const { RefCell::new(None) };
+    static PROMPT: RefCell<Option<ThreadRing>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` on this thread's ring with room for `sqes` entries. `None` when
-/// no ring can serve the call (creation refused, a nested call from a signal
-/// handler or callback, thread teardown): the caller uses the fallback engine.
+/// Runs `f` on this thread's ring for requests that complete inside the
+/// enter or through poll (NOPs, reads and writes, sockets, the tries),
+/// with room for `sqes` entries. `None` when no ring can serve the call
+/// (creation refused, a nested call from a signal handler or callback,
+/// thread teardown): the caller uses the fallback engine.
 pub fn with_ring<R>(sqes: u32, f: impl FnOnce(&mut ThreadRing) -> R) -> Option<R> {
-    RING.try_with(|cell| {
+    with_ring_for(TaskWork::Deferred, sqes, f)
+}
+
+/// [`with_ring`] on the ring of `work`'s kind: `TaskWork::Prompt` for
+/// requests the kernel runs in a worker (`OpSpec::runs_in_kernel_worker`).
+pub fn with_ring_for<R>(
+    work: TaskWork,
+    sqes: u32,
+    f: impl FnOnce(&mut ThreadRing) -> R,
+) -> Option<R> {
+    let ring = match work {
+        TaskWork::Deferred => &DEFERRED,
+        TaskWork::Prompt => &PROMPT,
+    };
+    ring.try_with(|cell| {
         let mut slot = cell.try_borrow_mut().ok()?;
         if let Some(r) = slot.as_ref() {
             if r.fork_generation != engine::fork_generation() {
@@ -58,6 +80,7 @@ pub fn with_ring<R>(sqes: u32, f: impl FnOnce(&mut ThreadRing) -> R) -> Option<R
             *slot = None;
             *slot = Some(ThreadRing::new(
                 sqes.max(INITIAL_ENTRIES).next_power_of_two(),
+                work,
             )?);
         }
         Some(f(slot.as_mut().unwrap()))
@@ -107,9 +130,9 @@ impl Staging<'_> {
 }
 
 impl ThreadRing {
-    fn new(entries: u32) -> Option<ThreadRing> {
+    fn new(entries: u32, work: TaskWork) -> Option<ThreadRing> {
         let probe = engine::selection().probe.as_ref()?;
-        let ring = build_ring(probe.single_thread_setup, entries).ok()?;
+        let ring = build_ring(probe.single_thread_setup, entries, work).ok()?;
         Some(ThreadRing {
             ring: RegisteredRing::new(ring),
             fork_generation: engine::fork_generation(),
