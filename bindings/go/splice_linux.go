@@ -582,9 +582,10 @@ func spliceValues(w io.Writer, r io.Reader, want func(dst, src *spliceEnd) bool)
 // to w, as io.Copy(w, c) would. When w is a regular file — a [*File] or an
 // *os.File, not O_APPEND or O_DIRECT — the bytes are spliced (splice(2)
 // from the socket into a pipe and from the pipe into the file, no
-// user-space buffer: 2.9x the throughput of io.Copy's buffer at half the
-// CPU time per byte, BENCHMARKS.md); any other w goes through io.Copy's
-// buffer (into a socket or pipe splice did not help: see BENCHMARKS.md).
+// user-space buffer: 2.6x the throughput of io.Copy's buffer at a third
+// of the CPU time per byte, BENCHMARKS.md); any other w goes through
+// io.Copy's buffer (into a socket or pipe splice did not help: see
+// BENCHMARKS.md).
 // The count is the bytes written to w, and the error that of the side
 // that failed as its own Read or Write reports it (c's a *net.OpError
 // with Op "read", the errno in an *os.SyscallError named "splice"); c's
