@@ -73,6 +73,7 @@ var (
 	_ io.ReaderAt                                          = (*File)(nil)
 	_ io.WriterAt                                          = (*File)(nil)
 	_ io.Seeker                                            = (*File)(nil)
+	_ io.ReaderFrom                                        = (*File)(nil)
 
 	_ func(*RingOptions) (*Ring, error)                               = NewRing
 	_ func(*Ring) error                                               = (*Ring).Close
@@ -108,4 +109,5 @@ var (
 	_ func(*Conn, int) error               = (*Conn).SetWriteBuffer
 	_ func(*Conn) (syscall.RawConn, error) = (*Conn).SyscallConn
 	_ func(*Conn) (*os.File, error)        = (*Conn).File
+	_ io.WriterTo                          = (*Conn)(nil)
 )

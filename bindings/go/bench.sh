@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks of the Go binding (not tests: nothing here fails on speed).
 #
-#   bindings/go/bench.sh [--quick|--full|--rounds=N] [--http] [--diag]
+#   bindings/go/bench.sh [--quick|--full|--rounds=N] [--http] [--copy] [--diag]
 #
-# (--http: section 2 only, and --diag's part 3.)
+# (--http: section 2 only, and --diag's part 3; --copy: section 1c only.)
 # 1. Per-request cost in-process: `go test -bench` of the blocking Nop (one
 #    cgo call into urb_nop) interleaved with the C figure of the same round
 #    trip (bench/blocking_cost.c, built here against target/release), ratio
@@ -12,6 +12,12 @@
 # 1b. File.ReadAt of 4 KiB at random offsets, 32 goroutines: a File on an
 #    async ring (Ring.Open) vs os.File.ReadAt (and the blocking-face File,
 #    for information), interleaved; target ring >= 1.0x os.File.
+# 1c. io.Copy of 64 MiB over loopback TCP: a page-cached file to a Conn, a
+#    Conn to a Conn (relay) and a Conn to a file; the binding's splice
+#    (File.ReadFrom; the first two forced through it, as the methods do not
+#    splice into sockets) vs io.Copy's 32 KiB buffer through the same types
+#    vs package os and net's own (sendfile, splice), interleaved; MB/s and
+#    the process's CPU time per MiB (getrusage).
 # 2. HTTP: examples/httpserver -net uring (uringbridge.Listen on the shared
 #    ring) against -net std (net.Listen), the same program, under
 #    ab -n 10000 -c 5/50/500 -k, ab -c 50 without keep-alive, and
@@ -38,19 +44,20 @@ repo=$(cd "$here/../.." && pwd)
 cd "$here"
 export PATH="/usr/local/go/bin:$PATH" GOTOOLCHAIN=local
 
-rounds=3 diag=0 http_only=0
+rounds=3 diag=0 http_only=0 copy_only=0
 for a in "$@"; do
     case "$a" in
         --quick) rounds=3 ;;
         --full) rounds=9 ;;
         --rounds=*) rounds=${a#--rounds=} ;;
         --http) http_only=1 ;;
+        --copy) copy_only=1 ;;
         --diag) diag=1 ;;
-        *) echo "usage: bench.sh [--quick|--full|--rounds=N] [--http] [--diag]" >&2; exit 2 ;;
+        *) echo "usage: bench.sh [--quick|--full|--rounds=N] [--http] [--copy] [--diag]" >&2; exit 2 ;;
     esac
 done
 
-for tool in ab wrk; do
+[ "$copy_only" = 1 ] || for tool in ab wrk; do
     if ! command -v "$tool" >/dev/null; then
         pkg=$tool; [ "$tool" = ab ] && pkg=apache2-utils
         echo "bench.sh: installing $pkg"
@@ -83,6 +90,47 @@ fi
 gobench() { # gobench REGEX TIME: one run of the Go benchmarks matching REGEX
     "$bin/uringbridge.test" -test.run '^$' -test.bench "$1" -test.benchtime "$2" 2>/dev/null
 }
+
+copy_section() {
+echo
+echo "## 1c. io.Copy of 64 MiB over loopback TCP ($rounds rounds of 10 copies per side, interleaved)"
+echo "##     MB/s (higher is better) and process CPU µs per MiB copied (getrusage, peer included)"
+csamples="$work/copy.samples"
+: >"$csamples"
+export URB_BENCH_COPY_FILE="$work/copy64" # made by the first run, then page-cached
+for r in $(seq "$rounds"); do
+    order="splice buffer std"
+    [ $((r % 2)) -eq 0 ] && order="std buffer splice"
+    for bench in FileToConn ConnToConn ConnToFile; do
+        for m in $order; do
+            gobench "^BenchmarkCopy$bench\$/^$m\$" 10x |
+                awk -v r="$r" -v b="$bench" -v m="$m" '/^BenchmarkCopy/ { mb = ""; cpu = ""; for (i = 3; i < NF; i++) { if ($(i + 1) == "MB/s") mb = $i; if ($(i + 1) == "cpu-us/MiB") cpu = $i }; print b, m, r, mb, cpu }' >>"$csamples"
+        done
+    done
+done
+python3 - "$csamples" <<'PY'
+import sys, statistics as st
+rows = [l.split() for l in open(sys.argv[1]) if len(l.split()) == 5]
+labels = {"splice": "binding, splice", "buffer": "binding, io.Copy buffer (methods hidden)", "std": "package os/net (sendfile/splice)"}
+for bench in ("FileToConn", "ConnToConn", "ConnToFile"):
+    print(f"  {bench}:")
+    med = {}
+    for m in ("splice", "buffer", "std"):
+        mb = {int(r[2]): float(r[3]) for r in rows if r[0] == bench and r[1] == m}
+        cpu = {int(r[2]): float(r[4]) for r in rows if r[0] == bench and r[1] == m}
+        if not mb:
+            continue
+        med[m] = (st.median(mb.values()), st.median(cpu.values()))
+        print(f"    {labels[m]:42s} {med[m][0]:8.0f} MB/s [{min(mb.values()):.0f}-{max(mb.values()):.0f}]  {med[m][1]:7.1f} CPU µs/MiB [{min(cpu.values()):.1f}-{max(cpu.values()):.1f}]")
+    if "splice" in med and "buffer" in med:
+        print(f"    splice / buffer: throughput {med['splice'][0] / med['buffer'][0]:.2f}x, CPU per MiB {med['splice'][1] / med['buffer'][1]:.2f}x")
+PY
+}
+
+if [ "$copy_only" = 1 ]; then
+    copy_section
+    exit 0
+fi
 
 if [ "$http_only" = 0 ]; then
 echo
@@ -157,6 +205,7 @@ if o and g:
     print(f"  throughput ratio ring / os.File = {ratio:.3f}  (per-round {per[0]:.2f}-{per[-1]:.2f}); target >= 1.0x: {verdict}")
 PY
 
+copy_section
 fi
 
 # start_server SIDE: starts the HTTP server of a side (std, uring, or base:

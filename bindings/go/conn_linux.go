@@ -19,8 +19,10 @@ import (
 // *net.TCPConn (CloseRead, CloseWrite, SetNoDelay, SetKeepAlive,
 // SetKeepAlivePeriod, SetLinger, SetReadBuffer, SetWriteBuffer,
 // SyscallConn, File), so a server that type-asserts its connections can
-// switch by changing its listener. Not offered: ReadFrom/WriteTo (io.Copy
-// falls back to Read and Write), SetKeepAliveConfig, MultipathTCP.
+// switch by changing its listener, and WriteTo, which splices into a
+// regular file (see [Conn.WriteTo]). Not offered: ReadFrom (splicing into
+// a socket did not help: BENCHMARKS.md; io.Copy uses Write),
+// SetKeepAliveConfig, MultipathTCP.
 //
 // How a transfer runs: every receive and send is tried on the calling
 // goroutine's thread, as urb_ring_submit_try would try it: recv or send

@@ -84,6 +84,18 @@
 // (listeners wait for connections the same way); a connect or file request
 // that would wait goes to the ring.
 //
+// # Copies without a buffer
+//
+// [File.ReadFrom] and [Conn.WriteTo] splice: io.Copy (or io.CopyN) into a
+// regular File or *os.File from a Conn, and into a regular File from an
+// *os.File pipe or socket, a *net.TCPConn or a *net.UnixConn, moves the
+// bytes with splice(2) through a pipe, without a user-space buffer, as
+// package os does between its own files and sockets. The results are
+// io.Copy's (counts, EOF, errors as the failing side's Read or Write
+// reports them), the source's read deadline and Close end a copy that
+// waits, and every other pair goes through io.Copy's buffer (copies into
+// sockets did not gain from splice: see BENCHMARKS.md).
+//
 // # Linking
 //
 // By default the package links the library where `make lib` leaves it in

@@ -33,6 +33,7 @@ var (
 	_ io.WriterAt        = (*File)(nil)
 	_ io.ReadWriteCloser = (*File)(nil)
 	_ io.Seeker          = (*File)(nil)
+	_ io.ReaderFrom      = (*File)(nil)
 )
 
 // fdHandle counts the calls using a descriptor so that Close never frees the
@@ -349,4 +350,39 @@ func (f *File) Stat() (fs.FileInfo, error) {
 		return nil, err
 	}
 	return &fileInfo{name: filepath.Base(f.name), st: st}, nil
+}
+
+// ReadFrom copies from r to the file (at its position) until r's end or
+// an error, as io.Copy(f, r) would. On Linux the bytes are spliced
+// (splice(2) from r into a pipe and from the pipe into the file, no
+// user-space buffer) when f is a regular file not opened with O_APPEND or
+// O_DIRECT and r is a [*Conn], an *os.File pipe or stream socket, a
+// *net.TCPConn or *net.UnixConn (in Go's netpoller), or an
+// *io.LimitedReader of one (as io.CopyN makes); anything else goes
+// through io.Copy's buffer (a file to a file too). The count is the bytes
+// written, the error that of the side that failed as its own Read or
+// Write reports it (f's an *fs.PathError); r's read deadline and Close end
+// a copy that waits for it. [Conn.WriteTo] makes io.Copy(f, conn) splice
+// too.
+func (f *File) ReadFrom(r io.Reader) (int64, error) {
+	if n, handled, err := f.spliceReadFrom(r); handled {
+		return n, err
+	}
+	return io.Copy(fileWithoutReadFrom{File: f}, r)
+}
+
+// noReadFrom and noWriteTo, embedded beside a type that has the method,
+// hide it (the selector becomes ambiguous), so that the fallback's
+// io.Copy does not call it again; they are never called.
+type noReadFrom struct{}
+
+func (noReadFrom) ReadFrom(io.Reader) (int64, error) { panic("uringbridge: hidden ReadFrom called") }
+
+type noWriteTo struct{}
+
+func (noWriteTo) WriteTo(io.Writer) (int64, error) { panic("uringbridge: hidden WriteTo called") }
+
+type fileWithoutReadFrom struct {
+	noReadFrom
+	*File
 }

@@ -116,27 +116,35 @@ func TestRingFixedFiles(t *testing.T) {
 	})
 }
 
+// tcpPairRaw is a connected pair of package net's TCP connections, closed
+// at the end of the test, and the client's RawConn.
+func tcpPairRaw(t *testing.T) (client, server net.Conn, raw syscall.RawConn) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	client, err = net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	server, err = l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	raw, err = client.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client, server, raw
+}
+
 func TestRingSendZc(t *testing.T) {
 	forEachRingKind(t, func(t *testing.T, rg *Ring) {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		client, err := net.Dial("tcp", l.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer client.Close()
-		server, err := l.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer server.Close()
-		raw, err := client.(*net.TCPConn).SyscallConn()
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, server, raw := tcpPairRaw(t)
 		data := bytes.Repeat([]byte("zero-copy "), 3000)
 		var n int32
 		var sendErr error
@@ -229,25 +237,7 @@ func TestRingSendmsgZc(t *testing.T) {
 			t.Fatalf("an address too long: %v", err)
 		}
 
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		client, err := net.Dial("tcp", l.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer client.Close()
-		server, err := l.Accept()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer server.Close()
-		craw, err := client.(*net.TCPConn).SyscallConn()
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, server, craw := tcpPairRaw(t)
 		stream := bytes.Repeat([]byte("zero-copy sendmsg "), 4000)
 		done := make(chan []byte)
 		go func() {

@@ -102,26 +102,89 @@ func checkNetwork(network string) error {
 
 // netAddr converts a kernel address to package net's form (never nil).
 func netAddr(network string, sa syscall.Sockaddr) net.Addr {
-	switch sa := sa.(type) {
-	case *syscall.SockaddrInet4:
-		return &net.TCPAddr{IP: net.IPv4(sa.Addr[0], sa.Addr[1], sa.Addr[2], sa.Addr[3]), Port: sa.Port}
-	case *syscall.SockaddrInet6:
-		a := &net.TCPAddr{IP: append(net.IP(nil), sa.Addr[:]...), Port: sa.Port}
-		if sa.ZoneId != 0 {
-			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
-				a.Zone = ifi.Name
-			} else {
-				a.Zone = strconv.Itoa(int(sa.ZoneId))
-			}
-		}
-		return a
-	case *syscall.SockaddrUnix:
+	if ip, port, zone, ok := sockaddrIP(sa); ok {
+		return &net.TCPAddr{IP: ip, Port: port, Zone: zone}
+	}
+	if sa, ok := sa.(*syscall.SockaddrUnix); ok {
 		return &net.UnixAddr{Name: sa.Name, Net: "unix"}
 	}
 	if network == "unix" {
 		return &net.UnixAddr{Net: "unix"}
 	}
 	return &net.TCPAddr{}
+}
+
+// sockaddrIP is the IP, port and zone (an interface's name, or its index
+// where it has none) of an IPv4 or IPv6 kernel address; ok false for
+// another kind. TCP and UDP addresses are made from it.
+func sockaddrIP(sa syscall.Sockaddr) (ip net.IP, port int, zone string, ok bool) {
+	switch sa := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return net.IPv4(sa.Addr[0], sa.Addr[1], sa.Addr[2], sa.Addr[3]), sa.Port, "", true
+	case *syscall.SockaddrInet6:
+		if sa.ZoneId != 0 {
+			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
+				zone = ifi.Name
+			} else {
+				zone = strconv.Itoa(int(sa.ZoneId))
+			}
+		}
+		return append(net.IP(nil), sa.Addr[:]...), sa.Port, zone, true
+	}
+	return nil, 0, "", false
+}
+
+// zoneIndex is the interface index of an IPv6 zone: an interface's name
+// or a number (0 for none or an unknown name), the reverse of sockaddrIP.
+func zoneIndex(zone string) uint32 {
+	if zone == "" {
+		return 0
+	}
+	if ifi, err := net.InterfaceByName(zone); err == nil {
+		return uint32(ifi.Index)
+	}
+	if n, err := strconv.Atoi(zone); err == nil {
+		return uint32(n)
+	}
+	return 0
+}
+
+// dialAddrs resolves address (host:port) for a dial on network, a TCP or
+// UDP one, as package net does: ctx bounds the lookups; the addresses are
+// those of the network's family (tcp4/udp4 IPv4, tcp6/udp6 IPv6), and an
+// empty or unspecified host is the local system (the loopback address).
+// host is the address's host part, for the caller's errors.
+func dialAddrs(ctx context.Context, network, address string) (ips []netip.Addr, port int, host string, err error) {
+	host, portStr, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	if port, err = net.DefaultResolver.LookupPort(ctx, network, portStr); err != nil {
+		return nil, 0, host, err
+	}
+	family := network[3:] // "", "4" or "6" of tcp, tcp4, udp6, ...
+	var found []netip.Addr
+	if ip, err := netip.ParseAddr(host); err == nil {
+		found = []netip.Addr{ip}
+	} else if host == "" {
+		found = []netip.Addr{netip.IPv4Unspecified()}
+	} else if found, err = net.DefaultResolver.LookupNetIP(ctx, "ip"+family, host); err != nil {
+		return nil, 0, host, err
+	}
+	for _, ip := range found {
+		if (family == "4" && !ip.Unmap().Is4()) || (family == "6" && ip.Is4()) {
+			continue
+		}
+		if ip.IsUnspecified() { // as package net: the local system
+			if ip.Is4() {
+				ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+			} else {
+				ip = netip.IPv6Loopback()
+			}
+		}
+		ips = append(ips, ip)
+	}
+	return ips, port, host, nil
 }
 
 // tcpEndpoint picks the socket family for ip (nil: the wildcard) the way
@@ -148,13 +211,7 @@ func tcpEndpoint(network string, ip net.IP, port int, zone string) (endpoint, er
 		if ip != nil && !(ip4 != nil && ip.IsUnspecified()) {
 			copy(sa.Addr[:], ip.To16())
 		}
-		if zone != "" {
-			if ifi, err := net.InterfaceByName(zone); err == nil {
-				sa.ZoneId = uint32(ifi.Index)
-			} else if n, err := strconv.Atoi(zone); err == nil {
-				sa.ZoneId = uint32(n)
-			}
-		}
+		sa.ZoneId = zoneIndex(zone)
 		return endpoint{syscall.AF_INET6, sa, &net.TCPAddr{IP: ip, Port: port, Zone: zone}}, nil
 	}
 }
@@ -592,36 +649,11 @@ func (rg *Ring) DialContext(ctx context.Context, network, address string) (net.C
 		}
 		eps = []endpoint{{syscall.AF_UNIX, &syscall.SockaddrUnix{Name: ua.Name}, ua}}
 	} else {
-		host, portStr, err := net.SplitHostPort(address)
+		ips, port, host, err := dialAddrs(ctx, network, address)
 		if err != nil {
 			return nil, opErr(nil, err)
-		}
-		port, err := net.DefaultResolver.LookupPort(ctx, network, portStr)
-		if err != nil {
-			return nil, opErr(nil, err)
-		}
-		var ips []netip.Addr
-		if ip, err := netip.ParseAddr(host); err == nil {
-			ips = []netip.Addr{ip}
-		} else if host == "" {
-			ips = []netip.Addr{netip.IPv4Unspecified()}
-		} else {
-			ipNet := map[string]string{"tcp": "ip", "tcp4": "ip4", "tcp6": "ip6"}[network]
-			if ips, err = net.DefaultResolver.LookupNetIP(ctx, ipNet, host); err != nil {
-				return nil, opErr(nil, err)
-			}
 		}
 		for _, ip := range ips {
-			if (network == "tcp4" && !ip.Unmap().Is4()) || (network == "tcp6" && ip.Is4()) {
-				continue
-			}
-			if ip.IsUnspecified() { // as package net: the local system
-				if ip.Is4() {
-					ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
-				} else {
-					ip = netip.IPv6Loopback()
-				}
-			}
 			ep, err := tcpEndpoint(network, net.IP(ip.Unmap().AsSlice()), port, ip.Zone())
 			if err == nil {
 				eps = append(eps, ep)

@@ -87,4 +87,14 @@ static inline uint64_t gourb_try_rw(const urb_ring *ring, uint8_t code, int32_t 
 	if (res < 0) return (uint32_t)res;
 	return gourb_try(ring, &op, token);
 }
+
+/* One cgo call for a splice without offsets (the pipes and sockets of
+ * Conn.ReadFrom and friends, and a regular file at its position). */
+static inline uint64_t gourb_try_splice(const urb_ring *ring, int32_t fd_in, int32_t fd_out,
+                                        uint32_t len, uint32_t flags, uint64_t token) {
+	urb_op op;
+	int32_t res = urb_prep_splice(fd_in, URB_OFFSET_CURRENT, fd_out, URB_OFFSET_CURRENT, len, flags, &op);
+	if (res < 0) return (uint32_t)res;
+	return gourb_try(ring, &op, token);
+}
 #endif

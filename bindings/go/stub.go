@@ -8,6 +8,7 @@ package uringbridge
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -170,3 +171,8 @@ func (c *Conn) SetReadBuffer(bytes int) error          { return ErrUnsupported }
 func (c *Conn) SetWriteBuffer(bytes int) error         { return ErrUnsupported }
 func (c *Conn) SyscallConn() (syscall.RawConn, error)  { return nil, ErrUnsupported }
 func (c *Conn) File() (*os.File, error)                { return nil, ErrUnsupported }
+func (c *Conn) WriteTo(w io.Writer) (int64, error)     { return 0, ErrUnsupported }
+
+// Without splice, File's ReadFrom is io.Copy's (whose File calls fail
+// with ErrUnsupported).
+func (f *File) spliceReadFrom(r io.Reader) (int64, bool, error) { return 0, false, nil }

@@ -4,6 +4,8 @@ package uringbridge
 
 import (
 	"errors"
+	"io"
+	"strings"
 	"syscall"
 	"testing"
 )
@@ -21,7 +23,10 @@ func TestStubReportsUnsupported(t *testing.T) {
 	_, listenErr := Listen("tcp", "127.0.0.1:0")
 	_, dialErr := Dial("tcp", "127.0.0.1:1")
 	_, ringOpenErr := (&Ring{}).Open("/etc/hostname")
+	_, writeToErr := (&Conn{}).WriteTo(io.Discard)
+	_, readFromErr := NewFile(-1, "x").ReadFrom(strings.NewReader("x"))
 	errs := map[string]error{
+		"Conn.WriteTo": writeToErr, "File.ReadFrom": readFromErr,
 		"Nop": Nop(), "Read": readErr, "Open": openErr, "Submit": submitErr,
 		"SubmitChain": chainErr, "Connect": Connect(0, &syscall.SockaddrInet4{}),
 		"NewRing": ringErr, "Listen": listenErr, "Dial": dialErr, "Ring.Open": ringOpenErr,

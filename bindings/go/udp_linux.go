@@ -26,7 +26,6 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -148,37 +147,12 @@ func (rg *Ring) dialUDPContext(ctx context.Context, network, address string) (ne
 	if err := ctx.Err(); err != nil { // as package net, also with nothing to look up
 		return nil, opErr(mapContextErr(err))
 	}
-	host, portStr, err := net.SplitHostPort(address)
+	ips, port, host, err := dialAddrs(ctx, network, address)
 	if err != nil {
 		return nil, opErr(err)
-	}
-	port, err := net.DefaultResolver.LookupPort(ctx, network, portStr)
-	if err != nil {
-		return nil, opErr(err)
-	}
-	var ips []netip.Addr
-	if ip, err := netip.ParseAddr(host); err == nil {
-		ips = []netip.Addr{ip}
-	} else if host == "" {
-		ips = []netip.Addr{netip.IPv4Unspecified()}
-	} else {
-		ipNet := map[string]string{"udp": "ip", "udp4": "ip4", "udp6": "ip6"}[network]
-		if ips, err = net.DefaultResolver.LookupNetIP(ctx, ipNet, host); err != nil {
-			return nil, opErr(err)
-		}
 	}
 	var firstErr error
 	for _, ip := range ips {
-		if (network == "udp4" && !ip.Unmap().Is4()) || (network == "udp6" && ip.Is4()) {
-			continue
-		}
-		if ip.IsUnspecified() { // as package net: the local system
-			if ip.Is4() {
-				ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
-			} else {
-				ip = netip.IPv6Loopback()
-			}
-		}
 		raddr := &net.UDPAddr{IP: net.IP(ip.Unmap().AsSlice()), Port: port, Zone: ip.Zone()}
 		c, err := rg.DialUDP(network, nil, raddr)
 		if err == nil {
@@ -252,31 +226,14 @@ func udpSockaddr(family int, a *net.UDPAddr) (syscall.Sockaddr, error) {
 		}
 		copy(sa.Addr[:], ip16)
 	}
-	if zone != "" {
-		if ifi, err := net.InterfaceByName(zone); err == nil {
-			sa.ZoneId = uint32(ifi.Index)
-		} else if n, err := strconv.Atoi(zone); err == nil {
-			sa.ZoneId = uint32(n)
-		}
-	}
+	sa.ZoneId = zoneIndex(zone)
 	return sa, nil
 }
 
 // udpAddr converts a kernel address to package net's form (nil for none).
 func udpAddr(sa syscall.Sockaddr) *net.UDPAddr {
-	switch sa := sa.(type) {
-	case *syscall.SockaddrInet4:
-		return &net.UDPAddr{IP: net.IPv4(sa.Addr[0], sa.Addr[1], sa.Addr[2], sa.Addr[3]), Port: sa.Port}
-	case *syscall.SockaddrInet6:
-		a := &net.UDPAddr{IP: append(net.IP(nil), sa.Addr[:]...), Port: sa.Port}
-		if sa.ZoneId != 0 {
-			if ifi, err := net.InterfaceByIndex(int(sa.ZoneId)); err == nil {
-				a.Zone = ifi.Name
-			} else {
-				a.Zone = strconv.Itoa(int(sa.ZoneId))
-			}
-		}
-		return a
+	if ip, port, zone, ok := sockaddrIP(sa); ok {
+		return &net.UDPAddr{IP: ip, Port: port, Zone: zone}
 	}
 	return nil
 }
