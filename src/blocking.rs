@@ -14,7 +14,7 @@ use crate::sys::time::{self as wait, Deadline};
 use crate::tryfirst::accept_nowait_in_mode;
 use crate::uring::encode::{encode, SqeArgs};
 use crate::uring::probe::TaskWork;
-use crate::uring::thread_ring::with_ring_for;
+use crate::uring::thread_ring::{task_work, with_ring_for};
 use io_uring::squeue::Flags;
 
 /// One request, optionally bounded by `timeout_ns` (`-ETIME` if the timeout
@@ -403,8 +403,7 @@ fn uring_chain(valid: &[ValidOp], results: &mut [i32]) -> Option<()> {
             }
         })
         .collect();
-    let work = crate::uring::single::task_work(valid);
-    with_ring_for(work, valid.len() as u32, |ring| {
+    with_ring_for(task_work(valid), valid.len() as u32, |ring| {
         ring.run(&mut entries, results)
     })
 }

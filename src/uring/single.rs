@@ -2,8 +2,7 @@
 
 use crate::op::ValidOp;
 use crate::uring::encode::{encode, link_timeout, timed_result, timespec, SqeArgs};
-use crate::uring::probe::TaskWork;
-use crate::uring::thread_ring::with_ring_for;
+use crate::uring::thread_ring::{task_work, with_ring_for};
 use io_uring::squeue::Flags;
 
 /// `v` on the calling thread's ring, bounded by `timeout_ns` if given (a
@@ -27,14 +26,5 @@ pub fn run(v: &ValidOp, timeout_ns: Option<u64>) -> Option<i32> {
                 timed_result(v.finish(res[0]), res[1])
             })
         }
-    }
-}
-
-/// The thread ring for `ops` (one request, or a chain): the prompt one if
-/// any of them runs in a kernel worker.
-pub fn task_work(ops: &[ValidOp]) -> TaskWork {
-    match ops.iter().any(|v| v.code.spec().runs_in_kernel_worker()) {
-        true => TaskWork::Prompt,
-        false => TaskWork::Deferred,
     }
 }

@@ -11,6 +11,7 @@
 //! `fork`, never leave a request behind that could write into freed memory.
 
 use crate::engine;
+use crate::op::ValidOp;
 use crate::uring::probe::{build_ring, TaskWork};
 use crate::uring::registered::RegisteredRing;
 use io_uring::{cqueue, opcode, squeue::Entry, types};
@@ -48,6 +49,15 @@ thread_local! {
 /// thread teardown): the caller uses the fallback engine.
 pub fn with_ring<R>(sqes: u32, f: impl FnOnce(&mut ThreadRing) -> R) -> Option<R> {
     with_ring_for(TaskWork::Deferred, sqes, f)
+}
+
+/// The thread ring for `ops` (one request, or a chain): the prompt one if
+/// any of them runs in a kernel worker.
+pub fn task_work(ops: &[ValidOp]) -> TaskWork {
+    match ops.iter().any(|v| v.code.spec().runs_in_kernel_worker()) {
+        true => TaskWork::Prompt,
+        false => TaskWork::Deferred,
+    }
 }
 
 /// [`with_ring`] on the ring of `work`'s kind: `TaskWork::Prompt` for
