@@ -1018,6 +1018,13 @@ extern "C" {
  * NULL `op` or one that fails validation, `-ENOSYS` for an operation the
  * kernel's io_uring lacks. `op` is read during the call only; the memory its
  * pointers name must stay valid until the call returns.
+ *
+ * Where the ring would only add a hand-over, the request is the system
+ * call itself on the calling thread, with the same result: a read whose
+ * data is at hand (cached file data, a pipe or socket with bytes waiting;
+ * never part of a file's range) and a write to a regular file or block
+ * device (io_uring hands buffered file writes to a kernel worker). A
+ * timed write (`urb_submit_blocking_timeout`) always takes the ring.
  */
 int32_t urb_submit_blocking(const struct urb_op *op);
 

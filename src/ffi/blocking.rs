@@ -14,6 +14,13 @@ use libc::{c_char, c_void};
 /// NULL `op` or one that fails validation, `-ENOSYS` for an operation the
 /// kernel's io_uring lacks. `op` is read during the call only; the memory its
 /// pointers name must stay valid until the call returns.
+///
+/// Where the ring would only add a hand-over, the request is the system
+/// call itself on the calling thread, with the same result: a read whose
+/// data is at hand (cached file data, a pipe or socket with bytes waiting;
+/// never part of a file's range) and a write to a regular file or block
+/// device (io_uring hands buffered file writes to a kernel worker). A
+/// timed write (`urb_submit_blocking_timeout`) always takes the ring.
 #[no_mangle]
 pub extern "C" fn urb_submit_blocking(op: *const urb_op) -> i32 {
     // SAFETY: try_ref refuses NULL; a non-NULL `op` is the caller's promise.

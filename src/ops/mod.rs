@@ -95,16 +95,22 @@ pub struct OpSpec {
 }
 
 impl OpSpec {
-    /// Whether io_uring runs it in one of its kernel workers whatever the
-    /// descriptor: what the fallback sends to its pool (a file-system call,
-    /// which may block however it is issued) and splice and tee (io_uring
-    /// never issues them without blocking). On the blocking face these run
-    /// on the thread's ring with prompt task work (`probe::TaskWork`).
-    pub fn runs_in_kernel_worker(&self) -> bool {
-        matches!(
-            self.ring_route,
-            RingRoute::Pool | RingRoute::ReadinessIfBothPollable
-        )
+    /// Whether io_uring may run it on `fd` in one of its kernel workers:
+    /// what the fallback sends to its pool (a file-system call, which may
+    /// block however it is issued), splice and tee (io_uring never issues
+    /// them without blocking), and a read or write of a regular file or
+    /// block device (the kernel sends one to a worker when it cannot be
+    /// done without blocking: every buffered write on ext4, a read on a
+    /// file system without asynchronous buffered reads). On the
+    /// blocking face these run on the thread's ring with prompt task work
+    /// (`probe::TaskWork`). Costs an `lseek` for the read/write family
+    /// (a seekable character device counts as a file: harmless here).
+    pub fn may_run_in_kernel_worker(&self, fd: i32) -> bool {
+        match self.ring_route {
+            RingRoute::Pool | RingRoute::ReadinessIfBothPollable => true,
+            RingRoute::ReadinessIfPollable => crate::sys::descriptor::seekable(fd),
+            RingRoute::Inline | RingRoute::Sleep | RingRoute::Readiness => false,
+        }
     }
 }
 

@@ -40,13 +40,13 @@ pub enum TaskWork {
     Deferred,
     /// At once, interrupting the thread (the system call it is in
     /// restarts). A request the kernel ran in one of its workers (splice,
-    /// tee, fsync, openat, ...) can drop its last reference to a file after
-    /// its completion was posted, and that put is task work of the
-    /// submitting thread. Deferred, it waited for the thread's next
-    /// `io_uring_enter`: after `urb_tee` returned and the caller closed the
-    /// output pipe, its reader saw no end of file until the thread's next
-    /// library call (`tests/c/test_deferred_put.c`); cooperative, a thread
-    /// asleep in poll(2) would never run it.
+    /// tee, fsync, openat, a buffered write to an ext4 file, ...) can drop
+    /// its last reference to a file after its completion was posted, and
+    /// that put is task work of the submitting thread. Deferred, it waited
+    /// for the thread's next `io_uring_enter`: after `urb_tee` returned
+    /// and the caller closed the output pipe, its reader saw no end of file
+    /// until the thread's next library call (`tests/c/test_deferred_put.c`);
+    /// cooperative, a thread asleep in poll(2) would never run it.
     Prompt,
 }
 

@@ -52,16 +52,20 @@ pub fn with_ring<R>(sqes: u32, f: impl FnOnce(&mut ThreadRing) -> R) -> Option<R
 }
 
 /// The thread ring for `ops` (one request, or a chain): the prompt one if
-/// any of them runs in a kernel worker.
+/// any of them may run in a kernel worker.
 pub fn task_work(ops: &[ValidOp]) -> TaskWork {
-    match ops.iter().any(|v| v.code.spec().runs_in_kernel_worker()) {
+    match ops
+        .iter()
+        .any(|v| v.code.spec().may_run_in_kernel_worker(v.raw.fd))
+    {
         true => TaskWork::Prompt,
         false => TaskWork::Deferred,
     }
 }
 
 /// [`with_ring`] on the ring of `work`'s kind: `TaskWork::Prompt` for
-/// requests the kernel runs in a worker (`OpSpec::runs_in_kernel_worker`).
+/// requests the kernel may run in a worker
+/// (`OpSpec::may_run_in_kernel_worker`).
 pub fn with_ring_for<R>(
     work: TaskWork,
     sqes: u32,
