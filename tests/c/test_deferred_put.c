@@ -1,6 +1,7 @@
 /* A request the kernel runs in one of its workers (tee, splice, fsync, a
  * buffered write to an ext4 file, ...) may drop its last reference to a
- * file a moment after its completion was posted; that put runs as task work of the thread that submitted it. On
+ * file a moment after its completion was posted; that put runs as task
+ * work of the thread that submitted it. On
  * the blocking face's ring it used to be deferred (DEFER_TASKRUN) to the
  * thread's next io_uring_enter: after urb_tee returned and the caller
  * closed the output pipe's write end, the reader got no end of file until
@@ -95,14 +96,13 @@ static void test_closed_output_reaches_its_reader_at_once(int with_data) {
     CHECK(late == 0);
 }
 
-/* A write to a regular file stays on the thread's deferred ring (only
- * requests that always run in a worker move to the prompt one). Should the
- * kernel hand such a write to a worker, its file would be let go late in
- * the same way: the close after urb_write would not be the last put, and
- * inotify would report no IN_CLOSE_WRITE until the thread's next call.
- * Checked buffered and, where the file system takes it, with O_DIRECT. */
-/* timed: through urb_submit_blocking_timeout, which always takes the ring
- * (an untimed urb_write to a file is the pwritev2 itself). */
+/* ext4 hands every buffered write (and some O_DIRECT ones) to a worker.
+ * On the deferred ring the file was then let go late in the same way: the
+ * close after the write was not the last put, and inotify reported no
+ * IN_CLOSE_WRITE until the thread's next call. Checked buffered and, where
+ * the file system takes it, with O_DIRECT; `timed` goes through
+ * urb_submit_blocking_timeout, which always takes the ring (an untimed
+ * urb_write to a file is the pwritev2 itself). */
 static void closed_file_is_released_at_once(int extra_flags, int timed, const char *what) {
     char path[64];
     snprintf(path, sizeof path, "/tmp/urb-deferred-put-%d", (int)getpid());
