@@ -8,7 +8,8 @@
  *            urb_ring_submit + urb_ring_wait  vs  the blocking urb_nop();
  *            and a poll of an always-readable eventfd (a request the ring's
  *            owner thread must serve: the hand-over and wake-up back)
- *            vs  the same poll through urb_submit_blocking
+ *            vs  the same poll through urb_submit_blocking; and that poll
+ *            on a URB_RING_SINGLE_THREAD ring (no owner thread)
  *   threads: 8 submitting threads x NOPs on one urb_ring, the main thread
  *            reaping with urb_ring_wait: throughput, and how many
  *            io_uring_enter calls the owner made (batching made visible)
@@ -21,7 +22,7 @@
  * Human-readable summary on stdout, plus one tab-separated line per round
  * and side for bench/run's report:
  *   @sample <TAB> async <TAB> case <TAB> side <TAB> round <TAB> value
- * cases: qd1_nop, qd1_owner (ns/op), batch32 (ns/op), batch32_cpu (CPU time of the whole
+ * cases: qd1_nop, qd1_owner, qd1_single (ns/op), batch32 (ns/op), batch32_cpu (CPU time of the whole
  * process, owner thread included, ns/op), batch32_req_per_enter, threads8 (M requests/s),
  * threads8_req_per_enter, threads8_wakeups_per_kreq. */
 #include <liburing.h> /* before uringbridge.h: both bring the kernel's io_uring.h */
@@ -407,6 +408,14 @@ int main(int argc, char **argv) {
         if (efd < 0) die("eventfd", -errno);
         urb_prep_poll(efd, POLLIN, &qd1_op);
         qd1("qd1_owner", "urb_submit_blocking (blocking face)", rounds, batches);
+        /* The same poll on a ring this thread drives itself: no owner. */
+        urb_ring *owned = ring;
+        urb_ring_config single = {.entries = 256, .flags = URB_RING_SINGLE_THREAD};
+        r = urb_ring_new(&single, &ring);
+        if (r != 0) die("urb_ring_new (single thread)", r);
+        qd1("qd1_single", "urb_submit_blocking (blocking face)", rounds, batches);
+        urb_ring_free(ring);
+        ring = owned;
     }
     if (run_batch) batches32(rounds, batches);
     if (run_threads) threads8(rounds);

@@ -1,13 +1,15 @@
 /* file_reads: 4 KiB random reads through uringbridge's async ring, for the
  * comparison with fio (bench/run runs fio on the same file, interleaved).
  *
- *   file_reads --file PATH --qd N --seconds S [--direct] [--face ring|blocking]
+ *   file_reads --file PATH --qd N --seconds S [--direct] [--face ring|single|blocking]
  *
  * --face ring (the default): keeps N reads in flight on one urb_ring: the
  *   first N go in with one urb_ring_submit_batch; then every
  *   urb_ring_wait(min 1) is answered by one urb_ring_submit_batch of as many
  *   new reads as completed (each into the buffer its predecessor used;
  *   bench/read_rounds.h, the rounds bench/fixed_reads.c runs too).
+ * --face single: the same on a URB_RING_SINGLE_THREAD ring (this thread
+ *   submits and waits in the kernel itself; no owner thread).
  * --face blocking: urb_read in a loop (N must be 1), for information.
  * Offsets are random, 4 KiB-aligned, over the whole file (xorshift64, the
  * same stream every run). --direct opens the file O_DIRECT (buffers are
@@ -23,7 +25,7 @@
 #include <unistd.h>
 
 static void usage(void) {
-    fprintf(stderr, "usage: file_reads --file PATH --qd N (1-%d) --seconds S [--direct] [--face ring|blocking]\n", QD_MAX);
+    fprintf(stderr, "usage: file_reads --file PATH --qd N (1-%d) --seconds S [--direct] [--face ring|single|blocking]\n", QD_MAX);
     exit(2);
 }
 
@@ -49,8 +51,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--face") && i + 1 < argc) face = argv[++i];
         else usage();
     }
-    int blocking = !strcmp(face, "blocking");
-    if (!path || qd < 1 || qd > QD_MAX || !(seconds > 0) || (!blocking && strcmp(face, "ring")) || (blocking && qd != 1))
+    int blocking = !strcmp(face, "blocking"), single = !strcmp(face, "single");
+    if (!path || qd < 1 || qd > QD_MAX || !(seconds > 0) || (!blocking && !single && strcmp(face, "ring")) || (blocking && qd != 1))
         usage();
 
     int fd = open_blocks(path, direct);
@@ -73,7 +75,7 @@ int main(int argc, char **argv) {
         } while (now_s() < end);
         elapsed = now_s() - t0;
     } else {
-        urb_ring *ring = new_ring(qd);
+        urb_ring *ring = new_ring(qd, single ? URB_RING_SINGLE_THREAD : 0);
         struct slots slots = {fd, bufs};
         struct rounds m = run_rounds(ring, qd, seconds, prep, &slots);
         urb_ring_free(ring);

@@ -67,7 +67,7 @@ int main(int argc, char **argv) {
     if (bufs == MAP_FAILED) die("mmap", -errno);
     memset(bufs, 0, bytes);
 
-    urb_ring *ring = new_ring(qd);
+    urb_ring *ring = new_ring(qd, 0);
     int32_t r;
     struct iovec whole = {bufs, bytes};
     if (!plain && (r = urb_ring_register_buffers(ring, &whole, 1)) < 0) die("urb_ring_register_buffers", r);

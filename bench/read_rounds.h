@@ -76,8 +76,10 @@ static inline int open_blocks(const char *path, int direct) {
     return fd;
 }
 
-static inline urb_ring *new_ring(int qd) {
-    urb_ring_config cfg = {.entries = (uint32_t)(qd < 32 ? 64 : 2 * qd)};
+/* `flags`: URB_RING_* (URB_RING_SINGLE_THREAD for the ring the calling
+ * thread drives itself). */
+static inline urb_ring *new_ring(int qd, uint32_t flags) {
+    urb_ring_config cfg = {.entries = (uint32_t)(qd < 32 ? 64 : 2 * qd), .flags = flags};
     urb_ring *ring;
     int32_t r = urb_ring_new(&cfg, &ring);
     if (r < 0) die("urb_ring_new", r);

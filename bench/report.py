@@ -156,6 +156,9 @@ rows = [
     ("async ring: one poll of a ready eventfd at a time (served by the owner thread: the hand-over and "
      "wake-up back)", "async", "qd1_owner", "urb_ring", "urb_blocking", "the same poll, blocking face", "<=", None,
      None),
+    ("async ring made `URB_RING_SINGLE_THREAD`: the same poll, one at a time (its thread submits and waits in the "
+     "kernel: no hand-over)", "async", "qd1_single", "urb_ring", "urb_blocking", "the same poll, blocking face", "<=",
+     None, None),
     ("async ring: 32 NOPs via `urb_ring_submit_batch` + `urb_ring_wait` (wall clock; at load it is mostly "
      "scheduling, the CPU row below is the target's)", "async", "batch32", "urb_batch",
      "liburing", "liburing 32 × prep_nop + submit_and_wait(32)", "<=", None, None),
@@ -214,11 +217,13 @@ loads = [("ab_k_c5", "ab -n 10000 -c 5 -k"), ("ab_k_c50", "ab -n 10000 -c 50 -k"
          ("ab_k_c500", "ab -n 10000 -c 500 -k"), ("ab_c50", "ab -n 10000 -c 50 (no keep-alive)"),
          ("wrk_c50", "wrk -t 1 -c 50 -d 3s")]
 names = {"epoll": "C epoll (anchor)", "liburing": "C liburing (anchor)", "liburing_dt": "C liburing DEFER_TASKRUN (info)",
-         "urb_ring": "C uringbridge ring", "urb_vtable": "C uringbridge vtable",
+         "urb_ring": "C uringbridge ring", "urb_ring_owner": "C uringbridge ring, owner thread (info)",
+         "urb_vtable": "C uringbridge vtable",
          "go_std": "Go net.Listen (anchor)", "go_uring": "Go uringbridge.Listen",
          "ghc_N1": "Haskell --io ghc -N1 (anchor)", "uring_N1": "Haskell --io uring -N1",
          "ghc_N2": "Haskell --io ghc -N2 (anchor)", "uring_N2": "Haskell --io uring -N2"}
-servers = [s for s in ("epoll", "liburing", "liburing_dt", "urb_ring", "urb_vtable", "go_std", "go_uring")
+servers = [s for s in ("epoll", "liburing", "liburing_dt", "urb_ring", "urb_ring_owner", "urb_vtable", "go_std",
+                        "go_uring")
            if any(k[2] == s and k[0] == "http" for k in data)]
 c_servers = [s for s in servers if not s.startswith("go_")]
 hs_configs = [s for s in ("ghc_N1", "uring_N1", "ghc_N2", "uring_N2") if vals("hs:http", "ab_k_c50", s)]
@@ -255,6 +260,19 @@ for face, face_name in faces:
           + f"{cell('http', c, face)} | {ratio_cell(rat, per)} | {ratio_cell(ratl, perl)} | "
           + (f"{ratio_cell(ratd, perd)} | " if dt else "") + f"≥ 1.00× epoll | {v} |")
     w("")
+if "urb_ring_owner" in servers:
+    w("### `http_server --face ring --owner-thread` (information: the ring face on a ring served by its owner "
+      "thread, as before `URB_RING_SINGLE_THREAD`)")
+    w("")
+    w("| load | epoll | `--face ring` (single-thread ring) | `--face ring --owner-thread` | owner thread vs epoll | "
+      "single-thread vs owner thread |")
+    w("|---|---|---|---|---|---|")
+    for c, name in loads:
+        rate, pere = ratio("http", c, "urb_ring_owner", "epoll")
+        rats, pers = ratio("http", c, "urb_ring", "urb_ring_owner")
+        w(f"| {name} | {cell('http', c, 'epoll')} | {cell('http', c, 'urb_ring')} | "
+          f"{cell('http', c, 'urb_ring_owner')} | {ratio_cell(rate, pere)} | {ratio_cell(rats, pers)} |")
+    w("")
 if "urb_vtable" not in servers:
     w("- `--face vtable`: not measured (see Notes).")
     w("")
@@ -263,7 +281,7 @@ c_net = sec
 # ================================================================ latency (all runtimes)
 pcts = [p for p in ("p50", "p75", "p90", "p99")
         if any(k[0] in ("http_lat", "hs:http_lat") and k[1] == p for k in data)]
-anchor_of = {"urb_ring": "epoll", "urb_vtable": "epoll", "liburing": "epoll", "liburing_dt": "epoll",
+anchor_of = {"urb_ring": "epoll", "urb_ring_owner": "epoll", "urb_vtable": "epoll", "liburing": "epoll", "liburing_dt": "epoll",
              "go_uring": "go_std", "uring_N1": "ghc_N1", "uring_N2": "ghc_N2"}
 sec = []
 w = sec.append
@@ -295,8 +313,8 @@ w("One 256 MiB file on the repository's filesystem; fio runs `--rw=randread --bs
   "read in flight whatever the depth, so it appears at QD1 only.")
 w("")
 w("| case | fio io_uring (anchor) | fio psync | uringbridge ring | ratio vs fio io_uring | target | verdict | "
-  "ring: enters / wake-ups per read | `urb_read` (blocking face) |")
-w("|---|---|---|---|---|---|---|---|---|")
+  "ring: enters / wake-ups per read | `urb_read` (blocking face) | single-thread ring (info) | its ratio |")
+w("|---|---|---|---|---|---|---|---|---|---|---|")
 for c in file_cases:
     target = {"cached_qd1": 0.80, "direct_qd32": 0.95}.get(c)
     rat, per, v = judged("C", f"file reads {case_names[c]} (IOPS)", "file", c, "urb_ring", "fio_io_uring", ">=",
@@ -305,7 +323,8 @@ for c in file_cases:
     stats_txt = "—" if e is None else f"{e:.3f} / {wk:.3f}"
     w(f"| {case_names[c]} | {cell('file', c, 'fio_io_uring')} | {cell('file', c, 'fio_psync')} | "
       f"{cell('file', c, 'urb_ring')} | {ratio_cell(rat, per)} | {target_txt('>=', target)} | {v} | {stats_txt} | "
-      f"{cell('file', c, 'urb_blocking')} |")
+      f"{cell('file', c, 'urb_blocking')} | {cell('file', c, 'urb_single')} | "
+      f"{ratio_cell(*ratio('file', c, 'urb_single', 'fio_io_uring'))} |")
 w("")
 w("![file reads](file_reads.png)")
 w("")
@@ -523,7 +542,15 @@ def profile(area):
         return ("the ring made " + ", ".join(
             f"{case_names[c]} {fmt(med('file_stats', f'{c}_enters_per_read', 'urb_ring'), 3)} enters and "
             f"{fmt(med('file_stats', f'{c}_wakeups_per_read', 'urb_ring'), 3)} owner wake-ups per read"
-            for c in file_cases if c.endswith("qd32")) + "; fio drives its ring from the submitting thread itself.")
+            for c in file_cases if c.endswith("qd32"))
+                + "; the single-thread ring, which submits and reaps on the reading thread as fio does, "
+                + (f"made {ratio_cell(*ratio('file', 'direct_qd32', 'urb_single', 'fio_io_uring'))} of fio's O_DIRECT "
+                   "QD32 IOPS in the same rounds, so the hop is not the gap; " if vals('file', 'direct_qd32', 'urb_single')
+                   else "was not measured; ")
+                + "fio submits each read in its own `io_uring_enter` as one completes and never waits in the kernel "
+                "(min_complete 0 under strace; about half a core), a steadier feed for the virtio disk than "
+                "waiting for completions (docs/design-notes.md: a reap loop that never sleeps matched fio at a "
+                "full core).")
     if area == "c_http":
         def one(s):
             e = med("diag", "enters_per_request", s)
@@ -667,7 +694,7 @@ colors = {"epoll": "#4c72b0", "liburing": "#55a868", "liburing_dt": "#8172b3", "
           "urb_vtable": "#dd8452", "go_std": "#4c72b0", "go_uring": "#c44e52",
           "ghc_N1": "#4c72b0", "uring_N1": "#c44e52", "ghc_N2": "#64b5cd", "uring_N2": "#dd8452",
           "fio_io_uring": "#55a868", "fio_psync": "#4c72b0", "urb_blocking": "#dd8452", "go_ring": "#937860",
-          "go_os": "#8c8c8c"}
+          "go_os": "#8c8c8c", "urb_ring_owner": "#da8bc3", "urb_single": "#c44e52"}
 stamp = (f"{meta.get('date', '?')[:10]}, {meta.get('cores', '?')} cores ({meta.get('cpu', '?')}), "
          f"kernel {meta.get('kernel', '?')}, bench/run {meta.get('mode', '')}")
 
@@ -786,7 +813,8 @@ plt.close(fig)
 kinds = [k for k in ("cached", "direct") if any(c.startswith(k) for c in file_cases)]
 if kinds:
     fig, axes = plt.subplots(1, len(kinds), figsize=(7 * len(kinds), 4.8), squeeze=False)
-    sides = [("urb_ring", "C uringbridge ring"), ("fio_io_uring", "fio io_uring"), ("fio_psync", "fio psync"),
+    sides = [("urb_ring", "C uringbridge ring"), ("urb_single", "C single-thread ring"),
+             ("fio_io_uring", "fio io_uring"), ("fio_psync", "fio psync"),
              ("urb_blocking", "C urb_read (blocking)"), ("go_ring", "Go File (shared ring)"),
              ("go_os", "Go os.File")]
     for ax, kind in zip(axes[0], kinds):

@@ -1,6 +1,7 @@
 /* echo_server: echoes every byte back, on an async ring with multishot
  * accept and multishot receive into provided buffers. A received buffer is
- * sent straight back and released when the send completes: no copies.
+ * sent straight back and released when the send completes: no copies. The
+ * ring is URB_RING_SINGLE_THREAD (one thread runs the loop).
  *
  *   echo_server [--port N] [--max-conns N]
  * Binds 127.0.0.1 only; prints "listening on PORT"; with --max-conns it exits
@@ -83,7 +84,8 @@ int main(int argc, char **argv) {
     int bound_port;
     int lfd = listen_loopback(port, 1024, &bound_port);
     if (lfd < 0) return 1;
-    urb_ring_config cfg = {.buf_count = BUFFERS, .buf_size = BUF_SIZE};
+    /* One thread runs the loop: it submits and waits in the kernel itself. */
+    urb_ring_config cfg = {.flags = URB_RING_SINGLE_THREAD, .buf_count = BUFFERS, .buf_size = BUF_SIZE};
     check(urb_ring_new(&cfg, &ring), "ring");
     check(urb_ring_accept_multishot(ring, lfd, SOCK_CLOEXEC, token(lfd, 0, ACCEPT)), "accept");
     printf("listening on %d (engine %s)\n", bound_port, urb_engine_name());

@@ -4,12 +4,16 @@
  *
  *   --face ring     the async completion face: multishot accept, then
  *                   recv -> send -> (recv | close) per connection on one
- *                   ring, completions taken in batches with urb_ring_wait;
+ *                   ring, completions taken in batches with urb_ring_wait.
+ *                   The loop is one thread, so the ring is made
+ *                   URB_RING_SINGLE_THREAD: this thread enters the kernel
+ *                   itself (--owner-thread: a ring served by its library
+ *                   thread instead, for comparison);
  *   --face vtable   the readiness face (urb_poller_default(): io_uring poll
  *                   requests, or epoll): non-blocking sockets, plain
  *                   recv/send when the poller reports them ready.
  *
- *   http_server [--port N] [--face ring|vtable] [--max-requests N]
+ *   http_server [--port N] [--face ring|vtable] [--owner-thread] [--max-requests N]
  * Binds 127.0.0.1 only. Prints "listening on PORT" once ready. */
 #include <errno.h>
 #include <fcntl.h>
@@ -116,8 +120,9 @@ static void on_completion(const urb_completion *cq, int lfd) {
     }
 }
 
-static int run_ring_face(int lfd) {
-    int32_t r = urb_ring_new(NULL, &ring);
+static int run_ring_face(int lfd, bool owner_thread) {
+    urb_ring_config cfg = {.flags = owner_thread ? 0 : URB_RING_SINGLE_THREAD};
+    int32_t r = urb_ring_new(&cfg, &ring);
     if (r < 0) { fprintf(stderr, "http_server: ring: %s\n", urb_strerror(r)); return 1; }
     r = urb_ring_accept_multishot(ring, lfd, SOCK_CLOEXEC, token(NULL, ACCEPT));
     if (r < 0) { fprintf(stderr, "http_server: accept: %s\n", urb_strerror(r)); return 1; }
@@ -200,11 +205,13 @@ static int run_vtable_face(int lfd) {
 int main(int argc, char **argv) {
     int port = 8080;
     const char *face = "ring";
+    bool owner_thread = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--port") && i + 1 < argc) port = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--max-requests") && i + 1 < argc) max_requests = atol(argv[++i]);
         else if (!strcmp(argv[i], "--face") && i + 1 < argc) face = argv[++i];
-        else { fprintf(stderr, "usage: http_server [--port N] [--face ring|vtable] [--max-requests N]\n"); return 2; }
+        else if (!strcmp(argv[i], "--owner-thread")) owner_thread = true;
+        else { fprintf(stderr, "usage: http_server [--port N] [--face ring|vtable] [--owner-thread] [--max-requests N]\n"); return 2; }
     }
     if (strcmp(face, "ring") && strcmp(face, "vtable")) { fprintf(stderr, "http_server: --face ring|vtable\n"); return 2; }
     signal(SIGPIPE, SIG_IGN);
@@ -215,7 +222,7 @@ int main(int argc, char **argv) {
     printf("listening on %d (engine %s, %s face%s%s)\n", bound_port, urb_engine_name(), face,
            vtable ? ", poller " : "", vtable ? urb_poller_default()->name : "");
     fflush(stdout);
-    int status = vtable ? run_vtable_face(lfd) : run_ring_face(lfd);
+    int status = vtable ? run_vtable_face(lfd) : run_ring_face(lfd, owner_thread);
     for (int fd = 0; fd < MAX_FDS; fd++) if (conns[fd]) { close(fd); free_conn(fd); }
     close(lfd);
     return status;

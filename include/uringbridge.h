@@ -595,6 +595,42 @@
 #define URB_RING_FALLBACK 2
 
 /**
+ * One thread uses this ring: the one that creates it, as with liburing.
+ * On io_uring that thread then drives the ring itself, with no library
+ * thread, and a request that must wait costs no hand-over between threads
+ * (on other rings the owner thread takes it and wakes the waiter when it
+ * completes: a few microseconds each way, two context switches).
+ *
+ * How it runs: `urb_ring_submit*` put requests in the ring's submission
+ * queue (requests finished on the spot, as on other rings, are queued as
+ * completions at once); they reach the kernel together at the thread's
+ * next `urb_ring_wait` or `urb_ring_reap` on the ring, in the same system
+ * call that waits or reaps (liburing's `io_uring_submit_and_wait`), or
+ * earlier when the queue is full. So a timeout's clock starts at that
+ * call, and a request does not start while the thread is busy elsewhere:
+ * an event loop that submits and then waits — what this is for — sees no
+ * difference.
+ *
+ * Rules: every call on the ring comes from the creating thread (others
+ * get `-EPERM`), except `urb_ring_stats`, `urb_ring_buffer`,
+ * `urb_ring_buffer_release` and `urb_ring_free`; completions arrive
+ * only during that thread's calls on the ring, so `urb_ring_fd` is refused
+ * (`-EOPNOTSUPP`), and a callback runs on that thread inside its
+ * `urb_ring_submit*`/`urb_ring_wait`/`urb_ring_reap` calls (there it may
+ * submit and reap; `urb_ring_wait` with `min > 0` gives `-EDEADLK`). When
+ * the creating thread exits, the kernel ends what it had in flight (no
+ * thread is left that could reap those completions) and only
+ * `urb_ring_free` remains: from another thread it then closes the ring;
+ * while the creating thread lives, it must free the ring itself (from
+ * another thread the ring is left open, and the mistake is printed on
+ * stderr, rather than have the kernel write into buffers being freed).
+ * The fallback engine keeps its owner thread for such a ring (it needs one
+ * to wait), with the same rules. The Go and Haskell bindings do not use
+ * it: goroutines and Haskell threads move between OS threads.
+ */
+#define URB_RING_SINGLE_THREAD 4
+
+/**
  * More completions will follow for this token (a multishot request that is
  * still armed). Same bit as the kernel's `IORING_CQE_F_MORE`.
  */
@@ -1798,8 +1834,9 @@ void urb_ring_free(struct urb_ring *ring);
  * no completion follows): `-EINVAL` (bad request), `-ENOSYS` (kernel lacks
  * the operation), `-EACCES` (outside the ring's allow-list), `-ECHILD` (in a
  * child after `fork`: a ring belongs to the process that created it; the
- * child makes its own), `-ESHUTDOWN` (the ring is being freed), or the error
- * a failed ring reports (see `urb_ring_stats`).
+ * child makes its own), `-ESHUTDOWN` (the ring is being freed), `-EPERM` (a
+ * `URB_RING_SINGLE_THREAD` ring, from a thread other than its own), or the
+ * error a failed ring reports (see `urb_ring_stats`).
  *
  * A request whose result is at hand — a NOP, a read at an explicit offset
  * of cached file data (as `urb_submit_nowait` tries it) — is performed on
@@ -1809,7 +1846,8 @@ void urb_ring_free(struct urb_ring *ring);
  * face costs. Not while a callback is set (callbacks always run on the
  * owner thread), and not on `URB_RING_FALLBACK` rings. Everything else is
  * handed to the owner thread, which costs no system call while it is
- * awake. Independent requests on one descriptor may complete in any order
+ * awake (on a `URB_RING_SINGLE_THREAD` ring: queued for the thread's next
+ * wait or reap, see the flag). Independent requests on one descriptor may complete in any order
  * (as on io_uring); link them to order them. `op` is copied; the memory its
  * pointers name must stay valid until the completion has been delivered.
  */
@@ -1930,7 +1968,12 @@ int32_t urb_ring_reap(const struct urb_ring *ring, struct urb_completion *out, u
  * `timeout_ns` passes (`URB_WAIT_FOREVER`: no limit; 0: do not block), then
  * moves up to `max` into `out`; returns how many (possibly fewer than `min`
  * after the timeout). `-EDEADLK` if called with `min > 0` from the ring's own
- * callback.
+ * callback. On a `URB_RING_SINGLE_THREAD` ring (`-EPERM` from another
+ * thread) it submits what the thread queued and, on io_uring, waits in the
+ * kernel itself; it returns at once, with what is queued, when no request
+ * is outstanding (no other thread could submit what it would wait for).
+ * `urb_ring_reap` there also submits, and takes what finished without
+ * waiting.
  */
 int32_t urb_ring_wait(const struct urb_ring *ring,
                       struct urb_completion *out,
@@ -1943,6 +1986,8 @@ int32_t urb_ring_wait(const struct urb_ring *ring,
  * to be reaped, for `poll`/`epoll`, GHC's `threadWaitRead` or Go's netpoller.
  * Do not read it or close it: `urb_ring_reap` resets it, `urb_ring_free`
  * closes it. Unused (never readable) while a callback is set.
+ * `-EOPNOTSUPP` on a `URB_RING_SINGLE_THREAD` ring, whose completions
+ * arrive only inside its thread's own calls.
  */
 int32_t urb_ring_fd(const struct urb_ring *ring);
 

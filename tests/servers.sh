@@ -45,9 +45,12 @@ ab_ok() { # requests, ab args..., url
 
 for engine in auto fallback; do
     export URB_BACKEND=$engine
-    for face in ring vtable; do
+    # ring: a URB_RING_SINGLE_THREAD ring; "ring --owner-thread": one
+    # served by its library thread.
+    for face in ring "ring --owner-thread" vtable; do
         echo "== http_server --face $face (URB_BACKEND=$engine)"
-        start "$work/http.log" "$bin/http_server" --face "$face"
+        # shellcheck disable=SC2086
+        start "$work/http.log" "$bin/http_server" --face $face
         port=$(port_of "$work/http.log")
         check ab_ok 2000 -c 50 -k "http://127.0.0.1:$port/"
         check ab_ok 1000 -c 5 "http://127.0.0.1:$port/"

@@ -71,8 +71,9 @@ pub extern "C" fn urb_ring_free(ring: *mut urb_ring) {
 /// no completion follows): `-EINVAL` (bad request), `-ENOSYS` (kernel lacks
 /// the operation), `-EACCES` (outside the ring's allow-list), `-ECHILD` (in a
 /// child after `fork`: a ring belongs to the process that created it; the
-/// child makes its own), `-ESHUTDOWN` (the ring is being freed), or the error
-/// a failed ring reports (see `urb_ring_stats`).
+/// child makes its own), `-ESHUTDOWN` (the ring is being freed), `-EPERM` (a
+/// `URB_RING_SINGLE_THREAD` ring, from a thread other than its own), or the
+/// error a failed ring reports (see `urb_ring_stats`).
 ///
 /// A request whose result is at hand — a NOP, a read at an explicit offset
 /// of cached file data (as `urb_submit_nowait` tries it) — is performed on
@@ -82,7 +83,8 @@ pub extern "C" fn urb_ring_free(ring: *mut urb_ring) {
 /// face costs. Not while a callback is set (callbacks always run on the
 /// owner thread), and not on `URB_RING_FALLBACK` rings. Everything else is
 /// handed to the owner thread, which costs no system call while it is
-/// awake. Independent requests on one descriptor may complete in any order
+/// awake (on a `URB_RING_SINGLE_THREAD` ring: queued for the thread's next
+/// wait or reap, see the flag). Independent requests on one descriptor may complete in any order
 /// (as on io_uring); link them to order them. `op` is copied; the memory its
 /// pointers name must stay valid until the completion has been delivered.
 #[no_mangle]
@@ -258,7 +260,7 @@ pub extern "C" fn urb_ring_reap(ring: *const urb_ring, out: *mut urb_completion,
     ffi_boundary! {
         with_ring(ring, |r| {
             let out = completions_out(out, max)?;
-            Ok(r.reap(out) as i32)
+            r.reap(out).map(|n| n as i32)
         })
     }
 }
@@ -267,7 +269,12 @@ pub extern "C" fn urb_ring_reap(ring: *const urb_ring, out: *mut urb_completion,
 /// `timeout_ns` passes (`URB_WAIT_FOREVER`: no limit; 0: do not block), then
 /// moves up to `max` into `out`; returns how many (possibly fewer than `min`
 /// after the timeout). `-EDEADLK` if called with `min > 0` from the ring's own
-/// callback.
+/// callback. On a `URB_RING_SINGLE_THREAD` ring (`-EPERM` from another
+/// thread) it submits what the thread queued and, on io_uring, waits in the
+/// kernel itself; it returns at once, with what is queued, when no request
+/// is outstanding (no other thread could submit what it would wait for).
+/// `urb_ring_reap` there also submits, and takes what finished without
+/// waiting.
 #[no_mangle]
 pub extern "C" fn urb_ring_wait(
     ring: *const urb_ring,
@@ -300,9 +307,11 @@ fn completions_out<'a>(
 /// to be reaped, for `poll`/`epoll`, GHC's `threadWaitRead` or Go's netpoller.
 /// Do not read it or close it: `urb_ring_reap` resets it, `urb_ring_free`
 /// closes it. Unused (never readable) while a callback is set.
+/// `-EOPNOTSUPP` on a `URB_RING_SINGLE_THREAD` ring, whose completions
+/// arrive only inside its thread's own calls.
 #[no_mangle]
 pub extern "C" fn urb_ring_fd(ring: *const urb_ring) -> i32 {
-    ffi_boundary! { with_ring(ring, |r| Ok(r.fd())) }
+    ffi_boundary! { with_ring(ring, |r| r.fd()) }
 }
 
 /// Sends every later completion to `fn(ctx, token, res, flags)` on the ring's
@@ -316,7 +325,7 @@ pub extern "C" fn urb_ring_set_callback(
     f: urb_completion_fn,
     ctx: *mut c_void,
 ) -> i32 {
-    ffi_boundary! { with_ring(ring, |r| { r.set_callback(f, ctx); Ok(0) }) }
+    ffi_boundary! { with_ring(ring, |r| r.set_callback(f, ctx).map(|_| 0)) }
 }
 
 /// Copies the ring's counters into `*out`. Returns 0, or — the counters

@@ -27,24 +27,6 @@ use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
-const IORING_ENTER_EXT_ARG: u32 = 1 << 3;
-
-/// `struct io_uring_getevents_arg`.
-#[repr(C)]
-struct GeteventsArg {
-    sigmask: u64,
-    sigmask_sz: u32,
-    min_wait_usec: u32,
-    ts: u64,
-}
-
-/// `struct __kernel_timespec`.
-#[repr(C)]
-struct KernelTimespec {
-    tv_sec: i64,
-    tv_nsec: i64,
-}
-
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// Pollers destroyed while other threads still had them registered: those
 /// threads free their slots when they next register a poller.
@@ -132,43 +114,7 @@ impl PollerRing {
         let (fd, extra) = self
             .target()
             .map_err(|e| std::io::Error::from_raw_os_error(-e))?;
-        let ts = timeout.map(|d| KernelTimespec {
-            tv_sec: d.as_secs() as i64,
-            tv_nsec: d.subsec_nanos() as i64,
-        });
-        let arg = ts.as_ref().map(|ts| GeteventsArg {
-            sigmask: 0,
-            sigmask_sz: 0,
-            min_wait_usec: 0,
-            ts: ts as *const KernelTimespec as u64,
-        });
-        let (arg_ptr, arg_size, ext) = match &arg {
-            Some(a) => (
-                a as *const GeteventsArg as *const libc::c_void,
-                std::mem::size_of::<GeteventsArg>(),
-                IORING_ENTER_EXT_ARG,
-            ),
-            None => (std::ptr::null(), 0, 0),
-        };
-        // SAFETY: `arg`, when given, is an io_uring_getevents_arg (EXT_ARG)
-        // whose timespec lives until the call returns; poll SQEs hold no
-        // pointers.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_io_uring_enter,
-                fd,
-                to_submit,
-                min_complete,
-                flags | extra | ext,
-                arg_ptr,
-                arg_size,
-            )
-        };
-        if r < 0 {
-            Err(std::io::Error::last_os_error())
-        } else {
-            Ok(r as usize)
-        }
+        crate::uring::registered::enter(fd, to_submit, min_complete, flags | extra, timeout)
     }
 
     /// Whether threads other than the caller hold the ring in their tables.

@@ -12,7 +12,40 @@ pub const URB_RING_SQPOLL: u32 = 1;
 /// Run this ring on the fallback engine even where io_uring works (tests,
 /// comparisons). `URB_ENGINE=fallback` does the same for every ring.
 pub const URB_RING_FALLBACK: u32 = 2;
-const KNOWN_FLAGS: u32 = URB_RING_SQPOLL | URB_RING_FALLBACK;
+/// One thread uses this ring: the one that creates it, as with liburing.
+/// On io_uring that thread then drives the ring itself, with no library
+/// thread, and a request that must wait costs no hand-over between threads
+/// (on other rings the owner thread takes it and wakes the waiter when it
+/// completes: a few microseconds each way, two context switches).
+///
+/// How it runs: `urb_ring_submit*` put requests in the ring's submission
+/// queue (requests finished on the spot, as on other rings, are queued as
+/// completions at once); they reach the kernel together at the thread's
+/// next `urb_ring_wait` or `urb_ring_reap` on the ring, in the same system
+/// call that waits or reaps (liburing's `io_uring_submit_and_wait`), or
+/// earlier when the queue is full. So a timeout's clock starts at that
+/// call, and a request does not start while the thread is busy elsewhere:
+/// an event loop that submits and then waits — what this is for — sees no
+/// difference.
+///
+/// Rules: every call on the ring comes from the creating thread (others
+/// get `-EPERM`), except `urb_ring_stats`, `urb_ring_buffer`,
+/// `urb_ring_buffer_release` and `urb_ring_free`; completions arrive
+/// only during that thread's calls on the ring, so `urb_ring_fd` is refused
+/// (`-EOPNOTSUPP`), and a callback runs on that thread inside its
+/// `urb_ring_submit*`/`urb_ring_wait`/`urb_ring_reap` calls (there it may
+/// submit and reap; `urb_ring_wait` with `min > 0` gives `-EDEADLK`). When
+/// the creating thread exits, the kernel ends what it had in flight (no
+/// thread is left that could reap those completions) and only
+/// `urb_ring_free` remains: from another thread it then closes the ring;
+/// while the creating thread lives, it must free the ring itself (from
+/// another thread the ring is left open, and the mistake is printed on
+/// stderr, rather than have the kernel write into buffers being freed).
+/// The fallback engine keeps its owner thread for such a ring (it needs one
+/// to wait), with the same rules. The Go and Haskell bindings do not use
+/// it: goroutines and Haskell threads move between OS threads.
+pub const URB_RING_SINGLE_THREAD: u32 = 4;
+const KNOWN_FLAGS: u32 = URB_RING_SQPOLL | URB_RING_FALLBACK | URB_RING_SINGLE_THREAD;
 
 /// How an async ring is built. Zero every field you do not set: 0 means the
 /// default, and the `reserved` fields must stay 0. `urb_ring_new` copies what
@@ -71,6 +104,8 @@ pub struct RingConfig {
     pub cq_entries: u32,
     pub sqpoll_idle_ms: Option<u32>,
     pub force_fallback: bool,
+    /// `URB_RING_SINGLE_THREAD`.
+    pub single_thread: bool,
     pub buf_count: u32,
     pub buf_size: u32,
     allowed: [bool; URB_OP_COUNT as usize],
@@ -85,6 +120,7 @@ impl RingConfig {
             cq_entries: 512,
             sqpoll_idle_ms: None,
             force_fallback: false,
+            single_thread: false,
             buf_count: 0,
             buf_size: 4096,
             allowed: [true; URB_OP_COUNT as usize],
@@ -117,6 +153,7 @@ impl RingConfig {
             });
         }
         out.force_fallback = c.flags & URB_RING_FALLBACK != 0;
+        out.single_thread = c.flags & URB_RING_SINGLE_THREAD != 0;
         if c.buf_count != 0 {
             if !c.buf_count.is_power_of_two() || c.buf_count > 32768 {
                 return einval;

@@ -59,10 +59,16 @@ pub struct Delivery {
     /// Whether a callback is set, readable without the lock: submitters
     /// deliver what they finish themselves only when none is.
     has_callback: AtomicBool,
+    /// `URB_RING_SINGLE_THREAD` rings: how many requests handed to the
+    /// engine have not had their final completion delivered. Changed with
+    /// the queue under its lock, so a wait that sees 0 and too few queued
+    /// knows that nothing more can come (only the waiting thread submits).
+    outstanding: Option<AtomicUsize>,
 }
 
 impl Delivery {
-    pub fn new() -> Result<Delivery, i32> {
+    /// `single_thread`: keep count of what is outstanding (see the field).
+    pub fn new(single_thread: bool) -> Result<Delivery, i32> {
         // SAFETY: plain syscall.
         let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
         if fd < 0 {
@@ -77,6 +83,7 @@ impl Delivery {
             eventfd: unsafe { OwnedFd::from_raw_fd(fd) },
             callback: Mutex::new(None),
             has_callback: AtomicBool::new(false),
+            outstanding: single_thread.then(|| AtomicUsize::new(0)),
         })
     }
 
@@ -103,19 +110,59 @@ impl Delivery {
         self.has_callback.load(Ordering::SeqCst)
     }
 
-    /// Hands a batch over: from the owner thread, or (queue only, never a
-    /// callback) from a submitter that finished the requests itself.
-    pub fn deliver(&self, batch: &[urb_completion]) {
-        if !batch.is_empty() {
-            self.deliver_each(batch.len(), batch.iter().copied());
+    /// `n` requests go to the engine (before they do: the engine may
+    /// deliver them before the submitter's next step).
+    pub fn expect(&self, n: usize) {
+        if let Some(o) = &self.outstanding {
+            o.fetch_add(n, Ordering::SeqCst);
         }
     }
 
-    /// [`Delivery::deliver`] for completions made as they are queued: a
-    /// batch finished on the caller goes from its results into the queue
-    /// under one lock, with no array of completions in between. `count`:
-    /// how many `batch` yields.
+    /// They did not go after all (refused).
+    pub fn unexpect(&self, n: usize) {
+        if let Some(o) = &self.outstanding {
+            o.fetch_sub(n, Ordering::SeqCst);
+        }
+    }
+
+    /// A single-thread ring with nothing outstanding: nothing more can
+    /// complete until its thread submits again.
+    pub fn idle(&self) -> bool {
+        self.outstanding
+            .as_ref()
+            .is_some_and(|o| o.load(Ordering::SeqCst) == 0)
+    }
+
+    /// Hands a batch over from the engine (the owner thread, or a
+    /// single-thread ring's own thread).
+    pub fn deliver(&self, batch: &[urb_completion]) {
+        if !batch.is_empty() {
+            self.queue_each(batch.len(), batch.iter().copied(), true);
+        }
+    }
+
+    /// Queues (never a callback) the completions of requests a submitter
+    /// finished itself, made as they are queued: from its results into the
+    /// queue under one lock, with no array of completions in between.
+    /// `count`: how many `batch` yields.
     pub fn deliver_each(&self, count: usize, batch: impl Iterator<Item = urb_completion>) {
+        self.queue_each(count, batch, false)
+    }
+
+    /// `from_engine`: the completions settle outstanding requests (each
+    /// one without `URB_CQE_F_MORE` is a request's last).
+    fn queue_each(
+        &self,
+        count: usize,
+        batch: impl Iterator<Item = urb_completion>,
+        from_engine: bool,
+    ) {
+        let settles = if from_engine {
+            self.outstanding.as_ref()
+        } else {
+            None
+        };
+        let last = |c: &urb_completion| c.flags & URB_CQE_F_MORE == 0;
         let callback = if self.has_callback() {
             *self.callback.lock()
         } else {
@@ -123,6 +170,9 @@ impl Delivery {
         };
         if let Some(cb) = callback {
             for c in batch {
+                if let Some(o) = settles.filter(|_| last(&c)) {
+                    o.fetch_sub(1, Ordering::SeqCst);
+                }
                 // SAFETY: the callback's contract is the caller's.
                 unsafe { (cb.f)(cb.ctx, c.token, c.res, c.flags) };
             }
@@ -131,7 +181,14 @@ impl Delivery {
         let mut q = self.queue.lock();
         let before = q.len();
         q.reserve(count);
-        q.extend(batch);
+        match settles {
+            None => q.extend(batch),
+            Some(o) => {
+                let mut finals = 0;
+                q.extend(batch.inspect(|c| finals += last(c) as usize));
+                o.fetch_sub(finals, Ordering::SeqCst);
+            }
+        }
         if q.len() == before {
             return;
         }
@@ -181,6 +238,11 @@ impl Delivery {
         n
     }
 
+    /// How many completions wait to be reaped.
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Acquire)
+    }
+
     /// Takes up to `out.len()` completions without blocking.
     pub fn reap(&self, out: &mut [urb_completion]) -> usize {
         let mut q = self.queue.lock();
@@ -206,7 +268,7 @@ impl Delivery {
             }
         }
         let mut q = self.queue.lock();
-        while q.len() < min && !stop() {
+        while q.len() < min && !stop() && !self.idle() {
             match deadline {
                 None => self.arrived.wait(&mut q),
                 Some(d) => {

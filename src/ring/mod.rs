@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod fallback_owner;
 pub mod inbox;
 pub mod registry;
+pub mod single_thread;
 pub mod stats;
 pub mod uring_owner;
 
@@ -107,6 +108,9 @@ pub struct Ring {
     /// Per opcode, what this ring refuses a valid request with (0: nothing):
     /// its allow-list and the kernel's probe, read once at creation.
     refusal: [i32; op::URB_OP_COUNT as usize],
+    /// `URB_RING_SINGLE_THREAD`: the thread it belongs to, and on io_uring
+    /// the ring that thread drives (there is no owner thread then).
+    single: Option<single_thread::SingleThread>,
 }
 
 /// Requests a batch validates on the stack (beyond: on the heap).
@@ -138,7 +142,7 @@ impl Ring {
         let limit = (config.entries as usize * 8).max(1024);
         let shared = Arc::new(Shared {
             inbox: Inbox::new(limit)?,
-            delivery: Delivery::new()?,
+            delivery: Delivery::new(config.single_thread)?,
             stats: Stats::default(),
             buffers,
             registry: Default::default(),
@@ -146,6 +150,29 @@ impl Ring {
             on_io_uring,
             fault: AtomicU64::new(0),
         });
+        let refusals = |shared: &Shared| {
+            // Indexed by number: numbers no operation has are never
+            // looked up (validation refused them).
+            let mut table = [-libc::EINVAL; op::URB_OP_COUNT as usize];
+            for code in op::Opcode::ALL {
+                table[code as usize] = refusal(shared, code);
+            }
+            table
+        };
+        if shared.config.single_thread && on_io_uring {
+            return Ok(Ring {
+                single: Some(single_thread::SingleThread::new(&shared, true)?),
+                refusal: refusals(&shared),
+                shared,
+                owner: None,
+                owner_thread: 0,
+                fork_generation: engine::fork_generation(),
+            });
+        }
+        let single = match shared.config.single_thread {
+            true => Some(single_thread::SingleThread::new(&shared, false)?),
+            false => None,
+        };
         let (tx, rx) = std::sync::mpsc::channel::<Result<(), i32>>();
         let for_owner = shared.clone();
         let owner = std::thread::Builder::new()
@@ -183,19 +210,14 @@ impl Ring {
             .map_err(|_| -libc::EAGAIN)?;
         match rx.recv() {
             Ok(Ok(())) => {
-                // Indexed by number: numbers no operation has are never
-                // looked up (validation refused them).
-                let mut table = [-libc::EINVAL; op::URB_OP_COUNT as usize];
-                for code in op::Opcode::ALL {
-                    table[code as usize] = refusal(&shared, code);
-                }
                 use std::os::unix::thread::JoinHandleExt;
                 Ok(Ring {
+                    refusal: refusals(&shared),
                     shared,
                     owner_thread: owner.as_pthread_t(),
                     owner: Some(owner),
                     fork_generation: engine::fork_generation(),
-                    refusal: table,
+                    single,
                 })
             }
             Ok(Err(e)) => {
@@ -211,6 +233,9 @@ impl Ring {
     fn usable(&self) -> Result<(), i32> {
         if self.fork_generation != engine::fork_generation() {
             return Err(-libc::ECHILD);
+        }
+        if let Some(single) = &self.single {
+            single.check()?;
         }
         match self.shared.inbox.failure() {
             0 => Ok(()),
@@ -248,18 +273,23 @@ impl Ring {
         };
         let registry = &self.shared.registry;
         reqs.iter().for_each(|r| registry.begin(uses(r)));
-        if let Err(e) = self
-            .shared
-            .inbox
-            .push(reqs, self.on_owner(), &self.shared.stats)
-        {
-            reqs.iter().for_each(|r| registry.end(uses(r)));
-            return Err(e);
-        }
         let ops = reqs
             .iter()
             .filter(|r| !matches!(r, Request::Cancel { .. }))
             .count();
+        self.shared.delivery.expect(ops);
+        let taken = match self.driving() {
+            Some(single) => single.submit(&self.shared, reqs),
+            None => self
+                .shared
+                .inbox
+                .push(reqs, self.on_owner(), &self.shared.stats),
+        };
+        if let Err(e) = taken {
+            reqs.iter().for_each(|r| registry.end(uses(r)));
+            self.shared.delivery.unexpect(ops);
+            return Err(e);
+        }
         Stats::bump(&self.shared.stats.submitted, ops as u64);
         Ok(())
     }
@@ -519,8 +549,19 @@ impl Ring {
         Ok(())
     }
 
-    pub fn reap(&self, out: &mut [urb_completion]) -> usize {
-        self.shared.delivery.reap(out)
+    /// A `URB_RING_SINGLE_THREAD` ring its own thread drives.
+    pub(crate) fn driving(&self) -> Option<&single_thread::SingleThread> {
+        self.single.as_ref().filter(|s| s.drives())
+    }
+
+    pub fn reap(&self, out: &mut [urb_completion]) -> Result<usize, i32> {
+        if let Some(single) = &self.single {
+            single.check()?;
+            if single.drives() {
+                single.poll(&self.shared);
+            }
+        }
+        Ok(self.shared.delivery.reap(out))
     }
 
     pub fn wait(
@@ -533,6 +574,13 @@ impl Ring {
             return Err(-libc::EDEADLK); // the owner cannot wait for itself
         }
         let deadline = timeout_ns.map(crate::sys::time::deadline_after);
+        if let Some(single) = &self.single {
+            single.check()?;
+            if single.drives() {
+                single.wait(&self.shared, min.min(out.len()), deadline)?;
+                return Ok(self.shared.delivery.reap(out));
+            }
+        }
         let inbox = &self.shared.inbox;
         Ok(self
             .shared
@@ -542,12 +590,22 @@ impl Ring {
             }))
     }
 
-    pub fn fd(&self) -> i32 {
-        self.shared.delivery.fd()
+    /// `-EOPNOTSUPP` on a `URB_RING_SINGLE_THREAD` ring: completions reach
+    /// its queue only inside its thread's calls, so a readable descriptor
+    /// would never become readable while that thread waits on it.
+    pub fn fd(&self) -> Result<i32, i32> {
+        if self.single.is_some() {
+            return Err(-libc::EOPNOTSUPP);
+        }
+        Ok(self.shared.delivery.fd())
     }
 
-    pub fn set_callback(&self, f: urb_completion_fn, ctx: *mut libc::c_void) {
+    pub fn set_callback(&self, f: urb_completion_fn, ctx: *mut libc::c_void) -> Result<(), i32> {
+        if let Some(single) = &self.single {
+            single.check()?;
+        }
         self.shared.delivery.set_callback(f, ctx);
+        Ok(())
     }
 
     pub fn stats(&self) -> stats::urb_stats {
@@ -581,6 +639,13 @@ impl Drop for Ring {
     fn drop(&mut self) {
         self.shared.inbox.close();
         self.shared.delivery.wake_waiters();
+        if let Some(single) = self.single.as_mut() {
+            match self.fork_generation == engine::fork_generation() {
+                true => single.close(),
+                // The parent's ring: its mappings are gone (dontfork).
+                false => single.forget(),
+            }
+        }
         if let Some(owner) = self.owner.take() {
             if self.on_owner() || self.usable().is_err() {
                 // From the ring's own callback, or in a forked child: the

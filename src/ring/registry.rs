@@ -339,7 +339,19 @@ impl Ring {
         m.command = Some(command);
         m.answer = None;
         reg.pending.store(true, SeqCst);
-        shared.inbox.poke_owner();
+        if let Some(single) = self.driving() {
+            // The ring's own thread is the one that serves it.
+            drop(m);
+            let served = single.serve_now(shared);
+            m = reg.mailbox.lock();
+            if let Err(e) = served {
+                m.command = None;
+                reg.pending.store(false, SeqCst);
+                return Err(e);
+            }
+        } else {
+            shared.inbox.poke_owner();
+        }
         loop {
             if let Some(answer) = m.answer.take() {
                 return if answer == 0 { Ok(()) } else { Err(answer) };

@@ -21,7 +21,7 @@ use crate::uring::encode::{encode, link_timeout, timespec, SqeArgs};
 use crate::uring::registered::RegisteredRing;
 use io_uring::{cqueue, opcode, register, squeue::Entry, squeue::Flags, types, IoUring};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 // user_data = tag << 60 | slot index.
 const TAG_SHIFT: u32 = 60;
@@ -83,6 +83,8 @@ pub struct Owner {
     cqes: Vec<cqueue::Entry>,
     seen_overflow: u32,
     sqpoll: bool,
+    /// Driven by its own thread: SQEs wait for the next enter.
+    unsubmitted: bool,
 }
 
 /// Sets the ring up on the calling thread, which becomes its owner: with
@@ -177,6 +179,17 @@ fn build(shared: &Shared, disabled: bool) -> std::io::Result<IoUring> {
     }
 }
 
+/// What [`Owner::drive`] does after queueing.
+#[derive(Clone, Copy, Debug)]
+pub enum Turn {
+    /// Nothing more: the next turn that enters submits them.
+    Queue,
+    /// Submit, and take what finished, without waiting.
+    Poll,
+    /// Submit, and wait for a CQE (at most this long, if given).
+    Wait(Option<Duration>),
+}
+
 fn is_linked(r: &Request) -> bool {
     matches!(r, Request::Op { linked: true, .. })
 }
@@ -202,6 +215,7 @@ impl Owner {
             cqes: Vec::new(),
             seen_overflow: 0,
             sqpoll,
+            unsubmitted: false,
         }
     }
 
@@ -226,28 +240,7 @@ impl Owner {
         self.shared.registry.serve(self.ring.ring());
         self.shared.inbox.take(&mut self.taken);
         let had_work = self.taken_done < self.taken.len();
-        let mut chain_left = 0;
-        while self.taken_done < self.taken.len() {
-            let i = self.taken_done;
-            if chain_left == 0 {
-                // A chain must reach the kernel in one submission: make
-                // room for all of it before its first SQE.
-                chain_left = self.taken[i..].iter().take_while(|r| is_linked(r)).count() + 1;
-                if chain_left > 1 {
-                    self.reserve(chain_left);
-                    self.hold();
-                }
-            }
-            chain_left -= 1;
-            let req = self.taken[i];
-            self.accept(req);
-            self.taken_done = i + 1;
-            if chain_left == 0 && self.holding {
-                self.publish_held();
-            }
-        }
-        self.taken.clear();
-        self.taken_done = 0;
+        self.accept_taken();
         let closing = self.shared.inbox.is_closing();
         if closing {
             if self.in_flight == 0 && !self.wake_armed {
@@ -288,13 +281,104 @@ impl Owner {
         self.fatal.map_or(Ok(true), Err)
     }
 
+    /// Moves what `taken` holds into the SQ (chains whole).
+    fn accept_taken(&mut self) {
+        let mut chain_left = 0;
+        while self.taken_done < self.taken.len() {
+            let i = self.taken_done;
+            if chain_left == 0 {
+                // A chain must reach the kernel in one submission: make
+                // room for all of it before its first SQE.
+                chain_left = self.taken[i..].iter().take_while(|r| is_linked(r)).count() + 1;
+                if chain_left > 1 {
+                    self.reserve(chain_left);
+                    self.hold();
+                }
+            }
+            chain_left -= 1;
+            let req = self.taken[i];
+            self.accept(req);
+            self.taken_done = i + 1;
+            if chain_left == 0 && self.holding {
+                self.publish_held();
+            }
+        }
+        self.taken.clear();
+        self.taken_done = 0;
+    }
+
+    /// A `URB_RING_SINGLE_THREAD` ring, driven by its own thread inside
+    /// its calls: queues `reqs` in the SQ (after what a callback queued in
+    /// the inbox), then, unless `turn` only queues, enters once — which
+    /// submits everything queued since the last enter — waiting as `turn`
+    /// says, reaps and delivers. Err: the error the ring fails with (see
+    /// [`Owner::fail`]).
+    pub fn drive(&mut self, reqs: &[Request], turn: Turn) -> Result<(), i32> {
+        self.shared.injected_panic();
+        self.shared.registry.serve(self.ring.ring());
+        self.shared.inbox.take(&mut self.taken);
+        self.taken.extend_from_slice(reqs);
+        self.accept_taken();
+        match turn {
+            Turn::Queue => {
+                self.unsubmitted = !self.ring.ring_mut().submission().is_empty();
+                return self.fatal.map_or(Ok(()), Err);
+            }
+            Turn::Poll => self.enter(0),
+            Turn::Wait(None) => self.enter(1),
+            Turn::Wait(Some(limit)) => self.enter_for(limit),
+        }
+        self.unsubmitted = false;
+        self.reap();
+        // What callbacks submitted while their completions were delivered.
+        while self.fatal.is_none() && self.shared.inbox.has_pending() {
+            self.shared.inbox.take(&mut self.taken);
+            self.accept_taken();
+            self.enter(0);
+            self.reap();
+        }
+        self.fatal.map_or(Ok(()), Err)
+    }
+
+    /// Whether requests wait in the SQ for the next enter.
+    pub fn unsubmitted(&self) -> bool {
+        self.unsubmitted
+    }
+
+    /// `urb_ring_free` on a `URB_RING_SINGLE_THREAD` ring's own thread:
+    /// cancels what is in flight and waits until the kernel is done with
+    /// every request (their completions are delivered as on other rings).
+    pub fn close_inline(&mut self) {
+        if self.in_flight > 0 && self.fatal.is_none() {
+            self.push(
+                opcode::AsyncCancel2::new(types::CancelBuilder::any()).build(),
+                TAG_CANCEL,
+                0,
+            );
+            for slot in self.slots.iter_mut().flatten() {
+                slot.cancelled = true;
+            }
+        }
+        while self.in_flight > 0 && self.fatal.is_none() {
+            self.enter(1);
+            self.reap();
+        }
+    }
+
+    /// Whether a thread other than the ring's may drop it: once that
+    /// thread has exited, the kernel has ended its requests, and the ring's
+    /// slot in the exited thread's table is gone with it.
+    pub fn disown_thread(&mut self) {
+        self.ring.disown_thread();
+    }
+
     /// The owner can no longer serve the ring. From now on every request is
     /// refused with `err`; requests taken but not yet submitted complete
     /// with `err`; requests in the kernel are cancelled and drained (a few
     /// tries, as far as the ring still works), and whatever is still
     /// unaccounted for completes with `err`. Then the owner thread ends (the
     /// kernel cancels anything left when the ring's descriptor closes).
-    fn fail(mut self, err: i32) {
+    pub fn fail(mut self, err: i32) {
         eprintln!(
             "uringbridge: an async ring failed ({}); its requests complete with that error",
             crate::errors::describe(err)
@@ -377,6 +461,15 @@ impl Owner {
     }
 
     fn enter(&mut self, want: u32) {
+        self.enter_with(want, None)
+    }
+
+    /// Waits for one CQE for at most `limit` (a timeout is not an error).
+    fn enter_for(&mut self, limit: Duration) {
+        self.enter_with(1, Some(limit))
+    }
+
+    fn enter_with(&mut self, want: u32, limit: Option<Duration>) {
         Stats::bump(&self.shared.stats.enters, 1);
         let to_submit = self.ring.ring_mut().submission().len() as u32;
         // GETEVENTS even when not waiting: with DEFER_TASKRUN that is what
@@ -390,14 +483,14 @@ impl Owner {
         if self.sqpoll && self.ring.ring_mut().submission().need_wakeup() {
             flags |= IORING_ENTER_SQ_WAKEUP;
         }
-        let r = self.ring.enter(to_submit, want, flags);
-        let r = match self.shared.take_enter_fault() {
-            Some(errno) => Err(std::io::Error::from_raw_os_error(errno)),
-            None => r.map(|_| ()),
+        let r = match (self.shared.take_enter_fault(), limit) {
+            (Some(errno), _) => Err(std::io::Error::from_raw_os_error(errno)),
+            (None, None) => self.ring.enter(to_submit, want, flags),
+            (None, Some(limit)) => self.ring.enter_timeout(to_submit, want, flags, limit),
         };
         if let Err(e) = r {
             match e.raw_os_error() {
-                Some(libc::EINTR) | Some(libc::EAGAIN) | Some(libc::EBUSY) => {}
+                Some(libc::EINTR) | Some(libc::EAGAIN) | Some(libc::EBUSY) | Some(libc::ETIME) => {}
                 other => self.fatal = Some(-other.unwrap_or(libc::EIO)),
             }
         }

@@ -123,6 +123,71 @@ pub fn unregister_by_number(fd: i32, index: u32) -> bool {
     unregister_call(fd, IORING_UNREGISTER_RING_FDS, index)
 }
 
+/// `io_uring_enter(2)` on `fd` (a descriptor, or with
+/// `IORING_ENTER_REGISTERED_RING` in `flags` a slot of the calling thread's
+/// table), waiting at most `timeout` when one is given (with
+/// `min_complete`; `IORING_ENTER_EXT_ARG`).
+pub fn enter(
+    fd: i32,
+    to_submit: u32,
+    min_complete: u32,
+    flags: u32,
+    timeout: Option<std::time::Duration>,
+) -> std::io::Result<usize> {
+    const IORING_ENTER_EXT_ARG: u32 = 1 << 3;
+    /// `struct io_uring_getevents_arg`.
+    #[repr(C)]
+    struct GeteventsArg {
+        sigmask: u64,
+        sigmask_sz: u32,
+        min_wait_usec: u32,
+        ts: u64,
+    }
+    /// `struct __kernel_timespec`.
+    #[repr(C)]
+    struct KernelTimespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    let ts = timeout.map(|d| KernelTimespec {
+        tv_sec: d.as_secs().min(i64::MAX as u64) as i64,
+        tv_nsec: d.subsec_nanos() as i64,
+    });
+    let arg = ts.as_ref().map(|ts| GeteventsArg {
+        sigmask: 0,
+        sigmask_sz: 0,
+        min_wait_usec: 0,
+        ts: ts as *const KernelTimespec as u64,
+    });
+    let (arg_ptr, arg_size, ext) = match &arg {
+        Some(a) => (
+            a as *const GeteventsArg as *const libc::c_void,
+            std::mem::size_of::<GeteventsArg>(),
+            IORING_ENTER_EXT_ARG,
+        ),
+        None => (std::ptr::null(), 0, 0),
+    };
+    // SAFETY: `arg`, when given, is an io_uring_getevents_arg whose timespec
+    // lives until the call returns; no sigset is passed; what the SQEs point
+    // to is the caller's to keep valid.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_io_uring_enter,
+            fd,
+            to_submit,
+            min_complete,
+            flags | ext,
+            arg_ptr,
+            arg_size,
+        )
+    };
+    if r < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(r as usize)
+    }
+}
+
 /// `IORING_ENTER_REGISTERED_RING`: the `fd` argument of `io_uring_enter` is
 /// a slot of the calling thread's table.
 pub const ENTER_REGISTERED_RING: u32 = IORING_ENTER_REGISTERED_RING;
@@ -163,28 +228,36 @@ impl RegisteredRing {
     /// reads is the shared one: the crate's `SubmissionQueue` publishes its
     /// pushes when it is dropped, so no queue may be borrowed across this.
     pub fn enter(&self, to_submit: u32, min_complete: u32, flags: u32) -> std::io::Result<usize> {
-        let (fd, flags) = match self.index {
+        let (fd, flags) = self.target(flags);
+        enter(fd, to_submit, min_complete, flags, None)
+    }
+
+    /// [`RegisteredRing::enter`] waiting for `min_complete` CQEs for at
+    /// most `limit` (`ETIME` once it passed).
+    pub fn enter_timeout(
+        &self,
+        to_submit: u32,
+        min_complete: u32,
+        flags: u32,
+        limit: std::time::Duration,
+    ) -> std::io::Result<usize> {
+        let (fd, flags) = self.target(flags);
+        enter(fd, to_submit, min_complete, flags, Some(limit))
+    }
+
+    /// The `fd` argument and flags that enter this ring.
+    fn target(&self, flags: u32) -> (i32, u32) {
+        match self.index {
             Some(i) => (i as i32, flags | IORING_ENTER_REGISTERED_RING),
             None => (self.ring.as_raw_fd(), flags),
-        };
-        // SAFETY: no sigset or extended argument is passed (NULL, size 0);
-        // what the SQEs point to is the caller's to keep valid.
-        let r = unsafe {
-            libc::syscall(
-                libc::SYS_io_uring_enter,
-                fd,
-                to_submit,
-                min_complete,
-                flags,
-                std::ptr::null::<libc::c_void>(),
-                0usize,
-            )
-        };
-        if r < 0 {
-            Err(std::io::Error::last_os_error())
-        } else {
-            Ok(r as usize)
         }
+    }
+
+    /// For a drop on another thread than the one that registered the ring,
+    /// after that thread exited: its table went with it, and the same slot
+    /// in the dropping thread's table is some other ring's.
+    pub fn disown_thread(&mut self) {
+        self.index = None;
     }
 
     /// Submits what is queued and waits for `want` CQEs. GETEVENTS always:
