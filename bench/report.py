@@ -584,7 +584,10 @@ def profile(area):
                 f"switches per NOP {cell('hs:nopmany', 'ctxsw_per_op', 'async', 4)} against "
                 f"{cell('hs:nopmany', 'ctxsw_per_op', 'os', 4)}, CPU ns per NOP "
                 f"{cell('hs:nopmany', 'cpu_ns_per_op', 'async')} against {cell('hs:nopmany', 'cpu_ns_per_op', 'os')} "
-                "(haskell/report.md has the perf profile).")
+                "(haskell/report.md has the perf profile). Each NOP is tried on the calling capability's thread and "
+                "completes inside its own io_uring_enter, so there is no wait to batch away: batching 1,000 threads' "
+                "NOPs into one enter needs a hand-over per request, and a hand-over costs more than the enter it saves "
+                "(the owner-thread path this replaced).")
     if area == "hs_scale":
         return ("the load generator (ab, wrk) shares the same 2 cores, so a second capability competes with it "
                 "rather than adding a free CPU; the system-call counts are under Haskell HTTP.")
@@ -596,7 +599,10 @@ def profile(area):
                 parts.append(f"{cfg.replace('_N1', ' -N1').replace('/k', ' keep-alive').replace('/close', ' no keep-alive')}"
                              f" {t:.2f} system calls per request (io_uring_enter "
                              f"{fmt(med('hs:strace_http', 'io_uring_enter', cfg))})")
-        return "strace -c -f: " + "; ".join(parts) + "." if parts else "no strace counts this run."
+        cause = (" Both servers make about the same system calls; in the interleaved Warp A/B at -N2 the kernel is "
+                 "62% of the CPU on each side and the binding's own code 1.5–2% (docs/design-notes.md, 'Where it "
+                 "stands on a calm machine'), the most that work on the binding could win.")
+        return ("strace -c -f: " + "; ".join(parts) + "." if parts else "no strace counts this run.") + cause
     if area == "hs_res":
         return "peak RSS (KiB) uring -N1 " + cell("hs:rts", "peak_rss_kib", "uring_N1") + ", ghc -N1 " + \
             cell("hs:rts", "peak_rss_kib", "ghc_N1") + "."

@@ -12,7 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use uringbridge::ffi::ring::*;
 use uringbridge::prep;
-use uringbridge::ring::config::{urb_ring_config, URB_RING_FALLBACK, URB_RING_SINGLE_THREAD};
+use uringbridge::ring::config::{
+    urb_ring_config, URB_RING_FALLBACK, URB_RING_SINGLE_THREAD, URB_RING_SQPOLL,
+};
 use uringbridge::ring::delivery::urb_completion;
 use uringbridge::ring::stats::urb_stats;
 use uringbridge::ring::OwnerFault;
@@ -102,6 +104,38 @@ fn a_request_that_waits_completes_with_its_data() {
         close(a);
         close(b);
     });
+}
+
+/// With the kernel's SQ thread taking the requests (it may have gone idle
+/// between the thread's calls: the wait wakes it).
+#[test]
+fn an_sqpoll_ring_driven_by_its_thread() {
+    engine();
+    let cfg = urb_ring_config {
+        flags: URB_RING_SINGLE_THREAD | URB_RING_SQPOLL,
+        sqpoll_idle_ms: 10,
+        ..Default::default()
+    };
+    let mut ring = std::ptr::null_mut();
+    assert_eq!(urb_ring_new(&cfg, &mut ring), 0);
+    let r = TestRing(ring);
+    let (a, b) = socketpair();
+    let mut buf = [0u8; 8];
+    for round in 0..3u64 {
+        assert_eq!(
+            urb_ring_submit(r.0, &prep::recv(a, buf.as_mut_ptr().cast(), 8, 0), round),
+            0
+        );
+        // Past the SQ thread's idle time once.
+        if round == 1 {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        write_all(b, b"sq");
+        let got = wait(&r, 1, 5_000_000_000);
+        assert_eq!((got[0].token, got[0].res), (round, 2), "round {round}");
+    }
+    close(a);
+    close(b);
 }
 
 #[test]
