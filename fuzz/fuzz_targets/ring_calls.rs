@@ -731,9 +731,15 @@ fuzz_target!(
     init: {
         ignore_sigpipe();
         fixture_paths();
-        // The calling thread's own small ring (what submit_try tries on)
-        // lives as long as the thread: make it now, not inside a run.
+        // The calling thread's own small rings (what submit_try and the
+        // requests finished on the spot run on) live as long as the thread:
+        // make them now, not inside a run. A NOP makes the one that defers
+        // task work, an fsync of a file the one whose task work is prompt
+        // (the kernel runs the fsync in a worker).
         assert_eq!(uringbridge::ffi::blocking::urb_nop(), 0);
+        let file = std::fs::File::open(fixture_paths()[1].to_str().unwrap()).unwrap();
+        use std::os::fd::AsRawFd;
+        assert_eq!(uringbridge::ffi::blocking::urb_fsync(file.as_raw_fd(), 0), 0);
     },
     |data: &[u8]| {
         let mut input = Bytes(data);

@@ -174,9 +174,7 @@ impl SingleThread {
             std::mem::forget(owner);
         }
     }
-}
 
-impl SingleThread {
     /// In a child after `fork`: the parent's ring, left untouched.
     pub fn forget(&mut self) {
         std::mem::forget(self.driver.take());

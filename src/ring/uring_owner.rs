@@ -365,9 +365,9 @@ impl Owner {
         }
     }
 
-    /// Whether a thread other than the ring's may drop it: once that
-    /// thread has exited, the kernel has ended its requests, and the ring's
-    /// slot in the exited thread's table is gone with it.
+    /// Before a drop on another thread than the ring's, once that thread
+    /// has exited: the kernel has ended its requests, and the ring's slot
+    /// in the exited thread's table went with it.
     pub fn disown_thread(&mut self) {
         self.ring.disown_thread();
     }
